@@ -1,0 +1,131 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { ensureEngine } from "./env/engine.ts";
+import { ensureImages } from "./env/images.ts";
+import { DrainlabError, ExitCode, UsageError } from "./errors.ts";
+import type { Report } from "./report/report.ts";
+import { renderTerminal } from "./report/terminal.ts";
+import { runScenario } from "./run.ts";
+import { loadScenario } from "./scenario/load-scenario.ts";
+import { scenarioJsonSchema } from "./scenario/schema.ts";
+import { sweep } from "./stack/sweep.ts";
+import { VERSION } from "./version.ts";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("drainlab")
+    .version(VERSION)
+    .description("Drain a node of a real nginx -> gunicorn -> uvicorn -> FastAPI stack under load and prove nothing was lost.")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  let exitCode: number = ExitCode.pass;
+
+  program
+    .command("run")
+    .description("run a scenario: stack up, load, drain, verdict, reports")
+    .argument("<scenario>", "scenario YAML file")
+    .option("--set <key=value>", "override a scenario field by dotted path (repeatable)", collect, [])
+    .option("--out <dir>", "parent folder for the run folder", "reports")
+    .action(async (file: string, opts: { set: string[]; out: string }) => {
+      const scenario = loadScenario(file, opts.set);
+      const abort = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (abort.signal.aborted) return;
+        err(`\n${sig}: stopping the load and tearing the stack down ...`);
+        abort.abort(new DrainlabError(`interrupted by ${sig}; everything started was removed`, ExitCode.interrupted));
+      };
+      process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+      const live = process.stderr.isTTY && !process.env.CI;
+      let lastPlain = 0;
+      try {
+        const { report, runDir } = await runScenario(scenario, {
+          scenarioFile: file,
+          outDir: opts.out,
+          signal: abort.signal,
+          log: (line) => err(line),
+          onProgress: (p) => {
+            const line = `${p.phase.padEnd(14)} ${(p.elapsedMs / 1000).toFixed(1).padStart(6)} s  sent ${p.sent}  ok ${p.ok}  failed ${p.failed}  in flight ${p.inFlight}`;
+            if (live) process.stderr.write(`\r${line}\x1b[K`);
+            else if (p.elapsedMs - lastPlain >= 2000) {
+              lastPlain = p.elapsedMs;
+              err(line);
+            }
+          },
+        });
+        if (live) process.stderr.write("\r\x1b[K");
+        process.stdout.write(renderTerminal(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
+        process.stdout.write(`report    ${runDir}/report.json\n`);
+        exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
+      } finally {
+        process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+      }
+    });
+
+  program
+    .command("report")
+    .description("redraw the views of a run from its report.json")
+    .argument("<report.json>")
+    .action((file: string) => {
+      const report = readReport(file);
+      process.stdout.write(renderTerminal(report, Boolean(process.stdout.isTTY)));
+      exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
+    });
+
+  program
+    .command("clean")
+    .description("remove every container and network drainlab created (by label)")
+    .action(async () => {
+      const docker = await ensureEngine(err);
+      const removed = await sweep(docker);
+      process.stdout.write(`removed ${removed.containers} container(s) and ${removed.networks} network(s)\n`);
+    });
+
+  program
+    .command("setup")
+    .description("start a Docker engine if none answers and build the images (what run does first)")
+    .action(async () => {
+      const docker = await ensureEngine(err);
+      const images = await ensureImages(docker, err);
+      process.stdout.write(`engine ok; images ${images.app}, ${images.nginx} (base ${images.base})\n`);
+    });
+
+  program
+    .command("schema")
+    .description("print the scenario JSON Schema (for editors)")
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? ExitCode.pass : ExitCode.usage;
+    }
+    if (e instanceof DrainlabError) {
+      err(`drainlab: ${e.message}`);
+      return e.exitCode;
+    }
+    err(`drainlab: internal error: ${(e as Error).stack ?? String(e)}`);
+    return ExitCode.environment;
+  }
+}
+
+function readReport(file: string): Report {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    const report = JSON.parse(text) as Report;
+    if (typeof report.schema_version !== "number" || !Array.isArray(report.checks)) throw new Error("not a drainlab report");
+    return report;
+  } catch (e) {
+    throw new UsageError(`${file}: not a drainlab report.json (${(e as Error).message})`);
+  }
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { ConstantRatePacer } from "./pacer.ts";
+import { RequestMix, seededRandom } from "./mix.ts";
+
+describe("ConstantRatePacer", () => {
+  it("spaces requests evenly at the rate", () => {
+    const p = new ConstantRatePacer(200, 2);
+    expect(p.total).toBe(400);
+    expect(p.intendedMs(0)).toBe(0);
+    expect(p.intendedMs(1)).toBe(5);
+    expect(p.intendedMs(399)).toBe(1995);
+  });
+
+  it("counts what is due, never more than the total", () => {
+    const p = new ConstantRatePacer(100, 1);
+    expect(p.dueBy(-1)).toBe(0);
+    expect(p.dueBy(0)).toBe(1);
+    expect(p.dueBy(9.99)).toBe(1);
+    expect(p.dueBy(10)).toBe(2);
+    expect(p.dueBy(10_000)).toBe(100);
+  });
+
+  it("keeps the schedule when the sender falls behind (no coordinated omission)", () => {
+    const p = new ConstantRatePacer(1000, 1);
+    // a sender stalled for 250 ms owes 251 requests at once, still stamped with their own intended times
+    expect(p.dueBy(250)).toBe(251);
+    expect(p.intendedMs(100)).toBe(100);
+    expect(p.waitMs(300, 250)).toBe(50);
+    expect(p.waitMs(10, 250)).toBe(0);
+  });
+
+  it("rejects a zero rate", () => {
+    expect(() => new ConstantRatePacer(0, 1)).toThrow(RangeError);
+  });
+});
+
+describe("RequestMix", () => {
+  it("draws kinds by weight, reproducibly", () => {
+    const kinds = [
+      { weight: 3, method: "GET" as const, ms: { min: 10, max: 20 }, body_bytes: 0 },
+      { weight: 1, method: "POST" as const, ms: 50, body_bytes: 64 },
+    ];
+    const a = new RequestMix(kinds, seededRandom(7));
+    const b = new RequestMix(kinds, seededRandom(7));
+    const draws = Array.from({ length: 4000 }, () => a.next());
+    expect(draws.slice(0, 50)).toEqual(Array.from({ length: 50 }, () => b.next()));
+    const posts = draws.filter((d) => d.method === "POST");
+    expect(posts.length / draws.length).toBeGreaterThan(0.22);
+    expect(posts.length / draws.length).toBeLessThan(0.28);
+    expect(posts[0]!.path).toBe("/orders?ms=50");
+    for (const d of draws.filter((d) => d.method === "GET")) {
+      expect(d.serviceMs).toBeGreaterThanOrEqual(10);
+      expect(d.serviceMs).toBeLessThanOrEqual(20);
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import type { DrainRecord } from "../drain/drain.ts";
+import type { TimelineEvent } from "../drain/timeline.ts";
+import type { TimeoutChain } from "../drain/timeout-chain.ts";
+import type { GeneratorStats } from "../load/generator.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import type { CheckResult } from "../verdict/records.ts";
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** One 100 ms bucket of the run, by intended send time: what the charts draw. */
+export interface SeriesBucket {
+  t_ms: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  /** ok answers per node in this bucket. */
+  by_node: Record<string, number>;
+}
+
+/**
+ * The canonical output of a run: every other view (terminal, HTML, JUnit,
+ * Markdown) is drawn from this alone. Later versions add fields, never break these.
+ */
+export interface Report {
+  schema_version: number;
+  drainlab_version: string;
+  run_id: string;
+  started_at: string;
+  wall_time_s: number;
+  verdict: "pass" | "fail";
+  /** What the scenario says should happen, and whether it did. */
+  expectation: { verdict: "pass" | "fail"; failing_checks: string[]; met: boolean; detail: string };
+  scenario: { name: string; file: string | null; description: string };
+  /** The fully resolved scenario, defaults included. */
+  parameters: Scenario;
+  timeout_chain: TimeoutChain;
+  stack: { images: { base: string; app: string; nginx: string }; nodes: Array<{ name: string; address: string }>; versions: Record<string, string> };
+  requests: { sent: number; ok: number; failed: number; unanswered: number };
+  /** From the intended send time (no coordinated omission); requests after warm-up that got any answer. */
+  latency_ms: Percentiles;
+  generator: GeneratorStats;
+  timeline: TimelineEvent[];
+  drain: DrainRecord | null;
+  checks: CheckResult[];
+  series: { bucket_ms: number; buckets: SeriesBucket[] };
+  /** Raw records next to the report, relative to its folder. */
+  files: Record<string, string>;
+}

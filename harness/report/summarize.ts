@@ -1,0 +1,56 @@
+import * as hdr from "hdr-histogram-js";
+import type { LedgerRow } from "../load/ledger.ts";
+import type { Percentiles, SeriesBucket } from "./report.ts";
+
+const HIGHEST_US = 3_600_000_000;
+
+function histogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3 });
+}
+
+function latencyMs(r: LedgerRow): number {
+  return r.endMs - r.intendedMs;
+}
+
+function answered(r: LedgerRow): boolean {
+  return r.status > 0 && !Number.isNaN(r.endMs);
+}
+
+/** HDR percentiles of latency (from the intended send time), in ms. */
+export function latencyPercentiles(rows: Iterable<LedgerRow>): Percentiles {
+  const h = histogram();
+  for (const r of rows) if (answered(r)) h.recordValue(Math.max(1, Math.round(latencyMs(r) * 1000)));
+  const at = (p: number) => (h.totalCount === 0 ? 0 : round(h.getValueAtPercentile(p) / 1000));
+  return { count: h.totalCount, p50: at(50), p90: at(90), p99: at(99), max: h.totalCount === 0 ? 0 : round(h.maxValue / 1000) };
+}
+
+/** Per-bucket counts and latency, by intended send time, for the charts. */
+export function series(rows: LedgerRow[], bucketMs: number): SeriesBucket[] {
+  const buckets = new Map<number, { rows: LedgerRow[] }>();
+  for (const r of rows) {
+    const t = Math.floor(r.intendedMs / bucketMs) * bucketMs;
+    let b = buckets.get(t);
+    if (!b) buckets.set(t, (b = { rows: [] }));
+    b.rows.push(r);
+  }
+  return [...buckets.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([t, { rows: bucket }]) => {
+      const lat = latencyPercentiles(bucket);
+      const byNode: Record<string, number> = {};
+      for (const r of bucket) if (r.error === "none" && r.node) byNode[r.node] = (byNode[r.node] ?? 0) + 1;
+      return {
+        t_ms: t,
+        sent: bucket.length,
+        ok: bucket.filter((r) => r.error === "none").length,
+        failed: bucket.filter((r) => r.error !== "none").length,
+        p50_ms: lat.count ? lat.p50 : null,
+        p99_ms: lat.count ? lat.p99 : null,
+        by_node: byNode,
+      };
+    });
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

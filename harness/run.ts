@@ -1,0 +1,166 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { once } from "node:events";
+import { runDrain, type DrainRecord } from "./drain/drain.ts";
+import { HealthMonitor } from "./drain/health-monitor.ts";
+import { Timeline } from "./drain/timeline.ts";
+import { timeoutChain } from "./drain/timeout-chain.ts";
+import { ensureEngine } from "./env/engine.ts";
+import { ensureImages } from "./env/images.ts";
+import { runLoad, type LoadProgress } from "./load/generator.ts";
+import type { Ledger } from "./load/ledger.ts";
+import { REPORT_SCHEMA_VERSION, type Report } from "./report/report.ts";
+import { latencyPercentiles, series } from "./report/summarize.ts";
+import type { Scenario } from "./scenario/schema.ts";
+import { startStack } from "./stack/stack.ts";
+import { sweep } from "./stack/sweep.ts";
+import { judge } from "./verdict/checks.ts";
+import { VERSION } from "./version.ts";
+
+export interface RunOptions {
+  scenarioFile?: string;
+  /** Parent folder of the run folder; default reports/. */
+  outDir?: string;
+  log?: (line: string) => void;
+  onProgress?: (p: LoadProgress & { phase: string }) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  report: Report;
+  runDir: string;
+}
+
+const SERIES_BUCKET_MS = 100;
+
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * One run: stack up, load in parallel with the drain, records, verdict, report.
+ * Teardown always runs, also on error and on abort.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
+  const log = options.log ?? (() => {});
+  const runId = newRunId();
+  const runDir = resolve(options.outDir ?? "reports", runId);
+  const rawDir = join(runDir, "raw");
+  mkdirSync(rawDir, { recursive: true });
+  const startedAt = new Date();
+  const wallStart = performance.now();
+
+  const docker = await ensureEngine(log);
+  const images = await ensureImages(docker, log);
+  await sweep(docker, { onlyOrphans: true });
+  const stack = await startStack({ scenario, runId, images, docker, rawDir, log });
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+
+  let ledger: Ledger;
+  let drain: DrainRecord | null = null;
+  let timeline: Timeline;
+  let generator: Awaited<ReturnType<typeof runLoad>>["stats"];
+  let versions: Record<string, string> = {};
+  try {
+    versions = await stack.versions();
+    const t0 = performance.now();
+    timeline = new Timeline(t0);
+    const monitor = new HealthMonitor(stack.nodes, timeline, scenario.drain.monitor_interval_ms).start();
+    try {
+      timeline.add("load-start", { rate_per_s: scenario.load.rate_per_s, duration_s: scenario.load.duration_s });
+      let phase = "load";
+      const loadDone = runLoad({
+        url: stack.url,
+        load: scenario.load,
+        idPrefix: runId,
+        t0,
+        signal: abort.signal,
+        onProgress: (p) => options.onProgress?.({ ...p, phase }),
+      });
+      const drainDone = scenario.drain.enabled
+        ? runDrain(stack, scenario, timeline, monitor, abort.signal).then((d) => ((phase = "load, drained"), d))
+        : Promise.resolve(null);
+      // a failing drain step must not leave the load running unseen, nor the reverse
+      drainDone.catch(() => abort.abort(new Error("drain failed")));
+      const [load, drained] = await Promise.all([loadDone, drainDone]);
+      ledger = load.ledger;
+      generator = load.stats;
+      drain = drained;
+      timeline.add("load-end", { sent: ledger.length });
+    } finally {
+      monitor.stop();
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onOuterAbort);
+    await stack.stop();
+  }
+  if (options.signal?.aborted) throw options.signal.reason;
+
+  const rows = [...ledger.rows()];
+  const files = { client_ledger: "raw/client-ledger.jsonl", nginx_access_log: "raw/nginx/access.jsonl" } as Record<string, string>;
+  for (const node of stack.nodes) files[`app_ledger_${node.name}`] = `raw/${node.name}/app-ledger.jsonl`;
+  await writeLedger(join(runDir, files.client_ledger!), rows);
+
+  const verdict = judge({ scenario, rows, timeline: timeline.events, drain, loadStartMs: generator.startMs, loadEndMs: generator.endMs });
+  const warm = generator.startMs + scenario.load.warmup_s * 1000;
+  const report: Report = {
+    schema_version: REPORT_SCHEMA_VERSION,
+    drainlab_version: VERSION,
+    run_id: runId,
+    started_at: startedAt.toISOString(),
+    wall_time_s: 0,
+    verdict: verdict.verdict,
+    expectation: expectationOf(scenario, verdict),
+    scenario: { name: scenario.name, file: options.scenarioFile ?? null, description: scenario.description },
+    parameters: scenario,
+    timeout_chain: timeoutChain(scenario),
+    stack: { images, nodes: stack.nodes.map((n) => ({ name: n.name, address: n.address })), versions },
+    requests: {
+      sent: rows.length,
+      ok: rows.filter((r) => r.error === "none").length,
+      failed: rows.filter((r) => r.error !== "none" && r.error !== "unanswered").length,
+      unanswered: rows.filter((r) => r.error === "unanswered").length,
+    },
+    latency_ms: latencyPercentiles(rows.filter((r) => r.intendedMs >= warm)),
+    generator,
+    timeline: timeline.events,
+    drain,
+    checks: verdict.checks,
+    series: { bucket_ms: SERIES_BUCKET_MS, buckets: series(rows, SERIES_BUCKET_MS) },
+    files,
+  };
+  report.wall_time_s = Math.round((performance.now() - wallStart) / 10) / 100;
+  writeFileSync(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  return { report, runDir };
+}
+
+/** Did the run do what the scenario file says it should (pass, or fail on the named checks)? */
+export function expectationOf(scenario: Scenario, verdict: { verdict: "pass" | "fail"; checks: Array<{ name: string; ok: boolean }> }): Report["expectation"] {
+  const { verdict: want, failing_checks: mustFail } = scenario.expect;
+  const failed = verdict.checks.filter((c) => !c.ok).map((c) => c.name);
+  const missing = mustFail.filter((name) => !failed.includes(name));
+  const met = verdict.verdict === want && missing.length === 0;
+  const detail =
+    verdict.verdict !== want
+      ? `expected ${want}, got ${verdict.verdict}${failed.length ? ` (failed: ${failed.join(", ")})` : ""}`
+      : missing.length > 0
+        ? `expected ${missing.join(", ")} to fail; failed: ${failed.join(", ") || "none"}`
+        : want === "pass"
+          ? "passed as expected"
+          : `failed as expected on ${failed.join(", ")}`;
+  return { verdict: want, failing_checks: mustFail, met, detail };
+}
+
+async function writeLedger(path: string, rows: Iterable<object>): Promise<void> {
+  const out = createWriteStream(path);
+  for (const row of rows) {
+    if (!out.write(`${JSON.stringify(row)}\n`)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+}

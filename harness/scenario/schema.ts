@@ -1,0 +1,134 @@
+import { z } from "zod";
+
+/**
+ * The scenario format. Every default lives here, and the resolved scenario
+ * (defaults filled in) is what every report shows under `parameters`.
+ * Durations carry their unit in the field name.
+ */
+
+const seconds = z.number().nonnegative();
+const durationMs = z.number().nonnegative();
+
+/** How long a request's handler sleeps: a constant or uniform between min and max. */
+const ServiceTime = z.union([
+  durationMs,
+  z.strictObject({ min: durationMs, max: durationMs }).refine((r) => r.max >= r.min, {
+    message: "max must be >= min",
+  }),
+]);
+
+const RequestKind = z.strictObject({
+  weight: z.number().positive().default(1),
+  method: z.enum(["GET", "POST"]),
+  /** GET goes to /work (idempotent); POST goes to /orders (not idempotent). */
+  path: z.enum(["/work", "/orders"]).optional(),
+  ms: ServiceTime.default(0),
+  body_bytes: z.number().int().nonnegative().default(64),
+});
+
+export const CheckName = z.enum([
+  "no-failed-requests",
+  "no-unanswered-requests",
+  "drained-node-exited-cleanly",
+  "traffic-continued",
+]);
+
+export const Scenario = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(""),
+  expect: z
+    .strictObject({
+      verdict: z.enum(["pass", "fail"]).default("pass"),
+      /** The checks that must fail when verdict is fail (a must-fail control). */
+      failing_checks: z.array(CheckName).default([]),
+    })
+    .prefault({}),
+  stack: z
+    .strictObject({
+      nodes: z.number().int().min(2).max(8).default(2),
+      gunicorn: z
+        .strictObject({
+          workers: z.number().int().min(1).max(16).default(2),
+          graceful_timeout_s: z.number().int().nonnegative().default(30),
+          timeout_s: z.number().int().nonnegative().default(30),
+          keepalive_s: z.number().int().nonnegative().default(2),
+        })
+        .prefault({}),
+      uvicorn: z
+        .strictObject({
+          /** null: uvicorn waits without limit (its own default). */
+          timeout_graceful_shutdown_s: seconds.nullable().default(null),
+        })
+        .prefault({}),
+      nginx: z
+        .strictObject({
+          worker_processes: z.number().int().min(1).max(8).default(1),
+          proxy_read_timeout_s: seconds.default(60),
+          proxy_connect_timeout_s: seconds.default(5),
+          /** nginx's own default; "off" disables the silent retry on another node. */
+          proxy_next_upstream: z.string().min(1).default("error timeout"),
+          /** Idle keepalive connections from nginx to the nodes; 0 = a new connection per request. */
+          upstream_keepalive: z.number().int().nonnegative().default(0),
+          worker_shutdown_timeout_s: seconds.default(10),
+          max_fails: z.number().int().nonnegative().default(1),
+          fail_timeout_s: seconds.default(10),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  load: z
+    .strictObject({
+      rate_per_s: z.number().positive().max(20000).default(100),
+      duration_s: z.number().positive().max(3600).default(12),
+      /** Requests sent before this are not counted in latency figures. */
+      warmup_s: seconds.default(1),
+      /** Client-side limit per request; past it the request is a timeout. */
+      timeout_s: z.number().positive().default(30),
+      /** How long after the schedule ends the run waits for stragglers before calling them unanswered. */
+      grace_s: seconds.default(5),
+      /** Upper bound on open connections; high so arrivals never queue unseen. */
+      max_connections: z.number().int().positive().default(1024),
+      seed: z.number().int().default(1),
+      mix: z
+        .array(RequestKind)
+        .min(1)
+        .default([{ weight: 1, method: "GET", ms: { min: 10, max: 100 }, body_bytes: 64 }]),
+    })
+    .prefault({}),
+  drain: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Node to drain, 1-based: node-1 ... node-N. */
+      target: z.number().int().min(1).default(1),
+      at_s: seconds.default(4),
+      /** Mark the node down in nginx and reload before SIGTERM; false for controls. */
+      remove: z.boolean().default(true),
+      /** How long the controller waits between the health flip and the removal. */
+      monitor_interval_ms: z.number().int().positive().default(250),
+      /** Pause after the reload took effect, before SIGTERM, so in-flight nginx workers settle. */
+      settle_ms: durationMs.default(500),
+      /** Send SIGKILL instead of SIGTERM (a crash, not a drain). */
+      signal: z.enum(["SIGTERM", "SIGKILL"]).default("SIGTERM"),
+      /** Extra wait on top of the effective graceful limit before SIGKILL. */
+      wait_margin_s: seconds.default(2),
+      /** Override the stop wait entirely (seconds after SIGTERM until SIGKILL). */
+      stop_wait_s: seconds.nullable().default(null),
+    })
+    .prefault({}),
+  checks: z
+    .strictObject({
+      /** traffic-continued: longest allowed gap without an ok answer from a node that is not drained. */
+      max_gap_ms: durationMs.default(1000),
+    })
+    .prefault({}),
+});
+
+export type Scenario = z.output<typeof Scenario>;
+export type ScenarioInput = z.input<typeof Scenario>;
+export type RequestKind = z.output<typeof RequestKind>;
+export type CheckName = z.output<typeof CheckName>;
+
+/** JSON Schema for editors (yaml-language-server, VS Code). */
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(Scenario, { io: "input" });
+}

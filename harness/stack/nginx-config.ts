@@ -1,0 +1,38 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../env/images.ts";
+import type { Scenario } from "../scenario/schema.ts";
+
+export interface UpstreamServer {
+  /** An IP, not a name: a stopped node's name no longer resolves, and nginx refuses to reload on it. */
+  address: string;
+  port: number;
+  down: boolean;
+}
+
+const TEMPLATE_PATH = join(PROJECT_ROOT, "fixtures/nginx/nginx.conf.template");
+
+export function renderNginxConfig(
+  nginx: Scenario["stack"]["nginx"],
+  servers: UpstreamServer[],
+  generation: number,
+  template = readFileSync(TEMPLATE_PATH, "utf8"),
+): string {
+  const values: Record<string, string> = {
+    generation: String(generation),
+    worker_processes: String(nginx.worker_processes),
+    worker_shutdown_timeout_s: String(nginx.worker_shutdown_timeout_s),
+    proxy_connect_timeout_s: String(nginx.proxy_connect_timeout_s),
+    proxy_read_timeout_s: String(nginx.proxy_read_timeout_s),
+    proxy_next_upstream: nginx.proxy_next_upstream,
+    servers: servers
+      .map((s) => `        server ${s.address}:${s.port} max_fails=${nginx.max_fails} fail_timeout=${nginx.fail_timeout_s}s${s.down ? " down" : ""};`)
+      .join("\n"),
+    keepalive: nginx.upstream_keepalive > 0 ? `        keepalive ${nginx.upstream_keepalive};` : "",
+  };
+  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`nginx template: unknown placeholder {{${key}}}`);
+    return value;
+  });
+}

@@ -1,0 +1,262 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type Docker from "dockerode";
+import { type StartedTestContainer, Wait } from "testcontainers";
+import { EnvironmentError } from "../errors.ts";
+import type { Images } from "../env/images.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { LABEL_OWNER_PID, LABEL_RUN_ID, runLabels } from "./labels.ts";
+import { LoopbackContainer } from "./loopback-container.ts";
+import { renderNginxConfig } from "./nginx-config.ts";
+
+const APP_PORT = 8000;
+const NGINX_PORT = 8080;
+const STARTUP_TIMEOUT_MS = 60_000;
+
+export interface AppNode {
+  name: string;
+  /** The node's address on the run's network, as nginx sees it. */
+  address: string;
+  /** http://127.0.0.1:<port>: the node itself, for the health monitor only. */
+  directUrl: string;
+  containerId: string;
+  /** Host folder with the node's app ledger (bind-mounted to /var/log/drainlab). */
+  logDir: string;
+}
+
+export interface StackOptions {
+  scenario: Scenario;
+  runId: string;
+  images: Images;
+  docker: Docker;
+  /** Absolute folder where every container's logs land. */
+  rawDir: string;
+  log?: (line: string) => void;
+}
+
+/** A running stack: nginx in front of N app nodes on a network of its own. stop() is idempotent. */
+export class Stack implements AsyncDisposable {
+  generation = 1;
+  private workersBeforeReload: number[] = [];
+  private stopping: Promise<void> | undefined;
+  private readonly down = new Set<string>();
+
+  constructor(
+    readonly runId: string,
+    readonly url: string,
+    readonly nodes: AppNode[],
+    readonly nginxLogDir: string,
+    private readonly nginx: StartedTestContainer,
+    private readonly apps: StartedTestContainer[],
+    private readonly networkId: string,
+    private readonly options: StackOptions,
+  ) {}
+
+  node(name: string): AppNode {
+    const node = this.nodes.find((n) => n.name === name);
+    if (!node) throw new Error(`no node ${name} in this stack`);
+    return node;
+  }
+
+  container(name: string): Docker.Container {
+    return this.options.docker.getContainer(this.node(name).containerId);
+  }
+
+  /** Versions of the software under test, read from the running containers (facts, not assumptions). */
+  async versions(): Promise<Record<string, string>> {
+    const app = this.apps[0]!;
+    const py = await app.exec([
+      "python3",
+      "-c",
+      "import json,fastapi,uvicorn,gunicorn,sys;print(json.dumps({'python':sys.version.split()[0],'fastapi':fastapi.__version__,'uvicorn':uvicorn.__version__,'gunicorn':gunicorn.__version__}))",
+    ]);
+    const nginx = await this.nginx.exec(["nginx", "-v"]);
+    const versions: Record<string, string> = py.exitCode === 0 ? JSON.parse(py.stdout) : {};
+    const nginxVersion = /nginx\/(\S+)/.exec(nginx.output)?.[1];
+    if (nginxVersion) versions.nginx = nginxVersion;
+    return versions;
+  }
+
+  /** Runs a command inside a node; returns its exit code. */
+  async execIn(name: string, command: string[]): Promise<number> {
+    const container = this.apps.find((c) => c.getId() === this.node(name).containerId)!;
+    return (await container.exec(command)).exitCode;
+  }
+
+  /** Rewrites the upstream with `name` marked down (or up again) and runs `nginx -s reload`. Returns the new generation. */
+  async setDown(name: string, down: boolean): Promise<number> {
+    this.node(name);
+    if (down) this.down.add(name);
+    else this.down.delete(name);
+    const generation = this.generation + 1;
+    const conf = this.render(generation);
+    writeFileSync(join(this.nginxLogDir, `nginx.conf.${generation}`), conf);
+    await this.nginx.copyContentToContainer([{ content: conf, target: "/etc/nginx/nginx.conf" }]);
+    this.workersBeforeReload = await this.acceptingWorkers();
+    const reload = await this.nginx.exec(["nginx", "-s", "reload"]);
+    if (reload.exitCode !== 0) throw new EnvironmentError(`nginx -s reload failed: ${reload.output.trim()}`);
+    this.generation = generation;
+    return generation;
+  }
+
+  /**
+   * Resolves once the last reload has taken effect: a fresh connection is served
+   * by the new generation and every worker of the old one is shutting down.
+   * A new worker answering is not enough: old workers keep serving their
+   * keepalive connections (with the old upstream) for tens of ms after that.
+   */
+  async waitForReload(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const old = this.workersBeforeReload;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${this.url}/drainlab/generation`, { headers: { connection: "close" } }).catch(() => undefined);
+      const served = res ? Number(await res.text()) : 0;
+      if (served >= this.generation) {
+        const accepting = await this.acceptingWorkers();
+        if (!accepting.some((pid) => old.includes(pid))) return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new EnvironmentError(`nginx did not take configuration generation ${this.generation} within ${timeoutMs} ms`);
+  }
+
+  /** Pids of nginx workers that still accept connections (not "is shutting down"). */
+  private async acceptingWorkers(): Promise<number[]> {
+    const ps = await this.nginx.exec(["ps", "-eo", "pid=,args="]);
+    return ps.output
+      .split("\n")
+      .filter((line) => /nginx: worker process\s*$/.test(line))
+      .map((line) => Number(line.trim().split(/\s+/)[0]));
+  }
+
+  render(generation: number): string {
+    const servers = this.nodes.map((n) => ({ address: n.address, port: APP_PORT, down: this.down.has(n.name) }));
+    return renderNginxConfig(this.options.scenario.stack.nginx, servers, generation);
+  }
+
+  /** Stops and removes every container and the network; saves container logs first. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= this.teardown();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private async teardown(): Promise<void> {
+    const { docker } = this.options;
+    await Promise.all(
+      [this.nginx, ...this.apps].map(async (c, i) => {
+        const dir = i === 0 ? this.nginxLogDir : this.nodes[i - 1]!.logDir;
+        try {
+          const logs = await docker.getContainer(c.getId()).logs({ stdout: true, stderr: true, timestamps: true });
+          writeFileSync(join(dir, "container.log"), demuxDockerLog(logs));
+        } catch {
+          // a container that never started has no logs
+        }
+      }),
+    );
+    await removeContainers(docker, [this.nginx.getId(), ...this.apps.map((c) => c.getId())]);
+    await docker.getNetwork(this.networkId).remove().catch(() => {});
+  }
+}
+
+async function removeContainers(docker: Docker, ids: string[]): Promise<void> {
+  await Promise.all(ids.map((id) => docker.getContainer(id).remove({ force: true, v: true }).catch(() => {})));
+}
+
+/** Docker's multiplexed log stream: 8-byte frame headers before each chunk. */
+function demuxDockerLog(buf: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return parts.length > 0 ? Buffer.concat(parts) : buf;
+}
+
+export function nodeName(index: number): string {
+  return `node-${index}`;
+}
+
+/** Starts network, app nodes and nginx. On any failure everything already started is removed before the error is thrown. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { scenario, runId, images, docker, rawDir } = options;
+  const log = options.log ?? (() => {});
+  const labels = (role: string) => ({ ...runLabels(runId, role), [LABEL_OWNER_PID]: String(process.pid) });
+  const network = await docker.createNetwork({ Name: `drainlab-${runId}`, Driver: "bridge", Labels: labels("network"), CheckDuplicate: true });
+  const started: StartedTestContainer[] = [];
+  try {
+    const { gunicorn, uvicorn } = scenario.stack;
+    const names = Array.from({ length: scenario.stack.nodes }, (_, i) => nodeName(i + 1));
+    log(`starting ${names.length} app nodes ...`);
+    const apps = await Promise.all(
+      names.map(async (name) => {
+        const logDir = join(rawDir, name);
+        mkdirSync(logDir, { recursive: true });
+        const container = await new LoopbackContainer(images.app)
+          .withName(`drainlab-${runId}-${name}`)
+          .withLabels(labels(name))
+          // network mode only: adding aliases makes testcontainers attach the default bridge as well
+          .withNetworkMode(network.id)
+          .withHostname(name)
+          .withEnvironment({
+            DRAINLAB_NODE: name,
+            GUNICORN_WORKERS: String(gunicorn.workers),
+            GUNICORN_GRACEFUL_TIMEOUT: String(gunicorn.graceful_timeout_s),
+            GUNICORN_TIMEOUT: String(gunicorn.timeout_s),
+            GUNICORN_KEEPALIVE: String(gunicorn.keepalive_s),
+            UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN: uvicorn.timeout_graceful_shutdown_s === null ? "" : String(uvicorn.timeout_graceful_shutdown_s),
+          })
+          .withBindMounts([{ source: logDir, target: "/var/log/drainlab" }])
+          .withExposedPorts(APP_PORT)
+          .withWaitStrategy(Wait.forHttp("/health", APP_PORT).forStatusCode(200))
+          .withStartupTimeout(STARTUP_TIMEOUT_MS)
+          .start();
+        started.push(container);
+        return { name, container, logDir };
+      }),
+    );
+    const nodes: AppNode[] = await Promise.all(
+      apps.map(async ({ name, container, logDir }) => {
+        const info = await docker.getContainer(container.getId()).inspect();
+        const address = info.NetworkSettings.Networks[`drainlab-${runId}`]?.IPAddress;
+        if (!address) throw new EnvironmentError(`${name} has no address on the run's network`);
+        return { name, address, directUrl: `http://127.0.0.1:${container.getMappedPort(APP_PORT)}`, containerId: container.getId(), logDir };
+      }),
+    );
+
+    const nginxLogDir = join(rawDir, "nginx");
+    mkdirSync(nginxLogDir, { recursive: true });
+    const conf = renderNginxConfig(
+      scenario.stack.nginx,
+      nodes.map((n) => ({ address: n.address, port: APP_PORT, down: false })),
+      1,
+    );
+    writeFileSync(join(nginxLogDir, "nginx.conf.1"), conf);
+    log("starting nginx ...");
+    const nginx = await new LoopbackContainer(images.nginx)
+      .withName(`drainlab-${runId}-nginx`)
+      .withLabels(labels("nginx"))
+      .withNetworkMode(network.id)
+      .withCopyContentToContainer([{ content: conf, target: "/etc/nginx/nginx.conf" }])
+      .withBindMounts([{ source: nginxLogDir, target: "/var/log/drainlab" }])
+      .withExposedPorts(NGINX_PORT)
+      .withWaitStrategy(Wait.forHttp("/drainlab/generation", NGINX_PORT).forStatusCode(200))
+      .withStartupTimeout(STARTUP_TIMEOUT_MS)
+      .start();
+    started.push(nginx);
+    const url = `http://127.0.0.1:${nginx.getMappedPort(NGINX_PORT)}`;
+    return new Stack(runId, url, nodes, nginxLogDir, nginx, started.filter((c) => c !== nginx), network.id, options);
+  } catch (err) {
+    // a container whose start() threw is not in `started`: sweep by the run's label
+    const leftovers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] }) });
+    await removeContainers(docker, [...started.map((c) => c.getId()), ...leftovers.map((c) => c.Id)]);
+    await network.remove().catch(() => {});
+    if (err instanceof EnvironmentError) throw err;
+    throw new EnvironmentError(`the stack did not start: ${(err as Error).message}`);
+  }
+}
