@@ -125,6 +125,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       ok: rows.filter((r) => r.error === "none").length,
       failed: rows.filter((r) => r.error !== "none" && r.error !== "unanswered").length,
       unanswered: rows.filter((r) => r.error === "unanswered").length,
+      client_retried: rows.filter((r) => r.attempts > 1).length,
     },
     latency_ms: latencyPercentiles(rows.filter((r) => r.intendedMs >= warm)),
     generator,

@@ -33,6 +33,8 @@ export interface GeneratorStats {
   /** CPU the generator process used, as a share of one core over the load's wall time. */
   cpuShareOfOneCore: number;
   maxInFlight: number;
+  /** Requests the client re-sent after a reused connection closed before any response. */
+  clientRetries: number;
   scheduled: number;
   /** The schedule started at this ms (relative to t0) and ended at this ms. */
   startMs: number;
@@ -74,33 +76,46 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let ok = 0;
   let failed = 0;
   let maxInFlight = 0;
+  let clientRetries = 0;
 
   const send = (seq: number, intendedMs: number) => {
     const req = mix.next();
     const sentMs = performance.now() - t0;
     ledger.begin(req.kind, req.serviceMs, intendedMs, sentMs);
     lag.recordValue(Math.max(0, Math.round((sentMs - intendedMs) * 1000)));
-    const done = pool
-      .request({
-        origin: options.url,
-        path: req.path,
-        method: req.method,
-        headers: { "x-request-id": ledger.idOf(seq), ...(req.body ? { "content-type": "application/json" } : {}) },
-        body: req.body,
-        signal: abortAll.signal,
-      })
-      .then(async (res) => {
-        const body = await res.body.arrayBuffer();
-        const node = res.headers["x-node"];
-        const error = classifyStatus(res.statusCode);
-        if (error === "none") ok++;
-        else failed++;
-        ledger.finish(seq, performance.now() - t0, res.statusCode, error, typeof node === "string" ? node : null, body.byteLength);
-      })
-      .catch((err: unknown) => {
-        failed++;
-        ledger.finish(seq, performance.now() - t0, 0, classifyError(err), null, 0);
-      })
+    const retryAllowed = load.retry_on_reset === "all" || (load.retry_on_reset === "idempotent" && req.method === "GET");
+    let responded = false;
+    const attempt = (): Promise<void> =>
+      pool
+        .request({
+          origin: options.url,
+          path: req.path,
+          method: req.method,
+          headers: { "x-request-id": ledger.idOf(seq), ...(req.body ? { "content-type": "application/json" } : {}) },
+          body: req.body,
+          signal: abortAll.signal,
+        })
+        .then(async (res) => {
+          responded = true;
+          const body = await res.body.arrayBuffer();
+          const node = res.headers["x-node"];
+          const error = classifyStatus(res.statusCode);
+          if (error === "none") ok++;
+          else failed++;
+          ledger.finish(seq, performance.now() - t0, res.statusCode, error, typeof node === "string" ? node : null, body.byteLength);
+        })
+        .catch((err: unknown) => {
+          const error = classifyError(err);
+          // a connection closed before any response byte: retry once, as HTTP clients do (RFC 9112 9.3.1)
+          if (error === "reset" && !responded && retryAllowed && ledger.row(seq).attempts === 1 && !abortAll.signal.aborted) {
+            ledger.retried(seq);
+            clientRetries++;
+            return attempt();
+          }
+          failed++;
+          ledger.finish(seq, performance.now() - t0, 0, error, null, 0);
+        });
+    const done = attempt()
       .finally(() => pending.delete(done));
     pending.add(done);
     if (pending.size > maxInFlight) maxInFlight = pending.size;
@@ -135,6 +150,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         sendLagMs: { p50: lag.getValueAtPercentile(50) / 1000, p99: lag.getValueAtPercentile(99) / 1000, max: lag.maxValue / 1000 },
         cpuShareOfOneCore: (cpu.user + cpu.system) / 1000 / Math.max(1, scheduleEndMs - startMs),
         maxInFlight,
+        clientRetries,
         scheduled: pacer.total,
         startMs,
         endMs,

@@ -14,6 +14,8 @@ export interface LedgerRow {
   error: ErrorClass;
   node: string | null;
   bytes: number;
+  /** 1, or 2 when the client retried after a reused connection was reset before any response. */
+  attempts: number;
 }
 
 const INITIAL_CAPACITY = 1024;
@@ -34,6 +36,7 @@ export class Ledger {
   private nodeCol = new Uint8Array(INITIAL_CAPACITY);
   private kindCol = new Uint8Array(INITIAL_CAPACITY);
   private bytesCol = new Uint32Array(INITIAL_CAPACITY);
+  private attemptsCol = new Uint8Array(INITIAL_CAPACITY);
   private readonly nodes: string[] = [];
 
   constructor(
@@ -60,6 +63,7 @@ export class Ledger {
     this.intended[seq] = intendedMs;
     this.sent[seq] = sentMs;
     this.end[seq] = Number.NaN;
+    this.attemptsCol[seq] = 1;
     return seq;
   }
 
@@ -69,6 +73,10 @@ export class Ledger {
     this.errorCol[seq] = ERROR_CLASSES.indexOf(error);
     this.nodeCol[seq] = node === null ? 0 : this.nodeIndex(node);
     this.bytesCol[seq] = bytes;
+  }
+
+  retried(seq: number): void {
+    this.attemptsCol[seq]! += 1;
   }
 
   isOpen(seq: number): boolean {
@@ -91,6 +99,7 @@ export class Ledger {
       error: ERROR_CLASSES[this.errorCol[seq]!]!,
       node: node === 0 ? null : this.nodes[node - 1]!,
       bytes: this.bytesCol[seq]!,
+      attempts: this.attemptsCol[seq]!,
     };
   }
 
@@ -123,5 +132,6 @@ export class Ledger {
     this.nodeCol = grow(this.nodeCol, Uint8Array);
     this.kindCol = grow(this.kindCol, Uint8Array);
     this.bytesCol = grow(this.bytesCol, Uint32Array);
+    this.attemptsCol = grow(this.attemptsCol, Uint8Array);
   }
 }

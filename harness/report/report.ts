@@ -45,7 +45,8 @@ export interface Report {
   parameters: Scenario;
   timeout_chain: TimeoutChain;
   stack: { images: { base: string; app: string; nginx: string }; nodes: Array<{ name: string; address: string }>; versions: Record<string, string> };
-  requests: { sent: number; ok: number; failed: number; unanswered: number };
+  /** client_retried: re-sent once by the client after a connection closed before any response (see load.retry_on_reset). */
+  requests: { sent: number; ok: number; failed: number; unanswered: number; client_retried: number };
   /** From the intended send time (no coordinated omission); requests after warm-up that got any answer. */
   latency_ms: Percentiles;
   generator: GeneratorStats;

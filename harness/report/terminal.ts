@@ -7,7 +7,7 @@ export function renderTerminal(report: Report, color = false): string {
   const { requests: q, latency_ms: l, drain: d, generator: g } = report;
   const lines = [
     `drainlab ${report.scenario.name}  run ${report.run_id}  ${report.wall_time_s} s`,
-    `requests  sent ${q.sent}  ok ${q.ok}  failed ${q.failed}  unanswered ${q.unanswered}`,
+    `requests  sent ${q.sent}  ok ${q.ok}  failed ${q.failed}  unanswered ${q.unanswered}  client-retried ${q.client_retried ?? 0}`,
     `latency   p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  (from intended send time)`,
     `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}`,
     d

@@ -41,6 +41,8 @@ export const Scenario = z.strictObject({
       verdict: z.enum(["pass", "fail"]).default("pass"),
       /** The checks that must fail when verdict is fail (a must-fail control). */
       failing_checks: z.array(CheckName).default([]),
+      /** Runs of this scenario in the test suite; > 1 for scenarios near a timing boundary. */
+      repeat: z.number().int().min(1).max(10).default(1),
     })
     .prefault({}),
   stack: z
@@ -89,6 +91,16 @@ export const Scenario = z.strictObject({
       /** Upper bound on open connections; high so arrivals never queue unseen. */
       max_connections: z.number().int().positive().default(1024),
       seed: z.number().int().default(1),
+      /**
+       * What the client does when a connection to nginx is closed before any
+       * response byte (nginx closes idle client keepalive connections on every
+       * reload, racing requests already on the wire): retry once with the same
+       * X-Request-Id. "all" retries POST too, as browsers do; "idempotent" only
+       * GET, as Go's net/http (k6) does; "off" records the reset as a failure.
+       * Every retry is counted in the report, and the app ledger shows whether
+       * a retried request ran twice, so a retry never hides a loss.
+       */
+      retry_on_reset: z.enum(["all", "idempotent", "off"]).default("all"),
       mix: z
         .array(RequestKind)
         .min(1)

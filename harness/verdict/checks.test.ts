@@ -9,7 +9,7 @@ const scenario = Scenario.parse({ name: "t", load: { warmup_s: 0 }, checks: { ma
 
 function row(seq: number, over: Partial<LedgerRow> = {}): LedgerRow {
   const t = seq * 100;
-  return { seq, id: `r-${seq}`, kind: 0, method: "GET", serviceMs: 10, intendedMs: t, sentMs: t, endMs: t + 20, status: 200, error: "none", node: seq % 2 ? "node-1" : "node-2", bytes: 10, ...over };
+  return { seq, id: `r-${seq}`, kind: 0, method: "GET", serviceMs: 10, intendedMs: t, sentMs: t, endMs: t + 20, status: 200, error: "none", node: seq % 2 ? "node-1" : "node-2", bytes: 10, attempts: 1, ...over };
 }
 
 const drain: DrainRecord = {

@@ -1,0 +1,31 @@
+import Docker from "dockerode";
+import { describe, expect, it } from "vitest";
+import { ensureImages } from "../harness/env/images.ts";
+import { Scenario } from "../harness/scenario/schema.ts";
+import { startStack } from "../harness/stack/stack.ts";
+import { join } from "node:path";
+import { cli, labelled, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
+
+describe("drainlab command on the real stack", () => {
+  it("run exits 0 on a pass and prints the verdict table and report path", () => {
+    const r = cli(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR, "--set", "load.duration_s=6", "--set", "drain.at_s=2"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/no-failed-requests\s+PASS/);
+    expect(r.stdout).toMatch(/verdict\s+PASS/);
+    expect(r.stdout).toMatch(/report\s+\S+report\.json/);
+  });
+
+  it("clean removes everything drainlab labelled, also what a crashed run left", async () => {
+    const docker = new Docker();
+    const images = await ensureImages(docker);
+    const scenario = Scenario.parse({ name: "leftover" });
+    // a stack nobody stops: what a kill -9 of drainlab would leave behind
+    const stack = await startStack({ scenario, runId: "leftover-test", images, docker, rawDir: join(TEST_REPORTS_DIR, "leftover-test") });
+    expect((await labelled("leftover-test")).containers).toBe(3);
+    const r = cli(["clean"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/removed 3 container\(s\) and 1 network\(s\)/);
+    expect(await labelled()).toEqual({ containers: 0, networks: 0 });
+    await stack.stop(); // idempotent, and harmless after the sweep
+  });
+});

@@ -1,0 +1,34 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { PROJECT_ROOT } from "../harness/env/images.ts";
+import { LABEL_MANAGED, LABEL_RUN_ID } from "../harness/stack/labels.ts";
+
+export const SCENARIOS_DIR = join(PROJECT_ROOT, "scenarios");
+export const TEST_REPORTS_DIR = join(PROJECT_ROOT, "reports", "tests");
+
+export function catalog(): string[] {
+  return readdirSync(SCENARIOS_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => join(SCENARIOS_DIR, f));
+}
+
+/** Runs the drainlab command as a user would; returns exit code and output. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, CI: "true", ...env },
+    timeout: 300_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** drainlab-labelled containers and networks, for one run or all. */
+export async function labelled(runId?: string): Promise<{ containers: number; networks: number }> {
+  const docker = new Docker();
+  const filters = JSON.stringify({ label: [runId ? `${LABEL_RUN_ID}=${runId}` : `${LABEL_MANAGED}=true`] });
+  const [containers, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
+  return { containers: containers.length, networks: networks.length };
+}
