@@ -1,0 +1,69 @@
+import { drainsOf } from "./describe.ts";
+import { drainPhases, runEndMs, type PhaseName } from "./phases.ts";
+import type { Report } from "./report.ts";
+
+/** What report.html embeds as JSON and charts-client.js draws: one time axis, in seconds since t0. */
+export interface ChartData {
+  bucket_ms: number;
+  bucket_s: number;
+  x_min_s: number;
+  x_max_s: number;
+  /** Bucket starts. */
+  t_s: number[];
+  p50_ms: Array<number | null>;
+  p99_ms: Array<number | null>;
+  nodes: string[];
+  /** Per node (same order as nodes), ok answers per second in each bucket. */
+  rps: number[][];
+  failed: number[];
+  /** Every drained node (several in a rolling drain). */
+  drained: string[];
+  phases: Array<{ name: PhaseName; label: string; target: string | null; from_s: number; to_s: number; open: boolean; fill: string; edge: string }>;
+  colors: { p50: string; p99: string; failed: string; failed_fill: string };
+  node_colors: string[];
+  node_fills: string[];
+}
+
+export const PHASE_COLORS: Record<PhaseName, { fill: string; edge: string }> = {
+  removal: { fill: "rgba(255, 179, 0, 0.22)", edge: "rgba(230, 140, 0, 0.9)" },
+  reload: { fill: "rgba(142, 68, 173, 0.20)", edge: "rgba(142, 68, 173, 0.9)" },
+  "sigterm-wait": { fill: "rgba(231, 76, 60, 0.16)", edge: "rgba(192, 57, 43, 0.9)" },
+  "sigkill-after-wait": { fill: "rgba(120, 20, 20, 0.30)", edge: "rgba(120, 20, 20, 1)" },
+  sigkill: { fill: "rgba(120, 20, 20, 0.30)", edge: "rgba(120, 20, 20, 1)" },
+  readd: { fill: "rgba(39, 174, 96, 0.16)", edge: "rgba(30, 132, 73, 0.9)" },
+};
+
+const NODE_COLORS = ["#1f6fb2", "#2a9d8f", "#8e5ea2", "#e07b39", "#6c757d", "#b5838d"];
+
+export function chartData(report: Report): ChartData {
+  const { bucket_ms: bucketMs, buckets } = report.series;
+  const perSecond = 1000 / bucketMs;
+  const nodes = [...new Set([...report.stack.nodes.map((n) => n.name), ...buckets.flatMap((b) => Object.keys(b.by_node))])].sort();
+  const endMs = runEndMs(report);
+  const s = (ms: number) => Math.round(ms) / 1000;
+  return {
+    bucket_ms: bucketMs,
+    bucket_s: bucketMs / 1000,
+    x_min_s: 0,
+    x_max_s: Math.max(1, Math.ceil(endMs / bucketMs)) * (bucketMs / 1000),
+    t_s: buckets.map((b) => s(b.t_ms)),
+    p50_ms: buckets.map((b) => b.p50_ms),
+    p99_ms: buckets.map((b) => b.p99_ms),
+    nodes,
+    rps: nodes.map((n) => buckets.map((b) => (b.by_node[n] ?? 0) * perSecond)),
+    failed: buckets.map((b) => b.failed),
+    drained: drainsOf(report).map((d) => d.target),
+    phases: drainPhases(report.timeline, endMs).map((p) => ({
+      name: p.name,
+      label: p.label,
+      target: p.target,
+      from_s: s(p.from_ms),
+      to_s: s(p.to_ms),
+      open: p.open,
+      ...PHASE_COLORS[p.name],
+    })),
+    colors: { p50: "#1f6fb2", p99: "#d35400", failed: "#c0392b", failed_fill: "rgba(192, 57, 43, 0.6)" },
+    node_colors: nodes.map((_, i) => NODE_COLORS[i % NODE_COLORS.length]!),
+    node_fills: nodes.map((_, i) => `${NODE_COLORS[i % NODE_COLORS.length]!}99`),
+  };
+}

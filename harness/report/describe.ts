@@ -1,0 +1,60 @@
+import type { DrainRecord } from "../drain/drain.ts";
+import type { DrainPhase } from "./phases.ts";
+import type { Report } from "./report.ts";
+
+/** Every drained node; reports from before rolling drains have only `drain`. */
+export function drainsOf(report: Pick<Report, "drain"> & { drains?: DrainRecord[] }): DrainRecord[] {
+  return report.drains ?? (report.drain ? [report.drain] : []);
+}
+
+/** One line per drained node, shared by the HTML and Markdown views. */
+export function describeDrains(report: Report): string[] {
+  const drains = drainsOf(report);
+  return drains.length === 0 ? ["no drain in this scenario"] : drains.map(describeDrain);
+}
+
+/** One line about one drained node. */
+export function describeDrain(d: DrainRecord): string {
+  const removal = d.removed ? `removed from nginx (upstream generation ${d.removal_generation}), then ` : "not removed from nginx; ";
+  const exit = d.exit_ms === null ? "never seen to exit" : `exited ${seconds(d.exit_ms - d.signal_ms)} later with code ${d.exit_code}`;
+  const kill = d.killed_after_wait ? `, SIGKILLed after the ${d.stop_wait_s} s stop wait` : "";
+  const readded = typeof d.readded_ms === "number" ? `; restarted and back in the upstream at ${seconds(d.readded_ms)}` : "";
+  return `${d.target} ${removal}${d.signal} at ${seconds(d.signal_ms)}; ${exit}${kill}${readded}`;
+}
+
+export function describeRequests(q: Report["requests"]): string {
+  return `sent ${q.sent}, ok ${q.ok}, failed ${q.failed}, unanswered ${q.unanswered}`;
+}
+
+export function describeLatency(l: Report["latency_ms"]): string {
+  return `p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.count} answers after warm-up, from the intended send time)`;
+}
+
+export function describePhase(p: DrainPhase): string {
+  return `${p.target ? `${p.target} ` : ""}${p.label}: ${seconds(p.from_ms)} to ${p.open ? "end of run" : seconds(p.to_ms)} (${seconds(p.to_ms - p.from_ms)})`;
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+/** Flattens the resolved scenario into dotted paths, for the parameters tables. */
+export function flatten(value: unknown, prefix = ""): Array<[string, string]> {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [[prefix, "[]"]];
+    return value.flatMap((v, i) => flatten(v, `${prefix}[${i}]`));
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return [[prefix, "{}"]];
+    return entries.flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
+  }
+  return [[prefix, value === null ? "null" : String(value)]];
+}
+
+/** A timeline event's detail as `key=value` pairs. */
+export function describeDetail(detail: Record<string, unknown>): string {
+  return Object.entries(detail)
+    .map(([k, v]) => `${k}=${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`)
+    .join(" ");
+}

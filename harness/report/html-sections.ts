@@ -1,0 +1,78 @@
+import type { ChartData } from "./chart-data.ts";
+import { describeDetail, flatten, seconds } from "./describe.ts";
+import { escapeHtml as e } from "./html-escape.ts";
+import type { Report } from "./report.ts";
+
+/** Cells are plain text, escaped here; rowAttrs returns ready-escaped attributes. */
+function table(id: string, head: string[], rows: string[][], rowAttrs: (i: number) => string = () => ""): string {
+  const th = head.map((h) => `<th>${e(h)}</th>`).join("");
+  const tr = rows.map((r, i) => `<tr${rowAttrs(i)}>${r.map((c) => `<td>${e(c)}</td>`).join("")}</tr>`).join("\n");
+  return `<table id="${e(id)}"><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`;
+}
+
+export function checksSection(report: Report): string {
+  const rows = report.checks.map((c) => [c.name, c.ok ? "PASS" : "FAIL", String(c.observed), c.expected, c.detail]);
+  const attrs = (i: number) => {
+    const c = report.checks[i]!;
+    return ` class="${c.ok ? "ok" : "fail"}" data-check="${e(c.name)}"`;
+  };
+  return `<section><h2>Checks</h2>\n${table("checks", ["check", "result", "observed", "expected", "detail"], rows, attrs)}</section>`;
+}
+
+export function phasesLegend(data: ChartData): string {
+  if (data.phases.length === 0) return `<ul id="phases" class="phases"><li class="none">no drain phases on this run's timeline</li></ul>`;
+  const items = data.phases.map((p) => {
+    const span = `${p.from_s.toFixed(3)} s to ${p.open ? "end of run" : `${p.to_s.toFixed(3)} s`} (${(p.to_s - p.from_s).toFixed(3)} s)`;
+    return (
+      `<li data-phase="${e(p.name)}" data-target="${e(p.target ?? "")}" data-from-s="${e(p.from_s)}" data-to-s="${e(p.to_s)}">` +
+      `<span class="swatch" style="background:${e(p.fill)};border-left:3px solid ${e(p.edge)}"></span>${p.target ? `${e(p.target)} ` : ""}${e(p.label)}: ${e(span)}</li>`
+    );
+  });
+  return `<ul id="phases" class="phases">${items.join("")}</ul>`;
+}
+
+export function parametersSection(report: Report): string {
+  return `<section><h2>Resolved parameters</h2><p class="note">The scenario as run, every default filled in.</p>\n${table("parameters", ["parameter", "value"], flatten(report.parameters))}</section>`;
+}
+
+export function timeoutChainSection(report: Report): string {
+  const t = report.timeout_chain;
+  const rows: string[][] = [
+    ["uvicorn timeout_graceful_shutdown", t.uvicorn_graceful_s === null ? "none (waits without limit)" : `${t.uvicorn_graceful_s} s`],
+    ["gunicorn graceful_timeout", `${t.gunicorn_graceful_timeout_s} s`],
+    ["effective graceful limit", `${t.effective_graceful_s} s (limited by ${t.limited_by})`],
+    ["stop wait before SIGKILL", `${t.stop_wait_s} s`],
+  ];
+  return `<section><h2>Timeout chain</h2>\n${table("timeout-chain", ["setting", "value"], rows)}</section>`;
+}
+
+export function latencySection(report: Report): string {
+  const l = report.latency_ms;
+  const g = report.generator;
+  const rows = [["answers", String(l.count)], ...(["p50", "p90", "p99", "max"] as const).map((k) => [k, `${l[k]} ms`])];
+  const gen = [
+    ["generator CPU", `${(g.cpuShareOfOneCore * 100).toFixed(0)}% of one core`],
+    ["send lag p50 / p99 / max", `${g.sendLagMs.p50} / ${g.sendLagMs.p99} / ${g.sendLagMs.max} ms`],
+    ["max in flight", String(g.maxInFlight)],
+    ["scheduled", String(g.scheduled)],
+  ];
+  return (
+    `<section><h2>Latency (HDR histogram)</h2><p class="note">From the intended send time, after warm-up: a stalled node shows up here, not as fewer requests.</p>\n` +
+    `${table("latency", ["percentile", "latency"], rows)}\n<h3>Load generator</h3>\n${table("generator", ["measure", "value"], gen)}</section>`
+  );
+}
+
+export function timelineSection(report: Report): string {
+  const rows = report.timeline.map((ev) => [seconds(ev.t_ms), ev.event, describeDetail(ev.detail)]);
+  return `<section><h2>Timeline</h2>\n${table("timeline", ["t", "event", "detail"], rows)}</section>`;
+}
+
+export function stackSection(report: Report): string {
+  const rows: string[][] = [
+    ...Object.entries(report.stack.versions).map(([k, v]) => [k, v]),
+    ...report.stack.nodes.map((n) => [n.name, n.address]),
+    ...Object.entries(report.stack.images).map(([k, v]) => [`image ${k}`, v]),
+    ...Object.entries(report.files).map(([k, v]) => [`file ${k}`, v]),
+  ];
+  return `<section><h2>Stack and records</h2>\n${table("stack", ["what", "value"], rows)}</section>`;
+}

@@ -1,0 +1,226 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Report } from "./report.ts";
+import { failingReport, storedReport } from "./testdata/stored-report.ts";
+import { writeViews } from "./write-views.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+// reports/ is git-ignored: the rendered pages and screenshots stay there for people and CI artifacts
+const OUT = fileURLToPath(new URL("../../reports/html-view-test/", import.meta.url));
+const INSTALL_TIMEOUT_MS = 900_000;
+
+function run(cmd: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    child.on("error", reject).on("close", (code) => resolve(code ?? 1));
+  });
+}
+
+/** Debian's chromium, installed here if missing and we may; anything else is a loud failure, never a skip. */
+async function ensureChromium(): Promise<void> {
+  if (existsSync(CHROMIUM)) return;
+  const canInstall = existsSync("/etc/debian_version") && process.getuid?.() === 0;
+  if (!canInstall) throw new Error(`${CHROMIUM} is missing and this is not root on Debian: install Debian's chromium package (apt-get install -y chromium)`);
+  process.stderr.write(`${CHROMIUM} missing: apt-get install -y chromium ...\n`);
+  if ((await run("apt-get", ["install", "-y", "chromium"])) !== 0) {
+    await run("apt-get", ["update"]);
+    await run("apt-get", ["install", "-y", "chromium"]);
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`apt-get install -y chromium did not provide ${CHROMIUM}`);
+}
+
+/** The stored run, made to fail loudly and named by an attacker: failures, a SIGKILL after the wait, markup everywhere. */
+function hostileReport(): Report {
+  const r = failingReport();
+  r.scenario.name = `<img src=x onerror="window.__xss=1">"</script><script>window.__xss=2</script>`;
+  r.scenario.description = `</style><script>window.__xss=3</script> & <b>bold</b>`;
+  r.checks[0]!.detail = `<svg onload="window.__xss=4"> 15 x 502`;
+  const exited = r.timeline.findIndex((e) => e.event === "exited");
+  r.timeline.splice(exited, 0, { t_ms: 4300, event: "sigkill-after-wait", detail: { target: "node-1", waited_s: 7 } });
+  return r;
+}
+
+// What page.evaluate touches in the browser, typed here: the project compiles without the DOM lib.
+interface Canvas {
+  width: number;
+  height: number;
+  getContext(kind: "2d"): Ctx;
+}
+interface Ctx {
+  getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+}
+interface El {
+  id: string;
+  dataset: Record<string, string | undefined>;
+  querySelector(selector: string): Canvas | null;
+}
+interface Chart {
+  ctx: Ctx;
+  bbox: { top: number };
+  valToPos(value: number, scale: string, canvasPixels: boolean): number;
+}
+interface BrowserGlobals {
+  document: { querySelectorAll(selector: string): Iterable<El>; querySelector(selector: string): El | null };
+  drainlabCharts: Chart[];
+  __xss?: number;
+}
+
+interface PageRun {
+  page: Page;
+  problems: string[];
+}
+
+async function open(browser: Browser, report: Report, dir: string): Promise<PageRun> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const viewErrors: string[] = [];
+  const written = await writeViews(report, dir, (line) => viewErrors.push(line));
+  expect(viewErrors).toEqual([]);
+  expect(written).toContain(join(dir, "report.html"));
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    // errors only: the test's own getImageData readbacks earn a performance warning
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  page.on("request", (req) => {
+    if (!/^(file|data|blob):/.test(req.url())) problems.push(`network request: ${req.url()}`);
+  });
+  await page.goto(pathToFileURL(join(dir, "report.html")).href);
+  await page.waitForSelector("body[data-charts-ready='3']", { timeout: 10_000 });
+  return { page, problems };
+}
+
+/** Per chart: canvas size, pixels drawn at all, pixels near the given series colours, phases drawn by the hook. */
+async function inspectCharts(page: Page, colors: Record<string, string[]>) {
+  return page.evaluate((colorsById) => {
+    const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+    const { document } = globalThis as unknown as BrowserGlobals;
+    return [...document.querySelectorAll(".chart")].map((el) => {
+      const canvas = el.querySelector("canvas")!;
+      const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+      const targets = (colorsById[el.id] ?? []).map(hex);
+      let painted = 0;
+      const near = targets.map(() => 0);
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! === 0) continue;
+        painted++;
+        targets.forEach(([r, g, b], k) => {
+          if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40) near[k]!++;
+        });
+      }
+      return { id: el.id, width: canvas.width, height: canvas.height, painted, near, phasesDrawn: el.dataset.phasesDrawn ?? null, failureMarks: el.dataset.failureMarks ?? null };
+    });
+  }, colors);
+}
+
+/** The colour at the top edge of the plot, in the middle of a phase: the shading, since no series is drawn up there. */
+async function shadeAt(page: Page, chartIndex: number, phase: string) {
+  return page.evaluate(
+    ([i, name]) => {
+      const { document, drainlabCharts } = globalThis as unknown as BrowserGlobals;
+      const u = drainlabCharts[i]!;
+      const li = document.querySelector(`#phases li[data-phase="${name}"]`)!;
+      const mid = (Number(li.dataset.fromS) + Number(li.dataset.toS)) / 2;
+      return [...u.ctx.getImageData(Math.round(u.valToPos(mid, "x", true)), Math.round(u.bbox.top + 3), 1, 1).data];
+    },
+    [chartIndex, phase] as const,
+  );
+}
+
+describe("report.html in headless Chromium", () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await ensureChromium();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    });
+  }, INSTALL_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("draws the stored run: latency, traffic per node and failures on one time axis, with the drain shaded", async () => {
+    const dir = join(OUT, "stored-run");
+    const { page, problems } = await open(browser, storedReport(), dir);
+
+    const charts = await inspectCharts(page, {
+      "chart-latency": ["#1f6fb2", "#d35400"],
+      "chart-rps": ["#1f6fb2", "#2a9d8f"],
+      "chart-failures": [],
+    });
+    expect(charts.map((c) => c.id)).toEqual(["chart-latency", "chart-rps", "chart-failures"]);
+    for (const c of charts) {
+      expect(c.width).toBeGreaterThan(300);
+      expect(c.height).toBeGreaterThan(100);
+      expect(c.painted, `${c.id} drew nothing`).toBeGreaterThan(2000);
+      expect(c.phasesDrawn).toBe("removal reload sigterm-wait");
+      for (const n of c.near) expect(n, `${c.id}: a series colour is missing`).toBeGreaterThan(50);
+    }
+    expect(charts[0]!.failureMarks).toBe("0");
+
+    const legend = await page.$$eval("#phases li[data-phase]", (els) => els.map((el) => el.getAttribute("data-phase")));
+    expect(legend).toEqual(["removal", "reload", "sigterm-wait"]);
+    for (const phase of ["removal", "sigterm-wait"]) {
+      const [, , , alpha] = await shadeAt(page, 0, phase);
+      expect(alpha, `${phase} is not shaded`).toBeGreaterThan(0);
+    }
+    expect(await page.locator("#checks tbody tr").count()).toBe(storedReport().checks.length);
+    expect(await page.locator("#timeline tbody tr").count()).toBe(storedReport().timeline.length);
+    expect(await page.locator("#parameters").textContent()).toContain("stack.uvicorn.timeout_graceful_shutdown_s");
+    expect(await page.locator("#timeout-chain").textContent()).toContain("limited by uvicorn timeout_graceful_shutdown");
+    expect(await page.locator("#latency").textContent()).toContain("467.455 ms");
+
+    await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("marks failures, shades a SIGKILL after the wait, and runs none of the markup in names and details", async () => {
+    const report = hostileReport();
+    const dir = join(OUT, "hostile-failing-run");
+    const { page, problems } = await open(browser, report, dir);
+
+    expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).__xss)).toBeUndefined();
+    expect(await page.locator("#scenario-name").textContent()).toBe(report.scenario.name);
+    expect(await page.locator("#scenario-description").textContent()).toBe(report.scenario.description);
+    expect(await page.locator("img, svg").count()).toBe(0);
+    expect(await page.locator("#verdict").textContent()).toBe("FAIL");
+    expect(await page.locator("#checks tr.fail").count()).toBe(1);
+
+    const charts = await inspectCharts(page, { "chart-latency": ["#c0392b"], "chart-rps": [], "chart-failures": ["#c0392b"] });
+    expect(charts[0]!.failureMarks).toBe("5");
+    expect(charts[0]!.near[0]).toBeGreaterThan(20);
+    expect(charts[2]!.near[0], "the failure bars are missing").toBeGreaterThan(100);
+    for (const c of charts) expect(c.phasesDrawn).toBe("removal reload sigterm-wait sigkill-after-wait");
+    const [, , , alpha] = await shadeAt(page, 1, "sigkill-after-wait");
+    expect(alpha).toBeGreaterThan(0);
+
+    await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("draws a run without a drain: no phases, no errors", async () => {
+    const report = storedReport();
+    report.drain = null;
+    report.timeline = report.timeline.filter((e) => e.event.startsWith("load-") || e.event === "health");
+    const { page, problems } = await open(browser, report, join(OUT, "no-drain"));
+    const charts = await inspectCharts(page, { "chart-latency": [], "chart-rps": [], "chart-failures": [] });
+    for (const c of charts) {
+      expect(c.painted).toBeGreaterThan(2000);
+      expect(c.phasesDrawn).toBe("");
+    }
+    expect(await page.locator("#phases li.none").count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,61 @@
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Builder } from "junit-report-builder";
+import type { Report } from "./report.ts";
+import type { Reporter } from "./reporter.ts";
+
+export const JUNIT_FILE = "junit.xml";
+
+// CommonJS whose typings declare an ESM default export it does not have; require() gets the real object
+const junit = createRequire(import.meta.url)("junit-report-builder") as Builder;
+
+/**
+ * junit.xml: one testsuite per scenario, one testcase per check; a failed check
+ * is a <failure> whose message and body carry observed, expected and detail.
+ */
+export function renderJunit(report: Report): string {
+  // newBuilder(): the package's default export is a shared singleton, and renders must not accumulate
+  const builder = junit.newBuilder().name("drainlab");
+  const suite = builder
+    .testSuite()
+    .name(report.scenario.name)
+    // JUnit timestamps carry no zone; this one is UTC, the same instant as started_at
+    .timestamp(report.started_at.slice(0, 19))
+    .time(report.wall_time_s)
+    .property("run_id", report.run_id)
+    .property("drainlab_version", report.drainlab_version)
+    .property("verdict", report.verdict)
+    .property("expected_verdict", report.expectation.verdict)
+    .property("expectation_met", String(report.expectation.met))
+    .property("expectation_detail", report.expectation.detail);
+  if (report.scenario.file) suite.property("scenario_file", report.scenario.file);
+
+  const classname = `drainlab.${report.scenario.name}`;
+  for (const check of report.checks) {
+    const tc = suite
+      .testCase()
+      .className(classname)
+      .name(check.name)
+      .property("observed", String(check.observed))
+      .property("expected", check.expected)
+      .property("detail", check.detail);
+    if (report.expectation.failing_checks.includes(check.name)) tc.property("expected_to_fail", "true");
+    if (!check.ok) {
+      tc.failure(`observed ${check.observed}, expected ${check.expected}: ${check.detail}`, "check-failed");
+      tc.stacktrace(`observed: ${check.observed}\nexpected: ${check.expected}\ndetail: ${check.detail}`);
+    }
+  }
+  return `${builder.build()}\n`;
+}
+
+export function junitReporter(): Reporter {
+  return {
+    name: "junit",
+    onEnd(report, runDir) {
+      const path = join(runDir, JUNIT_FILE);
+      writeFileSync(path, renderJunit(report));
+      return [path];
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { escapeMarkdown, markdownReporter, renderMarkdown } from "./markdown.ts";
+import { failingReport, HOSTILE_NAME, storedReport } from "./testdata/stored-report.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("renderMarkdown", () => {
+  it("has the verdict, requests, latency, drain phases and the checks table", () => {
+    const md = renderMarkdown(storedReport());
+    expect(md.split("\n")[0]).toBe("## ✅ PASS: drainlab drain-one-node");
+    expect(md).toContain("- **Requests:** sent 2000, ok 2000, failed 0, unanswered 0");
+    expect(md).toContain("p99 467.455 ms");
+    expect(md).toContain("node-1 removed from nginx (upstream generation 2), then SIGTERM at 4.086 s; exited 0.387 s later with code 0");
+    expect(md).toContain("  - node-1 SIGTERM, graceful wait (.. exit): 4.086 s to 4.473 s (0.387 s)");
+    expect(md).toContain("| check | result | observed | expected | detail |\n| --- | --- | --- | --- | --- |\n");
+    expect(md).toContain("| drained-node-exited-cleanly | ✅ pass | exit 0 | exit 0 within 7 s | node-1 exited 0.387 s after SIGTERM with code 0 |");
+    expect(md).toContain("| traffic-continued | ✅ pass | 56 ms | &lt;= 1000 ms |");
+    expect(md).not.toMatch(/\]\(|https?:\/\//);
+  });
+
+  it("shows a failed check, and no name can break the table or inject HTML", () => {
+    const r = failingReport();
+    r.scenario.name = HOSTILE_NAME;
+    const md = renderMarkdown(r);
+    expect(md.split("\n")[0]).toBe(`## ❌ FAIL: drainlab ${escapeMarkdown(HOSTILE_NAME)}`);
+    expect(md).not.toContain("<img");
+    const row = md.split("\n").find((l) => l.startsWith("| no-failed-requests"))!;
+    expect(row).toContain("❌ **FAIL**");
+    expect(row).toContain("&lt;bad gateway&gt; &amp; \\]\\]&gt; \\| pipe");
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(7);
+  });
+
+  it("escapes what Markdown would read as markup, including at the start of a line", () => {
+    expect(escapeMarkdown("a|b *c* `d` [e](f) <g>")).toBe("a\\|b \\*c\\* \\`d\\` \\[e\\](f) &lt;g&gt;");
+    expect(escapeMarkdown("# title")).toBe("\\# title");
+    expect(escapeMarkdown("1. item\nnext")).toBe("1\\. item next");
+  });
+});
+
+describe("markdownReporter", () => {
+  it("writes summary.md and appends it to $GITHUB_STEP_SUMMARY when set", () => {
+    const dir = mkdtempSync(join(tmpdir(), "drainlab-md-"));
+    dirs.push(dir);
+    const stepSummary = join(dir, "step-summary.md");
+    writeFileSync(stepSummary, "earlier step\n");
+    const written = markdownReporter({ env: { GITHUB_STEP_SUMMARY: stepSummary } }).onEnd!(storedReport(), dir);
+    expect(written).toEqual([join(dir, "summary.md")]);
+    const md = readFileSync(join(dir, "summary.md"), "utf8");
+    expect(readFileSync(stepSummary, "utf8")).toBe(`earlier step\n${md}\n`);
+  });
+
+  it("leaves the step summary alone when the variable is unset", () => {
+    const dir = mkdtempSync(join(tmpdir(), "drainlab-md-"));
+    dirs.push(dir);
+    expect(markdownReporter({ env: {} }).onEnd!(storedReport(), dir)).toEqual([join(dir, "summary.md")]);
+  });
+});

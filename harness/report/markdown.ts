@@ -1,0 +1,77 @@
+import { appendFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describeDrains, describeLatency, describePhase, describeRequests } from "./describe.ts";
+import { drainPhases, runEndMs } from "./phases.ts";
+import type { Report } from "./report.ts";
+import type { Reporter } from "./reporter.ts";
+
+export const MARKDOWN_FILE = "summary.md";
+
+/**
+ * Text into GitHub-flavoured Markdown: no emphasis, code, table breaks or raw
+ * HTML can come from a scenario name or a check's detail.
+ */
+export function escapeMarkdown(text: unknown): string {
+  return String(text)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/([\\`*_[\]|~])/g, "\\$1")
+    .replace(/\r?\n/g, " ")
+    .replace(/^([#+-])/, "\\$1")
+    .replace(/^(\d+)\./, "$1\\.");
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+/** summary.md: verdict, requests, latency, drain and the checks table, for a PR or a CI step summary. */
+export function renderMarkdown(report: Report): string {
+  const m = escapeMarkdown;
+  const pass = report.verdict === "pass";
+  const x = report.expectation;
+  const t = report.timeout_chain;
+  const phases = drainPhases(report.timeline, runEndMs(report));
+  const lines = [
+    `## ${pass ? "✅ PASS" : "❌ FAIL"}: drainlab ${m(report.scenario.name)}`,
+    "",
+    ...(report.scenario.description ? [`${m(report.scenario.description)}`, ""] : []),
+    `**Expectation:** ${m(x.verdict)}${x.failing_checks.length ? ` (failing ${m(x.failing_checks.join(", "))})` : ""}, ${x.met ? "met" : "**NOT met**"}: ${m(x.detail)}`,
+    "",
+    `- **Requests:** ${m(describeRequests(report.requests))}`,
+    `- **Latency:** ${m(describeLatency(report.latency_ms))}`,
+    ...describeDrains(report).map((line) => `- **Drain:** ${m(line)}`),
+    ...phases.map((p) => `  - ${m(describePhase(p))}`),
+    `- **Timeout chain:** effective graceful limit ${m(t.effective_graceful_s)} s (${m(t.limited_by)}), stop wait ${m(t.stop_wait_s)} s`,
+    `- **Generator:** ${m((report.generator.cpuShareOfOneCore * 100).toFixed(0))}% of a core, send lag p99 ${m(report.generator.sendLagMs.p99)} ms`,
+    "",
+    "### Checks",
+    "",
+    row(["check", "result", "observed", "expected", "detail"]),
+    row(["---", "---", "---", "---", "---"]),
+    ...report.checks.map((c) => row([m(c.name), c.ok ? "✅ pass" : "❌ **FAIL**", m(c.observed), m(c.expected), m(c.detail)])),
+    "",
+    `run ${m(report.run_id)}, started ${m(report.started_at)}, ${m(report.wall_time_s)} s, drainlab ${m(report.drainlab_version)}; full report in report.html and report.json next to this file.`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+export interface MarkdownReporterOptions {
+  /** Where GITHUB_STEP_SUMMARY is looked up; process.env unless a test passes its own. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function markdownReporter(options: MarkdownReporterOptions = {}): Reporter {
+  return {
+    name: "markdown",
+    onEnd(report, runDir) {
+      const text = renderMarkdown(report);
+      const path = join(runDir, MARKDOWN_FILE);
+      writeFileSync(path, text);
+      const stepSummary = (options.env ?? process.env).GITHUB_STEP_SUMMARY;
+      if (stepSummary) appendFileSync(stepSummary, `${text}\n`);
+      return [path];
+    },
+  };
+}
