@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { ensureEngine } from "./env/engine.ts";
 import { ensureImages } from "./env/images.ts";
 import { DrainlabError, ExitCode, UsageError } from "./errors.ts";
 import type { Report } from "./report/report.ts";
+import { LiveProgress } from "./report/progress.ts";
 import { renderTerminal } from "./report/terminal.ts";
+import { writeViews } from "./report/write-views.ts";
 import { runScenario } from "./run.ts";
 import { loadScenario } from "./scenario/load-scenario.ts";
 import { scenarioJsonSchema } from "./scenario/schema.ts";
@@ -37,28 +40,21 @@ export async function main(argv: string[]): Promise<number> {
         abort.abort(new DrainlabError(`interrupted by ${sig}; everything started was removed`, ExitCode.interrupted));
       };
       process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
-      const live = process.stderr.isTTY && !process.env.CI;
-      let lastPlain = 0;
+      const progress = new LiveProgress();
       try {
         const { report, runDir } = await runScenario(scenario, {
           scenarioFile: file,
           outDir: opts.out,
           signal: abort.signal,
           log: (line) => err(line),
-          onProgress: (p) => {
-            const line = `${p.phase.padEnd(14)} ${(p.elapsedMs / 1000).toFixed(1).padStart(6)} s  sent ${p.sent}  ok ${p.ok}  failed ${p.failed}  in flight ${p.inFlight}`;
-            if (live) process.stderr.write(`\r${line}\x1b[K`);
-            else if (p.elapsedMs - lastPlain >= 2000) {
-              lastPlain = p.elapsedMs;
-              err(line);
-            }
-          },
+          onProgress: (p) => progress.update(p),
         });
-        if (live) process.stderr.write("\r\x1b[K");
+        progress.done();
         process.stdout.write(renderTerminal(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
-        process.stdout.write(`report    ${runDir}/report.json\n`);
+        process.stdout.write(`report    ${runDir}/report.json\n          ${runDir}/report.html\n`);
         exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
       } finally {
+        progress.done();
         process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
       }
     });
@@ -67,9 +63,11 @@ export async function main(argv: string[]): Promise<number> {
     .command("report")
     .description("redraw the views of a run from its report.json")
     .argument("<report.json>")
-    .action((file: string) => {
+    .action(async (file: string) => {
       const report = readReport(file);
+      const written = await writeViews(report, dirname(resolve(file)), err);
       process.stdout.write(renderTerminal(report, Boolean(process.stdout.isTTY)));
+      for (const path of written) process.stdout.write(`wrote     ${path}\n`);
       exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
     });
 

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { once } from "node:events";
-import { runDrain, type DrainRecord } from "./drain/drain.ts";
+import { runDrains, type DrainRecord } from "./drain/drain.ts";
 import { HealthMonitor } from "./drain/health-monitor.ts";
 import { Timeline } from "./drain/timeline.ts";
 import { timeoutChain } from "./drain/timeout-chain.ts";
@@ -13,8 +13,11 @@ import { runLoad, type LoadProgress } from "./load/generator.ts";
 import type { Ledger } from "./load/ledger.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "./report/report.ts";
 import { latencyPercentiles, series } from "./report/summarize.ts";
+import { writeViews } from "./report/write-views.ts";
 import type { Scenario } from "./scenario/schema.ts";
-import { startStack } from "./stack/stack.ts";
+import { type Stack, startStack } from "./stack/stack.ts";
+import type { ServerRecords } from "./verdict/records.ts";
+import { readAppLedger, readNginxLog } from "./verdict/server-logs.ts";
 import { sweep } from "./stack/sweep.ts";
 import { judge } from "./verdict/checks.ts";
 import { VERSION } from "./version.ts";
@@ -62,7 +65,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
 
   let ledger: Ledger;
-  let drain: DrainRecord | null = null;
+  let drains: DrainRecord[] = [];
   let timeline: Timeline;
   let generator: Awaited<ReturnType<typeof runLoad>>["stats"];
   let versions: Record<string, string> = {};
@@ -83,14 +86,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         onProgress: (p) => options.onProgress?.({ ...p, phase }),
       });
       const drainDone = scenario.drain.enabled
-        ? runDrain(stack, scenario, timeline, monitor, abort.signal).then((d) => ((phase = "load, drained"), d))
-        : Promise.resolve(null);
+        ? runDrains(stack, scenario, timeline, monitor, abort.signal).then((d) => ((phase = "load, drained"), d))
+        : Promise.resolve([]);
       // a failing drain step must not leave the load running unseen, nor the reverse
       drainDone.catch(() => abort.abort(new Error("drain failed")));
       const [load, drained] = await Promise.all([loadDone, drainDone]);
       ledger = load.ledger;
       generator = load.stats;
-      drain = drained;
+      drains = drained;
       timeline.add("load-end", { sent: ledger.length });
     } finally {
       monitor.stop();
@@ -106,7 +109,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   for (const node of stack.nodes) files[`app_ledger_${node.name}`] = `raw/${node.name}/app-ledger.jsonl`;
   await writeLedger(join(runDir, files.client_ledger!), rows);
 
-  const verdict = judge({ scenario, rows, timeline: timeline.events, drain, loadStartMs: generator.startMs, loadEndMs: generator.endMs });
+  const server = collectServerRecords(stack, performance.timeOrigin + timeline.t0);
+  const verdict = judge({ scenario, rows, timeline: timeline.events, drains, loadStartMs: generator.startMs, loadEndMs: generator.endMs, server });
   const warm = generator.startMs + scenario.load.warmup_s * 1000;
   const report: Report = {
     schema_version: REPORT_SCHEMA_VERSION,
@@ -130,13 +134,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     latency_ms: latencyPercentiles(rows.filter((r) => r.intendedMs >= warm)),
     generator,
     timeline: timeline.events,
-    drain,
+    drain: drains[0] ?? null,
+    drains,
     checks: verdict.checks,
+    reconciliation: verdict.reconciliation,
     series: { bucket_ms: SERIES_BUCKET_MS, buckets: series(rows, SERIES_BUCKET_MS) },
     files,
   };
   report.wall_time_s = Math.round((performance.now() - wallStart) / 10) / 100;
   writeFileSync(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  await writeViews(report, runDir, log);
   return { report, runDir };
 }
 
@@ -155,6 +162,19 @@ export function expectationOf(scenario: Scenario, verdict: { verdict: "pass" | "
           ? "passed as expected"
           : `failed as expected on ${failed.join(", ")}`;
   return { verdict: want, failing_checks: mustFail, met, detail };
+}
+
+/** nginx's access log and every node's app ledger (bind-mounted, so the drained node's survives its exit). */
+function collectServerRecords(stack: Stack, t0EpochMs: number): ServerRecords {
+  const nginx = readNginxLog(join(stack.nginxLogDir, "access.jsonl"));
+  const apps = stack.nodes.map((n) => readAppLedger(join(n.logDir, "app-ledger.jsonl")));
+  return {
+    nginx: nginx.rows,
+    app: apps.flatMap((a) => a.rows),
+    t0EpochMs,
+    nodes: stack.addresses(),
+    unreadable: nginx.unreadable + apps.reduce((sum, a) => sum + a.unreadable, 0),
+  };
 }
 
 async function writeLedger(path: string, rows: Iterable<object>): Promise<void> {

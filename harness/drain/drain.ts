@@ -4,12 +4,13 @@ import type { HealthMonitor } from "./health-monitor.ts";
 import { sleep, type Timeline } from "./timeline.ts";
 import { timeoutChain } from "./timeout-chain.ts";
 
-/** What happened to the drained node, in ms since t0. */
+/** What happened to one drained node, in ms since t0. */
 export interface DrainRecord {
   target: string;
+  start_ms: number;
   removed: boolean;
   removal_generation: number | null;
-  /** When the reload had taken effect (old nginx workers shutting down); null without removal. */
+  /** When the removal took effect: the reload did (old nginx workers shutting down), or the rewrite when no reload followed. */
   reload_effective_ms: number | null;
   signal_ms: number;
   signal: "SIGTERM" | "SIGKILL";
@@ -18,42 +19,60 @@ export interface DrainRecord {
   exit_code: number | null;
   /** The operator had to SIGKILL it after the stop wait. */
   killed_after_wait: boolean;
+  /** When the node was back in nginx's upstream after a restart (rolling drains); null if it was not re-added. */
+  readded_ms: number | null;
 }
 
 const MONITOR_DETECT_TIMEOUT_MS = 5_000;
+const READD_HEALTH_TIMEOUT_MS = 30_000;
+
+/** The targets of a scenario's drain, in order: one node, or every node in turn (rolling). */
+export function drainTargets(scenario: Scenario): string[] {
+  const { drain, stack } = scenario;
+  if (!drain.rolling) return [`node-${drain.target}`];
+  return Array.from({ length: stack.nodes }, (_, i) => `node-${((drain.target - 1 + i) % stack.nodes) + 1}`);
+}
+
+/** Drains every target in turn; a rolling drain restarts and re-adds each node before the next. */
+export async function runDrains(stack: Stack, scenario: Scenario, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<DrainRecord[]> {
+  await sleep(scenario.drain.at_s * 1000 - timeline.now(), signal);
+  const records: DrainRecord[] = [];
+  for (const target of drainTargets(scenario)) {
+    const record = await drainNode(stack, scenario, target, timeline, monitor, signal);
+    if (scenario.drain.rolling) record.readded_ms = await readd(stack, target, timeline, monitor, signal);
+    records.push(record);
+  }
+  return records;
+}
 
 /**
- * The operators' drain, step by step, each step a timeline event:
+ * The operators' drain of one node, step by step, each step a timeline event:
  * 1 the node reports draining and the monitor sees it, 2 upstream rewritten
  * with the node down + nginx -s reload, 3 SIGTERM to gunicorn (PID 1),
  * 4-5 wait the stop wait (effective graceful limit + margin), then SIGKILL
  * what is left, 6 record the exit.
  */
-export async function runDrain(
-  stack: Stack,
-  scenario: Scenario,
-  timeline: Timeline,
-  monitor: HealthMonitor,
-  signal?: AbortSignal,
-): Promise<DrainRecord> {
+async function drainNode(stack: Stack, scenario: Scenario, target: string, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<DrainRecord> {
   const { drain } = scenario;
-  const target = `node-${drain.target}`;
   const container = stack.container(target);
   const chain = timeoutChain(scenario);
-  await sleep(drain.at_s * 1000 - timeline.now(), signal);
-  timeline.add("drain-start", { target, remove: drain.remove, signal: drain.signal });
+  const startMs = timeline.add("drain-start", { target, remove: drain.remove, reload: drain.reload, signal: drain.signal }).t_ms;
 
   let removalGeneration: number | null = null;
-  let reloadEffectiveMs: number | null = null;
+  let effectiveMs: number | null = null;
   if (drain.remove) {
     const flip = await stack.execIn(target, ["touch", "/tmp/drainlab-draining"]);
     timeline.add("mark-draining", { target, ok: flip === 0 });
     const seen = await monitor.waitFor(target, "draining", MONITOR_DETECT_TIMEOUT_MS);
     timeline.add("monitor-detected", { target, seen });
-    removalGeneration = await stack.setDown(target, true);
-    timeline.add("removed", { target, generation: removalGeneration, command: "nginx -s reload" });
-    await stack.waitForReload();
-    reloadEffectiveMs = timeline.add("reload-effective", { generation: removalGeneration }).t_ms;
+    removalGeneration = await stack.setDown(target, true, { reload: drain.reload });
+    const removed = timeline.add("removed", { target, generation: removalGeneration, command: drain.reload ? "nginx -s reload" : "none: the reload was skipped" });
+    if (drain.reload) {
+      await stack.waitForReload();
+      effectiveMs = timeline.add("reload-effective", { generation: removalGeneration }).t_ms;
+    } else {
+      effectiveMs = removed.t_ms;
+    }
     await sleep(drain.settle_ms, signal);
   }
 
@@ -72,14 +91,29 @@ export async function runDrain(
   const exitMs = timeline.add("exited", { target, exit_code: info.State.ExitCode, killed_after_wait: killed }).t_ms;
   return {
     target,
+    start_ms: startMs,
     removed: drain.remove,
     removal_generation: removalGeneration,
-    reload_effective_ms: reloadEffectiveMs,
+    reload_effective_ms: effectiveMs,
     signal_ms: signalMs,
     signal: drain.signal,
     stop_wait_s: chain.stop_wait_s,
     exit_ms: exitMs,
     exit_code: info.State.ExitCode,
     killed_after_wait: killed,
+    readded_ms: null,
   };
+}
+
+/** Restart the drained node, wait until the monitor sees it healthy, put it back in the upstream and reload. */
+async function readd(stack: Stack, target: string, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<number> {
+  await stack.restart(target);
+  timeline.add("restarted", { target, address: stack.node(target).address });
+  const healthy = await monitor.waitFor(target, "ok", READD_HEALTH_TIMEOUT_MS);
+  timeline.add("monitor-detected", { target, seen: healthy, state: "ok" });
+  const generation = await stack.setDown(target, false);
+  await stack.waitForReload();
+  const readded = timeline.add("readded", { target, generation }).t_ms;
+  await sleep(stack.settleAfterReaddMs, signal);
+  return readded;
 }

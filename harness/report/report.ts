@@ -3,6 +3,7 @@ import type { TimelineEvent } from "../drain/timeline.ts";
 import type { TimeoutChain } from "../drain/timeout-chain.ts";
 import type { GeneratorStats } from "../load/generator.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import type { Reconciliation } from "../verdict/reconcile.ts";
 import type { CheckResult } from "../verdict/records.ts";
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -51,8 +52,12 @@ export interface Report {
   latency_ms: Percentiles;
   generator: GeneratorStats;
   timeline: TimelineEvent[];
+  /** The first (often only) drained node; `drains` has every one of a rolling drain. */
   drain: DrainRecord | null;
+  drains: DrainRecord[];
   checks: CheckResult[];
+  /** Client ledger x nginx log x app ledgers by request id: counts per loss class and node, example stories. */
+  reconciliation: Reconciliation;
   series: { bucket_ms: number; buckets: SeriesBucket[] };
   /** Raw records next to the report, relative to its folder. */
   files: Record<string, string>;

@@ -29,9 +29,17 @@ const RequestKind = z.strictObject({
 export const CheckName = z.enum([
   "no-failed-requests",
   "no-unanswered-requests",
+  "no-cut-short-requests",
+  "no-retried-by-nginx",
+  "no-executed-twice",
+  "no-misrouted-requests",
+  "no-slow-during-drain",
   "drained-node-exited-cleanly",
   "traffic-continued",
+  "server-records-complete",
 ]);
+
+const allowed = z.number().int().nonnegative().default(0);
 
 export const Scenario = z.strictObject({
   name: z.string().min(1),
@@ -115,6 +123,10 @@ export const Scenario = z.strictObject({
       at_s: seconds.default(4),
       /** Mark the node down in nginx and reload before SIGTERM; false for controls. */
       remove: z.boolean().default(true),
+      /** Run `nginx -s reload` after rewriting the upstream; false: the operator forgot it (a control). */
+      reload: z.boolean().default(true),
+      /** Drain every node in turn, starting at target, restarting and re-adding each before the next. */
+      rolling: z.boolean().default(false),
       /** How long the controller waits between the health flip and the removal. */
       monitor_interval_ms: z.number().int().positive().default(250),
       /** Pause after the reload took effect, before SIGTERM, so in-flight nginx workers settle. */
@@ -131,6 +143,20 @@ export const Scenario = z.strictObject({
     .strictObject({
       /** traffic-continued: longest allowed gap without an ok answer from a node that is not drained. */
       max_gap_ms: durationMs.default(1000),
+      /** slow-during-drain: latency minus the request's own work, for requests due inside the drain window. */
+      slow_overhead_ms: durationMs.default(1000),
+      /** How many requests of each loss class a pass allows. */
+      allowed: z
+        .strictObject({
+          failed: allowed,
+          unanswered: allowed,
+          "cut-short": allowed,
+          "retried-by-nginx": allowed,
+          "executed-twice": allowed,
+          misrouted: allowed,
+          "slow-during-drain": allowed,
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

@@ -38,6 +38,7 @@ export interface StackOptions {
 export class Stack implements AsyncDisposable {
   generation = 1;
   private workersBeforeReload: number[] = [];
+  private readonly formerAddresses: Array<{ name: string; address: string }> = [];
   private stopping: Promise<void> | undefined;
   private readonly down = new Set<string>();
 
@@ -77,6 +78,28 @@ export class Stack implements AsyncDisposable {
     return versions;
   }
 
+  /** How long traffic gets to spread back onto a re-added node before the next drain starts. */
+  readonly settleAfterReaddMs = 1000;
+
+  /** Starts an exited node again (same container, same ledger folder) and learns its address, which may have changed. */
+  async restart(name: string): Promise<void> {
+    const node = this.node(name);
+    const container = this.options.docker.getContainer(node.containerId);
+    await container.start();
+    const info = await container.inspect();
+    const address = info.NetworkSettings.Networks[`drainlab-${this.runId}`]?.IPAddress;
+    if (!address) throw new EnvironmentError(`${name} has no address after its restart`);
+    if (address !== node.address) this.formerAddresses.push({ name, address: node.address });
+    node.address = address;
+    const port = info.NetworkSettings.Ports["8000/tcp"]?.[0]?.HostPort;
+    if (port) node.directUrl = `http://127.0.0.1:${port}`;
+  }
+
+  /** Every address each node has had, for reading nginx's $upstream_addr. */
+  addresses(): Array<{ name: string; address: string }> {
+    return [...this.nodes.map((n) => ({ name: n.name, address: n.address })), ...this.formerAddresses];
+  }
+
   /** Runs a command inside a node; returns its exit code. */
   async execIn(name: string, command: string[]): Promise<number> {
     const container = this.apps.find((c) => c.getId() === this.node(name).containerId)!;
@@ -84,7 +107,7 @@ export class Stack implements AsyncDisposable {
   }
 
   /** Rewrites the upstream with `name` marked down (or up again) and runs `nginx -s reload`. Returns the new generation. */
-  async setDown(name: string, down: boolean): Promise<number> {
+  async setDown(name: string, down: boolean, { reload = true } = {}): Promise<number> {
     this.node(name);
     if (down) this.down.add(name);
     else this.down.delete(name);
@@ -92,10 +115,11 @@ export class Stack implements AsyncDisposable {
     const conf = this.render(generation);
     writeFileSync(join(this.nginxLogDir, `nginx.conf.${generation}`), conf);
     await this.nginx.copyContentToContainer([{ content: conf, target: "/etc/nginx/nginx.conf" }]);
-    this.workersBeforeReload = await this.acceptingWorkers();
-    const reload = await this.nginx.exec(["nginx", "-s", "reload"]);
-    if (reload.exitCode !== 0) throw new EnvironmentError(`nginx -s reload failed: ${reload.output.trim()}`);
     this.generation = generation;
+    if (!reload) return generation;
+    this.workersBeforeReload = await this.acceptingWorkers();
+    const result = await this.nginx.exec(["nginx", "-s", "reload"]);
+    if (result.exitCode !== 0) throw new EnvironmentError(`nginx -s reload failed: ${result.output.trim()}`);
     return generation;
   }
 

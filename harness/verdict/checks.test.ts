@@ -2,68 +2,175 @@ import { describe, expect, it } from "vitest";
 import type { DrainRecord } from "../drain/drain.ts";
 import type { LedgerRow } from "../load/ledger.ts";
 import { Scenario } from "../scenario/schema.ts";
-import { drainedNodeExitedCleanly, judge, noFailedRequests, noUnansweredRequests, trafficContinued } from "./checks.ts";
+import { judge } from "./checks.ts";
 import type { Records } from "./records.ts";
+import type { AppEvent, NginxRow } from "./server-logs.ts";
 
+// Hand-made records of a 4 s run at 10 req/s: node-1 is drained (removed at
+// 1.5 s, SIGTERM at 2.0 s, exit at 2.5 s). Each test breaks one thing.
+const T0 = 1_800_000_000_000;
 const scenario = Scenario.parse({ name: "t", load: { warmup_s: 0 }, checks: { max_gap_ms: 500 } });
-
-function row(seq: number, over: Partial<LedgerRow> = {}): LedgerRow {
-  const t = seq * 100;
-  return { seq, id: `r-${seq}`, kind: 0, method: "GET", serviceMs: 10, intendedMs: t, sentMs: t, endMs: t + 20, status: 200, error: "none", node: seq % 2 ? "node-1" : "node-2", bytes: 10, attempts: 1, ...over };
-}
-
+const nodes = [
+  { name: "node-1", address: "10.0.0.1" },
+  { name: "node-2", address: "10.0.0.2" },
+];
 const drain: DrainRecord = {
   target: "node-1",
   removed: true,
   removal_generation: 2,
-  reload_effective_ms: 900,
-  signal_ms: 1000,
+  start_ms: 1000,
+  reload_effective_ms: 1500,
+  signal_ms: 2000,
   signal: "SIGTERM",
   stop_wait_s: 3,
-  exit_ms: 1500,
+  exit_ms: 2500,
   exit_code: 0,
   killed_after_wait: false,
+  readded_ms: null,
 };
+const timeline = [
+  { t_ms: 1000, event: "drain-start", detail: {} },
+  { t_ms: 1400, event: "removed", detail: {} },
+  { t_ms: 1500, event: "reload-effective", detail: {} },
+  { t_ms: 2000, event: "sigterm", detail: {} },
+  { t_ms: 2500, event: "exited", detail: {} },
+];
 
-function records(rows: LedgerRow[], over: Partial<Records> = {}): Records {
-  return { scenario, rows, timeline: [], drain, loadStartMs: 0, loadEndMs: rows.length * 100, ...over };
+interface Req {
+  client: LedgerRow;
+  nginx: NginxRow[];
+  app: AppEvent[];
 }
 
-const clean = Array.from({ length: 40 }, (_, i) => row(i));
+/** A request answered cleanly: node-1 before the removal, node-2 otherwise (alternating). */
+function request(seq: number): Req {
+  const t = seq * 100;
+  const node = t < 1400 && seq % 2 === 1 ? "node-1" : "node-2";
+  const addr = node === "node-1" ? "10.0.0.1:8000" : "10.0.0.2:8000";
+  const id = `r-${seq}`;
+  return {
+    client: { seq, id, kind: 0, method: "GET", serviceMs: 10, intendedMs: t, sentMs: t, endMs: t + 20, status: 200, error: "none", node, bytes: 10, attempts: 1 },
+    nginx: [{ endEpochMs: T0 + t + 19, id, method: "GET", status: 200, upstreamAddrs: [addr], upstreamStatuses: ["200"], requestTimeMs: 18, generation: t < 1500 ? 1 : 2 }],
+    app: [
+      { epochMs: T0 + t + 2, event: "start", id, node, pid: 7 },
+      { epochMs: T0 + t + 15, event: "finish", id, node, pid: 7, status: 200 },
+    ],
+  };
+}
 
-describe("checks", () => {
-  it("pass on a clean run", () => {
-    const v = judge(records(clean));
-    expect(v.checks.filter((c) => !c.ok)).toEqual([]);
+function records(reqs: Req[], over: Partial<Records> = {}): Records {
+  return {
+    scenario,
+    rows: reqs.map((r) => r.client),
+    timeline,
+    drains: [drain],
+    loadStartMs: 0,
+    loadEndMs: 4000,
+    server: { nginx: reqs.flatMap((r) => r.nginx), app: reqs.flatMap((r) => r.app), t0EpochMs: T0, nodes, unreadable: 0 },
+    ...over,
+  };
+}
+
+const clean = () => Array.from({ length: 40 }, (_, i) => request(i));
+
+/** Applies `change` to request `seq` of a clean run and judges it. */
+function judgeWith(seq: number, change: (r: Req) => void, over: Partial<Records> = {}) {
+  const reqs = clean();
+  change(reqs[seq]!);
+  return judge(records(reqs, over));
+}
+
+const failing = (v: ReturnType<typeof judge>) => v.checks.filter((c) => !c.ok).map((c) => c.name);
+
+describe("checks on hand-made records", () => {
+  it("a clean run passes every check and counts per node", () => {
+    const v = judge(records(clean()));
+    expect(failing(v)).toEqual([]);
     expect(v.verdict).toBe("pass");
+    expect(v.reconciliation.primary).toEqual({ ok: 40, failed: 0, unanswered: 0 });
+    expect(v.reconciliation.by_node["node-1"]!.answered).toBe(7);
+    expect(v.reconciliation.by_node["node-2"]!.app_finished).toBe(33);
   });
 
-  it("no-failed-requests fails on a 502 and a reset, naming the classes", () => {
-    const rows = clean.map((r) => (r.seq === 5 ? { ...r, status: 502, error: "http-5xx" as const } : r.seq === 6 ? { ...r, status: 0, error: "reset" as const } : r));
-    const c = noFailedRequests(records(rows));
-    expect(c).toMatchObject({ ok: false, observed: 2 });
-    expect(c.detail).toContain("1 http-5xx, 1 reset");
-    expect(judge(records(rows)).verdict).toBe("fail");
+  it("failed: a 502 and a reset, broken down by error class", () => {
+    const reqs = clean();
+    Object.assign(reqs[5]!.client, { status: 502, error: "http-5xx", node: null });
+    Object.assign(reqs[6]!.client, { status: 0, error: "reset", node: null });
+    reqs[6]!.nginx = [];
+    const v = judge(records(reqs));
+    expect(failing(v)).toEqual(["no-failed-requests"]);
+    expect(v.checks[0]!.detail).toContain("1 http-5xx, 1 reset");
   });
 
-  it("no-unanswered-requests fails on an open row", () => {
-    const rows = clean.map((r) => (r.seq === 7 ? { ...r, endMs: Number.NaN, status: 0, error: "unanswered" as const } : r));
-    expect(noUnansweredRequests(records(rows))).toMatchObject({ ok: false, observed: 1 });
-    expect(noFailedRequests(records(rows)).ok).toBe(true);
+  it("unanswered: no end time", () => {
+    const v = judgeWith(7, (r) => Object.assign(r.client, { endMs: Number.NaN, status: 0, error: "unanswered" }));
+    expect(failing(v)).toEqual(["no-unanswered-requests"]);
+  });
+
+  it("cut-short and retried-by-nginx: the design's silent GET retry, which the client never saw", () => {
+    // started on node-1 before its removal, cut at SIGTERM, re-sent by nginx to node-2
+    const v = judgeWith(12, (r) => {
+      r.nginx[0]!.upstreamAddrs = ["10.0.0.1:8000", "10.0.0.2:8000"];
+      r.nginx[0]!.upstreamStatuses = ["502", "200"];
+      r.app = [{ epochMs: T0 + 1202, event: "start", id: r.client.id, node: "node-1", pid: 8 }, ...r.app];
+    });
+    expect(v.reconciliation.primary.failed).toBe(0);
+    expect(failing(v).sort()).toEqual(["no-cut-short-requests", "no-retried-by-nginx"]);
+    expect(v.reconciliation.by_node["node-1"]).toMatchObject({ cut_short: 1, retried_away: 1 });
+    const story = v.reconciliation.examples["cut-short"]![0]!;
+    expect(story.events.map((e) => e.source)).toContain("app node-1 pid 8");
+    expect(story.events.map((e) => e.t_ms)).toEqual([...story.events.map((e) => e.t_ms)].sort((a, b) => a - b));
+  });
+
+  it("executed-twice: finished on two nodes", () => {
+    const v = judgeWith(3, (r) => {
+      r.app.push({ epochMs: T0 + 400, event: "start", id: r.client.id, node: "node-2", pid: 9 }, { epochMs: T0 + 410, event: "finish", id: r.client.id, node: "node-2", pid: 9, status: 200 });
+    });
+    expect(failing(v)).toEqual(["no-executed-twice"]);
+  });
+
+  it("misrouted: reached the drained node after the reload took effect, but not before", () => {
+    const late = judgeWith(17, (r) => {
+      r.app = r.app.map((e) => ({ ...e, node: "node-1" }));
+    });
+    expect(failing(late)).toEqual(["no-misrouted-requests"]);
+    expect(late.reconciliation.by_node["node-1"]!.misrouted).toBe(1);
+    const early = judgeWith(13, (r) => {
+      r.app = r.app.map((e) => ({ ...e, node: "node-1" }));
+    });
+    expect(failing(early)).toEqual([]);
+  });
+
+  it("slow-during-drain: only inside the drain window, net of the request's own work", () => {
+    const slow = judgeWith(20, (r) => (r.client.endMs = r.client.intendedMs + 1500));
+    expect(failing(slow)).toEqual(["no-slow-during-drain"]);
+    const outside = judgeWith(35, (r) => (r.client.endMs = r.client.intendedMs + 1500));
+    expect(failing(outside)).toEqual([]);
+    const longWork = judgeWith(20, (r) => Object.assign(r.client, { serviceMs: 1400, endMs: r.client.intendedMs + 1500 }));
+    expect(failing(longWork)).toEqual([]);
+  });
+
+  it("allowed counts turn a class check into a threshold", () => {
+    const lenient = Scenario.parse({ name: "t", load: { warmup_s: 0 }, checks: { allowed: { failed: 1 } } });
+    const v = judgeWith(5, (r) => Object.assign(r.client, { status: 502, error: "http-5xx" }), { scenario: lenient });
+    expect(v.checks[0]).toMatchObject({ name: "no-failed-requests", ok: true, observed: 1, expected: "<= 1" });
+  });
+
+  it("server-records-complete fails when nginx's log lacks answered requests", () => {
+    const v = judgeWith(9, (r) => (r.nginx = []));
+    expect(failing(v)).toEqual(["server-records-complete"]);
   });
 
   it("drained-node-exited-cleanly fails when SIGKILLed after the wait or on a non-zero code", () => {
-    expect(drainedNodeExitedCleanly(records(clean)).ok).toBe(true);
-    expect(drainedNodeExitedCleanly(records(clean, { drain: { ...drain, killed_after_wait: true, exit_code: 137 } })).ok).toBe(false);
-    expect(drainedNodeExitedCleanly(records(clean, { drain: { ...drain, exit_code: 1 } })).ok).toBe(false);
+    expect(failing(judge(records(clean(), { drains: [{ ...drain, killed_after_wait: true, exit_code: 137 }] })))).toEqual(["drained-node-exited-cleanly"]);
+    expect(failing(judge(records(clean(), { drains: [{ ...drain, exit_code: 1 }] })))).toEqual(["drained-node-exited-cleanly"]);
   });
 
   it("traffic-continued fails when the other nodes go quiet longer than max_gap_ms", () => {
-    expect(trafficContinued(records(clean)).ok).toBe(true);
-    // node-2 answers nothing between 1.0 s and 2.0 s
-    const rows = clean.filter((r) => !(r.node === "node-2" && r.intendedMs >= 1000 && r.intendedMs < 2000));
-    const c = trafficContinued(records(rows));
-    expect(c.ok).toBe(false);
-    expect(c.observed).toBe("1200 ms"); // last answer 0.82 s, next 2.02 s
+    // node-2 answers nothing between 2.0 s and 3.0 s
+    const reqs = clean().filter((r) => !(r.client.intendedMs >= 2000 && r.client.intendedMs < 3000));
+    const v = judge(records(reqs));
+    expect(failing(v)).toEqual(["traffic-continued"]);
+    expect(v.checks.find((c) => c.name === "traffic-continued")!.observed).toBe("1100 ms"); // 1.92 s -> 3.02 s
   });
 });

@@ -1,57 +1,79 @@
-import type { ErrorClass } from "../load/error-class.ts";
+import type { DrainRecord } from "../drain/drain.ts";
+import { type LossClass, type Reconciliation, reconcile } from "./reconcile.ts";
 import type { CheckResult, Records } from "./records.ts";
 
-type Check = (r: Records) => CheckResult;
+type Check = (r: Records, rec: Reconciliation) => CheckResult;
 
-/** The client got an error or a 5xx (4xx too: the fixture app never answers one on purpose). */
-export const noFailedRequests: Check = ({ rows }) => {
-  const failed = rows.filter((r) => r.error !== "none" && r.error !== "unanswered");
-  const byClass = countBy(failed.map((r) => r.error));
-  return {
-    name: "no-failed-requests",
-    ok: failed.length === 0,
-    observed: failed.length,
-    expected: "0",
-    detail: failed.length === 0 ? `all ${rows.length} requests answered without error` : `${describeCounts(byClass)}; first: ${failed[0]!.id} at ${ms(failed[0]!.intendedMs)}`,
-  };
+const CLASS_CHECKS: Record<LossClass, { name: string; means: string }> = {
+  failed: { name: "no-failed-requests", means: "the client got an error or a 5xx" },
+  unanswered: { name: "no-unanswered-requests", means: "no answer by the end of the run plus the grace period" },
+  "cut-short": { name: "no-cut-short-requests", means: "the app started it and never finished it" },
+  "retried-by-nginx": { name: "no-retried-by-nginx", means: "nginx tried more than one upstream ($upstream_status like 502, 200)" },
+  "executed-twice": { name: "no-executed-twice", means: "the app finished the same request id more than once" },
+  misrouted: { name: "no-misrouted-requests", means: "it reached the drained node after its removal had taken effect" },
+  "slow-during-drain": { name: "no-slow-during-drain", means: "due inside the drain window and slower than its own work by more than checks.slow_overhead_ms" },
 };
 
-/** No answer at all by the end of the schedule plus the grace period. */
-export const noUnansweredRequests: Check = ({ rows, scenario }) => {
-  const open = rows.filter((r) => r.error === "unanswered" || Number.isNaN(r.endMs));
-  return {
-    name: "no-unanswered-requests",
-    ok: open.length === 0,
-    observed: open.length,
-    expected: "0",
-    detail: open.length === 0 ? `every request was answered within the run + ${scenario.load.grace_s} s grace` : `${open.length} never answered; first: ${open[0]!.id} sent at ${ms(open[0]!.sentMs)}`,
+/** One check per loss class: at most the scenario's allowed count (default 0). */
+function classCheck(lossClass: LossClass): Check {
+  const { name, means } = CLASS_CHECKS[lossClass];
+  return ({ scenario }, rec) => {
+    const count = rec.counts[lossClass];
+    const allowed = scenario.checks.allowed[lossClass];
+    const nodes = Object.entries(rec.by_node)
+      .map(([node, c]) => [node, lossClass === "cut-short" ? c.cut_short : lossClass === "misrouted" ? c.misrouted : lossClass === "retried-by-nginx" ? c.retried_away : 0] as const)
+      .filter(([, n]) => n > 0)
+      .map(([node, n]) => `${node}: ${n}`);
+    const first = rec.examples[lossClass]?.[0]?.id;
+    return {
+      name,
+      ok: count <= allowed,
+      observed: count,
+      expected: allowed === 0 ? "0" : `<= ${allowed}`,
+      detail: count === 0 ? `none (${means})` : `${count} ${means}${nodes.length ? ` [${nodes.join(", ")}]` : ""}${first ? `; e.g. ${first}` : ""}${failedBreakdown(lossClass, rec)}`,
+    };
   };
-};
+}
 
-/** The drained node exited by itself with code 0 within the stop wait: no SIGKILL needed. */
-export const drainedNodeExitedCleanly: Check = ({ drain }) => {
-  if (!drain) return { name: "drained-node-exited-cleanly", ok: true, observed: "no drain", expected: "exit 0 within the stop wait", detail: "the scenario drains no node" };
-  const took = drain.exit_ms === null ? null : drain.exit_ms - drain.signal_ms;
-  const ok = drain.exit_code === 0 && !drain.killed_after_wait;
-  const how = drain.killed_after_wait ? `still running after the ${drain.stop_wait_s} s stop wait, SIGKILLed` : `exited ${took === null ? "?" : ms(took)} after ${drain.signal}`;
+function failedBreakdown(lossClass: LossClass, rec: Reconciliation): string {
+  if (lossClass !== "failed" || !rec.failed_by_error) return "";
+  return `; ${Object.entries(rec.failed_by_error).map(([k, n]) => `${n} ${k}`).join(", ")}`;
+}
+
+/** Every drained node exited by itself with code 0 within the stop wait: no SIGKILL needed. */
+export const drainedNodeExitedCleanly: Check = ({ drains }) => {
+  if (drains.length === 0) return { name: "drained-node-exited-cleanly", ok: true, observed: "no drain", expected: "exit 0 within the stop wait", detail: "the scenario drains no node" };
+  const clean = (d: DrainRecord) => d.exit_code === 0 && !d.killed_after_wait;
+  const describe = (d: DrainRecord) => {
+    const took = d.exit_ms === null ? null : d.exit_ms - d.signal_ms;
+    const how = d.killed_after_wait ? `still running after the ${d.stop_wait_s} s stop wait, SIGKILLed` : `exited ${took === null ? "?" : secs(took)} after ${d.signal}`;
+    return `${d.target} ${how} with code ${d.exit_code}`;
+  };
+  const worst = drains.find((d) => !clean(d)) ?? drains[0]!;
   return {
     name: "drained-node-exited-cleanly",
-    ok,
-    observed: `exit ${drain.exit_code}`,
-    expected: `exit 0 within ${drain.stop_wait_s} s`,
-    detail: `${drain.target} ${how} with code ${drain.exit_code}`,
+    ok: drains.every(clean),
+    observed: `exit ${worst.exit_code}`,
+    expected: `exit 0 within ${worst.stop_wait_s} s`,
+    detail: drains.map(describe).join("; "),
   };
 };
 
+/** Whether `node` was out of the drain's hands at `t` (not between its drain start and its re-add). */
+function inService(drains: DrainRecord[], node: string, t: number): boolean {
+  return !drains.some((d) => d.target === node && t >= d.start_ms && t < (d.readded_ms ?? Number.POSITIVE_INFINITY));
+}
+
 /** The nodes that stayed answered throughout: no gap longer than max_gap_ms without an ok answer from one of them. */
-export const trafficContinued: Check = ({ rows, drain, scenario, loadStartMs, loadEndMs }) => {
+export const trafficContinued: Check = ({ rows, drains, scenario, loadStartMs, loadEndMs }) => {
   const from = loadStartMs + scenario.load.warmup_s * 1000;
   const others = rows
-    .filter((r) => r.error === "none" && r.node !== null && r.node !== drain?.target && r.endMs >= from)
-    .map((r) => r.endMs)
+    .filter((r) => r.error === "none" && r.node !== null && r.endMs >= from && inService(drains, r.node, r.endMs))
+    .map((r) => Math.min(r.endMs, loadEndMs))
     .sort((a, b) => a - b);
+  // gaps count from the first answer on: long requests answer nothing for their first seconds
   let worst = { gap: 0, at: from };
-  let previous = from;
+  let previous = others[0] ?? from;
   for (const t of [...others, loadEndMs]) {
     if (t - previous > worst.gap) worst = { gap: t - previous, at: previous };
     previous = Math.max(previous, t);
@@ -62,27 +84,47 @@ export const trafficContinued: Check = ({ rows, drain, scenario, loadStartMs, lo
     ok: others.length > 0 && worst.gap <= limit,
     observed: `${Math.round(worst.gap)} ms`,
     expected: `<= ${limit} ms`,
-    detail: `${others.length} ok answers from nodes other than ${drain?.target ?? "(none)"}; longest gap ${ms(worst.gap)} starting at ${ms(worst.at)}`,
+    detail: `${others.length} ok answers from nodes not being drained; longest gap ${secs(worst.gap)} starting at ${secs(worst.at)}`,
   };
 };
 
-export const CHECKS: Check[] = [noFailedRequests, noUnansweredRequests, drainedNodeExitedCleanly, trafficContinued];
+/**
+ * The verdict is only as good as its records: every request the client got an
+ * HTTP answer for must be in nginx's log, and the app must have logged
+ * something, or the other checks could pass on missing evidence.
+ */
+export const serverRecordsComplete: Check = (_r, rec) => {
+  const { records: x } = rec;
+  const answered = x.client_rows - rec.primary.unanswered;
+  const ok = x.answered_but_not_in_nginx_log === 0 && (answered === 0 || x.app_events > 0);
+  return {
+    name: "server-records-complete",
+    ok,
+    observed: `${x.answered_but_not_in_nginx_log} missing`,
+    expected: "0 missing",
+    detail: `${x.client_rows} client rows, ${x.nginx_rows} nginx log rows, ${x.app_events} app ledger events, ${x.unreadable_lines} unreadable lines`,
+  };
+};
 
-export function judge(records: Records): { verdict: "pass" | "fail"; checks: CheckResult[] } {
-  const checks = CHECKS.map((check) => check(records));
-  return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks };
+export const CHECKS: Check[] = [
+  classCheck("failed"),
+  classCheck("unanswered"),
+  classCheck("cut-short"),
+  classCheck("retried-by-nginx"),
+  classCheck("executed-twice"),
+  classCheck("misrouted"),
+  classCheck("slow-during-drain"),
+  drainedNodeExitedCleanly,
+  trafficContinued,
+  serverRecordsComplete,
+];
+
+export function judge(records: Records): { verdict: "pass" | "fail"; checks: CheckResult[]; reconciliation: Reconciliation } {
+  const reconciliation = reconcile(records);
+  const checks = CHECKS.map((check) => check(records, reconciliation));
+  return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks, reconciliation };
 }
 
-function countBy(values: ErrorClass[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return counts;
-}
-
-function describeCounts(counts: Map<string, number>): string {
-  return [...counts].map(([k, n]) => `${n} ${k}`).join(", ");
-}
-
-function ms(value: number): string {
+function secs(value: number): string {
   return `${(value / 1000).toFixed(3)} s`;
 }

@@ -1,0 +1,189 @@
+import type { LedgerRow } from "../load/ledger.ts";
+import type { Records } from "./records.ts";
+import type { AppEvent, NginxRow } from "./server-logs.ts";
+
+/** Classes of loss a drain can cause; each has a check and an allowed count in the scenario (default 0). */
+export const LOSS_CLASSES = ["failed", "unanswered", "cut-short", "retried-by-nginx", "executed-twice", "misrouted", "slow-during-drain"] as const;
+export type LossClass = (typeof LOSS_CLASSES)[number];
+export type PrimaryClass = "ok" | "failed" | "unanswered";
+
+export interface StoryEvent {
+  t_ms: number;
+  source: string;
+  event: string;
+}
+
+/** One request told from all three sides, in time order. */
+export interface Story {
+  id: string;
+  classes: LossClass[];
+  events: StoryEvent[];
+}
+
+export interface NodeCounts {
+  /** Requests whose answer came from this node (client's view, X-Node). */
+  answered: number;
+  app_started: number;
+  app_finished: number;
+  cut_short: number;
+  misrouted: number;
+  /** nginx attempts on this node that it gave up on and re-sent elsewhere. */
+  retried_away: number;
+}
+
+export interface Reconciliation {
+  primary: Record<PrimaryClass, number>;
+  /** Failed requests by the client's error class (http-5xx, reset, refused, timeout ...). */
+  failed_by_error: Record<string, number>;
+  counts: Record<LossClass, number>;
+  by_node: Record<string, NodeCounts>;
+  examples: Partial<Record<LossClass, Story[]>>;
+  /** Where each flagged request sat on the time axis (intended send time), for charts. */
+  marks: Array<{ t_ms: number; class: LossClass }>;
+  records: { client_rows: number; nginx_rows: number; app_events: number; unreadable_lines: number; answered_but_not_in_nginx_log: number };
+}
+
+const MAX_STORIES = 5;
+const MAX_MARKS = 5000;
+
+/** Reconciles the client ledger with nginx's access log and the app ledgers, by request id. */
+export function reconcile(r: Records): Reconciliation {
+  const { server } = r;
+  const toRel = (epochMs: number) => round(epochMs - server.t0EpochMs);
+  const nodeOfAddr = new Map(server.nodes.map((n) => [`${n.address}:8000`, n.name]));
+  const nodeNames = [...new Set(server.nodes.map((n) => n.name))];
+  const nginxById = groupBy(server.nginx, (x) => x.id);
+  const appById = groupBy(server.app, (x) => x.id);
+  // a node is out of service from its removal taking effect until it is re-added (if ever)
+  const outOfService = r.drains
+    .filter((d) => d.removed && d.reload_effective_ms !== null)
+    .map((d) => ({ node: d.target, from: d.reload_effective_ms!, to: d.readded_ms ?? Number.POSITIVE_INFINITY }));
+  const drainWindows = r.drains.map((d) => ({ from: d.start_ms, to: d.exit_ms ?? r.loadEndMs }));
+
+  const primary: Record<PrimaryClass, number> = { ok: 0, failed: 0, unanswered: 0 };
+  const failedByError: Record<string, number> = {};
+  const counts = Object.fromEntries(LOSS_CLASSES.map((c) => [c, 0])) as Record<LossClass, number>;
+  const byNode: Record<string, NodeCounts> = Object.fromEntries(nodeNames.map((n) => [n, emptyNode()]));
+  const node = (name: string) => (byNode[name] ??= emptyNode());
+  const examples: Partial<Record<LossClass, Story[]>> = {};
+  const marks: Reconciliation["marks"] = [];
+  let missingInNginx = 0;
+
+  for (const row of r.rows) {
+    const ng = nginxById.get(row.id) ?? [];
+    const app = appById.get(row.id) ?? [];
+    const classes: LossClass[] = [];
+    const p = primaryOf(row);
+    primary[p]++;
+    if (p !== "ok") classes.push(p);
+    if (p === "failed") failedByError[row.error] = (failedByError[row.error] ?? 0) + 1;
+    if (row.status > 0 && ng.length === 0) missingInNginx++;
+    if (p === "ok" && row.node) node(row.node).answered++;
+
+    const open = new Map<string, number>();
+    for (const e of app) {
+      const key = `${e.node}/${e.pid}`;
+      if (e.event === "start") {
+        open.set(key, (open.get(key) ?? 0) + 1);
+        node(e.node).app_started++;
+      } else if (e.event === "finish") {
+        open.set(key, (open.get(key) ?? 0) - 1);
+        node(e.node).app_finished++;
+      }
+    }
+    const cutOn = [...open].filter(([, n]) => n > 0).map(([key]) => key.split("/")[0]!);
+    if (cutOn.length > 0) {
+      classes.push("cut-short");
+      for (const n of cutOn) node(n).cut_short++;
+    }
+    const retried = ng.filter((x) => x.upstreamAddrs.length > 1);
+    if (retried.length > 0) {
+      classes.push("retried-by-nginx");
+      for (const x of retried) for (const addr of x.upstreamAddrs.slice(0, -1)) node(nodeOfAddr.get(addr) ?? addr).retried_away++;
+    }
+    if (app.filter((e) => e.event === "finish").length > 1) classes.push("executed-twice");
+    const misroutedTo = app.find((e) => e.event === "start" && outOfService.some((o) => o.node === e.node && toRel(e.epochMs) > o.from && toRel(e.epochMs) < o.to));
+    if (misroutedTo) {
+      classes.push("misrouted");
+      node(misroutedTo.node).misrouted++;
+    }
+    const overhead = row.endMs - row.intendedMs - row.serviceMs;
+    const inDrain = drainWindows.some((w) => row.intendedMs >= w.from && row.intendedMs <= w.to);
+    if (inDrain && overhead > r.scenario.checks.slow_overhead_ms) classes.push("slow-during-drain");
+
+    for (const c of classes) {
+      counts[c]++;
+      const list = (examples[c] ??= []);
+      if (list.length < MAX_STORIES) list.push(story(row, classes, ng, app, toRel, nodeOfAddr));
+      if (marks.length < MAX_MARKS) marks.push({ t_ms: round(row.intendedMs), class: c });
+    }
+  }
+  return {
+    primary,
+    failed_by_error: failedByError,
+    counts,
+    by_node: byNode,
+    examples,
+    marks,
+    records: {
+      client_rows: r.rows.length,
+      nginx_rows: server.nginx.length,
+      app_events: server.app.length,
+      unreadable_lines: server.unreadable,
+      answered_but_not_in_nginx_log: missingInNginx,
+    },
+  };
+}
+
+export function primaryOf(row: LedgerRow): PrimaryClass {
+  if (row.error === "unanswered" || Number.isNaN(row.endMs)) return "unanswered";
+  return row.error === "none" ? "ok" : "failed";
+}
+
+function story(
+  row: LedgerRow,
+  classes: LossClass[],
+  ng: NginxRow[],
+  app: AppEvent[],
+  toRel: (epochMs: number) => number,
+  nodeOfAddr: Map<string, string>,
+): Story {
+  const events: StoryEvent[] = [
+    { t_ms: round(row.intendedMs), source: "client", event: `due: ${row.method} (${row.serviceMs} ms of work)` },
+    { t_ms: round(row.sentMs), source: "client", event: `sent${row.attempts > 1 ? ` (re-sent once after a reset)` : ""}` },
+  ];
+  if (!Number.isNaN(row.endMs)) {
+    events.push({ t_ms: round(row.endMs), source: "client", event: row.status ? `answer ${row.status} from ${row.node ?? "nginx"}` : `error: ${row.error}` });
+  } else {
+    events.push({ t_ms: round(row.sentMs), source: "client", event: "never answered" });
+  }
+  for (const x of ng) {
+    const hops = x.upstreamAddrs.map((a, i) => `${nodeOfAddr.get(a) ?? a} ${x.upstreamStatuses[i] ?? "?"}`).join(" -> ");
+    events.push({ t_ms: toRel(x.endEpochMs - x.requestTimeMs), source: "nginx", event: `received (config generation ${x.generation})` });
+    events.push({ t_ms: toRel(x.endEpochMs), source: "nginx", event: `answered ${x.status}; upstream ${hops || "none"}` });
+  }
+  for (const e of app) {
+    events.push({ t_ms: toRel(e.epochMs), source: `app ${e.node} pid ${e.pid}`, event: e.event + (e.status ? ` ${e.status}` : "") });
+  }
+  events.sort((a, b) => a.t_ms - b.t_ms);
+  return { id: row.id, classes, events };
+}
+
+function emptyNode(): NodeCounts {
+  return { answered: 0, app_started: 0, app_finished: 0, cut_short: 0, misrouted: 0, retried_away: 0 };
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from "node:fs";
+
+/** One line of nginx's JSON access log (fixtures/nginx/nginx.conf.template). */
+export interface NginxRow {
+  /** Epoch ms when nginx finished the request. */
+  endEpochMs: number;
+  id: string;
+  method: string;
+  status: number;
+  /** One entry per upstream attempt: "172.20.0.2:8000, 172.20.0.3:8000". */
+  upstreamAddrs: string[];
+  upstreamStatuses: string[];
+  requestTimeMs: number;
+  generation: number;
+}
+
+/** One line of a node's app ledger (fixtures/app/app.py). */
+export interface AppEvent {
+  epochMs: number;
+  event: "start" | "finish" | "cancel" | "order";
+  id: string;
+  node: string;
+  pid: number;
+  status?: number;
+}
+
+export interface ParsedLog<T> {
+  rows: T[];
+  /** Lines that did not parse (a node SIGKILLed mid-write); counted, never fatal. */
+  unreadable: number;
+}
+
+function readJsonLines<T>(path: string, map: (o: Record<string, unknown>) => T | undefined): ParsedLog<T> {
+  if (!existsSync(path)) return { rows: [], unreadable: 0 };
+  const rows: T[] = [];
+  let unreadable = 0;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const row = map(JSON.parse(line) as Record<string, unknown>);
+      if (row) rows.push(row);
+    } catch {
+      unreadable++;
+    }
+  }
+  return { rows, unreadable };
+}
+
+const list = (v: unknown) =>
+  String(v ?? "")
+    .split(/[,:]\s+|,\s*/)
+    .map((s) => s.trim())
+    .filter((s) => s && s !== "-");
+
+export function readNginxLog(path: string): ParsedLog<NginxRow> {
+  return readJsonLines(path, (o) => {
+    if (!o.id) return undefined;
+    // nginx separates attempts with ", " and hops to an internal redirect with " : "
+    const addrs = String(o.upstream_addr ?? "").split(/\s*[,:]\s+/).filter((s) => s && s !== "-");
+    return {
+      endEpochMs: Number(o.t) * 1000,
+      id: String(o.id),
+      method: String(o.method),
+      status: Number(o.status),
+      upstreamAddrs: addrs,
+      upstreamStatuses: list(o.upstream_status),
+      requestTimeMs: Number(o.request_time) * 1000,
+      generation: Number(o.generation),
+    };
+  });
+}
+
+export function readAppLedger(path: string): ParsedLog<AppEvent> {
+  return readJsonLines(path, (o) =>
+    o.id
+      ? {
+          epochMs: Number(o.t) * 1000,
+          event: o.event as AppEvent["event"],
+          id: String(o.id),
+          node: String(o.node),
+          pid: Number(o.pid),
+          ...(o.status === undefined ? {} : { status: Number(o.status) }),
+        }
+      : undefined,
+  );
+}
