@@ -19,7 +19,7 @@ export interface DrainRecord {
   exit_code: number | null;
   /** The operator had to SIGKILL it after the stop wait. */
   killed_after_wait: boolean;
-  /** When the node was back in nginx's upstream after a restart (rolling drains); null if it was not re-added. */
+  /** When the reload that put the node back in nginx's upstream was sent (rolling drains); null if it was not re-added. */
   readded_ms: number | null;
 }
 
@@ -111,9 +111,11 @@ async function readd(stack: Stack, target: string, timeline: Timeline, monitor: 
   timeline.add("restarted", { target, address: stack.node(target).address });
   const healthy = await monitor.waitFor(target, "ok", READD_HEALTH_TIMEOUT_MS);
   timeline.add("monitor-detected", { target, seen: healthy, state: "ok" });
+  // back in service from the moment the reload is sent: new nginx workers route to it at once
+  const backMs = timeline.add("readd", { target, command: "nginx -s reload" }).t_ms;
   const generation = await stack.setDown(target, false);
   await stack.waitForReload();
-  const readded = timeline.add("readded", { target, generation }).t_ms;
+  timeline.add("readded", { target, generation });
   await sleep(stack.settleAfterReaddMs, signal);
-  return readded;
+  return backMs;
 }
