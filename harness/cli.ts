@@ -31,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<scenario>", "scenario YAML file")
     .option("--set <key=value>", "override a scenario field by dotted path (repeatable)", collect, [])
     .option("--out <dir>", "parent folder for the run folder", "reports")
-    .action(async (file: string, opts: { set: string[]; out: string }) => {
+    .option("--baseline <report.json>", "fail when p99 during the drain or a loss count is worse than this earlier run's (tolerance: checks.baseline_tolerance)")
+    .action(async (file: string, opts: { set: string[]; out: string; baseline?: string }) => {
       const scenario = loadScenario(file, opts.set);
       const abort = new AbortController();
       const onSignal = (sig: NodeJS.Signals) => {
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
         const { report, runDir } = await runScenario(scenario, {
           scenarioFile: file,
           outDir: opts.out,
+          baselineFile: opts.baseline,
           signal: abort.signal,
           log: (line) => err(line),
           onProgress: (p) => progress.update(p),

@@ -19,7 +19,9 @@ import { type Stack, startStack } from "./stack/stack.ts";
 import type { ServerRecords } from "./verdict/records.ts";
 import { readAppLedger, readNginxLog } from "./verdict/server-logs.ts";
 import { sweep } from "./stack/sweep.ts";
+import { readBaseline } from "./verdict/baseline.ts";
 import { judge } from "./verdict/checks.ts";
+import { latencyDuringDrain } from "./verdict/gates.ts";
 import { VERSION } from "./version.ts";
 
 export interface RunOptions {
@@ -29,6 +31,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   onProgress?: (p: LoadProgress & { phase: string }) => void;
   signal?: AbortSignal;
+  /** An earlier report.json to compare with (gate: no-regression-vs-baseline). */
+  baselineFile?: string;
 }
 
 export interface RunResult {
@@ -53,6 +57,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const runDir = resolve(options.outDir ?? "reports", runId);
   const rawDir = join(runDir, "raw");
   mkdirSync(rawDir, { recursive: true });
+  const baseline = options.baselineFile ? readBaseline(options.baselineFile) : undefined;
   const startedAt = new Date();
   const wallStart = performance.now();
 
@@ -110,7 +115,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   await writeLedger(join(runDir, files.client_ledger!), rows);
 
   const server = collectServerRecords(stack, performance.timeOrigin + timeline.t0);
-  const verdict = judge({ scenario, rows, timeline: timeline.events, drains, loadStartMs: generator.startMs, loadEndMs: generator.endMs, server });
+  const verdict = judge({ scenario, rows, timeline: timeline.events, drains, loadStartMs: generator.startMs, loadEndMs: generator.endMs, server, baseline });
   const warm = generator.startMs + scenario.load.warmup_s * 1000;
   const report: Report = {
     schema_version: REPORT_SCHEMA_VERSION,
@@ -132,6 +137,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       client_retried: rows.filter((r) => r.attempts > 1).length,
     },
     latency_ms: latencyPercentiles(rows.filter((r) => r.intendedMs >= warm)),
+    latency_during_drain_ms: latencyDuringDrain({ rows, drains, loadEndMs: generator.endMs }),
+    baseline: baseline ? { run_id: baseline.run_id, file: baseline.file } : null,
     generator,
     timeline: timeline.events,
     drain: drains[0] ?? null,

@@ -50,6 +50,10 @@ export interface Report {
   requests: { sent: number; ok: number; failed: number; unanswered: number; client_retried: number };
   /** From the intended send time (no coordinated omission); requests after warm-up that got any answer. */
   latency_ms: Percentiles;
+  /** The same for the requests due inside a drain window (drain start .. node exit). */
+  latency_during_drain_ms: Percentiles;
+  /** The earlier run this one was compared with (--baseline), if any. */
+  baseline: { run_id: string; file: string } | null;
   generator: GeneratorStats;
   timeline: TimelineEvent[];
   /** The first (often only) drained node; `drains` has every one of a rolling drain. */

@@ -37,6 +37,9 @@ export const CheckName = z.enum([
   "drained-node-exited-cleanly",
   "traffic-continued",
   "server-records-complete",
+  "p99-during-drain",
+  "drain-duration",
+  "no-regression-vs-baseline",
 ]);
 
 const allowed = z.number().int().nonnegative().default(0);
@@ -145,6 +148,20 @@ export const Scenario = z.strictObject({
       max_gap_ms: durationMs.default(1000),
       /** slow-during-drain: latency minus the request's own work, for requests due inside the drain window. */
       slow_overhead_ms: durationMs.default(1000),
+      /** Gate: p99 latency (from intended send) of the requests due while a node drained; null: no gate. */
+      p99_during_drain_ms: durationMs.nullable().default(null),
+      /** Gate: longest drain, from its start to the node's exit, in seconds; null: no gate. */
+      max_drain_s: seconds.nullable().default(null),
+      /** With --baseline: how much worse than the baseline still passes. */
+      baseline_tolerance: z
+        .strictObject({
+          p99_pct: z.number().nonnegative().default(20),
+          /** Added to the percentage, so tiny baselines do not fail on noise. */
+          p99_ms: durationMs.default(50),
+          /** Extra requests per loss class. */
+          count: z.number().int().nonnegative().default(0),
+        })
+        .prefault({}),
       /** How many requests of each loss class a pass allows. */
       allowed: z
         .strictObject({

@@ -1,4 +1,5 @@
 import type { DrainRecord } from "../drain/drain.ts";
+import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
 import { type LossClass, type Reconciliation, reconcile } from "./reconcile.ts";
 import type { CheckResult, Records } from "./records.ts";
 
@@ -117,6 +118,9 @@ export const CHECKS: Check[] = [
   drainedNodeExitedCleanly,
   trafficContinued,
   serverRecordsComplete,
+  p99DuringDrainCheck,
+  drainDurationCheck,
+  baselineCheck,
 ];
 
 export function judge(records: Records): { verdict: "pass" | "fail"; checks: CheckResult[]; reconciliation: Reconciliation } {

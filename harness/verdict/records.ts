@@ -2,6 +2,7 @@ import type { DrainRecord } from "../drain/drain.ts";
 import type { TimelineEvent } from "../drain/timeline.ts";
 import type { LedgerRow } from "../load/ledger.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import type { Baseline } from "./gates.ts";
 import type { AppEvent, NginxRow } from "./server-logs.ts";
 
 /** What the servers recorded: nginx's access log and every node's app ledger, the drained node's included. */
@@ -25,6 +26,8 @@ export interface Records {
   loadStartMs: number;
   loadEndMs: number;
   server: ServerRecords;
+  /** From --baseline: an earlier run to compare with. */
+  baseline?: Baseline;
 }
 
 export interface CheckResult {

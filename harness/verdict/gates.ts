@@ -1,0 +1,78 @@
+import type { LedgerRow } from "../load/ledger.ts";
+import type { Percentiles } from "../report/report.ts";
+import { latencyPercentiles } from "../report/summarize.ts";
+import { LOSS_CLASSES, type Reconciliation } from "./reconcile.ts";
+import type { CheckResult, Records } from "./records.ts";
+
+/** What a later run is compared with: the figures of an earlier report.json. */
+export interface Baseline {
+  run_id: string;
+  file: string;
+  p99_during_drain_ms: number | null;
+  counts: Record<string, number>;
+}
+
+/** Latency of the requests due inside any drain window (drain start .. node exit). */
+export function latencyDuringDrain(r: Pick<Records, "rows" | "drains" | "loadEndMs">): Percentiles {
+  const windows = r.drains.map((d) => ({ from: d.start_ms, to: d.exit_ms ?? r.loadEndMs }));
+  return latencyPercentiles(r.rows.filter((row: LedgerRow) => windows.some((w) => row.intendedMs >= w.from && row.intendedMs <= w.to)));
+}
+
+/** checks.p99_during_drain_ms: a latency budget for the requests due while a node drained. */
+export function p99DuringDrainCheck(r: Records): CheckResult {
+  const limit = r.scenario.checks.p99_during_drain_ms;
+  const lat = latencyDuringDrain(r);
+  const name = "p99-during-drain";
+  if (limit === null) return { name, ok: true, observed: `${lat.p99} ms`, expected: "no limit set", detail: `p99 of ${lat.count} requests due during the drain; set checks.p99_during_drain_ms to gate on it` };
+  return {
+    name,
+    ok: lat.count > 0 && lat.p99 <= limit,
+    observed: `${lat.p99} ms`,
+    expected: `<= ${limit} ms`,
+    detail: lat.count > 0 ? `p99 of ${lat.count} requests due during the drain (max ${lat.max} ms)` : "no request was due during the drain",
+  };
+}
+
+/** checks.max_drain_s: from drain start to the node's exit, for every drained node. */
+export function drainDurationCheck(r: Records): CheckResult {
+  const limit = r.scenario.checks.max_drain_s;
+  const durations = r.drains.map((d) => ({ target: d.target, s: d.exit_ms === null ? Number.POSITIVE_INFINITY : (d.exit_ms - d.start_ms) / 1000 }));
+  const worst = durations.reduce((a, b) => (b.s > a.s ? b : a), { target: "-", s: 0 });
+  const name = "drain-duration";
+  const observed = durations.length ? `${worst.s.toFixed(2)} s` : "no drain";
+  const detail = durations.map((d) => `${d.target} ${d.s.toFixed(2)} s`).join(", ") || "the scenario drains no node";
+  if (limit === null) return { name, ok: true, observed, expected: "no limit set", detail: `${detail}; set checks.max_drain_s to gate on it` };
+  return { name, ok: worst.s <= limit, observed, expected: `<= ${limit} s`, detail };
+}
+
+/**
+ * --baseline: fails when p99 during the drain, or any loss count, is worse
+ * than the baseline's by more than the tolerance (checks.baseline_tolerance).
+ */
+export function baselineCheck(r: Records, rec: Reconciliation): CheckResult {
+  const name = "no-regression-vs-baseline";
+  const base = r.baseline;
+  if (!base) return { name, ok: true, observed: "no baseline", expected: "no baseline given", detail: "pass --baseline <report.json> to compare with an earlier run" };
+  const tol = r.scenario.checks.baseline_tolerance;
+  const breaches: string[] = [];
+  const p99 = latencyDuringDrain(r).p99;
+  if (base.p99_during_drain_ms !== null) {
+    const allowed = base.p99_during_drain_ms * (1 + tol.p99_pct / 100) + tol.p99_ms;
+    if (p99 > allowed) breaches.push(`p99 during drain ${p99} ms > ${round(allowed)} ms (baseline ${base.p99_during_drain_ms} ms + ${tol.p99_pct}% + ${tol.p99_ms} ms)`);
+  }
+  for (const c of LOSS_CLASSES) {
+    const was = base.counts[c] ?? 0;
+    if (rec.counts[c] > was + tol.count) breaches.push(`${c} ${rec.counts[c]} > baseline ${was} + ${tol.count}`);
+  }
+  return {
+    name,
+    ok: breaches.length === 0,
+    observed: breaches.length ? `${breaches.length} breach(es)` : "no breach",
+    expected: `within tolerance of ${base.run_id}`,
+    detail: breaches.length ? breaches.join("; ") : `p99 during drain ${p99} ms vs ${base.p99_during_drain_ms} ms; loss counts within ${tol.count} of the baseline (${base.file})`,
+  };
+}
+
+function round(v: number): number {
+  return Math.round(v * 10) / 10;
+}

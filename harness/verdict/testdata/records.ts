@@ -1,0 +1,82 @@
+import type { DrainRecord } from "../../drain/drain.ts";
+import type { LedgerRow } from "../../load/ledger.ts";
+import { Scenario } from "../../scenario/schema.ts";
+import { judge } from "../checks.ts";
+import type { Records } from "../records.ts";
+import type { AppEvent, NginxRow } from "../server-logs.ts";
+
+// Hand-made records of a 4 s run at 10 req/s: node-1 is drained (removed at
+// 1.5 s, SIGTERM at 2.0 s, exit at 2.5 s). Each test breaks one thing.
+export const T0 = 1_800_000_000_000;
+export const scenario = Scenario.parse({ name: "t", load: { warmup_s: 0 }, checks: { max_gap_ms: 500 } });
+const nodes = [
+  { name: "node-1", address: "10.0.0.1" },
+  { name: "node-2", address: "10.0.0.2" },
+];
+export const drain: DrainRecord = {
+  target: "node-1",
+  removed: true,
+  removal_generation: 2,
+  start_ms: 1000,
+  reload_effective_ms: 1500,
+  signal_ms: 2000,
+  signal: "SIGTERM",
+  stop_wait_s: 3,
+  exit_ms: 2500,
+  exit_code: 0,
+  killed_after_wait: false,
+  readded_ms: null,
+};
+const timeline = [
+  { t_ms: 1000, event: "drain-start", detail: {} },
+  { t_ms: 1400, event: "removed", detail: {} },
+  { t_ms: 1500, event: "reload-effective", detail: {} },
+  { t_ms: 2000, event: "sigterm", detail: {} },
+  { t_ms: 2500, event: "exited", detail: {} },
+];
+
+export interface Req {
+  client: LedgerRow;
+  nginx: NginxRow[];
+  app: AppEvent[];
+}
+
+/** A request answered cleanly: node-1 before the removal, node-2 otherwise (alternating). */
+export function request(seq: number): Req {
+  const t = seq * 100;
+  const node = t < 1400 && seq % 2 === 1 ? "node-1" : "node-2";
+  const addr = node === "node-1" ? "10.0.0.1:8000" : "10.0.0.2:8000";
+  const id = `r-${seq}`;
+  return {
+    client: { seq, id, kind: 0, method: "GET", serviceMs: 10, intendedMs: t, sentMs: t, endMs: t + 20, status: 200, error: "none", node, bytes: 10, attempts: 1 },
+    nginx: [{ endEpochMs: T0 + t + 19, id, method: "GET", status: 200, upstreamAddrs: [addr], upstreamStatuses: ["200"], requestTimeMs: 18, generation: t < 1500 ? 1 : 2 }],
+    app: [
+      { epochMs: T0 + t + 2, event: "start", id, node, pid: 7 },
+      { epochMs: T0 + t + 15, event: "finish", id, node, pid: 7, status: 200 },
+    ],
+  };
+}
+
+export function records(reqs: Req[], over: Partial<Records> = {}): Records {
+  return {
+    scenario,
+    rows: reqs.map((r) => r.client),
+    timeline,
+    drains: [drain],
+    loadStartMs: 0,
+    loadEndMs: 4000,
+    server: { nginx: reqs.flatMap((r) => r.nginx), app: reqs.flatMap((r) => r.app), t0EpochMs: T0, nodes, unreadable: 0 },
+    ...over,
+  };
+}
+
+export const clean = () => Array.from({ length: 40 }, (_, i) => request(i));
+
+/** Applies `change` to request `seq` of a clean run and judges it. */
+export function judgeWith(seq: number, change: (r: Req) => void, over: Partial<Records> = {}) {
+  const reqs = clean();
+  change(reqs[seq]!);
+  return judge(records(reqs, over));
+}
+
+export const failing = (v: ReturnType<typeof judge>) => v.checks.filter((c) => !c.ok).map((c) => c.name);
