@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
-import { ensureImages } from "../harness/env/images.ts";
+import { ensureImages, PROJECT_ROOT } from "../harness/env/images.ts";
 import { Scenario } from "../harness/scenario/schema.ts";
 import { startStack } from "../harness/stack/stack.ts";
 import { join } from "node:path";
@@ -13,6 +15,22 @@ describe("drainlab command on the real stack", () => {
     expect(r.stdout).toMatch(/no-failed-requests\s+PASS/);
     expect(r.stdout).toMatch(/verdict\s+PASS/);
     expect(r.stdout).toMatch(/report\s+\S+report\.json/);
+  });
+
+  it("Ctrl-C stops the load, removes everything it started and exits 130", async () => {
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR], {
+      env: { ...process.env, CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    // interrupt once the load is running (the progress line names its phase)
+    await new Promise<void>((resolve) => child.stderr.on("data", () => /\bload\b.*sent \d+/.test(stderr) && resolve()));
+    child.kill("SIGINT");
+    const [code] = (await once(child, "exit")) as [number];
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain("everything started was removed");
+    expect(await labelled()).toEqual({ containers: 0, networks: 0 });
   });
 
   it("clean removes everything drainlab labelled, also what a crashed run left", async () => {
