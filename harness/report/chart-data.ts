@@ -1,4 +1,6 @@
+import { LOSS_CLASSES, type LossClass } from "../verdict/reconcile.ts";
 import { drainsOf } from "./describe.ts";
+import { reconciliationOf } from "./loss-classes.ts";
 import { drainPhases, runEndMs, type PhaseName } from "./phases.ts";
 import type { Report } from "./report.ts";
 
@@ -19,10 +21,35 @@ export interface ChartData {
   /** Every drained node (several in a rolling drain). */
   drained: string[];
   phases: Array<{ name: PhaseName; label: string; target: string | null; from_s: number; to_s: number; open: boolean; fill: string; edge: string }>;
+  /** Loss classes that happened, in LOSS_CLASSES order: one lane each at the top of the latency chart. */
+  loss_marks: LossMarks[];
   colors: { p50: string; p99: string; failed: string; failed_fill: string };
   node_colors: string[];
   node_fills: string[];
 }
+
+export type MarkShape = "circle" | "ring" | "square" | "diamond" | "triangle-down" | "cross" | "plus";
+
+export interface LossMarks {
+  class: LossClass;
+  /** Intended send times of the flagged requests (reconciliation.marks). */
+  t_s: number[];
+  /** Requests in this class; more than t_s.length when the reconciliation capped its marks. */
+  count: number;
+  color: string;
+  shape: MarkShape;
+}
+
+/** Colour and shape per loss class: apart from p50 blue, p99 orange and the failure red, and from each other. */
+export const LOSS_MARK_STYLES: Record<LossClass, { color: string; shape: MarkShape }> = {
+  failed: { color: "#8b0000", shape: "cross" },
+  unanswered: { color: "#222222", shape: "ring" },
+  "cut-short": { color: "#e7298a", shape: "triangle-down" },
+  "retried-by-nginx": { color: "#56b4e9", shape: "diamond" },
+  "executed-twice": { color: "#6a3d9a", shape: "square" },
+  misrouted: { color: "#009e73", shape: "plus" },
+  "slow-during-drain": { color: "#8c564b", shape: "circle" },
+};
 
 export const PHASE_COLORS: Record<PhaseName, { fill: string; edge: string }> = {
   removal: { fill: "rgba(255, 179, 0, 0.22)", edge: "rgba(230, 140, 0, 0.9)" },
@@ -62,8 +89,19 @@ export function chartData(report: Report): ChartData {
       open: p.open,
       ...PHASE_COLORS[p.name],
     })),
+    loss_marks: lossMarks(report),
     colors: { p50: "#1f6fb2", p99: "#d35400", failed: "#c0392b", failed_fill: "rgba(192, 57, 43, 0.6)" },
     node_colors: nodes.map((_, i) => NODE_COLORS[i % NODE_COLORS.length]!),
     node_fills: nodes.map((_, i) => `${NODE_COLORS[i % NODE_COLORS.length]!}99`),
   };
+}
+
+function lossMarks(report: Report): LossMarks[] {
+  const rec = reconciliationOf(report);
+  if (!rec) return [];
+  return LOSS_CLASSES.flatMap((c) => {
+    const t_s = rec.marks.filter((m) => m.class === c).map((m) => Math.round(m.t_ms) / 1000);
+    const count = Math.max(rec.counts[c] ?? 0, t_s.length);
+    return count === 0 ? [] : [{ class: c, t_s, count, ...LOSS_MARK_STYLES[c] }];
+  });
 }

@@ -65,16 +65,108 @@
     u.root.parentNode.setAttribute("data-failure-marks", String(marked));
   }
 
+  var lanes = data.loss_marks || [];
+  // the top of the latency chart is kept clear of data: one lane of marks per loss class
+  var laneShare = lanes.length ? Math.min(0.4, 0.05 + 0.08 * lanes.length) : 0;
+
+  function drawShape(ctx, shape, x, y, r) {
+    ctx.beginPath();
+    if (shape === "square") {
+      ctx.rect(x - 0.8 * r, y - 0.8 * r, 1.6 * r, 1.6 * r);
+    } else if (shape === "diamond") {
+      ctx.moveTo(x, y - 1.15 * r);
+      ctx.lineTo(x + r, y);
+      ctx.lineTo(x, y + 1.15 * r);
+      ctx.lineTo(x - r, y);
+    } else if (shape === "triangle-down" || shape === "triangle-up") {
+      var s = shape === "triangle-down" ? 1 : -1;
+      ctx.moveTo(x - r, y - s * 0.8 * r);
+      ctx.lineTo(x + r, y - s * 0.8 * r);
+      ctx.lineTo(x, y + s * r);
+    } else if (shape === "cross" || shape === "plus" || shape === "ring") {
+      ctx.lineWidth = Math.max(1.5, 0.45 * r);
+      if (shape === "ring") ctx.arc(x, y, 0.8 * r, 0, 2 * Math.PI);
+      else if (shape === "cross") {
+        ctx.moveTo(x - 0.8 * r, y - 0.8 * r);
+        ctx.lineTo(x + 0.8 * r, y + 0.8 * r);
+        ctx.moveTo(x + 0.8 * r, y - 0.8 * r);
+        ctx.lineTo(x - 0.8 * r, y + 0.8 * r);
+      } else {
+        ctx.moveTo(x - r, y);
+        ctx.lineTo(x + r, y);
+        ctx.moveTo(x, y - r);
+        ctx.lineTo(x, y + r);
+      }
+      ctx.stroke();
+      return;
+    } else {
+      ctx.arc(x, y, 0.85 * r, 0, 2 * Math.PI);
+    }
+    ctx.closePath();
+    ctx.fill();
+  }
+
+  // one lane per loss class along the top, a mark at each flagged request's intended send time
+  function markLossClasses(u) {
+    var el = u.root.parentNode;
+    if (!lanes.length) {
+      el.setAttribute("data-loss-marks", "");
+      return;
+    }
+    var ctx = u.ctx;
+    var b = u.bbox;
+    var laneH = (b.height * laneShare) / lanes.length;
+    var r = Math.min(4.5 * devicePixelRatio, laneH * 0.4);
+    var drawn = [];
+    var ys = [];
+    ctx.save();
+    ctx.fillStyle = "rgba(29, 37, 44, 0.35)";
+    ctx.fillRect(b.left, Math.round(b.top + b.height * laneShare), b.width, Math.max(1, devicePixelRatio));
+    lanes.forEach(function (lane, k) {
+      var y = b.top + laneH * (k + 0.5);
+      var n = 0;
+      ctx.fillStyle = lane.color;
+      ctx.strokeStyle = lane.color;
+      lane.t_s.forEach(function (t) {
+        if (t < u.scales.x.min || t > u.scales.x.max) return;
+        drawShape(ctx, lane.shape, u.valToPos(t, "x", true), y, r);
+        n++;
+      });
+      drawn.push(lane["class"] + ":" + n);
+      ys.push(Math.round(y));
+    });
+    ctx.restore();
+    el.setAttribute("data-loss-marks", drawn.join(" "));
+    el.setAttribute("data-loss-lane-ys", ys.join(" "));
+  }
+
+  // the legend's swatches, drawn by the same code as the marks themselves
+  Array.prototype.forEach.call(document.querySelectorAll("canvas.mark-swatch"), function (c) {
+    var dpr = devicePixelRatio || 1;
+    var css = 14;
+    c.width = css * dpr;
+    c.height = css * dpr;
+    var ctx = c.getContext("2d");
+    ctx.fillStyle = c.getAttribute("data-color");
+    ctx.strokeStyle = c.getAttribute("data-color");
+    drawShape(ctx, c.getAttribute("data-shape"), (css / 2) * dpr, (css / 2) * dpr, 4.5 * dpr);
+  });
+
   function make(id, title, yLabel, series, values, extra) {
     var el = document.getElementById(id);
     var yAxis = { label: yLabel, size: 60 };
     if (extra && extra.yIncrs) yAxis.incrs = extra.yIncrs;
+    if (extra && extra.yFilter) {
+      yAxis.filter = extra.yFilter;
+      yAxis.ticks = { filter: extra.yFilter };
+      yAxis.grid = { filter: extra.yFilter };
+    }
     var opts = {
       title: title,
       width: Math.max(320, el.clientWidth),
       height: HEIGHT,
       cursor: { sync: { key: SYNC_KEY } },
-      scales: { x: { time: false, range: [x0, x1] }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.08]; } } },
+      scales: { x: { time: false, range: [x0, x1] }, y: { range: (extra && extra.yRange) || function (u, min, max) { return [0, Math.max(1, max) * 1.08]; } } },
       axes: [
         { label: "seconds since the load started", values: function (u, ticks) { return ticks.map(function (t) { return t + " s"; }); } },
         yAxis,
@@ -97,7 +189,15 @@
       { label: "p99", stroke: data.colors.p99, width: 1.5, spanGaps: false, points: { show: false }, value: function (u, v) { return fixed(v, 1, " ms"); } },
     ],
     [mids, data.p50_ms, data.p99_ms],
-    { draw: [markFailures] },
+    {
+      draw: [markFailures, markLossClasses],
+      yRange: function (u, min, max) { return [0, (Math.max(1, max) * 1.08) / (1 - laneShare)]; },
+      // no latency ticks or grid lines up in the lanes: nothing there is a latency
+      yFilter: function (u, splits) {
+        var limit = u.scales.y.max * (1 - laneShare);
+        return splits.map(function (v) { return v <= limit ? v : null; });
+      },
+    },
   );
 
   var stepped = uPlot.paths.stepped({ align: 1 });

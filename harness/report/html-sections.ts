@@ -1,10 +1,10 @@
 import type { ChartData } from "./chart-data.ts";
-import { describeDetail, flatten, seconds } from "./describe.ts";
+import { describeDetail, drainsOf, flatten, seconds } from "./describe.ts";
 import { escapeHtml as e } from "./html-escape.ts";
 import type { Report } from "./report.ts";
 
 /** Cells are plain text, escaped here; rowAttrs returns ready-escaped attributes. */
-function table(id: string, head: string[], rows: string[][], rowAttrs: (i: number) => string = () => ""): string {
+export function table(id: string, head: string[], rows: string[][], rowAttrs: (i: number) => string = () => ""): string {
   const th = head.map((h) => `<th>${e(h)}</th>`).join("");
   const tr = rows.map((r, i) => `<tr${rowAttrs(i)}>${r.map((c) => `<td>${e(c)}</td>`).join("")}</tr>`).join("\n");
   return `<table id="${e(id)}"><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`;
@@ -29,6 +29,25 @@ export function phasesLegend(data: ChartData): string {
     );
   });
   return `<ul id="phases" class="phases">${items.join("")}</ul>`;
+}
+
+/** Every drained node (several in a rolling drain), one row each, times in seconds since the load started. */
+export function drainsSection(report: Report): string {
+  const drains = drainsOf(report);
+  if (drains.length === 0) return `<section><h2>Drains</h2><p class="note" id="drains">no drain in this scenario</p></section>`;
+  const at = (ms: number | null) => (ms === null ? "-" : seconds(ms));
+  const rows = drains.map((d) => [
+    d.target,
+    seconds(d.start_ms),
+    d.removed ? `generation ${d.removal_generation}, effective ${at(d.reload_effective_ms)}` : "not removed",
+    `${d.signal} at ${seconds(d.signal_ms)}`,
+    d.exit_ms === null ? "never seen to exit" : `${seconds(d.exit_ms)} (${seconds(d.exit_ms - d.signal_ms)} after ${d.signal}), code ${d.exit_code}`,
+    d.killed_after_wait ? `yes, after the ${d.stop_wait_s} s stop wait` : `no (stop wait ${d.stop_wait_s} s)`,
+    at(d.readded_ms),
+  ]);
+  const attrs = (i: number) => ` data-target="${e(drains[i]!.target)}"${drains[i]!.killed_after_wait || drains[i]!.exit_code !== 0 ? ' class="fail"' : ""}`;
+  const head = ["node", "drain start", "removed from nginx", "signal", "exit", "SIGKILL", "re-added"];
+  return `<section><h2>Drains</h2>\n${table("drains", head, rows, attrs)}</section>`;
 }
 
 export function parametersSection(report: Report): string {

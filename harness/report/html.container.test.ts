@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "./report.ts";
-import { failingReport, storedReport } from "./testdata/stored-report.ts";
+import { failingReport, lossReport, storedReport } from "./testdata/stored-report.ts";
 import { writeViews } from "./write-views.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -114,9 +114,53 @@ async function inspectCharts(page: Page, colors: Record<string, string[]>) {
           if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40) near[k]!++;
         });
       }
-      return { id: el.id, width: canvas.width, height: canvas.height, painted, near, phasesDrawn: el.dataset.phasesDrawn ?? null, failureMarks: el.dataset.failureMarks ?? null };
+      return {
+        id: el.id,
+        width: canvas.width,
+        height: canvas.height,
+        painted,
+        near,
+        phasesDrawn: el.dataset.phasesDrawn ?? null,
+        failureMarks: el.dataset.failureMarks ?? null,
+        lossMarks: el.dataset.lossMarks ?? null,
+      };
     });
   }, colors);
+}
+
+/** Per lane of loss-class marks on the latency chart: pixels near the given colour along the lane's centre row. */
+async function lanePixels(page: Page, colors: string[]) {
+  return page.evaluate((laneColors) => {
+    const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+    const { document } = globalThis as unknown as BrowserGlobals;
+    const el = document.querySelector("#chart-latency")!;
+    const canvas = el.querySelector("canvas")!;
+    const ys = (el.dataset.lossLaneYs ?? "").split(" ").filter(Boolean).map(Number);
+    return ys.map((y, k) => {
+      const [r, g, b] = hex(laneColors[k] ?? "#000000");
+      const { data } = canvas.getContext("2d").getImageData(0, y, canvas.width, 1);
+      let near = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40) near++;
+      }
+      return near;
+    });
+  }, colors);
+}
+
+/** Painted pixels of each swatch in the marks legend, by class. */
+async function swatchPixels(page: Page) {
+  return page.evaluate(() => {
+    const { document } = globalThis as unknown as BrowserGlobals;
+    return [...document.querySelectorAll("#loss-marks li")].map((li) => {
+      const c = li.querySelector("canvas");
+      if (!c) return [li.dataset.class ?? "", 0] as const;
+      const { data } = c.getContext("2d").getImageData(0, 0, c.width, c.height);
+      let painted = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
+      return [li.dataset.class ?? "", painted] as const;
+    });
+  });
 }
 
 /** The colour at the top edge of the plot, in the middle of a phase: the shading, since no series is drawn up there. */
@@ -166,6 +210,9 @@ describe("report.html in headless Chromium", () => {
       for (const n of c.near) expect(n, `${c.id}: a series colour is missing`).toBeGreaterThan(50);
     }
     expect(charts[0]!.failureMarks).toBe("0");
+    expect(charts[0]!.lossMarks).toBe("");
+    expect(await page.locator("#loss-classes tr.fail").count()).toBe(0);
+    expect(await page.locator("#stories").textContent()).toContain("no stories to tell");
 
     const legend = await page.$$eval("#phases li[data-phase]", (els) => els.map((el) => el.getAttribute("data-phase")));
     expect(legend).toEqual(["removal", "reload", "sigterm-wait"]);
@@ -177,7 +224,7 @@ describe("report.html in headless Chromium", () => {
     expect(await page.locator("#timeline tbody tr").count()).toBe(storedReport().timeline.length);
     expect(await page.locator("#parameters").textContent()).toContain("stack.uvicorn.timeout_graceful_shutdown_s");
     expect(await page.locator("#timeout-chain").textContent()).toContain("limited by uvicorn timeout_graceful_shutdown");
-    expect(await page.locator("#latency").textContent()).toContain("467.455 ms");
+    expect(await page.locator("#latency").textContent()).toContain("467.967 ms");
 
     await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
     expect(problems).toEqual([]);
@@ -198,6 +245,7 @@ describe("report.html in headless Chromium", () => {
 
     const charts = await inspectCharts(page, { "chart-latency": ["#c0392b"], "chart-rps": [], "chart-failures": ["#c0392b"] });
     expect(charts[0]!.failureMarks).toBe("5");
+    expect(charts[0]!.lossMarks).toBe("failed:15");
     expect(charts[0]!.near[0]).toBeGreaterThan(20);
     expect(charts[2]!.near[0], "the failure bars are missing").toBeGreaterThan(100);
     for (const c of charts) expect(c.phasesDrawn).toBe("removal reload sigterm-wait sigkill-after-wait");
@@ -209,9 +257,47 @@ describe("report.html in headless Chromium", () => {
     await page.close();
   });
 
+  it("marks each loss class on the latency chart and tells the example requests (long-get-short-timeout)", async () => {
+    const report = lossReport();
+    const dir = join(OUT, "long-get-short-timeout");
+    const { page, problems } = await open(browser, report, dir);
+
+    const charts = await inspectCharts(page, { "chart-latency": ["#1f6fb2", "#d35400"], "chart-rps": [], "chart-failures": [] });
+    expect(charts[0]!.lossMarks).toBe("cut-short:31 retried-by-nginx:31 slow-during-drain:9");
+    expect(charts[0]!.failureMarks).toBe("0");
+    for (const c of charts) expect(c.phasesDrawn).toBe("removal reload sigterm-wait");
+    for (const n of charts[0]!.near) expect(n, "a latency line is missing").toBeGreaterThan(50);
+
+    // each lane shows its own colour: a run of marks from 0.9 s (cut-short, retried) or 2.0 s (slow) to 2.4 s
+    const lanes = await lanePixels(page, ["#e7298a", "#56b4e9", "#8c564b"]);
+    expect(lanes).toHaveLength(3);
+    expect(lanes[0], "cut-short marks").toBeGreaterThan(100);
+    expect(lanes[1], "retried-by-nginx marks").toBeGreaterThan(100);
+    expect(lanes[2], "slow-during-drain marks").toBeGreaterThan(20);
+    const swatches = await swatchPixels(page);
+    expect(swatches.map(([c]) => c)).toEqual(["cut-short", "retried-by-nginx", "slow-during-drain", "failure-bucket"]);
+    for (const [c, painted] of swatches) expect(painted, `legend swatch ${c} is blank`).toBeGreaterThan(10);
+
+    expect(await page.locator("#loss-classes tr.fail").count()).toBe(3);
+    expect(await page.locator("#by-node tbody tr").count()).toBe(2);
+    const stories = page.locator("#stories details.story");
+    expect(await stories.count()).toBe(15);
+    expect(await page.locator("#stories details.story[open]").count()).toBe(1);
+    expect(await page.locator("#story-cut-short-0").isVisible()).toBe(true);
+    expect(await page.locator("#story-cut-short-0 tbody tr").count()).toBe(report.reconciliation.examples["cut-short"]![0]!.events.length);
+    expect(await page.locator("#story-slow-during-drain-0").isVisible()).toBe(false);
+    await page.locator('#stories details.story[data-class="slow-during-drain"] summary').first().click();
+    expect(await page.locator("#story-slow-during-drain-0").isVisible()).toBe(true);
+
+    await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("draws a run without a drain: no phases, no errors", async () => {
     const report = storedReport();
     report.drain = null;
+    report.drains = [];
     report.timeline = report.timeline.filter((e) => e.event.startsWith("load-") || e.event === "health");
     const { page, problems } = await open(browser, report, join(OUT, "no-drain"));
     const charts = await inspectCharts(page, { "chart-latency": [], "chart-rps": [], "chart-failures": [] });

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import type { ChartData } from "./chart-data.ts";
+import { LOSS_CLASSES } from "../verdict/reconcile.ts";
+import { LOSS_MARK_STYLES, type ChartData } from "./chart-data.ts";
+import { escapeHtml } from "./html-escape.ts";
 import { renderHtml } from "./html.ts";
-import { failingReport, HOSTILE_NAME, storedReport } from "./testdata/stored-report.ts";
+import { failingReport, HOSTILE_NAME, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -36,15 +38,15 @@ describe("renderHtml", () => {
     expect(data.rps[0]![0]).toBe(report.series.buckets[0]!.by_node["node-1"]! * 10);
     expect(data.drained).toEqual(["node-1"]);
     expect(data.phases.map((p) => [p.name, p.from_s, p.to_s])).toEqual([
-      ["removal", 3.071, 3.434],
-      ["reload", 3.434, 3.585],
-      ["sigterm-wait", 4.086, 4.473],
+      ["removal", 3.078, 3.489],
+      ["reload", 3.489, 3.676],
+      ["sigterm-wait", 4.177, 4.624],
     ]);
     expect(data.x_max_s).toBeGreaterThanOrEqual(10.4);
   });
 
   it("lists the shaded phases in the DOM and draws them in a uPlot hook", () => {
-    expect(html).toContain('<li data-phase="removal" data-target="node-1" data-from-s="3.071" data-to-s="3.434">');
+    expect(html).toContain('<li data-phase="removal" data-target="node-1" data-from-s="3.078" data-to-s="3.489">');
     expect(html).toContain('<li data-phase="reload"');
     expect(html).toContain('<li data-phase="sigterm-wait"');
     expect(html).toContain('data-phases="removal reload sigterm-wait"');
@@ -55,7 +57,7 @@ describe("renderHtml", () => {
     for (const id of ["checks", "parameters", "timeout-chain", "latency", "timeline"]) expect(html).toContain(`<table id="${id}">`);
     for (const c of report.checks) expect(html).toContain(`data-check="${c.name}"`);
     expect(html).toContain("<td>stack.gunicorn.graceful_timeout_s</td><td>10</td>");
-    expect(html).toContain("<td>p99</td><td>467.455 ms</td>");
+    expect(html).toContain("<td>p99</td><td>467.967 ms</td>");
     expect(html).toContain("<td>reload-effective</td>");
   });
 
@@ -79,6 +81,7 @@ describe("renderHtml", () => {
   it("renders a run without a drain", () => {
     const r = storedReport();
     r.drain = null;
+    r.drains = [];
     r.timeline = r.timeline.filter((e) => e.event.startsWith("load-"));
     const out = renderHtml(r);
     expect(embeddedData(out).phases).toEqual([]);
@@ -86,3 +89,133 @@ describe("renderHtml", () => {
     expect(out).toContain("no drain in this scenario");
   });
 });
+
+/** The rows of one table, as arrays of cell texts (the views put no markup inside cells). */
+function rowsOf(html: string, id: string): string[][] {
+  const m = new RegExp(`<table id="${id}">[\\s\\S]*?<tbody>([\\s\\S]*?)</tbody>`).exec(html);
+  expect(m, `no table #${id}`).not.toBeNull();
+  return [...m![1]!.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((tr) => [...tr[1]!.matchAll(/<td>(.*?)<\/td>/g)].map((td) => td[1]!));
+}
+
+describe("renderHtml: loss classes", () => {
+  const report = lossReport();
+  const html = renderHtml(report);
+
+  it("tables each class's count against parameters.checks.allowed, with its result", () => {
+    expect(rowsOf(html, "loss-classes")).toEqual([
+      ["failed", "0", "0", "PASS", "no-failed-requests", "-", "-"],
+      ["unanswered", "0", "0", "PASS", "no-unanswered-requests", "-", "-"],
+      ["cut-short", "31", "0", "FAIL", "no-cut-short-requests", "node-1 31", "20261125-031048-90eebe-36"],
+      ["retried-by-nginx", "31", "0", "FAIL", "no-retried-by-nginx", "node-1 31", "20261125-031048-90eebe-36"],
+      ["executed-twice", "0", "0", "PASS", "no-executed-twice", "-", "-"],
+      ["misrouted", "0", "0", "PASS", "no-misrouted-requests", "-", "-"],
+      ["slow-during-drain", "9", "0", "FAIL", "no-slow-during-drain", "-", "20261125-031048-90eebe-80"],
+    ]);
+    expect(html).toContain('<tr class="fail seen" data-class="cut-short" data-count="31">');
+    expect(html).toContain('<tr class="ok" data-class="failed" data-count="0">');
+    const allowed = lossReport();
+    allowed.parameters.checks.allowed["cut-short"] = 40;
+    expect(rowsOf(renderHtml(allowed), "loss-classes")[2]).toEqual(["cut-short", "31", "40", "PASS", "no-cut-short-requests", "node-1 31", "20261125-031048-90eebe-36"]);
+  });
+
+  it("tables the counts per node, the drained node marked, and what was reconciled", () => {
+    expect(rowsOf(html, "by-node")).toEqual([
+      ["node-1 (drained)", "18", "49", "18", "31", "0", "31"],
+      ["node-2", "342", "342", "342", "0", "0", "0"],
+    ]);
+    expect(html).toContain("reconciled 360 client rows with 360 nginx log rows and 751 app ledger events by request id");
+  });
+
+  it("tells every example story as a collapsible table of its events in time order, the first failing one open", () => {
+    const stories = [...html.matchAll(/<details class="story" data-class="([^"]+)" data-request-id="([^"]+)"( open)?>/g)];
+    expect(stories.map((m) => m[1])).toEqual([...Array(5).fill("cut-short"), ...Array(5).fill("retried-by-nginx"), ...Array(5).fill("slow-during-drain")]);
+    expect(stories.filter((m) => m[3]).map((m) => m[2])).toEqual(["20261125-031048-90eebe-36"]);
+    expect(html).toContain('<h3>cut-short <span class="note">5 of 31 shown &middot; check failed</span></h3>');
+    expect(html).toContain("<summary><span class=\"rid\">20261125-031048-90eebe-36</span> &middot; cut-short, retried-by-nginx &middot; due 0.908 s, answer 200 from node-2 at 6.899 s (5.991 s later)</summary>");
+    const story = report.reconciliation.examples["cut-short"]![0]!;
+    const rows = rowsOf(html, "story-cut-short-0");
+    expect(rows).toEqual(story.events.map((ev) => [`${(ev.t_ms / 1000).toFixed(3)} s`, ev.source, escapeHtml(ev.event)]));
+    expect(rows.map((r) => r[1])).toEqual(["client", "client", "nginx", "app node-1 pid 8", "app node-2 pid 8", "app node-2 pid 8", "nginx", "client"]);
+    const times = rows.map((r) => parseFloat(r[0]!));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(html).toContain('<tr class="src-app"><td>0.911 s</td><td>app node-1 pid 8</td><td>start</td></tr>');
+  });
+
+  it("embeds one lane of marks per loss class seen, at each request's intended send time, with a legend", () => {
+    const data = embeddedData(html);
+    expect(data.loss_marks.map((m) => [m.class, m.t_s.length, m.count, m.color, m.shape])).toEqual([
+      ["cut-short", 31, 31, LOSS_MARK_STYLES["cut-short"].color, "triangle-down"],
+      ["retried-by-nginx", 31, 31, LOSS_MARK_STYLES["retried-by-nginx"].color, "diamond"],
+      ["slow-during-drain", 9, 9, LOSS_MARK_STYLES["slow-during-drain"].color, "circle"],
+    ]);
+    expect(data.loss_marks[0]!.t_s.slice(0, 2)).toEqual([0.908, 0.958]);
+    expect(html).toContain('data-loss-classes="cut-short retried-by-nginx slow-during-drain"');
+    expect(html).toContain("draw: [markFailures, markLossClasses]");
+    const legend = [...html.matchAll(/<li data-class="([^"]+)"[^>]*><canvas class="mark-swatch" width="14" height="14" data-shape="([^"]+)" data-color="([^"]+)"><\/canvas>([^<]*)<\/li>/g)];
+    expect(legend.map((m) => [m[1], m[2], m[4]])).toEqual([
+      ["cut-short", "triangle-down", "cut-short: 31 requests"],
+      ["retried-by-nginx", "diamond", "retried-by-nginx: 31 requests"],
+      ["slow-during-drain", "circle", "slow-during-drain: 9 requests"],
+      ["failure-bucket", "triangle-up", "bottom edge: a 100 ms bucket with failed or unanswered requests"],
+    ]);
+  });
+
+  it("says so when the reconciliation capped its marks", () => {
+    const r = lossReport();
+    r.reconciliation.counts["cut-short"] = 6000;
+    expect(renderHtml(r)).toContain("cut-short: 6000 requests (first 31 marked)");
+  });
+
+  it("gives each loss class its own colour and shape, apart from the latency lines and the failure marks", () => {
+    const rgb = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+    const far = (a: string, b: string) => rgb(a).some((v, i) => Math.abs(v - rgb(b)[i]!) >= 40);
+    const styles = LOSS_CLASSES.map((c) => LOSS_MARK_STYLES[c]);
+    expect(new Set(styles.map((s) => s.shape)).size).toBe(LOSS_CLASSES.length);
+    const { colors } = embeddedData(html);
+    const all = [...styles.map((s) => s.color), colors.p50, colors.p99, colors.failed];
+    all.forEach((a, i) => all.slice(i + 1).forEach((b) => expect(far(a, b), `${a} and ${b} look alike`).toBe(true)));
+  });
+
+  it("shows a run without losses: zero counts, no stories, no marks", () => {
+    const out = renderHtml(storedReport());
+    expect(rowsOf(out, "loss-classes").map((r) => [r[0], r[1], r[3]])).toEqual(LOSS_CLASSES.map((c) => [c, "0", "PASS"]));
+    expect(out).toContain("No request fell into a loss class: no stories to tell.");
+    expect(out).not.toContain('<details class="story"');
+    expect(embeddedData(out).loss_marks).toEqual([]);
+    expect(out).toContain('<li class="none">no request in any loss class</li>');
+  });
+
+  it("escapes what the stories carry", () => {
+    const r = lossReport();
+    r.reconciliation.examples["cut-short"]![0]!.events[0]!.event = HOSTILE_NAME;
+    r.reconciliation.examples["cut-short"]![0]!.id = HOSTILE_NAME;
+    const out = renderHtml(r);
+    expect(out).not.toContain("<img");
+    expect(out.match(/<\/script/gi)).toHaveLength(out.match(/<script/gi)!.length);
+    expect(out).toContain(`data-request-id="&lt;img src=x onerror=&quot;alert(1)&quot;&gt;`);
+  });
+});
+
+describe("renderHtml: drains and older reports", () => {
+  it("shows every drain of a rolling drain in the summary and the drains table", () => {
+    const html = renderHtml(rollingReport());
+    expect(html.match(/<dt>drain<\/dt>/g)).toHaveLength(3);
+    expect(html).toContain("<dd>node-3 removed from nginx (upstream generation 6), then SIGTERM at 10.682 s; exited 0.500 s later with code 0; restarted and back in the upstream at 12.045 s</dd>");
+    expect(rowsOf(html, "drains")).toEqual([
+      ["node-1", "2.004 s", "generation 2, effective 2.598 s", "SIGTERM at 3.098 s", "3.511 s (0.414 s after SIGTERM), code 0", "no (stop wait 7 s)", "4.401 s"],
+      ["node-2", "5.750 s", "generation 4, effective 6.352 s", "SIGTERM at 6.852 s", "7.288 s (0.436 s after SIGTERM), code 0", "no (stop wait 7 s)", "8.207 s"],
+      ["node-3", "9.534 s", "generation 6, effective 10.182 s", "SIGTERM at 10.682 s", "11.182 s (0.500 s after SIGTERM), code 0", "no (stop wait 7 s)", "12.045 s"],
+    ]);
+    expect(embeddedData(html).drained).toEqual(["node-1", "node-2", "node-3"]);
+    expect(rowsOf(html, "by-node").map((r) => r[0])).toEqual(["node-1 (drained)", "node-2 (drained)", "node-3 (drained)"]);
+  });
+
+  it("still draws a report written before reconciliation and drains existed", () => {
+    const html = renderHtml(legacyReport());
+    expect(html).toContain("This report was written before drainlab reconciled the client, nginx and app records: no loss classes.");
+    expect(html).toContain('<li class="none">no loss classes in this report</li>');
+    expect(embeddedData(html).loss_marks).toEqual([]);
+    expect(rowsOf(html, "drains").map((r) => r[0])).toEqual(["node-1"]);
+  });
+});
+

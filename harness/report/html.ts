@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 import { chartData } from "./chart-data.ts";
 import { describeDrains, describeLatency, describeRequests } from "./describe.ts";
 import { escapeHtml as e, inlineScript, inlineStyle, jsonForScript } from "./html-escape.ts";
-import { checksSection, latencySection, parametersSection, phasesLegend, stackSection, timelineSection, timeoutChainSection } from "./html-sections.ts";
+import { lossClassesSection, lossMarksLegend, storiesSection } from "./html-loss.ts";
+import { checksSection, drainsSection, latencySection, parametersSection, phasesLegend, stackSection, timelineSection, timeoutChainSection } from "./html-sections.ts";
+import { reconciliationOf } from "./loss-classes.ts";
 import type { Report } from "./report.ts";
 import type { Reporter } from "./reporter.ts";
 
@@ -55,6 +57,24 @@ td { font-variant-numeric: tabular-nums; word-break: break-word; }
 #checks tr.fail td:nth-child(2) { color: var(--fail); font-weight: 600; }
 #checks tr.fail { background: #fdf0ee; }
 #parameters td:first-child, #timeline td:nth-child(2) { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+#loss-classes tr.fail td:nth-child(4) { color: var(--fail); font-weight: 600; }
+#loss-classes tr.ok td:nth-child(4) { color: var(--ok); }
+#loss-classes tr.fail { background: #fdf0ee; }
+#loss-classes tr:not(.seen) td { color: var(--muted); }
+#loss-classes td:first-child, #loss-classes td:nth-child(5), .rid { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+#drains tr.fail { background: #fdf0ee; }
+ul.marks { list-style: none; padding: 0; margin: 4px 0 8px; display: flex; flex-wrap: wrap; gap: 4px 18px; }
+ul.marks li { display: flex; align-items: center; gap: 6px; }
+ul.marks li.none { color: var(--muted); }
+canvas.mark-swatch { width: 14px; height: 14px; }
+.story-group h3 .note { font-weight: normal; margin-left: 6px; }
+details.story { background: #fff; border: 1px solid var(--line); border-radius: 4px; margin: 4px 0; }
+details.story summary { cursor: pointer; padding: 4px 10px; }
+details.story[open] summary { border-bottom: 1px solid var(--line); }
+details.story table { border: 0; }
+details.story td:first-child { white-space: nowrap; width: 7em; }
+details.story td:nth-child(2) { white-space: nowrap; width: 12em; }
+tr.src-client td:nth-child(2) { color: #1f6fb2; } tr.src-nginx td:nth-child(2) { color: #8e44ad; } tr.src-app td:nth-child(2) { color: #1e7e34; }
 .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
 @media (max-width: 800px) { .grid2 { grid-template-columns: 1fr; } }
 `;
@@ -97,13 +117,17 @@ export function renderHtml(report: Report): string {
 <main>
 ${header(report)}
 <section id="charts"><h2>Over time</h2>
-<p class="note">One time axis, seconds since the load started; requests are placed by their intended send time. Shaded: the drain phases.</p>
+<p class="note">One time axis, seconds since the load started; requests are placed by their intended send time. Shaded: the drain phases. Along the top of the latency chart, one lane per loss class: a mark for each request in it.</p>
 ${phasesLegend(data)}
-<div class="chart" id="chart-latency" data-chart="latency" data-phases="${e(data.phases.map((p) => p.name).join(" "))}"></div>
+${lossMarksLegend(data, reconciliationOf(report) !== null)}
+<div class="chart" id="chart-latency" data-chart="latency" data-phases="${e(data.phases.map((p) => p.name).join(" "))}" data-loss-classes="${e(data.loss_marks.map((m) => m.class).join(" "))}"></div>
 <div class="chart" id="chart-rps" data-chart="rps" data-phases="${e(data.phases.map((p) => p.name).join(" "))}"></div>
 <div class="chart" id="chart-failures" data-chart="failures" data-phases="${e(data.phases.map((p) => p.name).join(" "))}"></div>
 </section>
 ${checksSection(report)}
+${lossClassesSection(report)}
+${storiesSection(report)}
+${drainsSection(report)}
 <div class="grid2"><div>${timeoutChainSection(report)}</div><div>${latencySection(report)}</div></div>
 ${timelineSection(report)}
 ${parametersSection(report)}

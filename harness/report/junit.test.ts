@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { renderJunit } from "./junit.ts";
-import { failingReport, HOSTILE_NAME, storedReport } from "./testdata/stored-report.ts";
+import { failingReport, HOSTILE_NAME, legacyReport, lossReport, storedReport } from "./testdata/stored-report.ts";
 
 type Node = Record<string, unknown>;
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -27,12 +27,13 @@ describe("renderJunit", () => {
     expect(suites["@tests"]).toBe(String(report.checks.length));
     expect(suites["@failures"]).toBe("0");
     expect(suite["@name"]).toBe("drain-one-node");
-    expect(suite["@timestamp"]).toBe("2026-11-25T03:00:03");
+    expect(suite["@timestamp"]).toBe("2026-11-25T03:14:21");
     expect(cases).toHaveLength(report.checks.length);
     expect(cases.map((c) => c["@name"])).toEqual(report.checks.map((c) => c.name));
     expect(cases.every((c) => c.failure === undefined)).toBe(true);
     expect(properties(suite)).toMatchObject({ run_id: report.run_id, verdict: "pass", expectation_met: "true" });
-    expect(properties(cases[2]!)).toEqual({ observed: "exit 0", expected: "exit 0 within 7 s", detail: report.checks[2]!.detail });
+    const exited = report.checks.findIndex((c) => c.name === "drained-node-exited-cleanly");
+    expect(properties(cases[exited]!)).toEqual({ observed: "exit 0", expected: "exit 0 within 7 s", detail: report.checks[exited]!.detail });
   });
 
   it("gives a failed check a <failure> carrying observed, expected and detail", () => {
@@ -56,8 +57,59 @@ describe("renderJunit", () => {
     expect(properties(cases[0]!).expected_to_fail).toBe("true");
   });
 
+  it("carries the loss-class counts as suite properties, and each class check's class", () => {
+    const { suite, cases } = parse(renderJunit(lossReport()));
+    expect(properties(suite)).toMatchObject({
+      "loss.failed": "0",
+      "loss.unanswered": "0",
+      "loss.cut-short": "31",
+      "loss.retried-by-nginx": "31",
+      "loss.executed-twice": "0",
+      "loss.misrouted": "0",
+      "loss.slow-during-drain": "9",
+    });
+    const byName = new Map(cases.map((c) => [String(c["@name"]), c]));
+    expect(properties(byName.get("no-cut-short-requests")!).loss_class).toBe("cut-short");
+    expect(properties(byName.get("traffic-continued")!).loss_class).toBeUndefined();
+  });
+
+  it("tells a failing class check's first example request in the failure body", () => {
+    const report = lossReport();
+    const { suites, cases } = parse(renderJunit(report));
+    expect(suites["@failures"]).toBe("4");
+    const body = (name: string) => {
+      const failure = cases.find((c) => c["@name"] === name)!.failure as Node;
+      return asArray(failure["#cdata"] as string | string[]).join("");
+    };
+    const check = report.checks.find((c) => c.name === "no-cut-short-requests")!;
+    expect(body("no-cut-short-requests")).toBe(
+      [
+        `observed: 31\nexpected: 0\ndetail: ${check.detail}`,
+        "",
+        "example request 20261125-031048-90eebe-36 (cut-short, retried-by-nginx), seconds since the load started:",
+        "  0.908 s  client            due: GET (3000 ms of work)",
+        "  0.909 s  client            sent",
+        "  0.909 s  nginx             received (config generation 1)",
+        "  0.911 s  app node-1 pid 8  start",
+        "  3.885 s  app node-2 pid 8  start",
+        "  6.885 s  app node-2 pid 8  finish 200",
+        "  6.885 s  nginx             answered 200; upstream node-1 502 -> node-2 200",
+        "  6.899 s  client            answer 200 from node-2",
+      ].join("\n"),
+    );
+    expect(body("no-slow-during-drain")).toContain("example request 20261125-031048-90eebe-80 (cut-short, retried-by-nginx, slow-during-drain)");
+    // not a loss class: no story
+    expect(body("traffic-continued")).not.toContain("example request");
+  });
+
+  it("renders a report from before the reconciliation without loss properties", () => {
+    const { suite, cases } = parse(renderJunit(legacyReport()));
+    expect(Object.keys(properties(suite)).filter((k) => k.startsWith("loss."))).toEqual([]);
+    expect(cases).toHaveLength(legacyReport().checks.length);
+  });
+
   it("starts fresh on every render (the package's default builder is a singleton)", () => {
     renderJunit(storedReport());
-    expect(parse(renderJunit(storedReport())).cases).toHaveLength(4);
+    expect(parse(renderJunit(storedReport())).cases).toHaveLength(storedReport().checks.length);
   });
 });

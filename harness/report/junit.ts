@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Builder } from "junit-report-builder";
+import { lossClassOfCheck, lossRows, storyLines } from "./loss-classes.ts";
 import type { Report } from "./report.ts";
 import type { Reporter } from "./reporter.ts";
 
@@ -11,8 +12,10 @@ export const JUNIT_FILE = "junit.xml";
 const junit = createRequire(import.meta.url)("junit-report-builder") as Builder;
 
 /**
- * junit.xml: one testsuite per scenario, one testcase per check; a failed check
- * is a <failure> whose message and body carry observed, expected and detail.
+ * junit.xml: one testsuite per scenario (loss-class counts as `loss.<class>`
+ * properties), one testcase per check; a failed check is a <failure> whose
+ * message and body carry observed, expected and detail, and for a loss class
+ * the first example request's story.
  */
 export function renderJunit(report: Report): string {
   // newBuilder(): the package's default export is a shared singleton, and renders must not accumulate
@@ -30,6 +33,8 @@ export function renderJunit(report: Report): string {
     .property("expectation_met", String(report.expectation.met))
     .property("expectation_detail", report.expectation.detail);
   if (report.scenario.file) suite.property("scenario_file", report.scenario.file);
+  const loss = lossRows(report);
+  for (const r of loss) suite.property(`loss.${r.lossClass}`, String(r.count));
 
   const classname = `drainlab.${report.scenario.name}`;
   for (const check of report.checks) {
@@ -41,9 +46,13 @@ export function renderJunit(report: Report): string {
       .property("expected", check.expected)
       .property("detail", check.detail);
     if (report.expectation.failing_checks.includes(check.name)) tc.property("expected_to_fail", "true");
+    const lossClass = lossClassOfCheck(check.name);
+    if (lossClass) tc.property("loss_class", lossClass);
     if (!check.ok) {
       tc.failure(`observed ${check.observed}, expected ${check.expected}: ${check.detail}`, "check-failed");
-      tc.stacktrace(`observed: ${check.observed}\nexpected: ${check.expected}\ndetail: ${check.detail}`);
+      const story = loss.find((r) => r.lossClass === lossClass)?.stories[0];
+      const example = story ? `\n\nexample request ${story.id} (${story.classes.join(", ")}), seconds since the load started:\n${storyLines(story).map((l) => `  ${l}`).join("\n")}` : "";
+      tc.stacktrace(`observed: ${check.observed}\nexpected: ${check.expected}\ndetail: ${check.detail}${example}`);
     }
   }
   return `${builder.build()}\n`;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { escapeMarkdown, markdownReporter, renderMarkdown } from "./markdown.ts";
-import { failingReport, HOSTILE_NAME, storedReport } from "./testdata/stored-report.ts";
+import { failingReport, HOSTILE_NAME, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -15,12 +15,12 @@ describe("renderMarkdown", () => {
     const md = renderMarkdown(storedReport());
     expect(md.split("\n")[0]).toBe("## ✅ PASS: drainlab drain-one-node");
     expect(md).toContain("- **Requests:** sent 2000, ok 2000, failed 0, unanswered 0");
-    expect(md).toContain("p99 467.455 ms");
-    expect(md).toContain("node-1 removed from nginx (upstream generation 2), then SIGTERM at 4.086 s; exited 0.387 s later with code 0");
-    expect(md).toContain("  - node-1 SIGTERM, graceful wait (.. exit): 4.086 s to 4.473 s (0.387 s)");
+    expect(md).toContain("p99 467.967 ms");
+    expect(md).toContain("node-1 removed from nginx (upstream generation 2), then SIGTERM at 4.177 s; exited 0.447 s later with code 0");
+    expect(md).toContain("  - node-1 SIGTERM, graceful wait (.. exit): 4.177 s to 4.624 s (0.447 s)");
     expect(md).toContain("| check | result | observed | expected | detail |\n| --- | --- | --- | --- | --- |\n");
-    expect(md).toContain("| drained-node-exited-cleanly | ✅ pass | exit 0 | exit 0 within 7 s | node-1 exited 0.387 s after SIGTERM with code 0 |");
-    expect(md).toContain("| traffic-continued | ✅ pass | 56 ms | &lt;= 1000 ms |");
+    expect(md).toContain("| drained-node-exited-cleanly | ✅ pass | exit 0 | exit 0 within 7 s | node-1 exited 0.447 s after SIGTERM with code 0 |");
+    expect(md).toContain("| traffic-continued | ✅ pass | 48 ms | &lt;= 1000 ms |");
     expect(md).not.toMatch(/\]\(|https?:\/\//);
   });
 
@@ -34,6 +34,42 @@ describe("renderMarkdown", () => {
     expect(row).toContain("❌ **FAIL**");
     expect(row).toContain("&lt;bad gateway&gt; &amp; \\]\\]&gt; \\| pipe");
     expect(row.split(/(?<!\\)\|/)).toHaveLength(7);
+  });
+
+  it("tables the loss classes against their allowed counts, and the same per node", () => {
+    const md = renderMarkdown(lossReport());
+    expect(md).toContain(
+      [
+        "### Loss classes",
+        "",
+        "| class | requests | allowed | result | where | first example |",
+        "| --- | ---: | ---: | --- | --- | --- |",
+        "| failed | 0 | 0 | ✅ pass | - | - |",
+        "| unanswered | 0 | 0 | ✅ pass | - | - |",
+        "| cut-short | 31 | 0 | ❌ **FAIL** | node-1 31 | 20261125-031048-90eebe-36 |",
+        "| retried-by-nginx | 31 | 0 | ❌ **FAIL** | node-1 31 | 20261125-031048-90eebe-36 |",
+        "| executed-twice | 0 | 0 | ✅ pass | - | - |",
+        "| misrouted | 0 | 0 | ✅ pass | - | - |",
+        "| slow-during-drain | 9 | 0 | ❌ **FAIL** | - | 20261125-031048-90eebe-80 |",
+        "",
+        "| node | answered | app started | app finished | cut short | misrouted | retried away by nginx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| node-1 (drained) | 18 | 49 | 18 | 31 | 0 | 31 |",
+        "| node-2 | 342 | 342 | 342 | 0 | 0 | 0 |",
+      ].join("\n"),
+    );
+    expect(md.indexOf("### Loss classes")).toBeGreaterThan(md.indexOf("### Checks"));
+  });
+
+  it("lists every drain of a rolling drain", () => {
+    const md = renderMarkdown(rollingReport());
+    expect(md.match(/^- \*\*Drain:\*\* node-\d removed/gm)).toHaveLength(3);
+    expect(md).toContain("| node-3 (drained) | 1095 | 1095 | 1095 | 0 | 0 | 0 |");
+  });
+
+  it("says a report from before the reconciliation has no loss classes", () => {
+    const md = renderMarkdown(legacyReport());
+    expect(md).toContain("### Loss classes\n\nThis report was written before drainlab reconciled the client, nginx and app records: no loss classes.");
   });
 
   it("escapes what Markdown would read as markup, including at the start of a line", () => {

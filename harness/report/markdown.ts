@@ -1,6 +1,7 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeDrains, describeLatency, describePhase, describeRequests } from "./describe.ts";
+import { describeDrains, describeLatency, describePhase, describeRequests, drainsOf } from "./describe.ts";
+import { describeRecords, lossRows, reconciliationOf } from "./loss-classes.ts";
 import { drainPhases, runEndMs } from "./phases.ts";
 import type { Report } from "./report.ts";
 import type { Reporter } from "./reporter.ts";
@@ -52,9 +53,34 @@ export function renderMarkdown(report: Report): string {
     row(["---", "---", "---", "---", "---"]),
     ...report.checks.map((c) => row([m(c.name), c.ok ? "✅ pass" : "❌ **FAIL**", m(c.observed), m(c.expected), m(c.detail)])),
     "",
+    ...lossLines(report),
+    "",
     `run ${m(report.run_id)}, started ${m(report.started_at)}, ${m(report.wall_time_s)} s, drainlab ${m(report.drainlab_version)}; full report in report.html and report.json next to this file.`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** The loss-class counts against what the scenario allows, and the same per node. */
+function lossLines(report: Report): string[] {
+  const m = escapeMarkdown;
+  const rec = reconciliationOf(report);
+  if (!rec) return ["### Loss classes", "", "This report was written before drainlab reconciled the client, nginx and app records: no loss classes."];
+  const drained = new Set(drainsOf(report).map((d) => d.target));
+  return [
+    "### Loss classes",
+    "",
+    row(["class", "requests", "allowed", "result", "where", "first example"]),
+    row(["---", "---:", "---:", "---", "---", "---"]),
+    ...lossRows(report).map((r) => row([m(r.lossClass), String(r.count), String(r.allowed), r.ok ? "✅ pass" : "❌ **FAIL**", r.where ? m(r.where) : "-", r.stories[0] ? m(r.stories[0].id) : "-"])),
+    "",
+    row(["node", "answered", "app started", "app finished", "cut short", "misrouted", "retried away by nginx"]),
+    row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    ...Object.entries(rec.by_node)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([node, c]) => row([m(drained.has(node) ? `${node} (drained)` : node), ...[c.answered, c.app_started, c.app_finished, c.cut_short, c.misrouted, c.retried_away].map(String)])),
+    "",
+    m(describeRecords(rec)),
+  ];
 }
 
 export interface MarkdownReporterOptions {

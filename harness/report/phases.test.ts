@@ -9,9 +9,9 @@ describe("drainPhases", () => {
   it("finds removal, reload and the SIGTERM wait on a real run's timeline", () => {
     const r = storedReport();
     expect(drainPhases(r.timeline, runEndMs(r)).map((p) => [p.name, p.from_ms, p.to_ms, p.open])).toEqual([
-      ["removal", 3070.529, 3433.725, false],
-      ["reload", 3433.725, 3585.317, false],
-      ["sigterm-wait", 4085.579, 4472.637, false],
+      ["removal", 3078.057, 3488.806, false],
+      ["reload", 3488.806, 3676.43, false],
+      ["sigterm-wait", 4176.507, 4623.817, false],
     ]);
   });
 

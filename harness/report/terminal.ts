@@ -1,27 +1,66 @@
+import type { DrainRecord } from "../drain/drain.ts";
+import { drainsOf } from "./describe.ts";
+import { lossRows, storyLines } from "./loss-classes.ts";
 import type { Report } from "./report.ts";
 
-/** The compact end-of-run summary: verdict, requests, latency, drain, one line per check. */
+/** Events of an example story shown in the terminal; report.html has them all. */
+const STORY_EVENTS = 8;
+
+/** The compact end-of-run summary: verdict, requests, latency, drains, one line per check, loss classes. */
 export function renderTerminal(report: Report, color = false): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const ok = (b: boolean) => (b ? paint(32, "PASS") : paint(31, "FAIL"));
-  const { requests: q, latency_ms: l, drain: d, generator: g } = report;
+  const { requests: q, latency_ms: l, generator: g } = report;
+  const drains = drainsOf(report);
   const lines = [
     `drainlab ${report.scenario.name}  run ${report.run_id}  ${report.wall_time_s} s`,
     `requests  sent ${q.sent}  ok ${q.ok}  failed ${q.failed}  unanswered ${q.unanswered}  client-retried ${q.client_retried ?? 0}`,
     `latency   p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  (from intended send time)`,
     `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}`,
-    d
-      ? `drain     ${d.target}: ${d.removed ? `removed at gen ${d.removal_generation}, ` : "not removed, "}${d.signal} at ${(d.signal_ms / 1000).toFixed(2)} s, exit ${d.exit_code} after ${d.exit_ms === null ? "?" : ((d.exit_ms - d.signal_ms) / 1000).toFixed(2)} s${d.killed_after_wait ? " (SIGKILLed after the stop wait)" : ""}`
-      : "drain     none",
+    ...(drains.length === 0 ? ["drain     none"] : drains.map((d, i) => `${i === 0 ? "drain" : ""}`.padEnd(10) + describeDrain(d))),
     "",
     ...table(
       ["check", "result", "observed", "expected", "detail"],
       report.checks.map((c) => [c.name, ok(c.ok), String(c.observed), c.expected, c.detail]),
     ),
+    ...lossLines(report, paint),
     "",
     `verdict   ${report.verdict === "pass" ? ok(true) : ok(false)}   expected ${report.expectation.verdict}: ${report.expectation.met ? "met" : paint(31, "NOT met")} (${report.expectation.detail})`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+function describeDrain(d: DrainRecord): string {
+  const exit = d.exit_ms === null ? "?" : ((d.exit_ms - d.signal_ms) / 1000).toFixed(2);
+  const readded = typeof d.readded_ms === "number" ? `, re-added at ${(d.readded_ms / 1000).toFixed(2)} s` : "";
+  return (
+    `${d.target}: ${d.removed ? `removed at gen ${d.removal_generation}, ` : "not removed, "}${d.signal} at ${(d.signal_ms / 1000).toFixed(2)} s, ` +
+    `exit ${d.exit_code} after ${exit} s${d.killed_after_wait ? " (SIGKILLed after the stop wait)" : ""}${readded}`
+  );
+}
+
+/** One line of counts per loss class, then each failing class's first example request, a story told once. */
+function lossLines(report: Report, paint: (code: number, s: string) => string): string[] {
+  const rows = lossRows(report);
+  if (rows.length === 0) return [];
+  const counts = rows.map((r) => (r.ok ? `${r.lossClass} ${r.count}` : paint(31, `${r.lossClass} ${r.count}`))).join("  ");
+  const lines = ["", `loss      ${counts}`];
+  const told = new Set<string>();
+  for (const r of rows.filter((row) => !row.ok)) {
+    const head = `  ${r.lossClass} ${r.count} (allowed ${r.allowed})`;
+    const story = r.stories[0];
+    if (!story) {
+      lines.push(`${head}: no example recorded`);
+    } else if (told.has(story.id)) {
+      lines.push(`${head}: e.g. ${story.id}, told above`);
+    } else {
+      told.add(story.id);
+      const others = story.classes.filter((c) => c !== r.lossClass);
+      lines.push(`${head}: e.g. ${story.id}${others.length ? `, also ${others.join(", ")}` : ""}`);
+      lines.push(...storyLines(story, STORY_EVENTS).map((l) => `      ${l}`));
+    }
+  }
+  return lines;
 }
 
 function table(head: string[], rows: string[][]): string[] {

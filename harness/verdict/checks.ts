@@ -15,6 +15,9 @@ const CLASS_CHECKS: Record<LossClass, { name: string; means: string }> = {
   "slow-during-drain": { name: "no-slow-during-drain", means: "due inside the drain window and slower than its own work by more than checks.slow_overhead_ms" },
 };
 
+/** The check that judges each loss class, by name (the views label loss classes with it). */
+export const CLASS_CHECK_NAMES = Object.fromEntries(Object.entries(CLASS_CHECKS).map(([c, { name }]) => [c, name])) as Record<LossClass, string>;
+
 /** One check per loss class: at most the scenario's allowed count (default 0). */
 function classCheck(lossClass: LossClass): Check {
   const { name, means } = CLASS_CHECKS[lossClass];

@@ -2,22 +2,57 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Report } from "../report.ts";
 
-/** The report.json of a real run (drain-one-node), stored for the views' tests. */
-export const STORED_REPORT_PATH = fileURLToPath(new URL("./report.json", import.meta.url));
+/** report.json files of real runs (reports/try/<run-id>/report.json, copied unchanged), stored for the views' tests. */
+export const STORED_REPORTS = {
+  /** Passes: node-1 removed, SIGTERMed, exits 0.447 s later; nothing lost. */
+  "drain-one-node": fileURLToPath(new URL("./drain-one-node.json", import.meta.url)),
+  /** Fails with no client error: 31 GETs cut short on node-1 and re-sent by nginx to node-2, 9 slow. */
+  "long-get-short-timeout": fileURLToPath(new URL("./long-get-short-timeout.json", import.meta.url)),
+  /** Passes: three nodes drained, restarted and re-added in turn (three entries in `drains`). */
+  "rolling-drain": fileURLToPath(new URL("./rolling-drain.json", import.meta.url)),
+} as const;
 
-/** A fresh copy each call, so a test may change it freely. */
+function load(name: keyof typeof STORED_REPORTS): Report {
+  return JSON.parse(readFileSync(STORED_REPORTS[name], "utf8")) as Report;
+}
+
+/** A fresh copy each call, so a test may change it freely: drain-one-node. */
 export function storedReport(): Report {
-  return JSON.parse(readFileSync(STORED_REPORT_PATH, "utf8")) as Report;
+  return load("drain-one-node");
+}
+
+/** long-get-short-timeout: loss classes, stories and chart marks. */
+export function lossReport(): Report {
+  return load("long-get-short-timeout");
+}
+
+/** rolling-drain: several drains. */
+export function rollingReport(): Report {
+  return load("rolling-drain");
+}
+
+/** The shape of a report written before `reconciliation` and `drains` existed: `drainlab report` still redraws those. */
+export function legacyReport(): Report {
+  const r = storedReport() as Partial<Report>;
+  delete r.reconciliation;
+  delete r.drains;
+  return r as Report;
 }
 
 /** Markup in every name a scenario author or a check controls. */
 export const HOSTILE_NAME = `<img src=x onerror="alert(1)">"</script><script>alert(2)</script>`;
 
-/** The stored run with one failed check and some failed buckets. */
+/** The stored run with one failed check: 15 failed requests (marked, but no stories) in five failed buckets. */
 export function failingReport(): Report {
   const r = storedReport();
   r.verdict = "fail";
   r.checks[0] = { ...r.checks[0]!, ok: false, observed: 15, detail: "15 x 502 <bad gateway> & ]]> | pipe" };
-  for (const b of r.series.buckets) if (b.t_ms >= 4100 && b.t_ms < 4600) b.failed = 3;
+  r.reconciliation.counts.failed = 15;
+  r.reconciliation.failed_by_error = { "http-5xx": 15 };
+  for (const b of r.series.buckets) {
+    if (b.t_ms < 4100 || b.t_ms >= 4600) continue;
+    b.failed = 3;
+    for (const dt of [10, 40, 70]) r.reconciliation.marks.push({ t_ms: b.t_ms + dt, class: "failed" });
+  }
   return r;
 }
