@@ -7,7 +7,11 @@ import { describe, expect, it } from "vitest";
 const BIN = new URL("../bin/drainlab.mjs", import.meta.url).pathname;
 
 function drainlab(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+  return drainlabWith({}, ...args);
+}
+
+function drainlabWith(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, CI: "true", ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -38,6 +42,13 @@ describe("drainlab command, bad input", () => {
   it("exits 2 on a missing scenario file and on an unknown command", () => {
     expect(drainlab("run", "/nonexistent.yaml").code).toBe(2);
     expect(drainlab("frobnicate").code).toBe(2);
+  });
+
+  it("exits 3 with instructions when no engine answers and it may not start one", () => {
+    const r = drainlabWith({ DOCKER_HOST: "unix:///nonexistent/docker.sock" }, "run", scenarioFile("name: ok\n"));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/no Docker engine answers at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock/);
+    expect(r.stderr).toMatch(/Start one/);
   });
 
   it("prints a JSON Schema for editors", () => {
