@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { timeoutChain } from "../drain/timeout-chain.ts";
+import { ExitCode } from "../errors.ts";
+import { type LintFinding, lintErrors, lintScenario, longestRequest } from "../scenario/lint.ts";
+import { loadScenario } from "../scenario/load-scenario.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import type { CommandState } from "./commands.ts";
+import { collect } from "./options.ts";
+
+/** The chain, the longest request and every finding, as `drainlab lint` prints them. */
+export function renderLint(scenario: Scenario, file: string, findings: LintFinding[]): string {
+  const c = timeoutChain(scenario);
+  const longest = longestRequest(scenario.load.mix);
+  const errors = lintErrors(findings).length;
+  const warnings = findings.length - errors;
+  const lines = [
+    `drainlab lint ${scenario.name}  ${file}`,
+    `chain     effective graceful limit ${c.effective_graceful_s} s, limited by ${c.limited_by} ` +
+      `(uvicorn ${c.uvicorn_graceful_s === null ? "unlimited" : `${c.uvicorn_graceful_s} s`}, gunicorn graceful_timeout ${c.gunicorn_graceful_timeout_s} s); stop wait ${c.stop_wait_s} s`,
+    `longest   ${longest ? `${longest.ms} ms (load.mix[${longest.index}] ${longest.kind.method})` : "no request"}; ` +
+      `nginx proxy_read_timeout ${scenario.stack.nginx.proxy_read_timeout_s} s, client timeout ${scenario.load.timeout_s} s, grace ${scenario.load.grace_s} s`,
+    "",
+    ...(findings.length ? findings.map((f) => `${f.severity === "error" ? "ERROR  " : "warning"}   ${f.code}: ${f.message}`) : ["no finding: the timeout chain is consistent with the mix"]),
+    "",
+    `lint      ${errors} error(s), ${warnings} warning(s)${errors ? "  (exit 1)" : ""}`,
+    "",
+  ];
+  return lines.join("\n");
+}
+
+export function register(program: Command, state: CommandState): void {
+  program
+    .command("lint")
+    .description("check the timeout chain against the request mix, without starting anything")
+    .argument("<scenario>", "scenario YAML file")
+    .option("--set <key=value>", "override a scenario field by dotted path (repeatable)", collect, [])
+    .option("--json", "print the findings as JSON: [{severity, code, message, fields}]")
+    .addHelpText(
+      "after",
+      `
+Severities: error when the chain contradicts itself or nginx or the client cuts
+every request longer than a limit (stop wait < effective graceful limit,
+proxy_read_timeout, client timeout or grace <= the longest request); warning
+when requests are lost only if a long one is in flight at the SIGTERM or the
+reload (graceful limit < longest request, worker_shutdown_timeout, margins).
+
+Exit codes: 0 no error (warnings allowed), 1 at least one error, 2 bad scenario.`,
+    )
+    .action((file: string, opts: { set: string[]; json?: boolean }) => {
+      const scenario = loadScenario(file, opts.set);
+      const findings = lintScenario(scenario);
+      process.stdout.write(opts.json ? `${JSON.stringify(findings, null, 2)}\n` : renderLint(scenario, file, findings));
+      state.setExitCode(lintErrors(findings).length > 0 ? ExitCode.checkFailed : ExitCode.pass);
+    });
+}

@@ -1,0 +1,63 @@
+import type { Command } from "commander";
+import { MATRIX_EXIT_RULE } from "../matrix/matrix-report.ts";
+import { renderMatrixText } from "../matrix/matrix-text.ts";
+import { matrixExitCode, planMatrix, runMatrix } from "../matrix/matrix.ts";
+import { LiveProgress } from "../report/progress.ts";
+import type { CommandState } from "./commands.ts";
+import { withInterrupt } from "./interrupt.ts";
+import { collect, err } from "./options.ts";
+
+export function register(program: Command, state: CommandState): void {
+  program
+    .command("matrix")
+    .description("run a scenario once per combination of values (a grid), each on a fresh stack; one combined report")
+    .argument("<scenario>", "scenario YAML file (its grid: mapping, if any, gives the axes)")
+    .option("--grid <key=v1,v2>", "an axis: a dotted field and its values, comma-separated (repeatable; replaces the file's axis of that key)", collect, [])
+    .option("--set <key=value>", "override a scenario field in every cell (repeatable)", collect, [])
+    .option("--out <dir>", "parent folder for the matrix folder", "reports")
+    .addHelpText(
+      "after",
+      `
+Writes <out>/matrix-<id>/: matrix.json, matrix.html (heatmaps and the cell table),
+junit.xml (one testsuite per cell), summary.md; every cell's own run folder is
+under cells/. Every cell is resolved and linted before any container starts.
+"p99 drain" is the p99 latency of the requests due while the node drained
+(client ledger rows with intendedMs in [drain.start_ms, drain.exit_ms]).
+
+Exit codes: ${MATRIX_EXIT_RULE}; 2 for a bad scenario, --grid or --set.
+
+Example:
+  drainlab matrix scenarios/matrix/graceful-vs-request.yaml \\
+    --grid stack.uvicorn.timeout_graceful_shutdown_s=1,5 --grid load.mix.0.ms=200,2500`,
+    )
+    .action(async (file: string, opts: { grid: string[]; set: string[]; out: string }) => {
+      const plan = planMatrix(file, opts.grid, opts.set);
+      const errors = plan.cells.filter((c) => c.lint.some((f) => f.severity === "error")).length;
+      err(`matrix    ${plan.cells.length} cells over ${plan.axes.map((a) => `${a.key} (${a.values.length})`).join(" x ")}; lint errors in ${errors} cell(s)`);
+      const progress = new LiveProgress({ plainIntervalMs: 5000 });
+      try {
+        const { matrix, dir } = await withInterrupt(
+          (signal) =>
+            runMatrix(plan, {
+              outDir: opts.out,
+              signal,
+              log: (line) => {
+                progress.done();
+                err(line);
+              },
+              onProgress: (p) => progress.update(p),
+              onCell: (event, cell, total) => {
+                progress.done();
+                if (event === "start") err(`cell ${cell.index + 1}/${total}  ${cell.label}`);
+                else err(`cell ${cell.index + 1}/${total}  ${cell.status.toUpperCase()}${cell.run ? `  ${cell.run.failing_checks.join(", ") || "all checks passed"}  ${cell.run.wall_time_s} s` : `  ${cell.error ?? ""}`}`);
+              },
+            }),
+          err,
+        );
+        process.stdout.write(renderMatrixText(matrix, dir));
+        state.setExitCode(matrixExitCode(matrix));
+      } finally {
+        progress.done();
+      }
+    });
+}

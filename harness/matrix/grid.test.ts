@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../errors.ts";
+import { axesFromMapping, gridCells, mergeAxes, parseGridOption } from "./grid.ts";
+
+describe("matrix grid", () => {
+  it("parses --grid values as YAML scalars", () => {
+    expect(parseGridOption("stack.uvicorn.timeout_graceful_shutdown_s=1,null,2.5")).toEqual({ key: "stack.uvicorn.timeout_graceful_shutdown_s", values: [1, null, 2.5] });
+    expect(parseGridOption("stack.nginx.proxy_next_upstream=off, error timeout").values).toEqual(["off", "error timeout"]);
+    expect(parseGridOption("drain.remove=true,false").values).toEqual([true, false]);
+  });
+
+  it("rejects malformed axes", () => {
+    expect(() => parseGridOption("nokey")).toThrow(UsageError);
+    expect(() => parseGridOption("a.b=1,,2")).toThrow(/empty value/);
+    expect(() => parseGridOption("a.b=[1]")).toThrow(/not a scalar/);
+    expect(() => mergeAxes([], [parseGridOption("a=1"), parseGridOption("a=2")])).toThrow(/given twice/);
+  });
+
+  it("makes every combination, first axis slowest, with typed --set overrides", () => {
+    const cells = gridCells([parseGridOption("a=1,2"), parseGridOption("b=x,null")]);
+    expect(cells.map((c) => c.label)).toEqual(["a=1 b=x", "a=1 b=null", "a=2 b=x", "a=2 b=null"]);
+    expect(cells[1]!.sets).toEqual(["a=1", "b=null"]);
+    expect(cells[0]!.sets).toEqual(["a=1", 'b="x"']);
+  });
+
+  it("lets --grid replace the file's axis of the same key and keeps the others", () => {
+    const file = axesFromMapping({ a: [1, 2], b: [3] });
+    expect(mergeAxes(file, [parseGridOption("b=4,5")])).toEqual([{ key: "a", values: [1, 2] }, { key: "b", values: [4, 5] }]);
+    expect(gridCells([])).toEqual([]);
+  });
+});
