@@ -13,6 +13,7 @@ import { loadScenario } from "./scenario/load-scenario.ts";
 import { scenarioJsonSchema } from "./scenario/schema.ts";
 import { sweep } from "./stack/sweep.ts";
 import { VERSION } from "./version.ts";
+import { registerCommands } from "./cli/commands.ts";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -97,6 +98,8 @@ export async function main(argv: string[]): Promise<number> {
     .action(() => {
       process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
     });
+
+  registerCommands(program, { setExitCode: (code) => void (exitCode = code) });
 
   try {
     await program.parseAsync(argv, { from: "user" });

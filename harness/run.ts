@@ -9,6 +9,9 @@ import { Timeline } from "./drain/timeline.ts";
 import { timeoutChain } from "./drain/timeout-chain.ts";
 import { ensureEngine } from "./env/engine.ts";
 import { ensureImages } from "./env/images.ts";
+import { factsOf } from "./faults/facts.ts";
+import { measureFaults, runFaults } from "./faults/runner.ts";
+import type { FaultRecord } from "./faults/types.ts";
 import { runLoad, type LoadProgress } from "./load/generator.ts";
 import type { Ledger } from "./load/ledger.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "./report/report.ts";
@@ -19,6 +22,7 @@ import { type Stack, startStack } from "./stack/stack.ts";
 import type { ServerRecords } from "./verdict/records.ts";
 import { readAppLedger, readNginxLog } from "./verdict/server-logs.ts";
 import { sweep } from "./stack/sweep.ts";
+import { lintScenario } from "./scenario/lint.ts";
 import { readBaseline } from "./verdict/baseline.ts";
 import { judge } from "./verdict/checks.ts";
 import { latencyDuringDrain } from "./verdict/gates.ts";
@@ -71,6 +75,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 
   let ledger: Ledger;
   let drains: DrainRecord[] = [];
+  let faultRecords: FaultRecord[] = [];
   let timeline: Timeline;
   let generator: Awaited<ReturnType<typeof runLoad>>["stats"];
   let versions: Record<string, string> = {};
@@ -95,10 +100,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         : Promise.resolve([]);
       // a failing drain step must not leave the load running unseen, nor the reverse
       drainDone.catch(() => abort.abort(new Error("drain failed")));
-      const [load, drained] = await Promise.all([loadDone, drainDone]);
+      // faults run on the same timeline as the drain; a fault that cannot be carried out is a record, an abort is not
+      const faultsDone = runFaults(stack, scenario, timeline, monitor, abort.signal);
+      faultsDone.catch(() => abort.abort(new Error("faults failed")));
+      const [load, drained, faulted] = await Promise.all([loadDone, drainDone, faultsDone]);
       ledger = load.ledger;
       generator = load.stats;
       drains = drained;
+      faultRecords = faulted;
       timeline.add("load-end", { sent: ledger.length });
     } finally {
       monitor.stop();
@@ -115,7 +124,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   await writeLedger(join(runDir, files.client_ledger!), rows);
 
   const server = collectServerRecords(stack, performance.timeOrigin + timeline.t0);
-  const verdict = judge({ scenario, rows, timeline: timeline.events, drains, loadStartMs: generator.startMs, loadEndMs: generator.endMs, server, baseline });
+  const faults = measureFaults(faultRecords, { scenario, rows, server });
+  const records = { scenario, rows, timeline: timeline.events, drains, loadStartMs: generator.startMs, loadEndMs: generator.endMs, server, baseline, faults };
+  const verdict = judge(records);
   const warm = generator.startMs + scenario.load.warmup_s * 1000;
   const report: Report = {
     schema_version: REPORT_SCHEMA_VERSION,
@@ -128,6 +139,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     scenario: { name: scenario.name, file: options.scenarioFile ?? null, description: scenario.description },
     parameters: scenario,
     timeout_chain: timeoutChain(scenario),
+    lint: lintScenario(scenario),
     stack: { images, nodes: stack.nodes.map((n) => ({ name: n.name, address: n.address })), versions },
     requests: {
       sent: rows.length,
@@ -144,6 +156,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     drain: drains[0] ?? null,
     drains,
     checks: verdict.checks,
+    ...(faults.length > 0 ? { faults, facts: factsOf(faults, versions) } : {}),
     reconciliation: verdict.reconciliation,
     series: { bucket_ms: SERIES_BUCKET_MS, buckets: series(rows, SERIES_BUCKET_MS) },
     files,

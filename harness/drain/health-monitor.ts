@@ -2,6 +2,14 @@ import type { Timeline } from "./timeline.ts";
 
 export type HealthState = "ok" | "draining" | "down";
 
+/** One change of a node's state, as the monitor saw it (t_ms on the run's timeline). */
+export interface HealthChange {
+  node: string;
+  state: HealthState;
+  previous: HealthState | null;
+  t_ms: number;
+}
+
 export interface MonitoredNode {
   name: string;
   directUrl: string;
@@ -17,6 +25,7 @@ export class HealthMonitor {
   private readonly waiters: Array<{ node: string; state: HealthState; resolve: () => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  private readonly listeners = new Set<(change: HealthChange) => void>();
 
   constructor(
     private readonly nodes: MonitoredNode[],
@@ -32,6 +41,12 @@ export class HealthMonitor {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+
+  /** Calls `listener` on every change of a node's state (the health-driven removal reacts to these); returns an unsubscribe. */
+  onChange(listener: (change: HealthChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   state(node: string): HealthState | undefined {
@@ -61,7 +76,8 @@ export class HealthMonitor {
     if (this.states.get(node) === state) return;
     const previous = this.states.get(node);
     this.states.set(node, state);
-    this.timeline.add("health", { node, state, previous: previous ?? null });
+    const { t_ms } = this.timeline.add("health", { node, state, previous: previous ?? null });
+    for (const listener of this.listeners) listener({ node, state, previous: previous ?? null, t_ms });
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       const w = this.waiters[i]!;
       if (w.node === node && w.state === state) {

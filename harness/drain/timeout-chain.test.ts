@@ -20,6 +20,11 @@ describe("timeoutChain", () => {
     expect(c.effective_graceful_s).toBe(10);
   });
 
+  it("under uvicorn --workers, has no gunicorn and falls back to the stop wait when uvicorn has no limit", () => {
+    expect(timeoutChain(scenario({ stack: { runtime: "uvicorn" } }))).toMatchObject({ gunicorn_graceful_timeout_s: null, effective_graceful_s: 30, limited_by: "the stop wait (uvicorn has no limit)", stop_wait_s: 30 });
+    expect(timeoutChain(scenario({ stack: { runtime: "uvicorn", uvicorn: { timeout_graceful_shutdown_s: 4 } } }))).toMatchObject({ effective_graceful_s: 4, stop_wait_s: 6 });
+  });
+
   it("honours an explicit stop wait", () => {
     expect(timeoutChain(scenario({ drain: { stop_wait_s: 1 } })).stop_wait_s).toBe(1);
   });

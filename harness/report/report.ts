@@ -1,7 +1,9 @@
 import type { DrainRecord } from "../drain/drain.ts";
 import type { TimelineEvent } from "../drain/timeline.ts";
 import type { TimeoutChain } from "../drain/timeout-chain.ts";
+import type { Fact, FaultRecord } from "../faults/types.ts";
 import type { GeneratorStats } from "../load/generator.ts";
+import type { LintFinding } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { Reconciliation } from "../verdict/reconcile.ts";
 import type { CheckResult } from "../verdict/records.ts";
@@ -45,6 +47,8 @@ export interface Report {
   /** The fully resolved scenario, defaults included. */
   parameters: Scenario;
   timeout_chain: TimeoutChain;
+  /** Inconsistencies in the timeout chain, found before any container started (drainlab lint). */
+  lint: LintFinding[];
   stack: { images: { base: string; app: string; nginx: string }; nodes: Array<{ name: string; address: string }>; versions: Record<string, string> };
   /** client_retried: re-sent once by the client after a connection closed before any response (see load.retry_on_reset). */
   requests: { sent: number; ok: number; failed: number; unanswered: number; client_retried: number };
@@ -60,6 +64,10 @@ export interface Report {
   drain: DrainRecord | null;
   drains: DrainRecord[];
   checks: CheckResult[];
+  /** What each fault of the scenario did and what was measured (harness/faults/). */
+  faults?: FaultRecord[];
+  /** Claims about the software under test, checked against this run (e.g. who respawns crashed workers). */
+  facts?: Fact[];
   /** Client ledger x nginx log x app ledgers by request id: counts per loss class and node, example stories. */
   reconciliation: Reconciliation;
   series: { bucket_ms: number; buckets: SeriesBucket[] };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FAULT_CHECK_NAMES, Faults } from "../faults/fault-schema.ts";
 
 /**
  * The scenario format. Every default lives here, and the resolved scenario
@@ -27,6 +28,7 @@ const RequestKind = z.strictObject({
 });
 
 export const CheckName = z.enum([
+  ...FAULT_CHECK_NAMES,
   "no-failed-requests",
   "no-unanswered-requests",
   "no-cut-short-requests",
@@ -59,6 +61,8 @@ export const Scenario = z.strictObject({
   stack: z
     .strictObject({
       nodes: z.number().int().min(2).max(8).default(2),
+      /** gunicorn: a gunicorn master with UvicornWorker workers; uvicorn: `uvicorn --workers N`, its own supervisor (gunicorn.workers and keepalive_s still apply). */
+      runtime: z.enum(["gunicorn", "uvicorn"]).default("gunicorn"),
       gunicorn: z
         .strictObject({
           workers: z.number().int().min(1).max(16).default(2),
@@ -142,6 +146,8 @@ export const Scenario = z.strictObject({
       stop_wait_s: seconds.nullable().default(null),
     })
     .prefault({}),
+  /** Faults on the drain's timeline (harness/faults/fault-schema.ts): crashes, freezes, network faults, reload storms. */
+  faults: Faults,
   checks: z
     .strictObject({
       /** traffic-continued: longest allowed gap without an ok answer from a node that is not drained. */
@@ -176,6 +182,8 @@ export const Scenario = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** `drainlab matrix`: values per dotted field path; every combination is one cell. `run` ignores it. */
+  grid: z.record(z.string().regex(/^[\w-]+(\.[\w-]+)*$/), z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).min(1)).optional(),
 });
 
 export type Scenario = z.output<typeof Scenario>;

@@ -8,6 +8,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { LABEL_OWNER_PID, LABEL_RUN_ID, runLabels } from "./labels.ts";
 import { LoopbackContainer } from "./loopback-container.ts";
 import { renderNginxConfig } from "./nginx-config.ts";
+import { netAdminTargets } from "../faults/capabilities.ts";
 
 const APP_PORT = 8000;
 const NGINX_PORT = 8080;
@@ -98,6 +99,13 @@ export class Stack implements AsyncDisposable {
   /** Every address each node has had, for reading nginx's $upstream_addr. */
   addresses(): Array<{ name: string; address: string }> {
     return [...this.nodes.map((n) => ({ name: n.name, address: n.address })), ...this.formerAddresses];
+  }
+
+  /** Runs a command inside a node, or in nginx when name is "nginx"; returns its exit code and output (faults read pids and stats). */
+  async execOutput(name: string, command: string[]): Promise<{ exitCode: number; output: string }> {
+    const container = name === "nginx" ? this.nginx : this.apps.find((c) => c.getId() === this.node(name).containerId)!;
+    const { exitCode, output } = await container.exec(command);
+    return { exitCode, output };
   }
 
   /** Runs a command inside a node; returns its exit code. */
@@ -191,7 +199,7 @@ async function removeContainers(docker: Docker, ids: string[]): Promise<void> {
 }
 
 /** Docker's multiplexed log stream: 8-byte frame headers before each chunk. */
-function demuxDockerLog(buf: Buffer): Buffer {
+export function demuxDockerLog(buf: Buffer): Buffer {
   const parts: Buffer[] = [];
   let i = 0;
   while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
@@ -216,6 +224,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const { gunicorn, uvicorn } = scenario.stack;
     const names = Array.from({ length: scenario.stack.nodes }, (_, i) => nodeName(i + 1));
+    // CAP_NET_ADMIN only for the node a network fault targets, never for the others
+    const netAdmin = new Set(netAdminTargets(scenario));
     log(`starting ${names.length} app nodes ...`);
     const apps = await Promise.all(
       names.map(async (name) => {
@@ -227,8 +237,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           // network mode only: adding aliases makes testcontainers attach the default bridge as well
           .withNetworkMode(network.id)
           .withHostname(name)
+          .withAddedCapabilities(...(netAdmin.has(name) ? ["NET_ADMIN"] : []))
           .withEnvironment({
             DRAINLAB_NODE: name,
+            DRAINLAB_RUNTIME: scenario.stack.runtime,
             GUNICORN_WORKERS: String(gunicorn.workers),
             GUNICORN_GRACEFUL_TIMEOUT: String(gunicorn.graceful_timeout_s),
             GUNICORN_TIMEOUT: String(gunicorn.timeout_s),

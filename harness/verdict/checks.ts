@@ -1,4 +1,5 @@
 import type { DrainRecord } from "../drain/drain.ts";
+import { FAULT_CHECKS } from "../faults/checks.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
 import { type LossClass, type Reconciliation, reconcile } from "./reconcile.ts";
 import type { CheckResult, Records } from "./records.ts";
@@ -71,14 +72,16 @@ function inService(drains: DrainRecord[], node: string, t: number): boolean {
 /** The nodes that stayed answered throughout: no gap longer than max_gap_ms without an ok answer from one of them. */
 export const trafficContinued: Check = ({ rows, drains, scenario, loadStartMs, loadEndMs }) => {
   const from = loadStartMs + scenario.load.warmup_s * 1000;
+  // gaps count while requests are still being scheduled, not while the last stragglers finish
+  const to = Math.min(loadEndMs, loadStartMs + scenario.load.duration_s * 1000);
   const others = rows
     .filter((r) => r.error === "none" && r.node !== null && r.endMs >= from && inService(drains, r.node, r.endMs))
-    .map((r) => Math.min(r.endMs, loadEndMs))
+    .map((r) => Math.min(r.endMs, to))
     .sort((a, b) => a - b);
   // gaps count from the first answer on: long requests answer nothing for their first seconds
   let worst = { gap: 0, at: from };
   let previous = others[0] ?? from;
-  for (const t of [...others, loadEndMs]) {
+  for (const t of [...others, to]) {
     if (t - previous > worst.gap) worst = { gap: t - previous, at: previous };
     previous = Math.max(previous, t);
   }
@@ -124,6 +127,7 @@ export const CHECKS: Check[] = [
   p99DuringDrainCheck,
   drainDurationCheck,
   baselineCheck,
+  ...FAULT_CHECKS,
 ];
 
 export function judge(records: Records): { verdict: "pass" | "fail"; checks: CheckResult[]; reconciliation: Reconciliation } {

@@ -1,5 +1,6 @@
 import type { DrainRecord } from "../drain/drain.ts";
 import type { TimelineEvent } from "../drain/timeline.ts";
+import type { FaultRecord } from "../faults/types.ts";
 import type { LedgerRow } from "../load/ledger.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { Baseline } from "./gates.ts";
@@ -26,6 +27,8 @@ export interface Records {
   loadStartMs: number;
   loadEndMs: number;
   server: ServerRecords;
+  /** One record per fault of the scenario's `faults:` list (harness/faults/). */
+  faults?: FaultRecord[];
   /** From --baseline: an earlier run to compare with. */
   baseline?: Baseline;
 }

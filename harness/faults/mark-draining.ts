@@ -1,0 +1,15 @@
+import type { FaultOf } from "./fault-schema.ts";
+import type { FaultDefinition } from "./types.ts";
+
+type MarkDraining = FaultOf<"mark-draining">;
+
+/** The node starts answering 503 on /health (the app's drain flag), and nothing else: what a health-driven controller must act on. */
+export const markDraining: FaultDefinition<MarkDraining> = {
+  kind: "mark-draining",
+  async run({ stack, timeline }, fault) {
+    const target = `node-${fault.target}`;
+    const code = await stack.execIn(target, ["touch", "/tmp/drainlab-draining"]);
+    const e = timeline.add("fault-mark-draining", { target, ok: code === 0 });
+    return { kind: "mark-draining", target, start_ms: e.t_ms, end_ms: e.t_ms, params: fault, error: code === 0 ? null : `touch /tmp/drainlab-draining exited ${code}`, measurements: {} };
+  },
+};

@@ -1,0 +1,58 @@
+import type { HealthMonitor } from "../drain/health-monitor.ts";
+import { sleep, type Timeline } from "../drain/timeline.ts";
+import { UsageError } from "../errors.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import type { Stack } from "../stack/stack.ts";
+import type { Fault } from "./fault-schema.ts";
+import { impactOf } from "./impact.ts";
+import { faultDefinition } from "./registry.ts";
+import type { FaultEvidence, FaultRecord } from "./types.ts";
+
+/** Faults that name a node that the stack does not have: a usage error, found before anything starts. */
+export function faultTargetErrors(scenario: Scenario): string[] {
+  return scenario.faults.flatMap((f, i) =>
+    "target" in f && f.target > scenario.stack.nodes ? [`faults.${i}.target: node-${f.target} does not exist (stack.nodes is ${scenario.stack.nodes})`] : [],
+  );
+}
+
+/**
+ * Runs every fault of the scenario, each at its at_s on the run's timeline,
+ * alongside the load and the drain. A fault step that cannot be carried out
+ * ends in a record with `error` (its check then fails), not in an exception:
+ * the load and the other faults go on. Only an abort (Ctrl-C) throws.
+ */
+export async function runFaults(stack: Stack, scenario: Scenario, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<FaultRecord[]> {
+  const errors = faultTargetErrors(scenario);
+  if (errors.length > 0) throw new UsageError(errors.join("\n"));
+  return Promise.all(
+    scenario.faults.map(async (fault) => {
+      await sleep(fault.at_s * 1000 - timeline.now(), signal);
+      try {
+        return await faultDefinition(fault.kind).run({ stack, scenario, timeline, monitor, signal }, fault);
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        const message = (err as Error).message;
+        timeline.add("fault-error", { kind: fault.kind, error: message });
+        return failedRecord(fault, timeline.now(), message);
+      }
+    }),
+  );
+}
+
+function failedRecord(fault: Fault, t_ms: number, error: string): FaultRecord {
+  return { kind: fault.kind, target: "target" in fault ? `node-${fault.target}` : null, start_ms: t_ms, end_ms: null, params: fault, error, measurements: {} };
+}
+
+/**
+ * Adds what only the finished run's records can tell (nginx's log, the app
+ * ledgers, the client ledger) to each fault's measurements: the generic
+ * `impact` of every fault, and each kind's own figures. Pure.
+ */
+export function measureFaults(faults: FaultRecord[], evidence: Omit<FaultEvidence, "faults">): FaultRecord[] {
+  const all = { ...evidence, faults };
+  return faults.map((record) => {
+    if (record.error) return record;
+    const own = faultDefinition(record.kind).measure?.(record, all) ?? {};
+    return { ...record, measurements: { ...record.measurements, ...own, impact: impactOf(record, all) } };
+  });
+}
