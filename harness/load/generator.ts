@@ -1,12 +1,15 @@
-import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
-import * as hdr from "hdr-histogram-js";
 import { Pool } from "undici";
 import type { Scenario } from "../scenario/schema.ts";
-import { classifyError, classifyStatus } from "./error-class.ts";
+import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
 import { ConstantRatePacer } from "./pacer.ts";
+import { Sender } from "./sender.ts";
+import { SpareConnections } from "./spare-connections.ts";
+import { Ticker } from "./ticker.ts";
+import { UsageMeter } from "./usage.ts";
+import { warmUp } from "./warm-up.ts";
 
 export interface LoadProgress {
   elapsedMs: number;
@@ -25,14 +28,33 @@ export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Aborts the schedule early (Ctrl-C); in-flight requests are then recorded as unanswered. */
   signal?: AbortSignal;
+  /** Where the ledger spills finished rows during the load (default: the OS temp folder); false keeps all in memory. */
+  spillDir?: string | false;
+  /** Connections to open before the schedule starts (default: spareConnectionCount(load)). */
+  spareConnections?: number;
 }
 
 export interface GeneratorStats {
-  /** How late requests left relative to their intended time, ms. */
+  mode: "open" | "closed";
+  /** How late requests were written to a connection relative to their intended time, ms. */
   sendLagMs: { p50: number; p99: number; max: number };
-  /** CPU the generator process used, as a share of one core over the load's wall time. */
+  /** CPU the generator process used, as a share of one core over the schedule's wall time. */
   cpuShareOfOneCore: number;
+  /** The same over its busiest 1 s window. */
+  cpuPeakShareOfOneCore: number;
+  /** Share of the schedule's wall time the generator's event loop was busy; near 1 it could not have sent more. */
+  eventLoopBusyShare: number;
+  eventLoopBusyPeak: number;
+  /** The schedule's rate (open model); for the closed model, the rate it reached. */
+  intendedRatePerS: number;
+  /** First attempts written per second, from the schedule's start until the last one was written. */
+  sentRatePerS: number;
+  /** How much later than intended the last scheduled request was written, ms (0 when the schedule held). */
+  scheduleOverrunMs: number;
   maxInFlight: number;
+  /** Most requests at once that waited for a free connection (the max_connections cap was reached). */
+  maxWaitingForConnection: number;
+  maxConnections: number;
   /** Requests the client re-sent after a reused connection closed before any response. */
   clientRetries: number;
   scheduled: number;
@@ -47,121 +69,154 @@ export interface LoadResult {
 }
 
 const PROGRESS_INTERVAL_MS = 250;
+const SPARE_CONNECTIONS_BASE = 16;
+const SPARE_CONNECT_TIMEOUT_MS = 2000;
+
+export function loadPool(url: string, load: Pick<Scenario["load"], "max_connections" | "timeout_s">, spares?: SpareConnections): Pool {
+  const timeoutMs = load.timeout_s * 1000;
+  return new Pool(url, {
+    connections: load.max_connections,
+    pipelining: 1,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 30_000,
+    ...(spares ? { connect: spares.connector({ timeout: timeoutMs }) } : { connectTimeout: timeoutMs }),
+  });
+}
+
+/** Connections to open before the schedule: enough for about 50 ms of requests (a server that stalls that long finds them idle instead of making the generator connect), never past the cap. */
+export function spareConnectionCount(load: Pick<Scenario["load"], "max_connections" | "rate_per_s">): number {
+  return Math.min(load.max_connections, SPARE_CONNECTIONS_BASE + Math.ceil(load.rate_per_s / 20));
+}
+
+/**
+ * Readies the generator (undici's parser compiled, the send path run once
+ * against a local throwaway server); about 0.15 s, once per process. runLoad
+ * does it itself, but a caller that times its schedule from a t0 should await
+ * this before taking t0, so the schedule starts right at runLoad.
+ */
+export function prepareLoad(): Promise<void> {
+  return warmUp();
+}
 
 /**
  * Open-model load: requests leave on the pacer's schedule whether or not
  * earlier ones have returned, each with an X-Request-Id and a ledger row.
  * Latency is measured from the intended send time, so a stalled server shows
  * up as latency instead of as fewer requests (no coordinated omission).
+ * A precise ticker (not setTimeout) wakes the sender when the next request is due.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { load, t0 } = options;
+  await warmUp();
   const pacer = new ConstantRatePacer(load.rate_per_s, load.duration_s);
   const mix = new RequestMix(load.mix, seededRandom(load.seed));
-  const ledger = new Ledger(options.idPrefix, load.mix.map((k) => k.method));
-  const timeoutMs = load.timeout_s * 1000;
-  const pool = new Pool(options.url, {
-    connections: load.max_connections,
-    pipelining: 1,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connectTimeout: timeoutMs,
-    keepAliveTimeout: 30_000,
+  const ledger = new Ledger(options.idPrefix, load.mix.map((k) => k.method), { spillDir: options.spillDir });
+  const lag = lagHistogram();
+  // the ticker's thread first: the pool is made after it is up, so nothing is left open if that fails
+  const ticker = await Ticker.start(() => tick());
+  const spares = await SpareConnections.open(options.url, Math.min(load.max_connections, options.spareConnections ?? spareConnectionCount(load)), SPARE_CONNECT_TIMEOUT_MS).catch(async (err: unknown) => {
+    await ticker.stop();
+    throw err;
   });
-  const abortAll = new AbortController();
-  // every in-flight request listens on this one signal; thousands is expected, not a leak
-  setMaxListeners(0, abortAll.signal);
-  const lag = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-  const pending = new Set<Promise<void>>();
-  let ok = 0;
-  let failed = 0;
-  let maxInFlight = 0;
-  let clientRetries = 0;
-
-  const send = (seq: number, intendedMs: number) => {
-    const req = mix.next();
-    const sentMs = performance.now() - t0;
-    ledger.begin(req.kind, req.serviceMs, intendedMs, sentMs);
-    lag.recordValue(Math.max(0, Math.round((sentMs - intendedMs) * 1000)));
-    const retryAllowed = load.retry_on_reset === "all" || (load.retry_on_reset === "idempotent" && req.method === "GET");
-    let responded = false;
-    const attempt = (): Promise<void> =>
-      pool
-        .request({
-          origin: options.url,
-          path: req.path,
-          method: req.method,
-          headers: { "x-request-id": ledger.idOf(seq), ...(req.body ? { "content-type": "application/json" } : {}) },
-          body: req.body,
-          signal: abortAll.signal,
-        })
-        .then(async (res) => {
-          responded = true;
-          const body = await res.body.arrayBuffer();
-          const node = res.headers["x-node"];
-          const error = classifyStatus(res.statusCode);
-          if (error === "none") ok++;
-          else failed++;
-          ledger.finish(seq, performance.now() - t0, res.statusCode, error, typeof node === "string" ? node : null, body.byteLength);
-        })
-        .catch((err: unknown) => {
-          const error = classifyError(err);
-          // a connection closed before any response byte: retry once, as HTTP clients do (RFC 9112 9.3.1)
-          if (error === "reset" && !responded && retryAllowed && ledger.row(seq).attempts === 1 && !abortAll.signal.aborted) {
-            ledger.retried(seq);
-            clientRetries++;
-            return attempt();
-          }
-          failed++;
-          ledger.finish(seq, performance.now() - t0, 0, error, null, 0);
-        });
-    const done = attempt()
-      .finally(() => pending.delete(done));
-    pending.add(done);
-    if (pending.size > maxInFlight) maxInFlight = pending.size;
-  };
-
+  const pool = loadPool(options.url, load, spares);
+  let idle: (() => void) | undefined;
+  const sender = new Sender({
+    pool,
+    ledger,
+    t0,
+    retryOnReset: load.retry_on_reset,
+    lag,
+    onFinished: () => {
+      if (sender.inFlight === 0) idle?.();
+    },
+  });
+  const usage = new UsageMeter();
   const progress = setInterval(() => {
-    options.onProgress?.({ elapsedMs: performance.now() - t0, sent: ledger.length, ok, failed, inFlight: pending.size });
+    usage.sample();
+    options.onProgress?.({ elapsedMs: performance.now() - t0, sent: ledger.length, ok: sender.ok, failed: sender.failed, inFlight: sender.inFlight });
   }, PROGRESS_INTERVAL_MS);
-  const cpuStart = process.cpuUsage();
   const startMs = performance.now() - t0;
-  try {
-    let next = 0;
-    while (next < pacer.total && !options.signal?.aborted) {
-      const elapsed = performance.now() - t0 - startMs;
-      const due = pacer.dueBy(elapsed);
-      for (; next < due; next++) send(next, startMs + pacer.intendedMs(next));
-      if (next < pacer.total) await sleep(pacer.waitMs(next, performance.now() - t0 - startMs));
+  const epochOf = (ms: number) => performance.timeOrigin + t0 + ms;
+  let next = 0;
+  let scheduleDone!: () => void;
+  const scheduled = new Promise<void>((resolve) => (scheduleDone = resolve));
+  const tick = () => {
+    if (options.signal?.aborted) return scheduleDone();
+    const now = performance.now() - t0;
+    const due = pacer.dueBy(now - startMs);
+    for (; next < due; next++) {
+      const req = mix.next();
+      sender.send(ledger.begin(req.kind, req.serviceMs, startMs + pacer.intendedMs(next), now), req);
     }
+    if (next < pacer.total) ticker.at(epochOf(startMs + pacer.intendedMs(next)));
+    else scheduleDone();
+  };
+  const onAbort = () => scheduleDone();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    if (!options.signal?.aborted) tick();
+    await scheduled;
+    await ticker.stop();
     const scheduleEndMs = performance.now() - t0;
+    const used = usage.result();
     // stragglers get until the schedule's end plus the grace period; then they are unanswered
     const graceMs = options.signal?.aborted ? 0 : load.grace_s * 1000;
-    await Promise.race([Promise.allSettled([...pending]), sleep(graceMs)]);
-    if (pending.size > 0) {
-      abortAll.abort();
-      await Promise.allSettled([...pending]);
-    }
+    await settle(sender, (r) => (idle = r), graceMs, pool);
     const endMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpuStart);
+    await ledger.flush();
+    const lastIntendedMs = startMs + pacer.intendedMs(Math.max(0, next - 1));
     return {
       ledger,
       stats: {
-        sendLagMs: { p50: lag.getValueAtPercentile(50) / 1000, p99: lag.getValueAtPercentile(99) / 1000, max: lag.maxValue / 1000 },
-        cpuShareOfOneCore: (cpu.user + cpu.system) / 1000 / Math.max(1, scheduleEndMs - startMs),
-        maxInFlight,
-        clientRetries,
+        mode: "open",
+        sendLagMs: lagMs(lag),
+        ...used,
+        intendedRatePerS: load.rate_per_s,
+        sentRatePerS: sentRate(sender, startMs, pacer.total > 1 ? 1000 / load.rate_per_s : 0),
+        scheduleOverrunMs: round3(Math.max(0, (Number.isNaN(sender.lastWrittenMs) ? scheduleEndMs : sender.lastWrittenMs) - lastIntendedMs)),
+        maxInFlight: sender.maxInFlight,
+        maxWaitingForConnection: sender.maxWaiting,
+        maxConnections: load.max_connections,
+        clientRetries: sender.clientRetries,
         scheduled: pacer.total,
         startMs,
         endMs,
       },
     };
   } finally {
+    options.signal?.removeEventListener("abort", onAbort);
     clearInterval(progress);
+    await ticker.stop();
     await pool.destroy().catch(() => {});
+    spares.close();
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits for every request to finish, at most graceMs; then the rest are abandoned (recorded as unanswered). */
+export async function settle(sender: Sender, onIdle: (resolve: () => void) => void, graceMs: number, pool: Pool): Promise<void> {
+  if (sender.inFlight > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      onIdle(resolve);
+      timer = setTimeout(resolve, graceMs);
+    });
+    clearTimeout(timer);
+  }
+  if (sender.inFlight > 0) {
+    sender.abandoned = true;
+    await pool.destroy().catch(() => {});
+    sender.abandonRest();
+  }
+}
+
+/** First attempts written per second; one interval is added so a held schedule of n requests reads as its rate. */
+export function sentRate(sender: Sender, startMs: number, intervalMs: number): number {
+  if (sender.written === 0) return 0;
+  const spanMs = sender.lastWrittenMs - startMs + intervalMs;
+  return spanMs > 0 ? Math.round((sender.written / spanMs) * 1000 * 10) / 10 : 0;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

@@ -1,6 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import { classifyError, classifyStatus } from "./error-class.ts";
-import { Ledger } from "./ledger.ts";
+import { CHUNK_ROWS, Ledger } from "./ledger.ts";
+
+const dirs: string[] = [];
+function spillDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "drainlab-ledger-test-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("Ledger", () => {
   it("round-trips rows and grows past its initial capacity", () => {
@@ -16,6 +29,55 @@ describe("Ledger", () => {
     expect(ledger.seqOf("run1-4999")).toBe(4999);
     expect(ledger.seqOf("run1-5000")).toBeUndefined();
     expect(ledger.seqOf("other-1")).toBeUndefined();
+  });
+
+  it("spills chunks whose requests have all finished and reads them back in order", async () => {
+    const dir = spillDir();
+    const ledger = new Ledger("r", ["GET"], { spillDir: dir });
+    const n = CHUNK_ROWS * 3 + 10;
+    for (let i = 0; i < n; i++) {
+      const seq = ledger.begin(0, 5, i, i + 0.25);
+      ledger.sent(seq, i + 0.5);
+      // one request of the second chunk stays in flight
+      if (seq !== CHUNK_ROWS + 7) ledger.finish(seq, i + 2, 200, "none", `node-${1 + (i % 2)}`, 3);
+    }
+    expect(ledger.spilledChunks).toBe(2);
+    expect(ledger.residentRows).toBe(2 * CHUNK_ROWS);
+    expect(ledger.attemptsOf(CHUNK_ROWS + 7)).toBe(1);
+    ledger.retried(CHUNK_ROWS + 7);
+    ledger.finish(CHUNK_ROWS + 7, 99_999, 0, "reset", null, 0);
+    expect(ledger.spilledChunks).toBe(3);
+    await ledger.flush();
+    const rows = [...ledger.rows()];
+    expect(rows).toHaveLength(n);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(rows[5]).toMatchObject({ id: "r-5", intendedMs: 5, sentMs: 5.5, endMs: 7, status: 200, node: "node-2", bytes: 3, attempts: 1 });
+    expect(ledger.row(CHUNK_ROWS + 7)).toMatchObject({ error: "reset", attempts: 2, endMs: 99_999 });
+    expect(rows[n - 1]!.node).toBe("node-2");
+    expect(() => ledger.finish(3, 1, 200, "none", null, 0)).toThrow(/already on disk/);
+    expect(readdirSync(dir)).toHaveLength(1);
+    ledger.dispose();
+    ledger.dispose();
+    expect(readdirSync(dir)).toHaveLength(0);
+  });
+
+  it("keeps everything in memory when told not to spill", () => {
+    const dir = spillDir();
+    const ledger = new Ledger("r", ["GET"], { spillDir: false });
+    for (let i = 0; i < CHUNK_ROWS * 2; i++) ledger.finish(ledger.begin(0, 1, i, i), i + 1, 200, "none", null, 0);
+    expect(ledger.spilledChunks).toBe(0);
+    expect(ledger.residentRows).toBe(2 * CHUNK_ROWS);
+    expect(existsSync(dir) && readdirSync(dir)).toHaveLength(0);
+  });
+
+  it("finishes the rows still open when a run abandons them", () => {
+    const ledger = new Ledger("r", ["GET"], { spillDir: false });
+    for (let i = 0; i < 10; i++) ledger.begin(0, 1, i, i);
+    ledger.finish(3, 10, 200, "none", null, 0);
+    expect(ledger.finishOpen(50, "unanswered")).toBe(9);
+    expect(ledger.isLiveOpen(0)).toBe(false);
+    expect(ledger.row(0)).toMatchObject({ error: "unanswered", endMs: 50 });
+    expect(ledger.row(3)).toMatchObject({ error: "none", endMs: 10 });
   });
 });
 

@@ -17,13 +17,16 @@ export interface PlannedRequest {
   method: "GET" | "POST";
   path: string;
   serviceMs: number;
-  body: string | undefined;
+  /** Encoded once per kind and shared by every request of that kind. */
+  body: Buffer | undefined;
 }
 
 /** Draws requests from the scenario's weighted mix. */
 export class RequestMix {
   private readonly cumulative: number[];
-  private readonly bodies: Array<string | undefined>;
+  private readonly bodies: Array<Buffer | undefined>;
+  /** "/work?ms=N" strings, made once per kind and service time rather than once per request. */
+  private readonly paths: Array<Map<number, string>>;
 
   constructor(
     readonly kinds: RequestKind[],
@@ -31,7 +34,8 @@ export class RequestMix {
   ) {
     let sum = 0;
     this.cumulative = kinds.map((k) => (sum += k.weight));
-    this.bodies = kinds.map((k) => (k.method === "POST" ? JSON.stringify({ pad: "x".repeat(Math.max(0, k.body_bytes - 10)) }) : undefined));
+    this.bodies = kinds.map((k) => (k.method === "POST" ? Buffer.from(JSON.stringify({ pad: "x".repeat(Math.max(0, k.body_bytes - 10)) })) : undefined));
+    this.paths = kinds.map(() => new Map());
   }
 
   next(): PlannedRequest {
@@ -41,8 +45,13 @@ export class RequestMix {
     if (kind < 0) kind = this.kinds.length - 1;
     const k = this.kinds[kind]!;
     const serviceMs = typeof k.ms === "number" ? k.ms : Math.round(k.ms.min + this.random() * (k.ms.max - k.ms.min));
-    const path = k.path ?? (k.method === "POST" ? "/orders" : "/work");
-    return { kind, method: k.method, path: `${path}?ms=${serviceMs}`, serviceMs, body: this.bodies[kind] };
+    const paths = this.paths[kind]!;
+    let path = paths.get(serviceMs);
+    if (path === undefined) {
+      path = `${k.path ?? (k.method === "POST" ? "/orders" : "/work")}?ms=${serviceMs}`;
+      paths.set(serviceMs, path);
+    }
+    return { kind, method: k.method, path, serviceMs, body: this.bodies[kind] };
   }
 }
 

@@ -1,0 +1,107 @@
+/**
+ * One drainlab measurement in a process of its own (so its CPU, heap and
+ * event loop are its own), printing one JSON line. Run by bench/run.ts:
+ *   closed <url> <connections> <seconds>   closed-model peak, full ledger
+ *   open <url> <rate> <seconds>            open-model fidelity, the scenario defaults otherwise
+ *   ledger <rows> <spill|memory>           ledger memory (run with --expose-gc)
+ *   ticker <rate> <seconds>                the wake-up floor: the pacer's ticker alone, no network
+ */
+import { tmpdir } from "node:os";
+import { performance } from "node:perf_hooks";
+import { runClosedLoad } from "../harness/load/closed.ts";
+import type { GeneratorStats } from "../harness/load/generator.ts";
+import { runLoad } from "../harness/load/generator.ts";
+import { lagHistogram, lagMs } from "../harness/load/lag.ts";
+import { Ledger } from "../harness/load/ledger.ts";
+import { generatorCheck } from "../harness/load/saturation.ts";
+import { Ticker } from "../harness/load/ticker.ts";
+import { Scenario } from "../harness/scenario/schema.ts";
+
+const [mode, ...args] = process.argv.slice(2);
+
+function out(result: object): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** The generator's own CPU per request over its schedule, microseconds. */
+function cpuUsPerRequest(stats: GeneratorStats, requests: number): number {
+  return (stats.cpuShareOfOneCore * (stats.endMs - stats.startMs) * 1000) / Math.max(1, requests);
+}
+
+if (mode === "closed") {
+  const [url, connections, seconds] = args;
+  const { ledger, stats } = await runClosedLoad({ url: url!, connections: Number(connections), durationS: Number(seconds), idPrefix: "bench", t0: performance.now() });
+  let answered = 0;
+  for (const r of ledger.rows()) if (r.error === "none") answered++;
+  ledger.dispose();
+  out({ requests: ledger.length, answered, stats, cpuUsPerRequest: cpuUsPerRequest(stats, ledger.length) });
+} else if (mode === "open") {
+  const [url, rate, seconds] = args;
+  const scenario = Scenario.parse({
+    name: "bench-open",
+    load: { rate_per_s: Number(rate), duration_s: Number(seconds), warmup_s: 0, grace_s: 2, mix: [{ method: "GET", ms: 0, body_bytes: 0 }] },
+  });
+  const { ledger, stats } = await runLoad({ url: url!, load: scenario.load, idPrefix: "bench", t0: performance.now() });
+  let answered = 0;
+  for (const r of ledger.rows()) if (r.error === "none") answered++;
+  ledger.dispose();
+  out({ requests: ledger.length, answered, stats, check: generatorCheck(stats, scenario) });
+} else if (mode === "ledger") {
+  const rows = Number(args[0]);
+  const spill = args[1] === "spill";
+  // 1000 requests in flight at any time, as at 10k req/s with 100 ms answers
+  const inFlight = 1000;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run with --expose-gc");
+  const memory = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  gc();
+  const base = memory();
+  let peak = 0;
+  const start = performance.now();
+  const ledger = new Ledger("bench", ["GET", "POST"], { spillDir: spill ? tmpdir() : false });
+  for (let i = 0; i < rows; i++) {
+    ledger.begin(i & 1, 10, i, i + 0.1);
+    if (i >= inFlight) ledger.finish(i - inFlight, i + 5, 200, "none", "node-1", 42);
+    if ((i & 4095) === 0) {
+      peak = Math.max(peak, memory() - base);
+      // a real load turns the event loop all the time; the spill writes complete there
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  for (let i = Math.max(0, rows - inFlight); i < rows; i++) ledger.finish(i, i + 5, 200, "none", "node-2", 42);
+  const msTotal = performance.now() - start;
+  await ledger.flush();
+  peak = Math.max(peak, memory() - base);
+  gc();
+  const retained = memory() - base;
+  // everything was written and can be read back
+  let readBack = 0;
+  for (const r of ledger.rows()) if (r.status === 200 && r.bytes === 42) readBack++;
+  out({ rows, spill, peakBytes: peak, retainedBytes: retained, residentRows: ledger.residentRows, spilledChunks: ledger.spilledChunks, readBack, msTotal });
+  ledger.dispose();
+} else if (mode === "ticker") {
+  const rate = Number(args[0]);
+  const total = Math.floor(rate * Number(args[1]));
+  const intervalMs = 1000 / rate;
+  const lag = lagHistogram();
+  let next = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  let startMs = 0;
+  const ticker = await Ticker.start(() => {
+    const now = performance.now();
+    for (; next < total && startMs + next * intervalMs <= now; next++) lag.recordValue(Math.round((now - startMs - next * intervalMs) * 1000));
+    if (next < total) ticker.at(performance.timeOrigin + startMs + next * intervalMs);
+    else done();
+  });
+  startMs = performance.now() + 20;
+  ticker.at(performance.timeOrigin + startMs);
+  await finished;
+  await ticker.stop();
+  out({ rate, ticks: total, lagMs: lagMs(lag) });
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}

@@ -1,0 +1,71 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { hasCommand, run } from "../harness/env/engine.ts";
+import { PROJECT_ROOT } from "../harness/env/images.ts";
+import { type ChildRun, runMeasured } from "./measure.ts";
+
+export interface PeakResult {
+  peer: string;
+  reqPerS: number;
+  requests: number;
+  /** The peer's own CPU per request, microseconds. */
+  cpuUsPerRequest: number;
+  machineBusyCores: number;
+  /** Anything drainlab's peer adds: its generator stats. */
+  extra?: Record<string, unknown>;
+}
+
+const TIMEOUT_MARGIN_MS = 60_000;
+
+/** wrk from Debian: installed here when missing and we are root on Debian, else null with the reason. */
+export function ensureWrk(log: (line: string) => void): { ok: true } | { ok: false; why: string } {
+  if (hasCommand("wrk")) return { ok: true };
+  const debianRoot = existsSync("/etc/debian_version") && process.getuid?.() === 0;
+  if (!debianRoot) return { ok: false, why: "wrk is not installed, and installing it needs root on Debian (apt-get install -y wrk)" };
+  log("installing wrk (Debian package) ...");
+  try {
+    run("apt-get", ["update", "-qq"]);
+    run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "wrk"]);
+  } catch (err) {
+    return { ok: false, why: `apt-get install wrk failed: ${(err as Error).message.split("\n")[0]}` };
+  }
+  return hasCommand("wrk") ? { ok: true } : { ok: false, why: "wrk is still missing after apt-get install" };
+}
+
+export async function wrkPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
+  // one thread per core, as wrk is meant to be run
+  const r = await runMeasured("wrk", ["-t2", `-c${connections}`, `-d${seconds}s`, `${url}/`], { timeoutMs: seconds * 1000 + TIMEOUT_MARGIN_MS });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
+  check(r, "wrk", Number.isFinite(rps));
+  return { peer: "wrk", reqPerS: rps, requests, cpuUsPerRequest: (r.cpuMs * 1000) / requests, machineBusyCores: r.machineBusyCores };
+}
+
+export async function autocannonPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
+  const bin = join(PROJECT_ROOT, "node_modules", "autocannon", "autocannon.js");
+  const r = await runMeasured(process.execPath, [bin, "-j", "-c", String(connections), "-d", String(seconds), `${url}/`], { timeoutMs: seconds * 1000 + TIMEOUT_MARGIN_MS });
+  const json = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { requests?: { total: number }; duration?: number };
+  const requests = json.requests?.total ?? Number.NaN;
+  check(r, "autocannon", Number.isFinite(requests));
+  return { peer: "autocannon", reqPerS: requests / (json.duration ?? seconds), requests, cpuUsPerRequest: (r.cpuMs * 1000) / requests, machineBusyCores: r.machineBusyCores };
+}
+
+/** drainlab's own generator (closed model, full ledger) in a process of its own. */
+export async function drainlabPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
+  const r = await drainlabPeer(["closed", url, String(connections), String(seconds)], seconds);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { requests: number; answered: number; stats: { intendedRatePerS: number } & Record<string, unknown> };
+  return { peer: "drainlab", reqPerS: out.stats.intendedRatePerS, requests: out.requests, cpuUsPerRequest: (r.cpuMs * 1000) / out.requests, machineBusyCores: r.machineBusyCores, extra: { answered: out.answered, ...out.stats } };
+}
+
+export async function drainlabPeer(args: string[], seconds: number, nodeFlags: string[] = []): Promise<ChildRun> {
+  const r = await runMeasured(process.execPath, [...nodeFlags, "--import", "tsx", join(PROJECT_ROOT, "bench", "drainlab-peer.ts"), ...args], {
+    cwd: PROJECT_ROOT,
+    timeoutMs: seconds * 1000 + TIMEOUT_MARGIN_MS,
+  });
+  check(r, `drainlab ${args[0]}`, r.code === 0);
+  return r;
+}
+
+function check(r: ChildRun, what: string, ok: boolean): void {
+  if (r.code !== 0 || !ok) throw new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
+}

@@ -1,0 +1,74 @@
+import { once } from "node:events";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { afterEach, describe, expect, it } from "vitest";
+import { Scenario } from "../scenario/schema.ts";
+import { runClosedLoad } from "./closed.ts";
+import { runLoad } from "./generator.ts";
+
+let server: Server | undefined;
+afterEach(() => {
+  server?.closeAllConnections();
+  server?.close();
+  server = undefined;
+});
+
+/** A local server: answers with x-node after `ms`, cuts the first try of ids in `cut`, and with `hang` never answers. */
+async function serve(cut: Set<string> = new Set(), { hang = false } = {}): Promise<string> {
+  server = createServer((req, res) => {
+    req.resume();
+    const id = String(req.headers["x-request-id"]);
+    if (cut.delete(id)) return req.socket.destroy();
+    if (hang) return;
+    res.setHeader("x-node", "node-7");
+    setTimeout(() => res.end("hello"), Number(new URL(req.url!, "http://x").searchParams.get("ms") ?? 0));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function load(over: Record<string, unknown>): Scenario["load"] {
+  return Scenario.parse({ name: "t", load: { rate_per_s: 200, duration_s: 0.5, grace_s: 1, mix: [{ method: "GET", ms: 2 }], ...over } }).load;
+}
+
+describe("runLoad (open model)", () => {
+  it("sends on schedule and records every request, its node and when it was written", async () => {
+    const url = await serve(new Set(["t-3"]));
+    const t0 = performance.now();
+    const { ledger, stats } = await runLoad({ url, load: load({ mix: [{ method: "GET", ms: 2 }, { method: "POST", ms: 1 }] }), idPrefix: "t", t0, spillDir: false });
+    const rows = [...ledger.rows()];
+    expect(rows).toHaveLength(100);
+    expect(rows.every((r) => r.error === "none" && r.status === 200 && r.node === "node-7" && r.bytes === 5)).toBe(true);
+    expect(rows.every((r) => r.sentMs >= r.intendedMs && r.endMs > r.sentMs)).toBe(true);
+    // the cut request was re-sent once with the same id
+    expect(rows[3]).toMatchObject({ attempts: 2, error: "none" });
+    expect(stats).toMatchObject({ mode: "open", scheduled: 100, clientRetries: 1, intendedRatePerS: 200, maxConnections: 1024 });
+    expect(stats.sentRatePerS).toBeGreaterThan(190);
+    expect(stats.sentRatePerS).toBeLessThan(210);
+    expect(stats.sendLagMs.p50).toBeLessThan(20);
+    expect(stats.eventLoopBusyShare).toBeGreaterThan(0);
+    expect(stats.eventLoopBusyShare).toBeLessThan(1);
+    ledger.dispose();
+  });
+
+  it("records requests still open after the grace period as unanswered", async () => {
+    const url = await serve(new Set(), { hang: true });
+    const { ledger, stats } = await runLoad({ url, load: load({ grace_s: 0.2 }), idPrefix: "h", t0: performance.now(), spillDir: false });
+    const rows = [...ledger.rows()];
+    expect(rows).toHaveLength(100);
+    expect(rows.every((r) => r.error === "unanswered" && r.status === 0)).toBe(true);
+    expect(stats.endMs - stats.startMs).toBeLessThan(2000);
+  });
+});
+
+describe("runClosedLoad", () => {
+  it("keeps the given number of requests in flight and ledgers each", async () => {
+    const url = await serve();
+    const { ledger, stats } = await runClosedLoad({ url, connections: 4, durationS: 0.3, idPrefix: "c", t0: performance.now(), spillDir: false });
+    expect(ledger.length).toBeGreaterThan(20);
+    expect([...ledger.rows()].every((r) => r.error === "none")).toBe(true);
+    expect(stats).toMatchObject({ mode: "closed", maxInFlight: 4, maxConnections: 4 });
+  });
+});

@@ -1,0 +1,72 @@
+import type { Scenario } from "../scenario/schema.ts";
+import type { CheckResult } from "../verdict/records.ts";
+import type { GeneratorStats } from "./generator.ts";
+
+/** Limits of a generator that kept up; a scenario may set them under checks.generator. */
+export interface GeneratorLimits {
+  /** Requests written to a connection later than intended, p99, ms. Latency counts from the intended time, so this much of it is the client's. */
+  max_send_lag_p99_ms: number;
+  /** Share of the schedule's wall time the generator's event loop was busy; near 1 it could not have sent more. */
+  max_event_loop_busy: number;
+  /** Share of the intended rate that must have been written (open model). */
+  min_rate_share: number;
+}
+
+export const GENERATOR_LIMITS: GeneratorLimits = {
+  max_send_lag_p99_ms: 20,
+  max_event_loop_busy: 0.9,
+  min_rate_share: 0.99,
+};
+
+export const GENERATOR_CHECK = "generator-kept-up";
+
+function limitsOf(scenario: Scenario): GeneratorLimits {
+  const set = (scenario.checks as { generator?: Partial<GeneratorLimits> }).generator ?? {};
+  return { ...GENERATOR_LIMITS, ...Object.fromEntries(Object.entries(set).filter(([, v]) => typeof v === "number")) };
+}
+
+/**
+ * generator-kept-up: the load left when it was meant to. A saturated client
+ * (its event loop always busy, requests written late, or fewer per second
+ * than scheduled) makes a slow server and a slow client look alike, so such
+ * a run is not trustworthy and must not pass.
+ */
+export function generatorCheck(stats: GeneratorStats, scenario: Scenario): CheckResult {
+  const limits = limitsOf(scenario);
+  const lag = stats.sendLagMs.p99;
+  const busy = stats.eventLoopBusyShare;
+  const open = stats.mode !== "closed";
+  const rateShare = open && stats.intendedRatePerS > 0 ? stats.sentRatePerS / stats.intendedRatePerS : 1;
+  const problems: string[] = [];
+  if (lag > limits.max_send_lag_p99_ms) problems.push(`requests were written up to ${ms(lag)} late (p99; max ${ms(stats.sendLagMs.max)})`);
+  if (busy > limits.max_event_loop_busy) problems.push(`its event loop was busy ${pct(busy)} of the time (CPU ${pct(stats.cpuShareOfOneCore)} of a core)`);
+  if (rateShare < limits.min_rate_share) problems.push(`it sent ${rate(stats.sentRatePerS)} of the ${rate(stats.intendedRatePerS)} scheduled (${pct(rateShare)})`);
+  const capped = stats.maxWaitingForConnection > 0 && stats.maxInFlight >= stats.maxConnections;
+  const why = capped
+    ? `; all ${stats.maxConnections} connections were in use and up to ${stats.maxWaitingForConnection} requests waited for one (raise load.max_connections, or the server is too slow for this rate)`
+    : busy > limits.max_event_loop_busy
+      ? "; the client had no time left: lower load.rate_per_s or give the generator a core of its own"
+      : "";
+  return {
+    name: GENERATOR_CHECK,
+    ok: problems.length === 0,
+    observed: `lag p99 ${ms(lag)}, loop ${pct(busy)} busy${open ? `, ${rate(stats.sentRatePerS)}` : ""}`,
+    expected: `lag p99 <= ${ms(limits.max_send_lag_p99_ms)}, loop <= ${pct(limits.max_event_loop_busy)} busy${open ? `, >= ${pct(limits.min_rate_share)} of ${rate(stats.intendedRatePerS)}` : ""}`,
+    detail:
+      problems.length === 0
+        ? `the generator kept up: send lag p50/p99/max ${ms(stats.sendLagMs.p50)}/${ms(lag)}/${ms(stats.sendLagMs.max)}, CPU ${pct(stats.cpuShareOfOneCore)} of a core, ${stats.maxInFlight} in flight at most`
+        : `the generator was saturated, so this run's latencies and gaps are not trustworthy: ${problems.join("; ")}${why}`,
+  };
+}
+
+function ms(x: number): string {
+  return `${x < 10 ? Math.round(x * 1000) / 1000 : Math.round(x * 10) / 10} ms`;
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+function rate(x: number): string {
+  return `${Math.round(x * 10) / 10} req/s`;
+}
