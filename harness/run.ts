@@ -12,7 +12,7 @@ import { ensureImages } from "./env/images.ts";
 import { factsOf } from "./faults/facts.ts";
 import { measureFaults, runFaults } from "./faults/runner.ts";
 import type { FaultRecord } from "./faults/types.ts";
-import { runLoad, type LoadProgress } from "./load/generator.ts";
+import { prepareLoad, runLoad, type LoadProgress } from "./load/generator.ts";
 import type { Ledger } from "./load/ledger.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "./report/report.ts";
 import { latencyPercentiles, series } from "./report/summarize.ts";
@@ -81,6 +81,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let versions: Record<string, string> = {};
   try {
     versions = await stack.versions();
+    await prepareLoad();
     const t0 = performance.now();
     timeline = new Timeline(t0);
     const monitor = new HealthMonitor(stack.nodes, timeline, scenario.drain.monitor_interval_ms).start();
@@ -92,6 +93,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         load: scenario.load,
         idPrefix: runId,
         t0,
+        spillDir: rawDir,
+        // no connections opened ahead: nginx's old workers keep a connection that never carried a
+        // request through a reload and serve its first request with the old upstream (misrouted)
+        spareConnections: 0,
         signal: abort.signal,
         onProgress: (p) => options.onProgress?.({ ...p, phase }),
       });
@@ -122,10 +127,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const files = { client_ledger: "raw/client-ledger.jsonl", nginx_access_log: "raw/nginx/access.jsonl" } as Record<string, string>;
   for (const node of stack.nodes) files[`app_ledger_${node.name}`] = `raw/${node.name}/app-ledger.jsonl`;
   await writeLedger(join(runDir, files.client_ledger!), rows);
+  ledger.dispose();
 
   const server = collectServerRecords(stack, performance.timeOrigin + timeline.t0);
   const faults = measureFaults(faultRecords, { scenario, rows, server });
-  const records = { scenario, rows, timeline: timeline.events, drains, loadStartMs: generator.startMs, loadEndMs: generator.endMs, server, baseline, faults };
+  const records = { scenario, rows, timeline: timeline.events, drains, loadStartMs: generator.startMs, loadEndMs: generator.endMs, server, baseline, faults, generator };
   const verdict = judge(records);
   const warm = generator.startMs + scenario.load.warmup_s * 1000;
   const report: Report = {

@@ -42,6 +42,7 @@ export const CheckName = z.enum([
   "p99-during-drain",
   "drain-duration",
   "no-regression-vs-baseline",
+  "generator-kept-up",
 ]);
 
 const allowed = z.number().int().nonnegative().default(0);
@@ -166,6 +167,14 @@ export const Scenario = z.strictObject({
           p99_ms: durationMs.default(50),
           /** Extra requests per loss class. */
           count: z.number().int().nonnegative().default(0),
+        })
+        .prefault({}),
+      /** generator-kept-up: past these the client, not the server, set the pace, and the run is not trustworthy. */
+      generator: z
+        .strictObject({
+          max_send_lag_p99_ms: durationMs.default(20),
+          max_event_loop_busy: z.number().min(0).max(1).default(0.9),
+          min_rate_share: z.number().min(0).max(1).default(0.99),
         })
         .prefault({}),
       /** How many requests of each loss class a pass allows. */

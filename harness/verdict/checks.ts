@@ -1,5 +1,6 @@
 import type { DrainRecord } from "../drain/drain.ts";
 import { FAULT_CHECKS } from "../faults/checks.ts";
+import { generatorCheck } from "../load/saturation.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
 import { type LossClass, type Reconciliation, reconcile } from "./reconcile.ts";
 import type { CheckResult, Records } from "./records.ts";
@@ -113,6 +114,12 @@ export const serverRecordsComplete: Check = (_r, rec) => {
   };
 };
 
+/** A saturated generator makes a slow client look like a slow server: such a run must not pass. */
+const generatorKeptUp: Check = (r) =>
+  r.generator
+    ? generatorCheck(r.generator, r.scenario)
+    : { name: "generator-kept-up", ok: true, observed: "no figures", expected: "figures from the generator", detail: "no generator figures in these records" };
+
 export const CHECKS: Check[] = [
   classCheck("failed"),
   classCheck("unanswered"),
@@ -127,6 +134,7 @@ export const CHECKS: Check[] = [
   p99DuringDrainCheck,
   drainDurationCheck,
   baselineCheck,
+  generatorKeptUp,
   ...FAULT_CHECKS,
 ];
 

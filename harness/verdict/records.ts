@@ -3,6 +3,7 @@ import type { TimelineEvent } from "../drain/timeline.ts";
 import type { FaultRecord } from "../faults/types.ts";
 import type { LedgerRow } from "../load/ledger.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import type { GeneratorStats } from "../load/generator.ts";
 import type { Baseline } from "./gates.ts";
 import type { AppEvent, NginxRow } from "./server-logs.ts";
 
@@ -29,6 +30,8 @@ export interface Records {
   server: ServerRecords;
   /** One record per fault of the scenario's `faults:` list (harness/faults/). */
   faults?: FaultRecord[];
+  /** The load generator's own figures (send lag, CPU, rate held). */
+  generator?: GeneratorStats;
   /** From --baseline: an earlier run to compare with. */
   baseline?: Baseline;
 }
