@@ -2,10 +2,9 @@ import type { Command } from "commander";
 import { MATRIX_EXIT_RULE } from "../matrix/matrix-report.ts";
 import { renderMatrixText } from "../matrix/matrix-text.ts";
 import { matrixExitCode, planMatrix, runMatrix } from "../matrix/matrix.ts";
-import { LiveProgress } from "../report/progress.ts";
 import type { CommandState } from "./commands.ts";
 import { withInterrupt } from "./interrupt.ts";
-import { collect, err } from "./options.ts";
+import { collect, err, runsProgress } from "./options.ts";
 
 export function register(program: Command, state: CommandState): void {
   program
@@ -34,18 +33,15 @@ Example:
       const plan = planMatrix(file, opts.grid, opts.set);
       const errors = plan.cells.filter((c) => c.lint.some((f) => f.severity === "error")).length;
       err(`matrix    ${plan.cells.length} cells over ${plan.axes.map((a) => `${a.key} (${a.values.length})`).join(" x ")}; lint errors in ${errors} cell(s)`);
-      const progress = new LiveProgress({ plainIntervalMs: 5000 });
+      const { progress, log, onProgress } = runsProgress();
       try {
         const { matrix, dir } = await withInterrupt(
           (signal) =>
             runMatrix(plan, {
               outDir: opts.out,
               signal,
-              log: (line) => {
-                progress.done();
-                err(line);
-              },
-              onProgress: (p) => progress.update(p),
+              log,
+              onProgress,
               onCell: (event, cell, total) => {
                 progress.done();
                 if (event === "start") err(`cell ${cell.index + 1}/${total}  ${cell.label}`);

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { LiveProgress } from "../report/progress.ts";
 import { parseRange } from "../tune/range.ts";
 import { SAFETY_SHARE, STOP_WAIT_MARGIN_S } from "../tune/recommend.ts";
 import { renderTuneText } from "../tune/tune-report.ts";
@@ -7,7 +6,7 @@ import { planTune, runTune } from "../tune/tune.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { CommandState } from "./commands.ts";
 import { withInterrupt } from "./interrupt.ts";
-import { collect, err } from "./options.ts";
+import { collect, err, runsProgress } from "./options.ts";
 
 export const DEFAULT_REPEATS = 3;
 
@@ -49,18 +48,15 @@ Example:
       for (const [end, findings] of [["lo", plan.lint.get(plan.values[0]!)!], ["hi", plan.lint.get(plan.values[plan.values.length - 1]!)!]] as const) {
         for (const f of findings) err(`lint ${end}   ${f.severity} ${f.code}: ${f.message}`);
       }
-      const progress = new LiveProgress({ plainIntervalMs: 5000 });
+      const { progress, log, onProgress } = runsProgress();
       try {
         const { tune, dir } = await withInterrupt(
           (signal) =>
             runTune(plan, {
               outDir: opts.out,
               signal,
-              log: (line) => {
-                progress.done();
-                err(line);
-              },
-              onProgress: (p) => progress.update(p),
+              log,
+              onProgress,
               onRun: (event, value, repeat, summary) => {
                 progress.done();
                 if (event === "start") err(`run       ${plan.param}=${value}  repeat ${repeat}/${plan.repeats}`);
