@@ -1,5 +1,7 @@
+import type { FaultKind } from "../faults/fault-schema.ts";
 import { LOSS_CLASSES, type LossClass } from "../verdict/reconcile.ts";
 import { drainsOf } from "./describe.ts";
+import { faultsOf } from "./findings.ts";
 import { reconciliationOf } from "./loss-classes.ts";
 import { drainPhases, runEndMs, type PhaseName } from "./phases.ts";
 import type { Report } from "./report.ts";
@@ -21,11 +23,25 @@ export interface ChartData {
   /** Every drained node (several in a rolling drain). */
   drained: string[];
   phases: Array<{ name: PhaseName; label: string; target: string | null; from_s: number; to_s: number; open: boolean; fill: string; edge: string }>;
+  /** Each fault's interval (start .. end), shaded like the drain phases in a colour per fault kind. */
+  faults: FaultInterval[];
   /** Loss classes that happened, in LOSS_CLASSES order: one lane each at the top of the latency chart. */
   loss_marks: LossMarks[];
   colors: { p50: string; p99: string; failed: string; failed_fill: string };
   node_colors: string[];
   node_fills: string[];
+}
+
+export interface FaultInterval {
+  kind: FaultKind;
+  label: string;
+  target: string | null;
+  from_s: number;
+  to_s: number;
+  /** The fault never ended within the run: shaded to the end. */
+  open: boolean;
+  fill: string;
+  edge: string;
 }
 
 export type MarkShape = "circle" | "ring" | "square" | "diamond" | "triangle-down" | "cross" | "plus";
@@ -60,6 +76,18 @@ export const PHASE_COLORS: Record<PhaseName, { fill: string; edge: string }> = {
   readd: { fill: "rgba(39, 174, 96, 0.16)", edge: "rgba(30, 132, 73, 0.9)" },
 };
 
+/** Apart from the drain phases' amber, purple, reds and green, and from each other. */
+export const FAULT_COLORS: Record<FaultKind, { fill: string; edge: string }> = {
+  "kill-worker": { fill: "rgba(0, 160, 200, 0.20)", edge: "rgba(0, 120, 160, 0.95)" },
+  "kill-node": { fill: "rgba(70, 70, 70, 0.22)", edge: "rgba(40, 40, 40, 0.95)" },
+  "pause-node": { fill: "rgba(40, 80, 200, 0.18)", edge: "rgba(30, 60, 170, 0.95)" },
+  netem: { fill: "rgba(170, 170, 20, 0.24)", edge: "rgba(130, 130, 0, 0.95)" },
+  "reload-storm": { fill: "rgba(230, 60, 170, 0.16)", edge: "rgba(190, 30, 140, 0.95)" },
+  "mark-draining": { fill: "rgba(150, 100, 50, 0.22)", edge: "rgba(120, 70, 30, 0.95)" },
+  "health-removal": { fill: "rgba(0, 170, 130, 0.12)", edge: "rgba(0, 130, 100, 0.95)" },
+};
+const UNKNOWN_FAULT_COLOR = { fill: "rgba(120, 120, 160, 0.18)", edge: "rgba(90, 90, 130, 0.95)" };
+
 const NODE_COLORS = ["#1f6fb2", "#2a9d8f", "#8e5ea2", "#e07b39", "#6c757d", "#b5838d"];
 
 export function chartData(report: Report): ChartData {
@@ -88,6 +116,15 @@ export function chartData(report: Report): ChartData {
       to_s: s(p.to_ms),
       open: p.open,
       ...PHASE_COLORS[p.name],
+    })),
+    faults: faultsOf(report).map((f) => ({
+      kind: f.kind,
+      label: `fault ${f.kind}`,
+      target: f.target,
+      from_s: s(f.start_ms),
+      to_s: s(Math.max(f.start_ms, f.end_ms ?? endMs)),
+      open: f.end_ms === null,
+      ...(FAULT_COLORS[f.kind] ?? UNKNOWN_FAULT_COLOR),
     })),
     loss_marks: lossMarks(report),
     colors: { p50: "#1f6fb2", p99: "#d35400", failed: "#c0392b", failed_fill: "rgba(192, 57, 43, 0.6)" },

@@ -24,22 +24,29 @@
   }
 
   // the Jepsen way: fault intervals as translucent bands under everything else
-  function shadePhases(u) {
+  function shadeBands(u, bands, key) {
     var ctx = u.ctx;
     var b = u.bbox;
     var drawn = [];
     ctx.save();
-    data.phases.forEach(function (p) {
+    bands.forEach(function (p) {
       var left = clampX(u, p.from_s);
       var width = Math.max(clampX(u, p.to_s) - left, 2 * devicePixelRatio);
       ctx.fillStyle = p.fill;
       ctx.fillRect(left, b.top, width, b.height);
       ctx.fillStyle = p.edge;
       ctx.fillRect(left, b.top, Math.max(1, devicePixelRatio), b.height);
-      drawn.push(p.name);
+      drawn.push(p[key]);
     });
     ctx.restore();
-    u.root.parentNode.setAttribute("data-phases-drawn", drawn.join(" "));
+    return drawn.join(" ");
+  }
+
+  // drain phases, then the scenario's faults (older reports have none), each in its own colour
+  function shadePhases(u) {
+    var el = u.root.parentNode;
+    el.setAttribute("data-phases-drawn", shadeBands(u, data.phases, "name"));
+    el.setAttribute("data-faults-drawn", shadeBands(u, data.faults || [], "kind"));
   }
 
   function markFailures(u) {

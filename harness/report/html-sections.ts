@@ -1,5 +1,6 @@
 import type { ChartData } from "./chart-data.ts";
 import { describeDetail, drainsOf, flatten, seconds } from "./describe.ts";
+import { drainLatencyOf, generatorFigures } from "./findings.ts";
 import { escapeHtml as e } from "./html-escape.ts";
 import type { Report } from "./report.ts";
 
@@ -19,16 +20,16 @@ export function checksSection(report: Report): string {
   return `<section><h2>Checks</h2>\n${table("checks", ["check", "result", "observed", "expected", "detail"], rows, attrs)}</section>`;
 }
 
+/** The shaded intervals: drain phases, then faults, each with its swatch and span. */
 export function phasesLegend(data: ChartData): string {
-  if (data.phases.length === 0) return `<ul id="phases" class="phases"><li class="none">no drain phases on this run's timeline</li></ul>`;
-  const items = data.phases.map((p) => {
-    const span = `${p.from_s.toFixed(3)} s to ${p.open ? "end of run" : `${p.to_s.toFixed(3)} s`} (${(p.to_s - p.from_s).toFixed(3)} s)`;
-    return (
-      `<li data-phase="${e(p.name)}" data-target="${e(p.target ?? "")}" data-from-s="${e(p.from_s)}" data-to-s="${e(p.to_s)}">` +
-      `<span class="swatch" style="background:${e(p.fill)};border-left:3px solid ${e(p.edge)}"></span>${p.target ? `${e(p.target)} ` : ""}${e(p.label)}: ${e(span)}</li>`
-    );
-  });
-  return `<ul id="phases" class="phases">${items.join("")}</ul>`;
+  const span = (p: { from_s: number; to_s: number; open: boolean }) =>
+    `${p.from_s.toFixed(3)} s to ${p.open ? "end of run" : `${p.to_s.toFixed(3)} s`} (${(p.to_s - p.from_s).toFixed(3)} s)`;
+  const item = (attr: string, p: ChartData["phases"][number] | ChartData["faults"][number]) =>
+    `<li ${attr} data-target="${e(p.target ?? "")}" data-from-s="${e(p.from_s)}" data-to-s="${e(p.to_s)}">` +
+    `<span class="swatch" style="background:${e(p.fill)};border-left:3px solid ${e(p.edge)}"></span>${p.target ? `${e(p.target)} ` : ""}${e(p.label)}: ${e(span(p))}</li>`;
+  const phases = data.phases.length === 0 ? [`<li class="none">no drain phases on this run's timeline</li>`] : data.phases.map((p) => item(`data-phase="${e(p.name)}"`, p));
+  const faults = data.faults.map((f) => item(`data-fault="${e(f.kind)}"`, f));
+  return `<ul id="phases" class="phases">${[...phases, ...faults].join("")}</ul>`;
 }
 
 /** Every drained node (several in a rolling drain), one row each, times in seconds since the load started. */
@@ -65,19 +66,29 @@ export function timeoutChainSection(report: Report): string {
   return `<section><h2>Timeout chain</h2>\n${table("timeout-chain", ["setting", "value"], rows)}</section>`;
 }
 
+/** The run's HDR percentiles, those of the requests due inside a drain window next to them, and the generator's figures. */
 export function latencySection(report: Report): string {
   const l = report.latency_ms;
+  const d = drainLatencyOf(report);
   const g = report.generator;
-  const rows = [["answers", String(l.count)], ...(["p50", "p90", "p99", "max"] as const).map((k) => [k, `${l[k]} ms`])];
+  const keys = ["p50", "p90", "p99", "max"] as const;
+  const rows = [["answers", String(l.count), ...(d ? [String(d.count)] : [])], ...keys.map((k) => [k, `${l[k]} ms`, ...(d ? [`${d[k]} ms`] : [])])];
   const gen = [
     ["generator CPU", `${(g.cpuShareOfOneCore * 100).toFixed(0)}% of one core`],
     ["send lag p50 / p99 / max", `${g.sendLagMs.p50} / ${g.sendLagMs.p99} / ${g.sendLagMs.max} ms`],
     ["max in flight", String(g.maxInFlight)],
     ["scheduled", String(g.scheduled)],
+    ...generatorFigures(g),
   ];
+  const note = d
+    ? ""
+    : (report as Partial<Report>).latency_during_drain_ms === undefined
+      ? " This report predates the during-drain percentiles."
+      : ` No request was due inside a drain window${drainsOf(report).length ? "" : " (no drain in this scenario)"}.`;
   return (
-    `<section><h2>Latency (HDR histogram)</h2><p class="note">From the intended send time, after warm-up: a stalled node shows up here, not as fewer requests.</p>\n` +
-    `${table("latency", ["percentile", "latency"], rows)}\n<h3>Load generator</h3>\n${table("generator", ["measure", "value"], gen)}</section>`
+    `<section><h2>Latency (HDR histogram)</h2><p class="note">From the intended send time, after warm-up: a stalled node shows up here, not as fewer requests. ` +
+    `During drain: the requests due between a drain's start and its node's exit.${e(note)}</p>\n` +
+    `${table("latency", ["percentile", "whole run", ...(d ? ["during drain"] : [])], rows)}\n<h3>Load generator</h3>\n${table("generator", ["measure", "value"], gen)}</section>`
   );
 }
 

@@ -5,7 +5,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "./report.ts";
-import { failingReport, lossReport, storedReport } from "./testdata/stored-report.ts";
+import { FAULT_COLORS } from "./chart-data.ts";
+import { failingReport, faultReport, lossReport, storedReport } from "./testdata/stored-report.ts";
 import { writeViews } from "./write-views.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -121,6 +122,7 @@ async function inspectCharts(page: Page, colors: Record<string, string[]>) {
         painted,
         near,
         phasesDrawn: el.dataset.phasesDrawn ?? null,
+        faultsDrawn: el.dataset.faultsDrawn ?? null,
         failureMarks: el.dataset.failureMarks ?? null,
         lossMarks: el.dataset.lossMarks ?? null,
       };
@@ -174,6 +176,18 @@ async function shadeAt(page: Page, chartIndex: number, phase: string) {
       return [...u.ctx.getImageData(Math.round(u.valToPos(mid, "x", true)), Math.round(u.bbox.top + 3), 1, 1).data];
     },
     [chartIndex, phase] as const,
+  );
+}
+
+/** The pixel at the top edge of the plot at time t_s (seconds since the load started), as [r, g, b, a]. */
+async function pixelAt(page: Page, chartIndex: number, t_s: number) {
+  return page.evaluate(
+    ([i, t]) => {
+      const { drainlabCharts } = globalThis as unknown as BrowserGlobals;
+      const u = drainlabCharts[i]!;
+      return [...u.ctx.getImageData(Math.round(u.valToPos(t, "x", true)), Math.round(u.bbox.top + 3), 1, 1).data];
+    },
+    [chartIndex, t_s] as const,
   );
 }
 
@@ -306,6 +320,44 @@ describe("report.html in headless Chromium", () => {
       expect(c.phasesDrawn).toBe("");
     }
     expect(await page.locator("#phases li.none").count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shades a fault's interval in its own colour and tables the faults and facts (kill-worker-uvicorn)", async () => {
+    const report = faultReport();
+    const fault = report.faults![0]!;
+    const { page, problems } = await open(browser, report, join(OUT, "kill-worker-uvicorn"));
+
+    const charts = await inspectCharts(page, { "chart-latency": ["#1f6fb2", "#d35400"], "chart-rps": [], "chart-failures": [] });
+    for (const c of charts) {
+      expect(c.painted, `${c.id} drew nothing`).toBeGreaterThan(2000);
+      expect(c.phasesDrawn).toBe("");
+      expect(c.faultsDrawn, `${c.id} did not shade the fault`).toBe("kill-worker");
+    }
+
+    const li = page.locator('#phases li[data-fault="kill-worker"]');
+    expect(await li.count()).toBe(1);
+    expect(await li.textContent()).toContain("node-1 fault kill-worker: ");
+    const from = Number(await li.getAttribute("data-from-s"));
+    const to = Number(await li.getAttribute("data-to-s"));
+    expect([from, to]).toEqual([Math.round(fault.start_ms) / 1000, Math.round(fault.end_ms!) / 1000]);
+    // inside the interval: the kill-worker shade; well before it: nothing drawn up there
+    const [r, g, b] = FAULT_COLORS["kill-worker"].fill.match(/\d+/g)!.map(Number);
+    for (const chart of [0, 1, 2]) {
+      const [pr, pg, pb, alpha] = await pixelAt(page, chart, (from + to) / 2);
+      expect(alpha, `chart ${chart}: the fault is not shaded`).toBeGreaterThan(20);
+      expect(Math.abs(pr! - r!) + Math.abs(pg! - g!) + Math.abs(pb! - b!), `chart ${chart}: shade ${pr},${pg},${pb} is not the kill-worker colour`).toBeLessThan(60);
+    }
+    expect((await pixelAt(page, 1, from / 2))[3], "shaded outside the fault's interval").toBe(0);
+
+    expect(await page.locator("#faults tbody tr").count()).toBe(1);
+    expect(await page.locator('#faults tr[data-fault="kill-worker"] td').nth(3).textContent()).toMatch(/^respawned after \d+ ms \(pid \d+ -> \d+\)/);
+    expect(await page.locator("#facts tbody tr").count()).toBe(report.facts!.length);
+    expect(await page.locator('#facts tr[data-holds="false"] td').nth(1).textContent()).toBe("no (does not hold)");
+    expect(await page.locator("#lint").textContent()).toContain("found nothing");
+
+    await page.screenshot({ path: join(OUT, "kill-worker-uvicorn", "report.png"), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { LOSS_CLASSES } from "../verdict/reconcile.ts";
-import { LOSS_MARK_STYLES, type ChartData } from "./chart-data.ts";
+import { FAULT_COLORS, LOSS_MARK_STYLES, type ChartData } from "./chart-data.ts";
 import { escapeHtml } from "./html-escape.ts";
 import { renderHtml } from "./html.ts";
-import { failingReport, HOSTILE_NAME, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
+import { runEndMs } from "./phases.ts";
+import { failingReport, faultReport, HOSTILE_NAME, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -219,3 +220,131 @@ describe("renderHtml: drains and older reports", () => {
   });
 });
 
+
+/** Like rowsOf, for cells that may hold line breaks (the facts' evidence). */
+function multilineRowsOf(html: string, id: string): string[][] {
+  const m = new RegExp(`<table id="${id}">[\\s\\S]*?<tbody>([\\s\\S]*?)</tbody>`).exec(html);
+  expect(m, `no table #${id}`).not.toBeNull();
+  return [...m![1]!.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((tr) => [...tr[1]!.matchAll(/<td>([\s\S]*?)<\/td>/g)].map((td) => td[1]!));
+}
+
+describe("renderHtml: faults, facts, lint (kill-worker-uvicorn)", () => {
+  const report = faultReport();
+  const fault = report.faults![0]!;
+  const fact = report.facts![0]!;
+  const html = renderHtml(report);
+
+  it("tables each fault with its interval, key measurement, impact and every figure", () => {
+    const m = fault.measurements;
+    const rows = rowsOf(html, "faults");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.slice(0, 4)).toEqual([
+      "kill-worker",
+      "node-1",
+      `${(fault.start_ms / 1000).toFixed(3)} s to ${(fault.end_ms! / 1000).toFixed(3)} s (${((fault.end_ms! - fault.start_ms) / 1000).toFixed(3)} s)`,
+      `respawned after ${m.respawn_after_ms} ms (pid ${m.killed_pid} -&gt; ${m.respawned_pid}), ready after ${m.ready_after_ms} ms`,
+    ]);
+    expect(rows[0]![4]).toMatch(/^\d+ requests due: failed \d+, unanswered \d+, cut short \d+, retried by nginx \d+, max wait \d+ ms$/);
+    expect(rows[0]![5]).toContain(`runtime=uvicorn killed_pid=${m.killed_pid}`);
+    expect(rows[0]![5]).not.toContain("impact=");
+    expect(html).toContain('<tr data-fault="kill-worker">');
+  });
+
+  it("shades the fault's interval on every chart in its own colour, with a legend entry next to the drain phases", () => {
+    const data = embeddedData(html);
+    expect(data.phases).toEqual([]);
+    expect(data.faults).toEqual([
+      { kind: "kill-worker", label: "fault kill-worker", target: "node-1", from_s: Math.round(fault.start_ms) / 1000, to_s: Math.round(fault.end_ms!) / 1000, open: false, ...FAULT_COLORS["kill-worker"] },
+    ]);
+    const from = Math.round(fault.start_ms) / 1000;
+    expect(html).toContain(`<li data-fault="kill-worker" data-target="node-1" data-from-s="${from}" data-to-s="${Math.round(fault.end_ms!) / 1000}">`);
+    expect(html).toContain(`background:${FAULT_COLORS["kill-worker"].fill}`);
+    expect(html).toContain("<li class=\"none\">no drain phases on this run's timeline</li><li data-fault=");
+    expect(html.match(/data-faults="kill-worker"/g)).toHaveLength(3);
+    expect(html).toContain('el.setAttribute("data-faults-drawn", shadeBands(u, data.faults || [], "kind"))');
+  });
+
+  it("shades a fault that never ended to the end of the run", () => {
+    const r = faultReport();
+    r.faults![0]!.end_ms = null;
+    const out = renderHtml(r);
+    expect(embeddedData(out).faults[0]).toMatchObject({ open: true, to_s: Math.round(runEndMs(r)) / 1000 });
+    expect(rowsOf(out, "faults")[0]![2]).toBe(`${(fault.start_ms / 1000).toFixed(3)} s to end of run (never ended)`);
+    expect(out).toMatch(/<li data-fault="kill-worker"[^>]*>.*fault kill-worker: [\d.]+ s to end of run \(/);
+  });
+
+  it("tables the facts checked: claim, holds yes/no, what was observed and the evidence", () => {
+    expect(multilineRowsOf(html, "facts")).toEqual([[escapeHtml(fact.claim), "no (does not hold)", escapeHtml(fact.observed), escapeHtml(fact.evidence.join("\n")), "seed"]]);
+    expect(fact.observed).toMatch(/^uvicorn [\d.]+ --workers respawned the SIGKILLed worker/);
+    expect(html).toContain('<tr class="fails" data-holds="false">');
+  });
+
+  it("says lint found nothing, and tables findings with their severity when there are some", () => {
+    expect(html).toContain("drainlab lint found nothing in the timeout chain.");
+    const r = faultReport();
+    r.lint = [
+      { severity: "error", code: "stop-wait-shorter-than-graceful", message: "drain.stop_wait_s 3 s < 5 s", fields: ["drain.stop_wait_s", "stack.uvicorn.timeout_graceful_shutdown_s"] },
+      { severity: "warning", code: "x", message: HOSTILE_NAME, fields: [] },
+    ];
+    const out = renderHtml(r);
+    expect(rowsOf(out, "lint")).toEqual([
+      ["error", "stop-wait-shorter-than-graceful", "drain.stop_wait_s 3 s &lt; 5 s", "drain.stop_wait_s, stack.uvicorn.timeout_graceful_shutdown_s"],
+      ["warning", "x", escapeHtml(HOSTILE_NAME), ""],
+    ]);
+    expect(out).toContain('<tr class="error" data-code="stop-wait-shorter-than-graceful">');
+    expect(out).not.toContain("<img");
+  });
+
+  it("shows the generator's newer figures", () => {
+    const g = report.generator;
+    const rows = new Map(rowsOf(html, "generator").map(([k, v]) => [k!, v!]));
+    expect(rows.get("mode")).toBe("open model");
+    expect(rows.get("rate intended / sent")).toBe(`${g.intendedRatePerS} / ${g.sentRatePerS} per s`);
+    expect(rows.get("generator CPU, busiest 1 s")).toBe(`${(g.cpuPeakShareOfOneCore * 100).toFixed(0)}% of one core`);
+    expect(rows.get("event loop busy (whole / peak)")).toBe(`${(g.eventLoopBusyShare * 100).toFixed(0)}% / ${(g.eventLoopBusyPeak * 100).toFixed(0)}%`);
+    expect(rows.get("schedule overrun")).toBe(`${g.scheduleOverrunMs} ms`);
+    expect(rows.get("max waiting for a connection")).toBe(`${g.maxWaitingForConnection} (max connections ${g.maxConnections})`);
+    expect(rows.get("client retries")).toBe(String(g.clientRetries));
+  });
+
+  it("puts the latency during the drain next to the whole run's, and says when there was none", () => {
+    expect(rowsOf(html, "latency")[0]).toHaveLength(2);
+    expect(html).toContain("No request was due inside a drain window (no drain in this scenario).");
+    const r = faultReport();
+    r.latency_during_drain_ms = { count: 42, p50: 12.5, p90: 40, p99: 310.2, max: 400 };
+    const rows = rowsOf(renderHtml(r), "latency");
+    expect(rows[0]).toEqual(["answers", String(r.latency_ms.count), "42"]);
+    expect(rows[3]).toEqual(["p99", `${r.latency_ms.p99} ms`, "310.2 ms"]);
+    expect(renderHtml(r)).toContain("<th>percentile</th><th>whole run</th><th>during drain</th>");
+  });
+
+  it("shows the baseline when the run was compared with one", () => {
+    expect(html).not.toContain("<dt>baseline</dt>");
+    const r = faultReport();
+    r.baseline = { run_id: "20261125-030003-feadf6", file: "reports/20261125-030003-feadf6/report.json" };
+    expect(renderHtml(r)).toContain("<dt>baseline</dt><dd>compared with run 20261125-030003-feadf6 (reports/20261125-030003-feadf6/report.json)</dd>");
+  });
+
+  it("escapes what faults and facts carry", () => {
+    const r = faultReport();
+    r.faults![0]!.target = HOSTILE_NAME;
+    r.faults![0]!.error = HOSTILE_NAME;
+    r.facts![0]!.claim = HOSTILE_NAME;
+    r.facts![0]!.evidence.push(HOSTILE_NAME);
+    const out = renderHtml(r);
+    expect(out).not.toContain("<img");
+    expect(out.match(/<\/script/gi)).toHaveLength(out.match(/<script/gi)!.length);
+    expect(out).toContain('<tr data-fault="kill-worker" class="fail">');
+  });
+
+  it("draws a report from before faults, facts, lint, the drain latency and the baseline", () => {
+    const out = renderHtml(storedReport());
+    expect(embeddedData(out).faults).toEqual([]);
+    expect(out).toContain("no faults in this scenario");
+    expect(out).toContain("no claims checked by this run");
+    expect(out).toContain("This report predates drainlab lint: no findings recorded.");
+    expect(out).toContain("This report predates the during-drain percentiles.");
+    expect(out).not.toContain("data-fault=\"");
+    expect(rowsOf(out, "generator").map((r) => r[0])).toEqual(["generator CPU", "send lag p50 / p99 / max", "max in flight", "scheduled", "client retries"]);
+  });
+});

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chartData } from "./chart-data.ts";
 import { describeDrains, describeLatency, describeRequests } from "./describe.ts";
+import { baselineOf, describeBaseline } from "./findings.ts";
+import { factsSection, faultsSection, lintSection } from "./html-faults.ts";
 import { escapeHtml as e, inlineScript, inlineStyle, jsonForScript } from "./html-escape.ts";
 import { lossClassesSection, lossMarksLegend, storiesSection } from "./html-loss.ts";
 import { checksSection, drainsSection, latencySection, parametersSection, phasesLegend, stackSection, timelineSection, timeoutChainSection } from "./html-sections.ts";
@@ -62,7 +64,14 @@ td { font-variant-numeric: tabular-nums; word-break: break-word; }
 #loss-classes tr.fail { background: #fdf0ee; }
 #loss-classes tr:not(.seen) td { color: var(--muted); }
 #loss-classes td:first-child, #loss-classes td:nth-child(5), .rid { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
-#drains tr.fail { background: #fdf0ee; }
+#drains tr.fail, #faults tr.fail { background: #fdf0ee; }
+#facts tr.holds td:nth-child(2) { color: var(--ok); font-weight: 600; }
+#facts tr.fails td:nth-child(2) { color: var(--fail); font-weight: 600; }
+#facts td:nth-child(4) { white-space: pre-line; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
+#faults td:first-child, #faults td:last-child, #lint td:nth-child(2) { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+#faults td:last-child { font-size: 12px; }
+#lint tr.error td:first-child { color: var(--fail); font-weight: 600; }
+#lint tr.warning td:first-child { color: #b8860b; font-weight: 600; }
 ul.marks { list-style: none; padding: 0; margin: 4px 0 8px; display: flex; flex-wrap: wrap; gap: 4px 18px; }
 ul.marks li { display: flex; align-items: center; gap: 6px; }
 ul.marks li.none { color: var(--muted); }
@@ -88,6 +97,8 @@ function header(report: Report): string {
     ...describeDrains(report).map((line): [string, string] => ["drain", line]),
     ["expectation", expectation],
   ];
+  const baseline = baselineOf(report);
+  if (baseline) rows.push(["baseline", describeBaseline(baseline)]);
   return (
     `<header><h1><span class="verdict ${report.verdict === "pass" ? "pass" : "fail"}" id="verdict">${report.verdict === "pass" ? "PASS" : "FAIL"}</span>` +
     `<span id="scenario-name">${e(report.scenario.name)}</span></h1>\n` +
@@ -102,6 +113,8 @@ function header(report: Report): string {
 export function renderHtml(report: Report): string {
   const { uplotJs, uplotCss, chartsJs } = loadAssets();
   const data = chartData(report);
+  const phases = e(data.phases.map((p) => p.name).join(" "));
+  const faults = e(data.faults.map((f) => f.kind).join(" "));
   const title = `drainlab ${report.verdict.toUpperCase()}: ${report.scenario.name} (${report.run_id})`;
   return `<!doctype html>
 <html lang="en">
@@ -117,18 +130,20 @@ export function renderHtml(report: Report): string {
 <main>
 ${header(report)}
 <section id="charts"><h2>Over time</h2>
-<p class="note">One time axis, seconds since the load started; requests are placed by their intended send time. Shaded: the drain phases. Along the top of the latency chart, one lane per loss class: a mark for each request in it.</p>
+<p class="note">One time axis, seconds since the load started; requests are placed by their intended send time. Shaded: the drain phases and the faults' intervals. Along the top of the latency chart, one lane per loss class: a mark for each request in it.</p>
 ${phasesLegend(data)}
 ${lossMarksLegend(data, reconciliationOf(report) !== null)}
-<div class="chart" id="chart-latency" data-chart="latency" data-phases="${e(data.phases.map((p) => p.name).join(" "))}" data-loss-classes="${e(data.loss_marks.map((m) => m.class).join(" "))}"></div>
-<div class="chart" id="chart-rps" data-chart="rps" data-phases="${e(data.phases.map((p) => p.name).join(" "))}"></div>
-<div class="chart" id="chart-failures" data-chart="failures" data-phases="${e(data.phases.map((p) => p.name).join(" "))}"></div>
+<div class="chart" id="chart-latency" data-chart="latency" data-phases="${phases}" data-faults="${faults}" data-loss-classes="${e(data.loss_marks.map((m) => m.class).join(" "))}"></div>
+<div class="chart" id="chart-rps" data-chart="rps" data-phases="${phases}" data-faults="${faults}"></div>
+<div class="chart" id="chart-failures" data-chart="failures" data-phases="${phases}" data-faults="${faults}"></div>
 </section>
 ${checksSection(report)}
+${factsSection(report)}
+${faultsSection(report)}
 ${lossClassesSection(report)}
 ${storiesSection(report)}
 ${drainsSection(report)}
-<div class="grid2"><div>${timeoutChainSection(report)}</div><div>${latencySection(report)}</div></div>
+<div class="grid2"><div>${timeoutChainSection(report)}${lintSection(report)}</div><div>${latencySection(report)}</div></div>
 ${timelineSection(report)}
 ${parametersSection(report)}
 ${stackSection(report)}

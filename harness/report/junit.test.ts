@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { renderJunit } from "./junit.ts";
-import { failingReport, HOSTILE_NAME, legacyReport, lossReport, storedReport } from "./testdata/stored-report.ts";
+import { failingReport, faultReport, HOSTILE_NAME, legacyReport, lossReport, storedReport } from "./testdata/stored-report.ts";
 
 type Node = Record<string, unknown>;
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -106,6 +106,30 @@ describe("renderJunit", () => {
     const { suite, cases } = parse(renderJunit(legacyReport()));
     expect(Object.keys(properties(suite)).filter((k) => k.startsWith("loss."))).toEqual([]);
     expect(cases).toHaveLength(legacyReport().checks.length);
+  });
+
+  it("carries each fact checked as suite properties: claim, holds, observed, source, evidence", () => {
+    const report = faultReport();
+    const fact = report.facts![0]!;
+    const props = properties(parse(renderJunit(report)).suite);
+    expect(props).toMatchObject({
+      "fact.1.claim": "Only gunicorn respawns crashed workers; uvicorn --workers does not",
+      "fact.1.holds": "false",
+      "fact.1.result": "does not hold",
+      "fact.1.observed": fact.observed,
+      "fact.1.source": "seed",
+    });
+    expect(Object.keys(props).filter((k) => k.startsWith("fact.1.evidence."))).toHaveLength(fact.evidence.length);
+    expect(props["fact.1.evidence.1"]).toBe(fact.evidence[0]);
+    expect(Object.keys(properties(parse(renderJunit(storedReport())).suite)).filter((k) => k.startsWith("fact."))).toEqual([]);
+  });
+
+  it("says unknown for a fact the run could not settle, and escapes what a fact carries", () => {
+    const report = faultReport();
+    report.facts = [{ ...report.facts![0]!, holds: null, claim: HOSTILE_NAME }];
+    const props = properties(parse(renderJunit(report)).suite);
+    expect(props["fact.1.holds"]).toBe("unknown");
+    expect(props["fact.1.claim"]).toBe(HOSTILE_NAME);
   });
 
   it("starts fresh on every render (the package's default builder is a singleton)", () => {

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Builder } from "junit-report-builder";
+import { factsOf, holdsText } from "./findings.ts";
 import { lossClassOfCheck, lossRows, storyLines } from "./loss-classes.ts";
 import type { Report } from "./report.ts";
 import type { Reporter } from "./reporter.ts";
@@ -13,7 +14,7 @@ const junit = createRequire(import.meta.url)("junit-report-builder") as Builder;
 
 /**
  * junit.xml: one testsuite per scenario (loss-class counts as `loss.<class>`
- * properties), one testcase per check; a failed check is a <failure> whose
+ * properties, each checked fact as `fact.<n>.*` properties), one testcase per check; a failed check is a <failure> whose
  * message and body carry observed, expected and detail, and for a loss class
  * the first example request's story.
  */
@@ -35,6 +36,16 @@ export function renderJunit(report: Report): string {
   if (report.scenario.file) suite.property("scenario_file", report.scenario.file);
   const loss = lossRows(report);
   for (const r of loss) suite.property(`loss.${r.lossClass}`, String(r.count));
+  factsOf(report).forEach((f, i) => {
+    const key = `fact.${i + 1}`;
+    suite
+      .property(`${key}.claim`, f.claim)
+      .property(`${key}.holds`, f.holds === null ? "unknown" : String(f.holds))
+      .property(`${key}.result`, holdsText(f))
+      .property(`${key}.observed`, f.observed)
+      .property(`${key}.source`, f.source);
+    f.evidence.forEach((line, k) => suite.property(`${key}.evidence.${k + 1}`, line));
+  });
 
   const classname = `drainlab.${report.scenario.name}`;
   for (const check of report.checks) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { escapeMarkdown, markdownReporter, renderMarkdown } from "./markdown.ts";
-import { failingReport, HOSTILE_NAME, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
+import { failingReport, faultReport, HOSTILE_NAME, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -76,6 +76,63 @@ describe("renderMarkdown", () => {
     expect(escapeMarkdown("a|b *c* `d` [e](f) <g>")).toBe("a\\|b \\*c\\* \\`d\\` \\[e\\](f) &lt;g&gt;");
     expect(escapeMarkdown("# title")).toBe("\\# title");
     expect(escapeMarkdown("1. item\nnext")).toBe("1\\. item next");
+  });
+});
+
+describe("renderMarkdown: faults, facts, lint", () => {
+  it("tables the facts checked and the faults, between the checks and the loss classes", () => {
+    const r = faultReport();
+    const f = r.faults![0]!;
+    const m = f.measurements;
+    const fact = r.facts![0]!;
+    const md = renderMarkdown(r);
+    expect(md).toContain(
+      [
+        "### Facts checked",
+        "",
+        "| claim | holds | observed | evidence |",
+        "| --- | --- | --- | --- |",
+        `| Only gunicorn respawns crashed workers; uvicorn --workers does not | ❌ does not hold | ${escapeMarkdown(fact.observed)} | ${escapeMarkdown(fact.evidence.join("; "))} |`,
+        "",
+        "### Faults",
+        "",
+        "| fault | target | interval | key measurement | impact |",
+        "| --- | --- | --- | --- | --- |",
+        `| kill-worker | node-1 | ${escapeMarkdown(`${(f.start_ms / 1000).toFixed(3)} s to ${(f.end_ms! / 1000).toFixed(3)} s (${((f.end_ms! - f.start_ms) / 1000).toFixed(3)} s)`)} | respawned after ${m.respawn_after_ms} ms (pid ${m.killed_pid} -&gt; ${m.respawned_pid}), ready after ${m.ready_after_ms} ms |`,
+      ].join("\n"),
+    );
+    expect(md.indexOf("### Facts checked")).toBeGreaterThan(md.indexOf("### Checks"));
+    expect(md.indexOf("### Loss classes")).toBeGreaterThan(md.indexOf("### Faults"));
+    expect(md).not.toContain("### Lint");
+    expect(md).not.toContain("Latency during drain");
+    expect(md).toContain(`sent ${r.generator.sentRatePerS}/s of ${r.generator.intendedRatePerS}/s intended`);
+  });
+
+  it("lists lint findings, the latency during the drain and the baseline", () => {
+    const r = faultReport();
+    r.lint = [
+      { severity: "error", code: "stop-wait-shorter-than-graceful", message: "drain.stop_wait_s 3 s < 5 s", fields: [] },
+      { severity: "warning", code: "graceful-limit-shorter-than-request", message: HOSTILE_NAME, fields: [] },
+    ];
+    r.latency_during_drain_ms = { count: 42, p50: 12.5, p90: 40, p99: 310.2, max: 400 };
+    r.baseline = { run_id: "20261125-030003-feadf6", file: "reports/x/report.json" };
+    const md = renderMarkdown(r);
+    expect(md).toContain(
+      [
+        "### Lint",
+        "",
+        "- ❌ **error** stop-wait-shorter-than-graceful: drain.stop\\_wait\\_s 3 s &lt; 5 s",
+        `- ⚠️ warning graceful-limit-shorter-than-request: ${escapeMarkdown(HOSTILE_NAME)}`,
+      ].join("\n"),
+    );
+    expect(md).not.toContain("<img");
+    expect(md).toContain("- **Latency during drain:** p50 12.5 ms, p90 40 ms, p99 310.2 ms, max 400 ms (42 answers due inside a drain window)\n");
+    expect(md).toContain("- **Baseline:** compared with run 20261125-030003-feadf6 (reports/x/report.json)\n");
+  });
+
+  it("leaves them out of a report from before they existed", () => {
+    const md = renderMarkdown(storedReport());
+    expect(md).not.toMatch(/### (Facts checked|Faults|Lint)|Latency during drain|Baseline/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeDrains, describeLatency, describePhase, describeRequests, drainsOf } from "./describe.ts";
+import { baselineOf, describeBaseline, describeDrainLatency, describeImpact, drainLatencyOf, factsOf, faultsOf, faultSpan, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { describeRecords, lossRows, reconciliationOf } from "./loss-classes.ts";
 import { drainPhases, runEndMs } from "./phases.ts";
 import type { Report } from "./report.ts";
@@ -27,13 +28,16 @@ function row(cells: string[]): string {
   return `| ${cells.join(" | ")} |`;
 }
 
-/** summary.md: verdict, requests, latency, drain and the checks table, for a PR or a CI step summary. */
+/** summary.md: verdict, requests, latency, drain, the checks table, facts, faults, lint and loss classes, for a PR or a CI step summary. */
 export function renderMarkdown(report: Report): string {
   const m = escapeMarkdown;
   const pass = report.verdict === "pass";
   const x = report.expectation;
   const t = report.timeout_chain;
   const phases = drainPhases(report.timeline, runEndMs(report));
+  const drainLatency = drainLatencyOf(report);
+  const baseline = baselineOf(report);
+  const g = report.generator;
   const lines = [
     `## ${pass ? "✅ PASS" : "❌ FAIL"}: drainlab ${m(report.scenario.name)}`,
     "",
@@ -42,10 +46,12 @@ export function renderMarkdown(report: Report): string {
     "",
     `- **Requests:** ${m(describeRequests(report.requests))}`,
     `- **Latency:** ${m(describeLatency(report.latency_ms))}`,
+    ...(drainLatency ? [`- **Latency during drain:** ${m(describeDrainLatency(drainLatency))}`] : []),
     ...describeDrains(report).map((line) => `- **Drain:** ${m(line)}`),
     ...phases.map((p) => `  - ${m(describePhase(p))}`),
     `- **Timeout chain:** effective graceful limit ${m(t.effective_graceful_s)} s (${m(t.limited_by)}), stop wait ${m(t.stop_wait_s)} s`,
-    `- **Generator:** ${m((report.generator.cpuShareOfOneCore * 100).toFixed(0))}% of a core, send lag p99 ${m(report.generator.sendLagMs.p99)} ms`,
+    `- **Generator:** ${m((g.cpuShareOfOneCore * 100).toFixed(0))}% of a core, send lag p99 ${m(g.sendLagMs.p99)} ms${g.intendedRatePerS === undefined ? "" : `, sent ${m(g.sentRatePerS)}/s of ${m(g.intendedRatePerS)}/s intended`}`,
+    ...(baseline ? [`- **Baseline:** ${m(describeBaseline(baseline))}`] : []),
     "",
     "### Checks",
     "",
@@ -53,11 +59,44 @@ export function renderMarkdown(report: Report): string {
     row(["---", "---", "---", "---", "---"]),
     ...report.checks.map((c) => row([m(c.name), c.ok ? "✅ pass" : "❌ **FAIL**", m(c.observed), m(c.expected), m(c.detail)])),
     "",
+    ...findingLines(report),
     ...lossLines(report),
     "",
     `run ${m(report.run_id)}, started ${m(report.started_at)}, ${m(report.wall_time_s)} s, drainlab ${m(report.drainlab_version)}; full report in report.html and report.json next to this file.`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** Facts checked, faults and lint findings, each a section only when the report has any. */
+function findingLines(report: Report): string[] {
+  const m = escapeMarkdown;
+  const facts = factsOf(report);
+  const faults = faultsOf(report);
+  const lint = lintOf(report) ?? [];
+  const mark = (holds: boolean | null) => (holds === null ? "❔" : holds ? "✅" : "❌");
+  return [
+    ...(facts.length === 0
+      ? []
+      : [
+          "### Facts checked",
+          "",
+          row(["claim", "holds", "observed", "evidence"]),
+          row(["---", "---", "---", "---"]),
+          ...facts.map((f) => row([m(f.claim), `${mark(f.holds)} ${holdsText(f)}`, m(f.observed), m(f.evidence.join("; "))])),
+          "",
+        ]),
+    ...(faults.length === 0
+      ? []
+      : [
+          "### Faults",
+          "",
+          row(["fault", "target", "interval", "key measurement", "impact"]),
+          row(["---", "---", "---", "---", "---"]),
+          ...faults.map((f) => row([m(f.kind), m(f.target ?? "-"), m(faultSpan(f)), m(keyMeasurement(f)), m(describeImpact(f) || "-")])),
+          "",
+        ]),
+    ...(lint.length === 0 ? [] : ["### Lint", "", ...lint.map((f) => `- ${f.severity === "error" ? "❌ **error**" : "⚠️ warning"} ${m(f.code)}: ${m(f.message)}`), ""]),
+  ];
 }
 
 /** The loss-class counts against what the scenario allows, and the same per node. */

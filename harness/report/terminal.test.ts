@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderTerminal } from "./terminal.ts";
-import { legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
+import { faultReport, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
 
 const lines = (text: string) => text.split("\n");
 
@@ -71,5 +71,63 @@ describe("renderTerminal", () => {
     const out = renderTerminal(legacyReport());
     expect(out).toContain("drain     node-1: removed at gen 2, SIGTERM at 4.18 s, exit 0 after 0.45 s\n");
     expect(out).not.toContain("loss ");
+  });
+
+  it("gives each fault a line with its key measurement and each fact checked one, before the checks", () => {
+    const r = faultReport();
+    const f = r.faults![0]!;
+    const m = f.measurements;
+    const out = lines(renderTerminal(r));
+    const at = out.findIndex((l) => l.startsWith("fault "));
+    expect(out.slice(at - 1, at + 2)).toEqual([
+      "drain     none",
+      `fault     kill-worker node-1 at ${(f.start_ms / 1000).toFixed(2)} s: respawned after ${m.respawn_after_ms} ms (pid ${m.killed_pid} -> ${m.respawned_pid}), ready after ${m.ready_after_ms} ms`,
+      `fact: Only gunicorn respawns crashed workers; uvicorn --workers does not -> does not hold: ${r.facts![0]!.observed}`,
+    ]);
+    expect(out[at + 2]).toBe("");
+    expect(out.findIndex((l) => l.startsWith("check "))).toBe(at + 3);
+    expect(out.find((l) => l.startsWith("generator "))).toContain(`  sent ${r.generator.sentRatePerS}/s of ${r.generator.intendedRatePerS}/s`);
+    // no drain: no latency-during-drain line, no lint findings
+    expect(out.some((l) => l.startsWith("latency during drain") || l.startsWith("lint "))).toBe(false);
+  });
+
+  it("says a fact holds, or that the run could not tell", () => {
+    const r = faultReport();
+    r.facts = [{ ...r.facts![0]!, holds: true, observed: "a" }, { ...r.facts![0]!, holds: null, observed: "b" }];
+    const out = renderTerminal(r);
+    expect(out).toContain(" -> holds: a\n");
+    expect(out).toContain(" -> could not tell: b\n");
+  });
+
+  it("lists lint findings one a line, errors red and warnings yellow on a colour terminal", () => {
+    const r = faultReport();
+    r.lint = [
+      { severity: "error", code: "stop-wait-shorter-than-graceful", message: "drain.stop_wait_s 3 s < 5 s", fields: [] },
+      { severity: "warning", code: "graceful-limit-shorter-than-request", message: "1 s < GET 3000 ms", fields: [] },
+    ];
+    expect(lines(renderTerminal(r)).filter((l) => l.startsWith("lint "))).toEqual([
+      "lint      error stop-wait-shorter-than-graceful: drain.stop_wait_s 3 s < 5 s",
+      "lint      warning graceful-limit-shorter-than-request: 1 s < GET 3000 ms",
+    ]);
+    const painted = renderTerminal(r, true);
+    expect(painted).toContain("lint      \x1b[31merror\x1b[0m stop-wait");
+    expect(painted).toContain("lint      \x1b[33mwarning\x1b[0m graceful");
+    expect(painted).toContain("-> \x1b[33mdoes not hold\x1b[0m: ");
+  });
+
+  it("shows the latency during the drain under the whole run's, and the baseline", () => {
+    const r = faultReport();
+    r.latency_during_drain_ms = { count: 42, p50: 12.5, p90: 40, p99: 310.2, max: 400 };
+    r.baseline = { run_id: "20261125-030003-feadf6", file: "reports/20261125-030003-feadf6/report.json" };
+    const out = lines(renderTerminal(r));
+    const at = out.findIndex((l) => l.startsWith("latency "));
+    expect(out[at + 1]).toBe("latency during drain p99 310.2 ms  p50 12.5 ms  max 400 ms  (42 answers due in a drain window)");
+    expect(out).toContain("baseline  run 20261125-030003-feadf6 (reports/20261125-030003-feadf6/report.json)");
+  });
+
+  it("draws a report from before faults, facts, lint and the drain latency without their lines", () => {
+    const out = renderTerminal(storedReport());
+    expect(out).not.toMatch(/^(fault|fact|lint|baseline) |^latency during/m);
+    expect(out).not.toContain("/s of ");
   });
 });

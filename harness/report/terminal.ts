@@ -1,23 +1,32 @@
 import type { DrainRecord } from "../drain/drain.ts";
 import { drainsOf } from "./describe.ts";
+import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { lossRows, storyLines } from "./loss-classes.ts";
 import type { Report } from "./report.ts";
 
 /** Events of an example story shown in the terminal; report.html has them all. */
 const STORY_EVENTS = 8;
 
-/** The compact end-of-run summary: verdict, requests, latency, drains, one line per check, loss classes. */
+/** The compact end-of-run summary: verdict, requests, latency, drains, faults, facts, lint, one line per check, loss classes. */
 export function renderTerminal(report: Report, color = false): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const ok = (b: boolean) => (b ? paint(32, "PASS") : paint(31, "FAIL"));
   const { requests: q, latency_ms: l, generator: g } = report;
   const drains = drainsOf(report);
+  const d = drainLatencyOf(report);
+  const rate = g.intendedRatePerS === undefined ? "" : `  sent ${g.sentRatePerS}/s of ${g.intendedRatePerS}/s`;
+  const baseline = baselineOf(report);
   const lines = [
     `drainlab ${report.scenario.name}  run ${report.run_id}  ${report.wall_time_s} s`,
     `requests  sent ${q.sent}  ok ${q.ok}  failed ${q.failed}  unanswered ${q.unanswered}  client-retried ${q.client_retried ?? 0}`,
     `latency   p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  (from intended send time)`,
-    `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}`,
-    ...(drains.length === 0 ? ["drain     none"] : drains.map((d, i) => `${i === 0 ? "drain" : ""}`.padEnd(10) + describeDrain(d))),
+    ...(d ? [`latency during drain p99 ${d.p99} ms  p50 ${d.p50} ms  max ${d.max} ms  (${d.count} answers due in a drain window)`] : []),
+    `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}${rate}`,
+    ...(baseline ? [`baseline  run ${baseline.run_id} (${baseline.file})`] : []),
+    ...(drains.length === 0 ? ["drain     none"] : drains.map((dr, i) => `${i === 0 ? "drain" : ""}`.padEnd(10) + describeDrain(dr))),
+    ...faultsOf(report).map((f) => `fault     ${f.kind}${f.target ? ` ${f.target}` : ""} at ${(f.start_ms / 1000).toFixed(2)} s: ${keyMeasurement(f)}`),
+    ...factsOf(report).map((f) => `fact: ${f.claim} -> ${f.holds === false ? paint(33, holdsText(f)) : holdsText(f)}: ${f.observed}`),
+    ...(lintOf(report) ?? []).map((f) => `lint      ${paint(f.severity === "error" ? 31 : 33, f.severity)} ${f.code}: ${f.message}`),
     "",
     ...table(
       ["check", "result", "observed", "expected", "detail"],

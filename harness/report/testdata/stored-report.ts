@@ -10,6 +10,8 @@ export const STORED_REPORTS = {
   "long-get-short-timeout": fileURLToPath(new URL("./long-get-short-timeout.json", import.meta.url)),
   /** Passes: three nodes drained, restarted and re-added in turn (three entries in `drains`). */
   "rolling-drain": fileURLToPath(new URL("./rolling-drain.json", import.meta.url)),
+  /** Passes, no drain: a uvicorn --workers worker of node-1 SIGKILLed at 2.10 s, respawned 32 ms later (pid 9 -> 26), so the seed's "only gunicorn respawns" does not hold (faults, facts). */
+  "kill-worker-uvicorn": fileURLToPath(new URL("./kill-worker-uvicorn.json", import.meta.url)),
 } as const;
 
 function load(name: keyof typeof STORED_REPORTS): Report {
@@ -29,6 +31,11 @@ export function lossReport(): Report {
 /** rolling-drain: several drains. */
 export function rollingReport(): Report {
   return load("rolling-drain");
+}
+
+/** kill-worker-uvicorn: a fault, a fact that does not hold, lint, the generator's newer figures. */
+export function faultReport(): Report {
+  return load("kill-worker-uvicorn");
 }
 
 /** The shape of a report written before `reconciliation` and `drains` existed: `drainlab report` still redraws those. */
