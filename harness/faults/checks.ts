@@ -5,7 +5,7 @@ import type { FaultRecord, Json } from "./types.ts";
 
 type FaultCheck = (records: Records, reconciliation: Reconciliation) => CheckResult;
 
-const NO_SUCH_FAULT = "no such fault in this scenario";
+export const NO_SUCH_FAULT = "no such fault in this scenario";
 
 /**
  * A check over the records of one fault kind: passes with "no such fault in

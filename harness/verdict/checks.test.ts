@@ -9,6 +9,8 @@ describe("checks on hand-made records", () => {
     expect(failing(v)).toEqual([]);
     expect(v.verdict).toBe("pass");
     expect(v.reconciliation.primary).toEqual({ ok: 40, failed: 0, unanswered: 0 });
+    // a fault's check is in the verdict only when the scenario has that fault
+    expect(v.checks.map((c) => c.name)).not.toContain("worker-respawned");
     expect(v.reconciliation.by_node["node-1"]!.answered).toBe(7);
     expect(v.reconciliation.by_node["node-2"]!.app_finished).toBe(33);
   });

@@ -1,5 +1,5 @@
 import type { DrainRecord } from "../drain/drain.ts";
-import { FAULT_CHECKS } from "../faults/checks.ts";
+import { FAULT_CHECKS, NO_SUCH_FAULT } from "../faults/checks.ts";
 import { generatorCheck } from "../load/saturation.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
 import { type LossClass, type Reconciliation, reconcile } from "./reconcile.ts";
@@ -140,7 +140,8 @@ export const CHECKS: Check[] = [
 
 export function judge(records: Records): { verdict: "pass" | "fail"; checks: CheckResult[]; reconciliation: Reconciliation } {
   const reconciliation = reconcile(records);
-  const checks = CHECKS.map((check) => check(records, reconciliation));
+  // a fault's check is part of the verdict only when the scenario has that fault
+  const checks = CHECKS.map((check) => check(records, reconciliation)).filter((c) => c.detail !== NO_SUCH_FAULT);
   return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks, reconciliation };
 }
 
