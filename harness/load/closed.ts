@@ -67,7 +67,7 @@ export async function runClosedLoad(options: ClosedLoadOptions): Promise<LoadRes
     running = false;
     const used = usage.result();
     const scheduleEndMs = performance.now() - t0;
-    await settle(sender, (r) => (idle = r), timeoutS * 1000, pool);
+    await settle(sender, (r) => (idle = r), timeoutS * 1000);
     await ledger.flush();
     const rate = Math.round((ledger.length / (scheduleEndMs - startMs)) * 1000 * 10) / 10;
     const stats: GeneratorStats = {
@@ -88,6 +88,6 @@ export async function runClosedLoad(options: ClosedLoadOptions): Promise<LoadRes
     return { ledger, stats };
   } finally {
     clearInterval(sampler);
-    await pool.destroy().catch(() => {});
+    await sender.destroyPools();
   }
 }

@@ -53,6 +53,35 @@ describe("runLoad (open model)", () => {
     ledger.dispose();
   });
 
+  it("re-sends a request cut on a reused connection on a fresh one, as a reload that closes every idle connection demands", async () => {
+    // like nginx's old worker after a reload: every request of these ids that arrives on a reused connection is cut
+    const cutOnReused = new Set(["r-40", "r-41", "r-42"]);
+    const seen = new Map<string, boolean[]>();
+    server = createServer((req, res) => {
+      req.resume();
+      const id = String(req.headers["x-request-id"]);
+      const socket = req.socket as typeof req.socket & { served?: number };
+      const reused = (socket.served = (socket.served ?? 0) + 1) > 1;
+      seen.set(id, [...(seen.get(id) ?? []), reused]);
+      if (cutOnReused.has(id) && reused) return socket.destroy();
+      res.setHeader("x-node", "node-7");
+      setTimeout(() => res.end("hello"), 2);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { ledger, stats } = await runLoad({ url, load: load({}), idPrefix: "r", t0: performance.now(), spillDir: false, spareConnections: 0 });
+    const rows = [...ledger.rows()];
+    const cut = [...cutOnReused].filter((id) => seen.get(id)?.[0] === true);
+    expect(cut.length, "some of the ids first went out on a reused connection").toBeGreaterThan(0);
+    for (const id of cut) {
+      expect(seen.get(id), `${id}: cut on a reused connection, then re-sent on a new one`).toEqual([true, false]);
+      expect(rows.find((r) => r.id === id)).toMatchObject({ attempts: 2, error: "none", status: 200 });
+    }
+    expect(stats.clientRetries).toBe(cut.length);
+    ledger.dispose();
+  });
+
   it("records requests still open after the grace period as unanswered", async () => {
     const url = await serve(new Set(), { hang: true });
     const { ledger, stats } = await runLoad({ url, load: load({ grace_s: 0.2 }), idPrefix: "h", t0: performance.now(), spillDir: false });

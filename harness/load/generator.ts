@@ -84,6 +84,12 @@ export function loadPool(url: string, load: Pick<Scenario["load"], "max_connecti
   });
 }
 
+/** The pool for client retries: connections opened on demand, never a spare (see SenderOptions.retryPool). */
+export function retryPool(url: string, load: Pick<Scenario["load"], "timeout_s">): Pool {
+  const timeoutMs = load.timeout_s * 1000;
+  return new Pool(url, { pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
+}
+
 /** Connections to open before the schedule: enough for about 50 ms of requests (a server that stalls that long finds them idle instead of making the generator connect), never past the cap. */
 export function spareConnectionCount(load: Pick<Scenario["load"], "max_connections" | "rate_per_s">): number {
   return Math.min(load.max_connections, SPARE_CONNECTIONS_BASE + Math.ceil(load.rate_per_s / 20));
@@ -123,6 +129,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let idle: (() => void) | undefined;
   const sender = new Sender({
     pool,
+    retryPool: retryPool(options.url, load),
     ledger,
     t0,
     retryOnReset: load.retry_on_reset,
@@ -162,7 +169,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const used = usage.result();
     // stragglers get until the schedule's end plus the grace period; then they are unanswered
     const graceMs = options.signal?.aborted ? 0 : load.grace_s * 1000;
-    await settle(sender, (r) => (idle = r), graceMs, pool);
+    await settle(sender, (r) => (idle = r), graceMs);
     const endMs = performance.now() - t0;
     await ledger.flush();
     const lastIntendedMs = startMs + pacer.intendedMs(Math.max(0, next - 1));
@@ -188,13 +195,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     options.signal?.removeEventListener("abort", onAbort);
     clearInterval(progress);
     await ticker.stop();
-    await pool.destroy().catch(() => {});
+    await sender.destroyPools();
     spares.close();
   }
 }
 
 /** Waits for every request to finish, at most graceMs; then the rest are abandoned (recorded as unanswered). */
-export async function settle(sender: Sender, onIdle: (resolve: () => void) => void, graceMs: number, pool: Pool): Promise<void> {
+export async function settle(sender: Sender, onIdle: (resolve: () => void) => void, graceMs: number): Promise<void> {
   if (sender.inFlight > 0) {
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
@@ -205,7 +212,7 @@ export async function settle(sender: Sender, onIdle: (resolve: () => void) => vo
   }
   if (sender.inFlight > 0) {
     sender.abandoned = true;
-    await pool.destroy().catch(() => {});
+    await sender.destroyPools();
     sender.abandonRest();
   }
 }

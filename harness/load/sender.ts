@@ -16,6 +16,14 @@ const X_NODE = Buffer.from("x-node");
 
 export interface SenderOptions {
   pool: Pool;
+  /**
+   * Where retries go, each on a connection of its own that is closed after it
+   * (undici's reset: true). The connection that was reset was one nginx's
+   * reload closed, and so may be every other idle one in `pool`; a retry on
+   * one of those fails the same way (seen: two resets 4 ms apart). Without
+   * it, retries reuse `pool`.
+   */
+  retryPool?: Pool;
   ledger: Ledger;
   /** performance.now() of the run's t0. */
   t0: number;
@@ -90,6 +98,12 @@ export class Sender {
     this.options.onFinished?.();
   }
 
+  /** Ends every connection at once (both pools). */
+  async destroyPools(): Promise<void> {
+    const { pool, retryPool } = this.options;
+    await Promise.all([pool.destroy().catch(() => {}), retryPool?.destroy().catch(() => {})]);
+  }
+
   /** @internal */
   mayRetry(ex: Exchange, error: ErrorClass): boolean {
     const policy = this.options.retryOnReset;
@@ -121,16 +135,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.intendedMs = sender.options.ledger.intendedOf(seq);
   }
 
-  dispatch(): void {
-    const { ledger, pool } = this.sender.options;
+  dispatch(retry = false): void {
+    const { ledger, pool, retryPool } = this.sender.options;
     const id = ledger.idOf(this.seq);
     const { req } = this;
-    pool.dispatch(
+    const fresh = retry && retryPool !== undefined;
+    (fresh ? retryPool : pool).dispatch(
       {
         path: req.path,
         method: req.method,
         headers: req.body ? ["x-request-id", id, "content-type", JSON_TYPE] : ["x-request-id", id],
         body: req.body,
+        reset: fresh,
       },
       this,
     );
@@ -173,7 +189,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       sender.options.ledger.retried(this.seq);
       sender.clientRetries++;
       this.bytes = 0;
-      return this.dispatch();
+      return this.dispatch(true);
     }
     sender.done(this, 0, ERROR_CLASSES.indexOf(error), 0, 0);
   }
