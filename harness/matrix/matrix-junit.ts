@@ -1,11 +1,7 @@
-import { createRequire } from "node:module";
-import type { Builder } from "junit-report-builder";
+import { checkTestCase, junit } from "../report/junit.ts";
 import type { MatrixReport } from "./matrix-report.ts";
 
 export const MATRIX_JUNIT_FILE = "junit.xml";
-
-// CommonJS whose typings declare an ESM default export it does not have (see report/junit.ts)
-const junit = createRequire(import.meta.url)("junit-report-builder") as Builder;
 
 /**
  * junit.xml of a matrix: one testsuite per cell (named by its values), one
@@ -33,16 +29,7 @@ export function renderMatrixJunit(m: MatrixReport): string {
     }
     suite.property("run_id", cell.run.run_id).property("report", cell.run.report);
     if (cell.run.drain_p99_ms !== null) suite.property("drain_p99_ms", String(cell.run.drain_p99_ms));
-    for (const check of cell.run.checks) {
-      const tc = suite
-        .testCase()
-        .className(classname)
-        .name(check.name)
-        .property("observed", String(check.observed))
-        .property("expected", check.expected)
-        .property("detail", check.detail);
-      if (!check.ok) tc.failure(`observed ${check.observed}, expected ${check.expected}: ${check.detail}`, "check-failed");
-    }
+    for (const check of cell.run.checks) checkTestCase(suite, classname, check);
   }
   return `${builder.build()}\n`;
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import type { Builder } from "junit-report-builder";
+import type { Builder, TestSuite, TestCase } from "junit-report-builder";
 import { factsOf, holdsText } from "./findings.ts";
 import { lossClassOfCheck, lossRows, storyLines } from "./loss-classes.ts";
 import type { Report } from "./report.ts";
@@ -10,7 +10,20 @@ import type { Reporter } from "./reporter.ts";
 export const JUNIT_FILE = "junit.xml";
 
 // CommonJS whose typings declare an ESM default export it does not have; require() gets the real object
-const junit = createRequire(import.meta.url)("junit-report-builder") as Builder;
+export const junit = createRequire(import.meta.url)("junit-report-builder") as Builder;
+
+/** One check as one testcase; a failed check is a <failure> carrying observed, expected and detail. */
+export function checkTestCase(suite: TestSuite, classname: string, check: Report["checks"][number]): TestCase {
+  const tc = suite
+    .testCase()
+    .className(classname)
+    .name(check.name)
+    .property("observed", String(check.observed))
+    .property("expected", check.expected)
+    .property("detail", check.detail);
+  if (!check.ok) tc.failure(`observed ${check.observed}, expected ${check.expected}: ${check.detail}`, "check-failed");
+  return tc;
+}
 
 /**
  * junit.xml: one testsuite per scenario (loss-class counts as `loss.<class>`
@@ -49,18 +62,11 @@ export function renderJunit(report: Report): string {
 
   const classname = `drainlab.${report.scenario.name}`;
   for (const check of report.checks) {
-    const tc = suite
-      .testCase()
-      .className(classname)
-      .name(check.name)
-      .property("observed", String(check.observed))
-      .property("expected", check.expected)
-      .property("detail", check.detail);
+    const tc = checkTestCase(suite, classname, check);
     if (report.expectation.failing_checks.includes(check.name)) tc.property("expected_to_fail", "true");
     const lossClass = lossClassOfCheck(check.name);
     if (lossClass) tc.property("loss_class", lossClass);
     if (!check.ok) {
-      tc.failure(`observed ${check.observed}, expected ${check.expected}: ${check.detail}`, "check-failed");
       const story = loss.find((r) => r.lossClass === lossClass)?.stories[0];
       const example = story ? `\n\nexample request ${story.id} (${story.classes.join(", ")}), seconds since the load started:\n${storyLines(story).map((l) => `  ${l}`).join("\n")}` : "";
       tc.stacktrace(`observed: ${check.observed}\nexpected: ${check.expected}\ndetail: ${check.detail}${example}`);
