@@ -2,28 +2,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import type { CheckResult } from "../verdict/records.ts";
 import type { GeneratorStats } from "./generator.ts";
 
-/** Limits of a generator that kept up; a scenario may set them under checks.generator. */
-export interface GeneratorLimits {
-  /** Requests written to a connection later than intended, p99, ms. Latency counts from the intended time, so this much of it is the client's. */
-  max_send_lag_p99_ms: number;
-  /** Share of the schedule's wall time the generator's event loop was busy; near 1 it could not have sent more. */
-  max_event_loop_busy: number;
-  /** Share of the intended rate that must have been written (open model). */
-  min_rate_share: number;
-}
-
-export const GENERATOR_LIMITS: GeneratorLimits = {
-  max_send_lag_p99_ms: 20,
-  max_event_loop_busy: 0.9,
-  min_rate_share: 0.99,
-};
-
 export const GENERATOR_CHECK = "generator-kept-up";
-
-function limitsOf(scenario: Scenario): GeneratorLimits {
-  const set = (scenario.checks as { generator?: Partial<GeneratorLimits> }).generator ?? {};
-  return { ...GENERATOR_LIMITS, ...Object.fromEntries(Object.entries(set).filter(([, v]) => typeof v === "number")) };
-}
 
 /**
  * generator-kept-up: the load left when it was meant to. A saturated client
@@ -32,7 +11,8 @@ function limitsOf(scenario: Scenario): GeneratorLimits {
  * a run is not trustworthy and must not pass.
  */
 export function generatorCheck(stats: GeneratorStats, scenario: Scenario): CheckResult {
-  const limits = limitsOf(scenario);
+  // the limits and their defaults live in the scenario schema (checks.generator)
+  const limits = scenario.checks.generator;
   const lag = stats.sendLagMs.p99;
   const busy = stats.eventLoopBusyShare;
   const open = stats.mode !== "closed";
