@@ -1,8 +1,9 @@
 import type Docker from "dockerode";
-import { Wait } from "testcontainers";
 import type { Images } from "../harness/env/images.ts";
 import { LABEL_OWNER_PID, runLabels } from "../harness/stack/labels.ts";
+import { HttpReady } from "../harness/stack/http-ready.ts";
 import { LoopbackContainer } from "../harness/stack/loopback-container.ts";
+import { loadEntry } from "../harness/stack/stack.ts";
 
 const PORT = 8080;
 
@@ -22,24 +23,39 @@ http {
 `;
 
 export interface Target extends AsyncDisposable {
-  /** http://127.0.0.1:<port> */
+  /** nginx on the target's own network when the host reaches it, else http://127.0.0.1:<port>: the path drainlab's runs take (loadEntry). */
   url: string;
-  port: number;
+  path: "run-network" | "published-port";
   stop(): Promise<void>;
 }
 
-/** Starts the bench target from drainlab's own nginx image, published on 127.0.0.1 only and labelled for `drainlab clean`. */
+/** Starts the bench target from drainlab's own nginx image on a network of its own, published on 127.0.0.1 only and labelled for `drainlab clean`. */
 export async function startTarget(docker: Docker, images: Images, runId: string): Promise<Target> {
-  const container = await new LoopbackContainer(images.nginx)
-    .withName(`drainlab-bench-${runId}-target`)
-    .withLabels({ ...runLabels(runId, "bench-target"), [LABEL_OWNER_PID]: String(process.pid) })
-    .withCopyContentToContainer([{ content: TARGET_NGINX_CONF, target: "/etc/nginx/nginx.conf" }])
-    .withExposedPorts(PORT)
-    .withWaitStrategy(Wait.forHttp("/", PORT).forStatusCode(200))
-    .withStartupTimeout(60_000)
-    .start();
-  const port = container.getMappedPort(PORT);
+  const labels = { ...runLabels(runId, "bench-target"), [LABEL_OWNER_PID]: String(process.pid) };
+  const network = await docker.createNetwork({ Name: `drainlab-bench-${runId}`, Driver: "bridge", Labels: labels, CheckDuplicate: true });
+  let containerId: string | undefined;
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= docker.getContainer(container.getId()).remove({ force: true, v: true }).catch(() => {}));
-  return { url: `http://127.0.0.1:${port}`, port, stop, [Symbol.asyncDispose]: stop };
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (containerId) await docker.getContainer(containerId).remove({ force: true, v: true }).catch(() => {});
+      await network.remove().catch(() => {});
+    })());
+  try {
+    const container = await new LoopbackContainer(images.nginx)
+      .withName(`drainlab-bench-${runId}-target`)
+      .withLabels(labels)
+      .withNetworkMode(network.id)
+      .withCopyContentToContainer([{ content: TARGET_NGINX_CONF, target: "/etc/nginx/nginx.conf" }])
+      .withExposedPorts(PORT)
+      .withWaitStrategy(new HttpReady("/", PORT))
+      .withStartupTimeout(60_000)
+      .start();
+    containerId = container.getId();
+    const info = await docker.getContainer(containerId).inspect();
+    const entry = await loadEntry(`http://127.0.0.1:${container.getMappedPort(PORT)}`, info.NetworkSettings.Networks[`drainlab-bench-${runId}`]?.IPAddress, PORT, "/");
+    return { url: entry.url, path: entry.path, stop, [Symbol.asyncDispose]: stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

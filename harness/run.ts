@@ -146,7 +146,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     parameters: scenario,
     timeout_chain: timeoutChain(scenario),
     lint: lintScenario(scenario),
-    stack: { images, nodes: stack.nodes.map((n) => ({ name: n.name, address: n.address })), versions },
+    stack: { images, nodes: stack.nodes.map((n) => ({ name: n.name, address: n.address })), versions, load_entry: stack.entry },
     requests: {
       sent: rows.length,
       ok: rows.filter((r) => r.error === "none").length,

@@ -101,6 +101,7 @@ export function stackSection(report: Report): string {
   const rows: string[][] = [
     ...Object.entries(report.stack.versions).map(([k, v]) => [k, v]),
     ...report.stack.nodes.map((n) => [n.name, n.address]),
+    ...(report.stack.load_entry ? [["load sent to", `${report.stack.load_entry.url} (${report.stack.load_entry.path === "run-network" ? "nginx on the run's network" : "nginx's published port"})`]] : []),
     ...Object.entries(report.stack.images).map(([k, v]) => [`image ${k}`, v]),
     ...Object.entries(report.files).map(([k, v]) => [`file ${k}`, v]),
   ];

@@ -49,7 +49,13 @@ export interface Report {
   timeout_chain: TimeoutChain;
   /** Inconsistencies in the timeout chain, found before any container started (drainlab lint). */
   lint: LintFinding[];
-  stack: { images: { base: string; app: string; nginx: string }; nodes: Array<{ name: string; address: string }>; versions: Record<string, string> };
+  stack: {
+    images: { base: string; app: string; nginx: string };
+    nodes: Array<{ name: string; address: string }>;
+    versions: Record<string, string>;
+    /** Where the load went: nginx on the run's network, or its published port (absent in reports before 0.2). */
+    load_entry?: { url: string; path: "run-network" | "published-port"; published_url: string };
+  };
   /** client_retried: re-sent once by the client after a connection closed before any response (see load.retry_on_reset). */
   requests: { sent: number; ok: number; failed: number; unanswered: number; client_retried: number };
   /** From the intended send time (no coordinated omission); requests after warm-up that got any answer. */
