@@ -8,6 +8,9 @@ import type { Report } from "./report.ts";
 import { FAULT_COLORS } from "./chart-data.ts";
 import { failingReport, faultReport, lossReport, storedReport } from "./testdata/stored-report.ts";
 import { writeViews } from "./write-views.ts";
+import { PROJECT_ROOT } from "../env/images.ts";
+import { runScenario } from "../run.ts";
+import { loadScenario } from "../scenario/load-scenario.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 // reports/ is git-ignored: the rendered pages and screenshots stay there for people and CI artifacts
@@ -82,6 +85,11 @@ async function open(browser: Browser, report: Report, dir: string): Promise<Page
   const written = await writeViews(report, dir, (line) => viewErrors.push(line));
   expect(viewErrors).toEqual([]);
   expect(written).toContain(join(dir, "report.html"));
+  return openPage(browser, join(dir, "report.html"));
+}
+
+/** Opens a report.html as a file, as someone would, and collects console errors, page errors and any network request. */
+async function openPage(browser: Browser, htmlPath: string): Promise<PageRun> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const problems: string[] = [];
   page.on("console", (m) => {
@@ -92,7 +100,7 @@ async function open(browser: Browser, report: Report, dir: string): Promise<Page
   page.on("request", (req) => {
     if (!/^(file|data|blob):/.test(req.url())) problems.push(`network request: ${req.url()}`);
   });
-  await page.goto(pathToFileURL(join(dir, "report.html")).href);
+  await page.goto(pathToFileURL(htmlPath).href);
   await page.waitForSelector("body[data-charts-ready='3']", { timeout: 10_000 });
   return { page, problems };
 }
@@ -204,6 +212,24 @@ describe("report.html in headless Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  it("opens the report.html a fresh drain wrote, draws every chart with the drain shaded, and leaves a screenshot beside it", async () => {
+    const scenario = loadScenario(join(PROJECT_ROOT, "scenarios", "drain-one-node.yaml"), ["load.duration_s=7", "drain.at_s=2"]);
+    const { report, runDir } = await runScenario(scenario, { scenarioFile: "scenarios/drain-one-node.yaml", outDir: join(OUT, "fresh-run") });
+    const { page, problems } = await openPage(browser, join(runDir, "report.html"));
+    const charts = await inspectCharts(page, { "chart-latency": [], "chart-rps": [], "chart-failures": [] });
+    expect(charts.map((c) => c.id)).toEqual(["chart-latency", "chart-rps", "chart-failures"]);
+    for (const c of charts) {
+      expect(c.painted, `${c.id} drew nothing`).toBeGreaterThan(2000);
+      expect(c.phasesDrawn, `${c.id}: drain phases`).toMatch(/^removal reload sigterm-wait/);
+    }
+    const [, , , alpha] = await shadeAt(page, 0, "sigterm-wait");
+    expect(alpha, "sigterm-wait is not shaded").toBeGreaterThan(0);
+    expect(await page.locator("#checks tbody tr").count()).toBe(report.checks.length);
+    await page.screenshot({ path: join(runDir, "report.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
   });
 
   it("draws the stored run: latency, traffic per node and failures on one time axis, with the drain shaded", async () => {
