@@ -5,7 +5,7 @@ import { measureKillNode } from "./kill-node.ts";
 import { measureKillWorker, passiveHealthBench } from "./kill-worker.ts";
 import { measureNetem } from "./netem.ts";
 import { measurePauseNode } from "./pause-node.ts";
-import { faultTargetErrors, measureFaults } from "./runner.ts";
+import { measureFaults } from "./runner.ts";
 import { app, faultRecord, nginx, row, scenario, server } from "./test-records.ts";
 import type { FaultEvidence } from "./types.ts";
 
@@ -158,12 +158,5 @@ describe("measureFaults", () => {
     const [a, b] = measureFaults([failed, storm], { scenario: scenario(), rows: [row(1, { sentMs: 1000, endMs: 1100 })], server: server() });
     expect(a).toBe(failed);
     expect(b!.measurements).toMatchObject({ reloads_sent: 5, impact: { requests: 1, failed: 0 } });
-  });
-});
-
-describe("faultTargetErrors", () => {
-  it("names a fault whose target the stack does not have", () => {
-    const s = scenario({ stack: { nodes: 2 }, faults: [{ kind: "kill-node", at_s: 1, target: 3 }, { kind: "reload-storm", at_s: 1, duration_s: 1 }] });
-    expect(faultTargetErrors(s)).toEqual(["faults.0.target: node-3 does not exist (stack.nodes is 2)"]);
   });
 });

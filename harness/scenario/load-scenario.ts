@@ -68,6 +68,9 @@ export function applySet(target: Record<string, unknown>, assignment: string): v
   for (const [i, key] of path.entries()) {
     if (key === "") throw new UsageError(`--set ${assignment}: empty segment in field path`);
     const last = i === path.length - 1;
+    if (Array.isArray(node) && !/^\d+$/.test(key)) {
+      throw new UsageError(`--set ${assignment}: ${path.slice(0, i).join(".")} is a list; "${key}" is not an index (0, 1, ...)`);
+    }
     const index = Array.isArray(node) ? Number(key) : key;
     if (last) {
       (node as Record<string | number, unknown>)[index] = value;

@@ -47,7 +47,11 @@ export const CheckName = z.enum([
 
 const allowed = z.number().int().nonnegative().default(0);
 
-export const Scenario = z.strictObject({
+/** proxy_next_upstream's tokens (nginx 1.26); checked here, since the value is written into nginx.conf. */
+const NEXT_UPSTREAM_TOKENS = ["error", "timeout", "denied", "invalid_header", "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429", "non_idempotent"];
+const PROXY_NEXT_UPSTREAM = new RegExp(`^(off|(${NEXT_UPSTREAM_TOKENS.join("|")})( (${NEXT_UPSTREAM_TOKENS.join("|")}))*)$`);
+
+const ScenarioFields = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(""),
   expect: z
@@ -84,7 +88,10 @@ export const Scenario = z.strictObject({
           proxy_read_timeout_s: seconds.default(60),
           proxy_connect_timeout_s: seconds.default(5),
           /** nginx's own default; "off" disables the silent retry on another node. */
-          proxy_next_upstream: z.string().min(1).default("error timeout"),
+          proxy_next_upstream: z
+            .string()
+            .regex(PROXY_NEXT_UPSTREAM, `"off", or one or more of ${NEXT_UPSTREAM_TOKENS.join(", ")}, separated by spaces`)
+            .default("error timeout"),
           /** Idle keepalive connections from nginx to the nodes; 0 = a new connection per request. */
           upstream_keepalive: z.number().int().nonnegative().default(0),
           worker_shutdown_timeout_s: seconds.default(10),
@@ -201,6 +208,25 @@ export const Scenario = z.strictObject({
   /** `drainlab matrix`: values per dotted field path; every combination is one cell. `run` ignores it. */
   grid: z.record(z.string().regex(/^[\w-]+(\.[\w-]+)*$/), z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).min(1)).optional(),
 });
+
+/** Rules across fields: every target names a node of the stack, and uvicorn's own CLI takes whole seconds. */
+function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$RefinementCtx): void {
+  const nodes = s.stack.nodes;
+  if (s.drain.enabled && s.drain.target > nodes) {
+    ctx.addIssue({ code: "custom", path: ["drain", "target"], message: `no node-${s.drain.target}: the stack has ${nodes} nodes (stack.nodes)` });
+  }
+  s.faults.forEach((f, i) => {
+    if ("target" in f && typeof f.target === "number" && f.target > nodes) {
+      ctx.addIssue({ code: "custom", path: ["faults", i, "target"], message: `no node-${f.target}: the stack has ${nodes} nodes (stack.nodes)` });
+    }
+  });
+  const limit = s.stack.uvicorn.timeout_graceful_shutdown_s;
+  if (s.stack.runtime === "uvicorn" && limit !== null && !Number.isInteger(limit)) {
+    ctx.addIssue({ code: "custom", path: ["stack", "uvicorn", "timeout_graceful_shutdown_s"], message: "uvicorn --timeout-graceful-shutdown takes whole seconds (stack.runtime: uvicorn)" });
+  }
+}
+
+export const Scenario = ScenarioFields.superRefine(crossFieldIssues);
 
 export type Scenario = z.output<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;

@@ -21,12 +21,12 @@ export function renderNginxConfig(
   const values: Record<string, string> = {
     generation: String(generation),
     worker_processes: String(nginx.worker_processes),
-    worker_shutdown_timeout_s: String(nginx.worker_shutdown_timeout_s),
-    proxy_connect_timeout_s: String(nginx.proxy_connect_timeout_s),
-    proxy_read_timeout_s: String(nginx.proxy_read_timeout_s),
+    worker_shutdown_timeout: nginxTime(nginx.worker_shutdown_timeout_s),
+    proxy_connect_timeout: nginxTime(nginx.proxy_connect_timeout_s),
+    proxy_read_timeout: nginxTime(nginx.proxy_read_timeout_s),
     proxy_next_upstream: nginx.proxy_next_upstream,
     servers: servers
-      .map((s) => `        server ${s.address}:${s.port} max_fails=${nginx.max_fails} fail_timeout=${nginx.fail_timeout_s}s${s.down ? " down" : ""};`)
+      .map((s) => `        server ${s.address}:${s.port} max_fails=${nginx.max_fails} fail_timeout=${nginxTime(nginx.fail_timeout_s)}${s.down ? " down" : ""};`)
       .join("\n"),
     keepalive: nginx.upstream_keepalive > 0 ? `        keepalive ${nginx.upstream_keepalive};` : "",
   };
@@ -35,4 +35,9 @@ export function renderNginxConfig(
     if (value === undefined) throw new Error(`nginx template: unknown placeholder {{${key}}}`);
     return value;
   });
+}
+
+/** Seconds as nginx writes time: whole seconds as "30s", anything finer in milliseconds ("1500ms"); nginx rejects "1.5s". */
+export function nginxTime(seconds: number): string {
+  return Number.isInteger(seconds) ? `${seconds}s` : `${Math.round(seconds * 1000)}ms`;
 }
