@@ -51,6 +51,19 @@ describe("drainlab command, bad input", () => {
     expect(r.stderr).toMatch(/Start one/);
   });
 
+  it("exits 2 on a --out where no run folder can be made, and on a report.json that is incomplete", () => {
+    const file = scenarioFile("name: ok\n");
+    const out = drainlab("run", file, "--out", `${file}/under-a-file`);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/--out .*under-a-file: cannot create the run folder .* \(ENOTDIR\)/);
+    const partial = join(mkdtempSync(join(tmpdir(), "drainlab-cli-")), "report.json");
+    writeFileSync(partial, JSON.stringify({ schema_version: 1, checks: [], verdict: "pass" }));
+    const r = drainlab("report", partial);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/an incomplete drainlab report\.json: missing run_id, expectation, scenario, parameters, requests, latency_ms, timeline, generator, stack/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("prints a JSON Schema for editors", () => {
     const r = drainlab("schema");
     expect(r.code).toBe(0);

@@ -68,8 +68,14 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<report.json>")
     .action(async (file: string) => {
       const report = readReport(file);
+      let summary: string;
+      try {
+        summary = renderTerminal(report, Boolean(process.stdout.isTTY));
+      } catch (e) {
+        throw new UsageError(`${file}: cannot draw this report.json (${(e as Error).message})`);
+      }
       const written = await writeViews(report, dirname(resolve(file)), err);
-      process.stdout.write(renderTerminal(report, Boolean(process.stdout.isTTY)));
+      process.stdout.write(summary);
       for (const path of written) process.stdout.write(`wrote     ${path}\n`);
       exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
     });
@@ -124,11 +130,17 @@ function readReport(file: string): Report {
   } catch (e) {
     throw new UsageError(`${file}: cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
+  let report: Report;
   try {
-    const report = JSON.parse(text) as Report;
-    if (typeof report.schema_version !== "number" || !Array.isArray(report.checks)) throw new Error("not a drainlab report");
-    return report;
+    report = JSON.parse(text) as Report;
+    if (typeof report.schema_version !== "number" || !Array.isArray(report.checks)) throw new Error("no schema_version or checks");
   } catch (e) {
     throw new UsageError(`${file}: not a drainlab report.json (${(e as Error).message})`);
   }
+  const missing = REPORT_CORE.filter((key) => report[key] === undefined || report[key] === null);
+  if (missing.length > 0) throw new UsageError(`${file}: an incomplete drainlab report.json: missing ${missing.join(", ")}`);
+  return report;
 }
+
+/** What every view reads: the report contract plus the run's identity and generator figures. */
+const REPORT_CORE = ["run_id", "verdict", "expectation", "scenario", "parameters", "requests", "latency_ms", "timeline", "checks", "generator", "stack"] as const;

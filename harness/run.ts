@@ -27,6 +27,7 @@ import { readBaseline } from "./verdict/baseline.ts";
 import { judge } from "./verdict/checks.ts";
 import { latencyDuringDrain } from "./verdict/gates.ts";
 import { VERSION } from "./version.ts";
+import { UsageError } from "./errors.ts";
 
 export interface RunOptions {
   scenarioFile?: string;
@@ -60,18 +61,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const runId = newRunId();
   const runDir = resolve(options.outDir ?? "reports", runId);
   const rawDir = join(runDir, "raw");
-  mkdirSync(rawDir, { recursive: true });
+  try {
+    mkdirSync(rawDir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${options.outDir ?? "reports"}: cannot create the run folder ${runDir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
   const baseline = options.baselineFile ? readBaseline(options.baselineFile) : undefined;
   const startedAt = new Date();
   const wallStart = performance.now();
 
+  // Ctrl-C during set-up or stack start ends the run as soon as that step returns, not after a full load
   const docker = await ensureEngine(log);
+  options.signal?.throwIfAborted();
   const images = await ensureImages(docker, log);
+  options.signal?.throwIfAborted();
   await sweep(docker, { onlyOrphans: true });
   const stack = await startStack({ scenario, runId, images, docker, rawDir, log });
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  if (options.signal?.aborted) onOuterAbort();
 
   let ledger: Ledger;
   let drains: DrainRecord[] = [];
@@ -80,6 +89,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let generator: Awaited<ReturnType<typeof runLoad>>["stats"];
   let versions: Record<string, string> = {};
   try {
+    abort.signal.throwIfAborted();
     versions = await stack.versions();
     await prepareLoad();
     const t0 = performance.now();
@@ -108,7 +118,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       // faults run on the same timeline as the drain; a fault that cannot be carried out is a record, an abort is not
       const faultsDone = runFaults(stack, scenario, timeline, monitor, abort.signal);
       faultsDone.catch(() => abort.abort(new Error("faults failed")));
-      const [load, drained, faulted] = await Promise.all([loadDone, drainDone, faultsDone]);
+      const all = Promise.all([loadDone, drainDone, faultsDone]);
+      // when a drain or fault step fails, the load still ends (aborted); its ledger's spill file goes with it
+      all.catch(() => loadDone.then((l) => l.ledger.dispose(), () => {}));
+      const [load, drained, faulted] = await all;
       ledger = load.ledger;
       generator = load.stats;
       drains = drained;
@@ -121,7 +134,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     options.signal?.removeEventListener("abort", onOuterAbort);
     await stack.stop();
   }
-  if (options.signal?.aborted) throw options.signal.reason;
+  if (options.signal?.aborted) {
+    ledger!.dispose();
+    throw options.signal.reason;
+  }
 
   const rows = [...ledger.rows()];
   const files = { client_ledger: "raw/client-ledger.jsonl", nginx_access_log: "raw/nginx/access.jsonl" } as Record<string, string>;

@@ -35,6 +35,24 @@ describe("drainlab command on the real stack", () => {
     expect(await labelled()).toEqual({ containers: 0, networks: 0 });
   });
 
+  it("Ctrl-C while the stack starts ends the run then, not after a full load", async () => {
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR], {
+      env: { ...process.env, CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => child.stderr.on("data", () => /starting \d+ app nodes/.test(stderr) && resolve()));
+    const interruptedAt = Date.now();
+    child.kill("SIGINT");
+    const [code] = (await once(child, "exit")) as [number];
+    expect(code, stderr).toBe(130);
+    // the scenario's load alone is 10 s
+    expect(Date.now() - interruptedAt).toBeLessThan(8_000);
+    expect(stderr).not.toMatch(/load\b.*sent \d+/);
+    expect(await labelled()).toEqual({ containers: 0, networks: 0 });
+  });
+
   it("clean removes everything drainlab labelled, also what a crashed run left", async () => {
     const docker = new Docker();
     const images = await ensureImages(docker);

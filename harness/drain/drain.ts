@@ -79,7 +79,16 @@ async function drainNode(stack: Stack, scenario: Scenario, target: string, timel
   const signalMs = timeline.add(drain.signal === "SIGTERM" ? "sigterm" : "sigkill", { target, stop_wait_s: chain.stop_wait_s }).t_ms;
   const exited = container.wait();
   await container.kill({ signal: drain.signal });
-  const result = await Promise.race([exited.then(() => "exited" as const), sleep(chain.stop_wait_s * 1000, signal).then(() => "waited" as const)]);
+  // the stop wait's timer is cancelled once the node exits: left running it would hold the process up to stop_wait_s
+  const stopWait = new AbortController();
+  const waited = sleep(chain.stop_wait_s * 1000, signal ? AbortSignal.any([signal, stopWait.signal]) : stopWait.signal).then(() => "waited" as const);
+  waited.catch(() => {});
+  let result: "exited" | "waited";
+  try {
+    result = await Promise.race([exited.then(() => "exited" as const), waited]);
+  } finally {
+    stopWait.abort();
+  }
   let killed = false;
   if (result === "waited") {
     killed = true;
