@@ -133,6 +133,10 @@ async function main(): Promise<number> {
 
   // 4. time to verdict (the target container is gone: the stack gets the machine)
   log("\n4. time to verdict");
+  // Ctrl-C from here on: remove whatever this process started (its stacks carry its pid)
+  const onSignal4 = () => void sweep(docker, { ownerPid: process.pid }).finally(() => process.exit(130));
+  process.once("SIGINT", onSignal4);
+  process.once("SIGTERM", onSignal4);
   const start = await timeStackStart(docker, images);
   log(`   warm stack start: network ${fmt(start.containersAtMs)} ms, app nodes healthy and nginx answering +${fmt(start.startMs - start.containersAtMs)} ms, first answer +${fmt(start.firstAnswerMs - start.startMs)} ms = ${fmt(start.firstAnswerMs)} ms`);
   rows.push({ id: "4a", target: "warm stack start to first answer", measured: `${fmt(start.firstAnswerMs / 1000, 2)} s`, goal: "<= 3 s", ratio: `${fmt(start.firstAnswerMs / 3000, 2)} of limit`, met: start.firstAnswerMs <= 3000, note: "drain-one-node stack: 2 nodes + nginx" });
@@ -157,6 +161,8 @@ async function main(): Promise<number> {
     note: `control observed ${control.check.observed}`,
   });
 
+  process.off("SIGINT", onSignal4);
+  process.off("SIGTERM", onSignal4);
   printTable(rows);
   const dir = join(PROJECT_ROOT, "reports", "bench");
   mkdirSync(dir, { recursive: true });

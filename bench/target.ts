@@ -52,7 +52,7 @@ export async function startTarget(docker: Docker, images: Images, runId: string)
       .start();
     containerId = container.getId();
     const info = await docker.getContainer(containerId).inspect();
-    const entry = await loadEntry(`http://127.0.0.1:${container.getMappedPort(PORT)}`, info.NetworkSettings.Networks[`drainlab-bench-${runId}`]?.IPAddress, PORT, "/");
+    const entry = await loadEntry(`http://127.0.0.1:${container.getMappedPort(PORT)}`, info.NetworkSettings.Networks[`drainlab-bench-${runId}`]?.IPAddress, { port: PORT, probePath: "/", expectBody: "" });
     return { url: entry.url, path: entry.path, stop, [Symbol.asyncDispose]: stop };
   } catch (err) {
     await stop();

@@ -232,16 +232,25 @@ const ENTRY_PROBE_TIMEOUT_MS = 1_000;
  * 3-5k req/s on two cores (p99 send lag 24-58 ms through it, 1.6-2.3 ms
  * direct, same target, same run).
  */
-export async function loadEntry(publishedUrl: string, address: string | undefined, port = NGINX_PORT, probePath = "/drainlab/generation"): Promise<LoadEntry> {
-  if (address) {
+export async function loadEntry(
+  publishedUrl: string,
+  address: string | undefined,
+  { port = NGINX_PORT, probePath = "/drainlab/generation", expectBody = "1" }: { port?: number; probePath?: string; expectBody?: string } = {},
+): Promise<LoadEntry> {
+  // only a local engine's bridge is this machine's: with a remote DOCKER_HOST that address could be anyone's
+  if (address && engineIsLocal()) {
     const url = `http://${address}:${port}`;
     const res = await fetch(`${url}${probePath}`, { signal: AbortSignal.timeout(ENTRY_PROBE_TIMEOUT_MS), headers: { connection: "close" } }).catch(() => undefined);
-    if (res?.ok) {
-      await res.arrayBuffer();
-      return { url, path: "run-network", published_url: publishedUrl };
-    }
+    const body = res ? await res.text().catch(() => undefined) : undefined;
+    // the same answer as through the published port, or it is not our nginx
+    if (res?.ok && body === expectBody) return { url, path: "run-network", published_url: publishedUrl };
   }
   return { url: publishedUrl, path: "published-port", published_url: publishedUrl };
+}
+
+function engineIsLocal(): boolean {
+  const host = process.env.DOCKER_HOST;
+  return host === undefined || host === "" || host.startsWith("unix://");
 }
 
 export function nodeName(index: number): string {
@@ -253,11 +262,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const { scenario, runId, images, docker, rawDir } = options;
   const log = options.log ?? (() => {});
   const labels = (role: string) => ({ ...runLabels(runId, role), [LABEL_OWNER_PID]: String(process.pid) });
-  const network = await docker.createNetwork({ Name: `drainlab-${runId}`, Driver: "bridge", Labels: labels("network"), CheckDuplicate: true });
-  const started: StartedTestContainer[] = [];
   // testcontainers settles its reaper (disabled here) under a file lock on the first start; done
   // once up front, the containers below start in parallel instead of 0.5 s apart (the lock's retry)
-  await getReaper(await getContainerRuntimeClient());
+  try {
+    await getReaper(await getContainerRuntimeClient());
+  } catch (err) {
+    throw new EnvironmentError(`testcontainers cannot reach the Docker engine: ${(err as Error).message}`);
+  }
+  const network = await docker.createNetwork({ Name: `drainlab-${runId}`, Driver: "bridge", Labels: labels("network"), CheckDuplicate: true });
+  const started: StartedTestContainer[] = [];
   try {
     const { gunicorn, uvicorn } = scenario.stack;
     const names = Array.from({ length: scenario.stack.nodes }, (_, i) => nodeName(i + 1));
@@ -265,7 +278,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const netAdmin = new Set(netAdminTargets(scenario));
     log(`starting ${names.length} app nodes and nginx ...`);
     // the nodes' addresses are known once their containers run, so nginx starts while they boot
-    const apps = await Promise.all(
+    // allSettled: no node may still be starting when a failure sweeps the run's containers
+    const appStarts = await Promise.allSettled(
       names.map(async (name) => {
         const logDir = join(rawDir, name);
         mkdirSync(logDir, { recursive: true });
@@ -293,6 +307,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         return { name, container, logDir };
       }),
     );
+    const apps = appStarts.map((r) => {
+      if (r.status === "rejected") throw r.reason;
+      return r.value;
+    });
     const nodes: AppNode[] = await Promise.all(
       apps.map(async ({ name, container, logDir }) => {
         const info = await docker.getContainer(container.getId()).inspect();
@@ -335,7 +353,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const nginxInfo = await docker.getContainer(nginx.getId()).inspect();
     const entry = await loadEntry(publishedUrl, nginxInfo.NetworkSettings.Networks[`drainlab-${runId}`]?.IPAddress);
     log(entry.path === "run-network" ? `load goes to nginx at ${entry.url} on the run's network` : `load goes to nginx's published port ${entry.url}`);
-    return new Stack(runId, entry, nodes, nginxLogDir, nginx, started.filter((c) => c !== nginx), network.id, options);
+    // in node order: teardown files each container's log under the node of the same index
+    return new Stack(runId, entry, nodes, nginxLogDir, nginx, apps.map((a) => a.container), network.id, options);
   } catch (err) {
     // a container whose start() threw is not in `started`: sweep by the run's label
     const leftovers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] }) });
