@@ -55,6 +55,11 @@ describe("fault checks", () => {
       expect(run(passiveHealthRoutedAround, [dead(11)])).toMatchObject({ ok: true, observed: "11 ms" });
     });
 
+    it("fails without evidence: nginx never tried the dead node after the kill", () => {
+      const none = faultRecord({ kind: "kill-node", route_around_within_ms: 1000 }, {}, { passive_health: "max_fails 1, fail_timeout 10 s", route_around_after_ms: null, attempts_in_first_fail_timeout: 0, attempts_on_dead_node: 0 });
+      expect(run(passiveHealthRoutedAround, [none])).toMatchObject({ ok: false, observed: "no attempt" });
+    });
+
     it("fails when it kept choosing it (passive health off)", () => {
       const r = run(passiveHealthRoutedAround, [dead(5383, "off (max_fails 0)")]);
       expect(r).toMatchObject({ ok: false, observed: "5383 ms" });
@@ -68,7 +73,8 @@ describe("fault checks", () => {
     it("bounds the wait by the shorter of proxy_read_timeout and the freeze, plus 1 s", () => {
       expect(run(freezeBoundedByReadTimeout, [frozen(2054)])).toMatchObject({ ok: true, expected: "wait <= min(proxy_read_timeout, freeze) + 1000 ms" });
       expect(run(freezeBoundedByReadTimeout, [frozen(3001)])).toMatchObject({ ok: false, observed: "3001 ms" });
-      expect(run(freezeBoundedByReadTimeout, [frozen(null)])).toMatchObject({ ok: true, observed: "no requests" });
+      // nothing due during the freeze shows nothing: no pass on missing evidence
+      expect(run(freezeBoundedByReadTimeout, [frozen(null)])).toMatchObject({ ok: false, observed: "no requests" });
     });
   });
 
@@ -99,6 +105,11 @@ describe("fault checks", () => {
     it("fails on a refused reload or a silent nginx", () => {
       expect(run(reloadStormApplied, [storm(1, true)])).toMatchObject({ ok: false, observed: "23/24" });
       expect(run(reloadStormApplied, [storm(0, false)]).ok).toBe(false);
+    });
+
+    it("fails when nginx's master logged fewer reconfigurations than reloads were sent", () => {
+      const ignored = faultRecord({ kind: "reload-storm", duration_s: 5, every_ms: 200 }, { target: null }, { reloads_sent: 24, reloads_failed: 0, nginx_answers_after: true, sighup_reconfigurations_logged: 3 });
+      expect(run(reloadStormApplied, [ignored]).ok).toBe(false);
     });
   });
 

@@ -35,7 +35,8 @@ export function measureKillNode(record: FaultRecord, evidence: FaultEvidence): R
   const params = record.params as KillNode;
   const { nginx } = evidence.scenario.stack;
   const attempts = attemptsOn(evidence, record.target!).filter((a) => a.startMs >= record.start_ms);
-  const windowEnd = record.start_ms + nginx.fail_timeout_s * 1000;
+  // with max_fails 0 nginx never marks the node failed, so fail_timeout means nothing: the window is the rest of the run
+  const windowEnd = nginx.max_fails === 0 ? Number.POSITIVE_INFINITY : record.start_ms + nginx.fail_timeout_s * 1000;
   const inWindow = attempts.filter((a) => a.startMs < windowEnd);
   const last = inWindow.at(-1);
   const failedIds = new Set(evidence.rows.filter((r) => r.error !== "none" && r.error !== "unanswered").map((r) => r.id));
@@ -43,7 +44,8 @@ export function measureKillNode(record: FaultRecord, evidence: FaultEvidence): R
     passive_health: nginx.max_fails === 0 ? "off (max_fails 0)" : `max_fails ${nginx.max_fails}, fail_timeout ${nginx.fail_timeout_s} s`,
     attempts_on_dead_node: attempts.length,
     attempts_in_first_fail_timeout: inWindow.length,
-    route_around_after_ms: last ? Math.round(last.startMs - record.start_ms) : 0,
+    // null: nginx never tried the dead node, so nothing shows that it routed around it
+    route_around_after_ms: last ? Math.round(last.startMs - record.start_ms) : null,
     route_around_within_ms: params.route_around_within_ms,
     failed_until_routed_around: inWindow.filter((a) => failedIds.has(a.id)).length,
     answered_by_retry_elsewhere: inWindow.filter((a) => !failedIds.has(a.id) && a.retried).length,

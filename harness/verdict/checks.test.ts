@@ -55,11 +55,13 @@ describe("checks on hand-made records", () => {
   it("misrouted: reached the drained node after the reload took effect, but not before", () => {
     const late = judgeWith(17, (r) => {
       r.app = r.app.map((e) => ({ ...e, node: "node-1" }));
+      r.client.node = "node-1";
     });
     expect(failing(late)).toEqual(["no-misrouted-requests"]);
     expect(late.reconciliation.by_node["node-1"]!.misrouted).toBe(1);
     const early = judgeWith(13, (r) => {
       r.app = r.app.map((e) => ({ ...e, node: "node-1" }));
+      r.client.node = "node-1";
     });
     expect(failing(early)).toEqual([]);
   });
@@ -82,6 +84,15 @@ describe("checks on hand-made records", () => {
   it("server-records-complete fails when nginx's log lacks answered requests", () => {
     const v = judgeWith(9, (r) => (r.nginx = []));
     expect(failing(v)).toEqual(["server-records-complete"]);
+  });
+
+  it("server-records-complete fails when the answering node's app ledger lacks the request, as a lost ledger would make it", () => {
+    // the app ledger of the drained node is gone: every check that reads it would see nothing to flag
+    const v = judge(records(clean().map((r) => (r.client.node === "node-1" ? { ...r, app: [] } : r))));
+    expect(failing(v)).toEqual(["server-records-complete"]);
+    const check = v.checks.find((c) => c.name === "server-records-complete")!;
+    expect(check.observed).toBe("7 missing");
+    expect(check.detail).toContain("7 answered ok but not finished in the answering node's app ledger");
   });
 
   it("drained-node-exited-cleanly fails when SIGKILLed after the wait or on a non-zero code", () => {

@@ -98,19 +98,22 @@ export const trafficContinued: Check = ({ rows, drains, scenario, loadStartMs, l
 
 /**
  * The verdict is only as good as its records: every request the client got an
- * HTTP answer for must be in nginx's log, and the app must have logged
- * something, or the other checks could pass on missing evidence.
+ * HTTP answer for must be in nginx's log, and every ok answer must be finished
+ * in the app ledger of the node that gave it, or cut-short, executed-twice and
+ * misrouted could pass on a missing or empty ledger.
  */
 export const serverRecordsComplete: Check = (_r, rec) => {
   const { records: x } = rec;
-  const answered = x.client_rows - rec.primary.unanswered;
-  const ok = x.answered_but_not_in_nginx_log === 0 && (answered === 0 || x.app_events > 0);
+  const notInApp = x.answered_but_not_in_app_ledger ?? 0;
+  const missing = x.answered_but_not_in_nginx_log + notInApp;
   return {
     name: "server-records-complete",
-    ok,
-    observed: `${x.answered_but_not_in_nginx_log} missing`,
+    ok: missing === 0,
+    observed: `${missing} missing`,
     expected: "0 missing",
-    detail: `${x.client_rows} client rows, ${x.nginx_rows} nginx log rows, ${x.app_events} app ledger events, ${x.unreadable_lines} unreadable lines`,
+    detail:
+      `${x.client_rows} client rows, ${x.nginx_rows} nginx log rows, ${x.app_events} app ledger events, ${x.unreadable_lines} unreadable lines` +
+      (missing > 0 ? `; ${x.answered_but_not_in_nginx_log} answered but not in nginx's log, ${notInApp} answered ok but not finished in the answering node's app ledger` : ""),
   };
 };
 

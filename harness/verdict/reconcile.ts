@@ -40,7 +40,15 @@ export interface Reconciliation {
   examples: Partial<Record<LossClass, Story[]>>;
   /** Where each flagged request sat on the time axis (intended send time), for charts. */
   marks: Array<{ t_ms: number; class: LossClass }>;
-  records: { client_rows: number; nginx_rows: number; app_events: number; unreadable_lines: number; answered_but_not_in_nginx_log: number };
+  records: {
+    client_rows: number;
+    nginx_rows: number;
+    app_events: number;
+    unreadable_lines: number;
+    answered_but_not_in_nginx_log: number;
+    /** ok answers (X-Node named the node) whose node's app ledger has no finish for the id (absent in reports before 0.2). */
+    answered_but_not_in_app_ledger?: number;
+  };
 }
 
 const MAX_STORIES = 5;
@@ -68,6 +76,7 @@ export function reconcile(r: Records): Reconciliation {
   const examples: Partial<Record<LossClass, Story[]>> = {};
   const marks: Reconciliation["marks"] = [];
   let missingInNginx = 0;
+  let missingInApp = 0;
 
   for (const row of r.rows) {
     const ng = nginxById.get(row.id) ?? [];
@@ -78,7 +87,10 @@ export function reconcile(r: Records): Reconciliation {
     if (p !== "ok") classes.push(p);
     if (p === "failed") failedByError[row.error] = (failedByError[row.error] ?? 0) + 1;
     if (row.status > 0 && ng.length === 0) missingInNginx++;
-    if (p === "ok" && row.node) node(row.node).answered++;
+    if (p === "ok" && row.node) {
+      node(row.node).answered++;
+      if (!app.some((e) => e.event === "finish" && e.node === row.node)) missingInApp++;
+    }
 
     const open = new Map<string, number>();
     for (const e of app) {
@@ -131,6 +143,7 @@ export function reconcile(r: Records): Reconciliation {
       app_events: server.app.length,
       unreadable_lines: server.unreadable,
       answered_but_not_in_nginx_log: missingInNginx,
+      answered_but_not_in_app_ledger: missingInApp,
     },
   };
 }
