@@ -20,35 +20,18 @@ describe("drainlab command on the real stack", () => {
   });
 
   it("Ctrl-C stops the load, removes everything it started and exits 130", async () => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR], {
-      env: { ...process.env, CI: "true" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     // interrupt once the load is running (the progress line names its phase)
-    await new Promise<void>((resolve) => child.stderr.on("data", () => /\bload\b.*sent \d+/.test(stderr) && resolve()));
-    child.kill("SIGINT");
-    const [code] = (await once(child, "exit")) as [number];
+    const { code, stderr } = await interruptRunWhen(/\bload\b.*sent \d+/);
     expect(code, stderr).toBe(130);
     expect(stderr).toContain("everything started was removed");
     expect(await labelled()).toEqual({ containers: 0, networks: 0 });
   });
 
   it("Ctrl-C while the stack starts ends the run then, not after a full load", async () => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR], {
-      env: { ...process.env, CI: "true" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve) => child.stderr.on("data", () => /starting \d+ app nodes/.test(stderr) && resolve()));
-    const interruptedAt = Date.now();
-    child.kill("SIGINT");
-    const [code] = (await once(child, "exit")) as [number];
+    const { code, stderr, exitAfterMs } = await interruptRunWhen(/starting \d+ app nodes/);
     expect(code, stderr).toBe(130);
     // the scenario's load alone is 10 s
-    expect(Date.now() - interruptedAt).toBeLessThan(8_000);
+    expect(exitAfterMs).toBeLessThan(8_000);
     expect(stderr).not.toMatch(/load\b.*sent \d+/);
     expect(await labelled()).toEqual({ containers: 0, networks: 0 });
   });
@@ -67,3 +50,18 @@ describe("drainlab command on the real stack", () => {
     await stack.stop(); // idempotent, and harmless after the sweep
   });
 });
+
+/** Runs drain-one-node as a user would and sends SIGINT once stderr matches `when`. */
+async function interruptRunWhen(when: RegExp): Promise<{ code: number; stderr: string; exitAfterMs: number }> {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR], {
+    env: { ...process.env, CI: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve) => child.stderr.on("data", () => when.test(stderr) && resolve()));
+  const interruptedAt = Date.now();
+  child.kill("SIGINT");
+  const [code] = (await once(child, "exit")) as [number];
+  return { code, stderr, exitAfterMs: Date.now() - interruptedAt };
+}
