@@ -3,7 +3,7 @@ import type { Images } from "../harness/env/images.ts";
 import { LABEL_OWNER_PID, runLabels } from "../harness/stack/labels.ts";
 import { HttpReady } from "../harness/stack/http-ready.ts";
 import { LoopbackContainer } from "../harness/stack/loopback-container.ts";
-import { loadEntry } from "../harness/stack/stack.ts";
+import { loadEntry } from "../harness/stack/load-entry.ts";
 
 const PORT = 8080;
 

@@ -4,7 +4,7 @@ import { type GeneratorStats, type LoadResult, loadPool, sentRate, settle } from
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
-import { Sender } from "./sender.ts";
+import { Sender, retryPool } from "./sender.ts";
 import { UsageMeter } from "./usage.ts";
 import { warmUp } from "./warm-up.ts";
 
@@ -49,6 +49,7 @@ export async function runClosedLoad(options: ClosedLoadOptions): Promise<LoadRes
   };
   const sender: Sender = new Sender({
     pool,
+    retryPool: retryPool(options.url, timeoutS * 1000),
     ledger,
     t0,
     retryOnReset: options.retryOnReset ?? "all",

@@ -5,7 +5,7 @@ import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
 import { ConstantRatePacer } from "./pacer.ts";
-import { Sender } from "./sender.ts";
+import { Sender, retryPool } from "./sender.ts";
 import { SpareConnections } from "./spare-connections.ts";
 import { Ticker } from "./ticker.ts";
 import { UsageMeter } from "./usage.ts";
@@ -84,12 +84,6 @@ export function loadPool(url: string, load: Pick<Scenario["load"], "max_connecti
   });
 }
 
-/** The pool for client retries: connections opened on demand, never a spare (see SenderOptions.retryPool). */
-export function retryPool(url: string, load: Pick<Scenario["load"], "timeout_s">): Pool {
-  const timeoutMs = load.timeout_s * 1000;
-  return new Pool(url, { pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
-}
-
 /** Connections to open before the schedule: enough for about 50 ms of requests (a server that stalls that long finds them idle instead of making the generator connect), never past the cap. */
 export function spareConnectionCount(load: Pick<Scenario["load"], "max_connections" | "rate_per_s">): number {
   return Math.min(load.max_connections, SPARE_CONNECTIONS_BASE + Math.ceil(load.rate_per_s / 20));
@@ -129,7 +123,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let idle: (() => void) | undefined;
   const sender = new Sender({
     pool,
-    retryPool: retryPool(options.url, load),
+    retryPool: retryPool(options.url, load.timeout_s * 1000),
     ledger,
     t0,
     retryOnReset: load.retry_on_reset,

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Histogram } from "hdr-histogram-js";
-import type { Dispatcher, Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import type { Scenario } from "../scenario/schema.ts";
 import { ERROR_CLASSES, type ErrorClass, classifyError } from "./error-class.ts";
 import type { Ledger } from "./ledger.ts";
@@ -20,10 +20,9 @@ export interface SenderOptions {
    * Where retries go, each on a connection of its own that is closed after it
    * (undici's reset: true). The connection that was reset was one nginx's
    * reload closed, and so may be every other idle one in `pool`; a retry on
-   * one of those fails the same way (seen: two resets 4 ms apart). Without
-   * it, retries reuse `pool`.
+   * one of those fails the same way (seen: two resets 4 ms apart).
    */
-  retryPool?: Pool;
+  retryPool: Pool;
   ledger: Ledger;
   /** performance.now() of the run's t0. */
   t0: number;
@@ -32,6 +31,11 @@ export interface SenderOptions {
   lag: Histogram;
   /** Called after each request has its final ledger row. */
   onFinished?: () => void;
+}
+
+/** A pool for SenderOptions.retryPool: connections opened on demand, none before a retry needs one. */
+export function retryPool(url: string, timeoutMs: number): Pool {
+  return new Pool(url, { pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
 }
 
 /**
@@ -101,7 +105,7 @@ export class Sender {
   /** Ends every connection at once (both pools). */
   async destroyPools(): Promise<void> {
     const { pool, retryPool } = this.options;
-    await Promise.all([pool.destroy().catch(() => {}), retryPool?.destroy().catch(() => {})]);
+    await Promise.all([pool.destroy().catch(() => {}), retryPool.destroy().catch(() => {})]);
   }
 
   /** @internal */
@@ -139,14 +143,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { ledger, pool, retryPool } = this.sender.options;
     const id = ledger.idOf(this.seq);
     const { req } = this;
-    const fresh = retry && retryPool !== undefined;
-    (fresh ? retryPool : pool).dispatch(
+    (retry ? retryPool : pool).dispatch(
       {
         path: req.path,
         method: req.method,
         headers: req.body ? ["x-request-id", id, "content-type", JSON_TYPE] : ["x-request-id", id],
         body: req.body,
-        reset: fresh,
+        reset: retry,
       },
       this,
     );

@@ -6,7 +6,7 @@ import { Pool } from "undici";
 import { lagHistogram } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
-import { Sender } from "./sender.ts";
+import { Sender, retryPool } from "./sender.ts";
 
 const WARM_UP_REQUESTS = 400;
 const WARM_UP_CONNECTIONS = 8;
@@ -32,7 +32,8 @@ async function run(): Promise<void> {
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: WARM_UP_CONNECTIONS, pipelining: 1 });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const pool = new Pool(url, { connections: WARM_UP_CONNECTIONS, pipelining: 1 });
   const kinds = [
     { weight: 1, method: "GET" as const, ms: 0, body_bytes: 0 },
     { weight: 1, method: "POST" as const, ms: 0, body_bytes: 64 },
@@ -50,6 +51,8 @@ async function run(): Promise<void> {
   };
   const sender: Sender = new Sender({
     pool,
+    // retries are off here; the pool opens no connection unless one is needed
+    retryPool: retryPool(url, 5_000),
     ledger,
     t0,
     retryOnReset: "off",
@@ -63,7 +66,7 @@ async function run(): Promise<void> {
     for (let i = 0; i < WARM_UP_CONNECTIONS; i++) sendOne();
     await finished;
   } finally {
-    await pool.destroy().catch(() => {});
+    await sender.destroyPools();
     server.closeAllConnections();
     server.close();
   }

@@ -7,6 +7,7 @@ import type { LintFinding } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { Reconciliation } from "../verdict/reconcile.ts";
 import type { CheckResult } from "../verdict/records.ts";
+import type { LoadEntry } from "../stack/load-entry.ts";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -54,7 +55,7 @@ export interface Report {
     nodes: Array<{ name: string; address: string }>;
     versions: Record<string, string>;
     /** Where the load went: nginx on the run's network, or its published port (absent in reports before 0.2). */
-    load_entry?: { url: string; path: "run-network" | "published-port"; published_url: string };
+    load_entry?: LoadEntry;
   };
   /** client_retried: re-sent once by the client after a connection closed before any response (see load.retry_on_reset). */
   requests: { sent: number; ok: number; failed: number; unanswered: number; client_retried: number };

@@ -7,6 +7,7 @@ import type { Images } from "../env/images.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { LABEL_OWNER_PID, LABEL_RUN_ID, runLabels } from "./labels.ts";
 import { HttpReady, STARTUP_TIMEOUT_MS, StartedOnly, waitForHttp } from "./http-ready.ts";
+import { type LoadEntry, loadEntry } from "./load-entry.ts";
 import { LoopbackContainer } from "./loopback-container.ts";
 import { renderNginxConfig } from "./nginx-config.ts";
 import { netAdminTargets } from "../faults/capabilities.ts";
@@ -43,9 +44,6 @@ export class Stack implements AsyncDisposable {
   private stopping: Promise<void> | undefined;
   private readonly down = new Set<string>();
 
-  /** Where load and the harness's own requests to nginx go (see loadEntry). */
-  readonly url: string;
-
   constructor(
     readonly runId: string,
     readonly entry: LoadEntry,
@@ -55,8 +53,11 @@ export class Stack implements AsyncDisposable {
     private readonly apps: StartedTestContainer[],
     private readonly networkId: string,
     private readonly options: StackOptions,
-  ) {
-    this.url = entry.url;
+  ) {}
+
+  /** Where load and the harness's own requests to nginx go (see loadEntry). */
+  get url(): string {
+    return this.entry.url;
   }
 
   node(name: string): AppNode {
@@ -215,44 +216,6 @@ export function demuxDockerLog(buf: Buffer): Buffer {
   return parts.length > 0 ? Buffer.concat(parts) : buf;
 }
 
-/** How the harness reaches nginx: its address on the run's own network, or its port published on 127.0.0.1. */
-export interface LoadEntry {
-  url: string;
-  path: "run-network" | "published-port";
-  published_url: string;
-}
-
-const ENTRY_PROBE_TIMEOUT_MS = 1_000;
-
-/**
- * Load goes to nginx's address on the run's network when the host reaches it
- * (Linux: the bridge is a local interface), else to the published port.
- * The published port passes through docker-proxy, a userland copy loop that
- * is not part of the system under test and stalled for 25-250 ms under
- * 3-5k req/s on two cores (p99 send lag 24-58 ms through it, 1.6-2.3 ms
- * direct, same target, same run).
- */
-export async function loadEntry(
-  publishedUrl: string,
-  address: string | undefined,
-  { port = NGINX_PORT, probePath = "/drainlab/generation", expectBody = "1" }: { port?: number; probePath?: string; expectBody?: string } = {},
-): Promise<LoadEntry> {
-  // only a local engine's bridge is this machine's: with a remote DOCKER_HOST that address could be anyone's
-  if (address && engineIsLocal()) {
-    const url = `http://${address}:${port}`;
-    const res = await fetch(`${url}${probePath}`, { signal: AbortSignal.timeout(ENTRY_PROBE_TIMEOUT_MS), headers: { connection: "close" } }).catch(() => undefined);
-    const body = res ? await res.text().catch(() => undefined) : undefined;
-    // the same answer as through the published port, or it is not our nginx
-    if (res?.ok && body === expectBody) return { url, path: "run-network", published_url: publishedUrl };
-  }
-  return { url: publishedUrl, path: "published-port", published_url: publishedUrl };
-}
-
-function engineIsLocal(): boolean {
-  const host = process.env.DOCKER_HOST;
-  return host === undefined || host === "" || host.startsWith("unix://");
-}
-
 export function nodeName(index: number): string {
   return `node-${index}`;
 }
@@ -351,7 +314,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const nginx = await nginxStart;
     const publishedUrl = `http://127.0.0.1:${nginx.getMappedPort(NGINX_PORT)}`;
     const nginxInfo = await docker.getContainer(nginx.getId()).inspect();
-    const entry = await loadEntry(publishedUrl, nginxInfo.NetworkSettings.Networks[`drainlab-${runId}`]?.IPAddress);
+    const entry = await loadEntry(publishedUrl, nginxInfo.NetworkSettings.Networks[`drainlab-${runId}`]?.IPAddress, {
+      port: NGINX_PORT,
+      probePath: "/drainlab/generation",
+      expectBody: "1", // generation 1: the configuration this run just wrote
+    });
     log(entry.path === "run-network" ? `load goes to nginx at ${entry.url} on the run's network` : `load goes to nginx's published port ${entry.url}`);
     // in node order: teardown files each container's log under the node of the same index
     return new Stack(runId, entry, nodes, nginxLogDir, nginx, apps.map((a) => a.container), network.id, options);
