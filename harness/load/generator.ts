@@ -61,6 +61,10 @@ export interface GeneratorStats {
   /** The schedule started at this ms (relative to t0) and ended at this ms. */
   startMs: number;
   endMs: number;
+  /** The generator's nice value, when its caller raised it (a drain run does: load/priority.ts). */
+  nice?: number;
+  /** Why the nice value is not the one asked for. */
+  niceNote?: string;
 }
 
 export interface LoadResult {

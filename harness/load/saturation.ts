@@ -27,7 +27,7 @@ export function generatorCheck(stats: GeneratorStats, scenario: Scenario): Check
     : busy > limits.max_event_loop_busy
       ? "; the client had no time left: lower load.rate_per_s or give the generator a core of its own"
       : lag > limits.max_send_lag_p99_ms
-        ? `; its own event loop was busy only ${pct(busy)} of the time, so it waited for a CPU that something else held (the stack under test or another process on the machine): run it on a quieter machine or give the generator a core of its own`
+        ? `; its own event loop was busy only ${pct(busy)} of the time, so it waited for a CPU that something else held (the stack under test or another process on the machine)${niceOf(stats)}: run it on a quieter machine or give the generator a core of its own`
         : "";
   return {
     name: GENERATOR_CHECK,
@@ -39,6 +39,11 @@ export function generatorCheck(stats: GeneratorStats, scenario: Scenario): Check
         ? `the generator kept up: send lag p50/p99/max ${ms(stats.sendLagMs.p50)}/${ms(lag)}/${ms(stats.sendLagMs.max)}, CPU ${pct(stats.cpuShareOfOneCore)} of a core, ${stats.maxInFlight} in flight at most`
         : `the generator fell behind its schedule, so this run's latencies and gaps are not trustworthy: ${problems.join("; ")}${why}`,
   };
+}
+
+function niceOf(stats: GeneratorStats): string {
+  if (stats.nice === undefined) return "";
+  return ` while it ran at nice ${stats.nice}${stats.niceNote ? ` (${stats.niceNote})` : ""}`;
 }
 
 function ms(x: number): string {

@@ -114,6 +114,7 @@ export function generatorFigures(g: Partial<GeneratorStats>): Array<[string, str
     ["schedule overrun", g.scheduleOverrunMs === undefined ? null : `${g.scheduleOverrunMs} ms`],
     ["max waiting for a connection", g.maxWaitingForConnection === undefined ? null : `${g.maxWaitingForConnection} (max connections ${g.maxConnections ?? "-"})`],
     ["client retries", g.clientRetries === undefined ? null : String(g.clientRetries)],
+    ["scheduling priority (nice)", g.nice === undefined ? null : `${g.nice}${g.niceNote ? ` (${g.niceNote})` : ""}`],
   ];
   return rows.filter((r): r is [string, string] => r[1] !== null);
 }
