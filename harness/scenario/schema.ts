@@ -181,10 +181,12 @@ const ScenarioFields = z.strictObject({
         .strictObject({
           /**
            * Requests written later than intended, p99. Latency counts from the intended time, so this much of
-           * it is the client's. 50 ms is 5% of the 1 s that max_gap_ms and slow_overhead_ms resolve by default;
-           * the stack's own load on two shared cores put organic p99 lag at 2-21 ms over 60 runs.
+           * it is the client's. 100 ms is a tenth of the 1 s that max_gap_ms and slow_overhead_ms resolve by
+           * default. On two cores shared with the stack, with the generator at nice -10, p99 lag was 4-52 ms
+           * over 40 runs: 60-110 ms stalls while docker ran an exec or reaped a container, with the
+           * generator's own event loop 17-28% busy. 50 ms failed one CI run in about 140.
            */
-          max_send_lag_p99_ms: durationMs.default(50),
+          max_send_lag_p99_ms: durationMs.default(100),
           /** Share of the schedule's wall time the generator's event loop was busy; near 1 it could not have sent more. */
           max_event_loop_busy: z.number().min(0).max(1).default(0.9),
           /** Share of the intended rate that must have been written (open model). */
