@@ -21,10 +21,18 @@ export interface DrainRecord {
   killed_after_wait: boolean;
   /** When the reload that put the node back in nginx's upstream was sent (rolling drains); null if it was not re-added. */
   readded_ms: number | null;
+  /** When the node was flagged draining; null when the drain had no such step (no removal, or drain.mark_draining false). */
+  marked_ms: number | null;
+  /** When the health monitor saw the node report draining, before the removal; null when it did not within MONITOR_DETECT_TIMEOUT_MS (or there was no removal). */
+  draining_seen_ms: number | null;
+  /** Rolling drains: when the monitor saw the restarted node healthy before its re-add; null when it did not (or it was not re-added). */
+  readd_healthy_seen_ms: number | null;
 }
 
-const MONITOR_DETECT_TIMEOUT_MS = 5_000;
-const READD_HEALTH_TIMEOUT_MS = 30_000;
+/** How long the removal waits for the monitor to see the node draining; the step's check fails past it. */
+export const MONITOR_DETECT_TIMEOUT_MS = 5_000;
+/** How long a re-add waits for the restarted node to be seen healthy. */
+export const READD_HEALTH_TIMEOUT_MS = 30_000;
 
 /** The targets of a scenario's drain, in order: one node, or every node in turn (rolling). */
 export function drainTargets(scenario: Scenario): string[] {
@@ -39,7 +47,7 @@ export async function runDrains(stack: Stack, scenario: Scenario, timeline: Time
   const records: DrainRecord[] = [];
   for (const target of drainTargets(scenario)) {
     const record = await drainNode(stack, scenario, target, timeline, monitor, signal);
-    if (scenario.drain.rolling) record.readded_ms = await readd(stack, target, timeline, monitor, signal);
+    if (scenario.drain.rolling) Object.assign(record, await readd(stack, target, timeline, monitor, signal));
     records.push(record);
   }
   return records;
@@ -60,11 +68,18 @@ async function drainNode(stack: Stack, scenario: Scenario, target: string, timel
 
   let removalGeneration: number | null = null;
   let effectiveMs: number | null = null;
+  let markedMs: number | null = null;
+  let seenMs: number | null = null;
   if (drain.remove) {
-    const flip = await stack.execIn(target, ["touch", "/tmp/drainlab-draining"]);
-    timeline.add("mark-draining", { target, ok: flip === 0 });
+    if (drain.mark_draining) {
+      const flip = await stack.execIn(target, ["touch", "/tmp/drainlab-draining"]);
+      markedMs = timeline.add("mark-draining", { target, ok: flip === 0 }).t_ms;
+    } else {
+      timeline.add("mark-draining", { target, skipped: true });
+    }
     const seen = await monitor.waitFor(target, "draining", MONITOR_DETECT_TIMEOUT_MS);
-    timeline.add("monitor-detected", { target, seen });
+    const detected = timeline.add("monitor-detected", { target, seen });
+    if (seen) seenMs = detected.t_ms;
     removalGeneration = await stack.setDown(target, true, { reload: drain.reload });
     const removed = timeline.add("removed", { target, generation: removalGeneration, command: drain.reload ? "nginx -s reload" : "none: the reload was skipped" });
     if (drain.reload) {
@@ -111,20 +126,23 @@ async function drainNode(stack: Stack, scenario: Scenario, target: string, timel
     exit_code: info.State.ExitCode,
     killed_after_wait: killed,
     readded_ms: null,
+    marked_ms: markedMs,
+    draining_seen_ms: seenMs,
+    readd_healthy_seen_ms: null,
   };
 }
 
 /** Restart the drained node, wait until the monitor sees it healthy, put it back in the upstream and reload. */
-async function readd(stack: Stack, target: string, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<number> {
+async function readd(stack: Stack, target: string, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<Pick<DrainRecord, "readded_ms" | "readd_healthy_seen_ms">> {
   await stack.restart(target);
   timeline.add("restarted", { target, address: stack.node(target).address });
   const healthy = await monitor.waitFor(target, "ok", READD_HEALTH_TIMEOUT_MS);
-  timeline.add("monitor-detected", { target, seen: healthy, state: "ok" });
+  const detected = timeline.add("monitor-detected", { target, seen: healthy, state: "ok" });
   // back in service from the moment the reload is sent: new nginx workers route to it at once
   const backMs = timeline.add("readd", { target, command: "nginx -s reload" }).t_ms;
   const generation = await stack.setDown(target, false);
   await stack.waitForReload();
   timeline.add("readded", { target, generation });
   await sleep(stack.settleAfterReaddMs, signal);
-  return backMs;
+  return { readded_ms: backMs, readd_healthy_seen_ms: healthy ? detected.t_ms : null };
 }

@@ -43,6 +43,7 @@ export const CheckName = z.enum([
   "drain-duration",
   "no-regression-vs-baseline",
   "generator-kept-up",
+  "health-reported-draining",
 ]);
 
 const allowed = z.number().int().nonnegative().default(0);
@@ -138,6 +139,11 @@ const ScenarioFields = z.strictObject({
       at_s: seconds.default(4),
       /** Mark the node down in nginx and reload before SIGTERM; false for controls. */
       remove: z.boolean().default(true),
+      /**
+       * Flag the node as draining first (its /health then answers 503) and wait for the health monitor to
+       * see it before the removal; false: the step is skipped, the monitor never sees it (a control).
+       */
+      mark_draining: z.boolean().default(true),
       /** Run `nginx -s reload` after rewriting the upstream; false: the operator forgot it (a control). */
       reload: z.boolean().default(true),
       /** Drain every node in turn, starting at target, restarting and re-adding each before the next. */

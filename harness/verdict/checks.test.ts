@@ -100,6 +100,20 @@ describe("checks on hand-made records", () => {
     expect(failing(judge(records(clean(), { drains: [{ ...drain, exit_code: 1 }] })))).toEqual(["drained-node-exited-cleanly"]);
   });
 
+  it("health-reported-draining fails when the monitor never saw the node draining, or a re-added node healthy", () => {
+    const seen = judge(records(clean())).checks.find((c) => c.name === "health-reported-draining")!;
+    expect(seen).toMatchObject({ ok: true, observed: "seen: node-1 150 ms after the flag" });
+    const unseen = judge(records(clean(), { drains: [{ ...drain, draining_seen_ms: null }] }));
+    expect(failing(unseen)).toEqual(["health-reported-draining"]);
+    expect(unseen.checks.find((c) => c.name === "health-reported-draining")!.detail).toBe("node-1 was flagged at 1.100 s, and the monitor did not see it draining within 5.000 s");
+    const skipped = judge(records(clean(), { drains: [{ ...drain, marked_ms: null, draining_seen_ms: null }] }));
+    expect(skipped.checks.find((c) => c.name === "health-reported-draining")!.detail).toContain("node-1 was never flagged draining");
+    const readd = judge(records(clean(), { drains: [{ ...drain, readded_ms: 3500, readd_healthy_seen_ms: null }] }));
+    expect(failing(readd)).toContain("health-reported-draining");
+    // no removal step, no health step: nothing to see
+    expect(failing(judge(records(clean(), { drains: [{ ...drain, removed: false, marked_ms: null, draining_seen_ms: null }] })))).not.toContain("health-reported-draining");
+  });
+
   it("traffic-continued fails when the other nodes go quiet longer than max_gap_ms", () => {
     // node-2 answers nothing between 2.0 s and 3.0 s
     const reqs = clean().filter((r) => !(r.client.intendedMs >= 2000 && r.client.intendedMs < 3000));

@@ -1,4 +1,4 @@
-import type { DrainRecord } from "../drain/drain.ts";
+import { type DrainRecord, MONITOR_DETECT_TIMEOUT_MS, READD_HEALTH_TIMEOUT_MS } from "../drain/drain.ts";
 import { FAULT_CHECKS, NO_SUCH_FAULT } from "../faults/checks.ts";
 import { generatorCheck } from "../load/saturation.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
@@ -62,6 +62,46 @@ export const drainedNodeExitedCleanly: Check = ({ drains }) => {
     observed: `exit ${worst.exit_code}`,
     expected: `exit 0 within ${worst.stop_wait_s} s`,
     detail: drains.map(describe).join("; "),
+  };
+};
+
+/**
+ * health-reported-draining: step 1 of the drain worked. Each drained node,
+ * once flagged, answered its health check with "draining" and the monitor saw
+ * it before the removal; each node a rolling drain re-added was seen healthy
+ * first. A health endpoint that never says draining leaves a load balancer
+ * that relies on it sending traffic to a node on its way out.
+ */
+export const healthReportedDraining: Check = ({ drains, scenario }) => {
+  const name = "health-reported-draining";
+  const expected = `each drained node seen draining within ${secs(MONITOR_DETECT_TIMEOUT_MS)} of the flag, before its removal`;
+  const stepped = drains.filter((d) => d.removed);
+  if (stepped.length === 0) {
+    const why = drains.length === 0 ? "the scenario drains no node" : "the drain has no removal step (drain.remove false), so no health step either";
+    return { name, ok: true, observed: "no health step", expected, detail: why };
+  }
+  const problems: string[] = [];
+  const seen: string[] = [];
+  for (const d of stepped) {
+    if (d.draining_seen_ms === null) {
+      problems.push(
+        d.marked_ms === null
+          ? `${d.target} was never flagged draining (drain.mark_draining ${scenario.drain.mark_draining}), and its health never said so`
+          : `${d.target} was flagged at ${secs(d.marked_ms)}, and the monitor did not see it draining within ${secs(MONITOR_DETECT_TIMEOUT_MS)}`,
+      );
+    } else {
+      seen.push(`${d.target} ${d.marked_ms === null ? `at ${secs(d.draining_seen_ms)}` : `${Math.round(d.draining_seen_ms - d.marked_ms)} ms after the flag`}`);
+    }
+    if (d.readded_ms !== null && d.readd_healthy_seen_ms === null) {
+      problems.push(`${d.target} was re-added at ${secs(d.readded_ms)} without the monitor seeing it healthy within ${secs(READD_HEALTH_TIMEOUT_MS)}`);
+    }
+  }
+  return {
+    name,
+    ok: problems.length === 0,
+    observed: problems.length === 0 ? `seen: ${seen.join(", ")}` : `${problems.length} not seen`,
+    expected,
+    detail: problems.length === 0 ? `the monitor saw ${seen.join("; ")}` : problems.join("; "),
   };
 };
 
@@ -132,6 +172,7 @@ export const CHECKS: Check[] = [
   classCheck("misrouted"),
   classCheck("slow-during-drain"),
   drainedNodeExitedCleanly,
+  healthReportedDraining,
   trafficContinued,
   serverRecordsComplete,
   p99DuringDrainCheck,

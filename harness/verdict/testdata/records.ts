@@ -26,6 +26,9 @@ export const drain: DrainRecord = {
   exit_code: 0,
   killed_after_wait: false,
   readded_ms: null,
+  marked_ms: 1100,
+  draining_seen_ms: 1250,
+  readd_healthy_seen_ms: null,
 };
 const timeline = [
   { t_ms: 1000, event: "drain-start", detail: {} },
