@@ -21,7 +21,7 @@ export interface DrainRecord {
   killed_after_wait: boolean;
   /** When the reload that put the node back in nginx's upstream was sent (rolling drains); null if it was not re-added. */
   readded_ms: number | null;
-  /** When the node was flagged draining; null when the drain had no such step (no removal, or drain.mark_draining false). */
+  /** When the flag that makes the node report draining was sent; null when the drain had no such step (no removal, or drain.mark_draining false). */
   marked_ms: number | null;
   /** When the health monitor saw the node report draining, before the removal; null when it did not within MONITOR_DETECT_TIMEOUT_MS (or there was no removal). */
   draining_seen_ms: number | null;
@@ -72,14 +72,15 @@ async function drainNode(stack: Stack, scenario: Scenario, target: string, timel
   let seenMs: number | null = null;
   if (drain.remove) {
     if (drain.mark_draining) {
+      // from when the flag is sent: the monitor may see it before `docker exec` returns
+      markedMs = timeline.now();
       const flip = await stack.execIn(target, ["touch", "/tmp/drainlab-draining"]);
-      markedMs = timeline.add("mark-draining", { target, ok: flip === 0 }).t_ms;
+      timeline.add("mark-draining", { target, ok: flip === 0 });
     } else {
       timeline.add("mark-draining", { target, skipped: true });
     }
-    const seen = await monitor.waitFor(target, "draining", MONITOR_DETECT_TIMEOUT_MS);
-    const detected = timeline.add("monitor-detected", { target, seen });
-    if (seen) seenMs = detected.t_ms;
+    seenMs = await monitor.waitFor(target, "draining", MONITOR_DETECT_TIMEOUT_MS);
+    timeline.add("monitor-detected", { target, seen: seenMs !== null, ...(seenMs !== null ? { seen_at_ms: seenMs } : {}) });
     removalGeneration = await stack.setDown(target, true, { reload: drain.reload });
     const removed = timeline.add("removed", { target, generation: removalGeneration, command: drain.reload ? "nginx -s reload" : "none: the reload was skipped" });
     if (drain.reload) {
@@ -136,13 +137,13 @@ async function drainNode(stack: Stack, scenario: Scenario, target: string, timel
 async function readd(stack: Stack, target: string, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<Pick<DrainRecord, "readded_ms" | "readd_healthy_seen_ms">> {
   await stack.restart(target);
   timeline.add("restarted", { target, address: stack.node(target).address });
-  const healthy = await monitor.waitFor(target, "ok", READD_HEALTH_TIMEOUT_MS);
-  const detected = timeline.add("monitor-detected", { target, seen: healthy, state: "ok" });
+  const healthyMs = await monitor.waitFor(target, "ok", READD_HEALTH_TIMEOUT_MS);
+  timeline.add("monitor-detected", { target, seen: healthyMs !== null, state: "ok" });
   // back in service from the moment the reload is sent: new nginx workers route to it at once
   const backMs = timeline.add("readd", { target, command: "nginx -s reload" }).t_ms;
   const generation = await stack.setDown(target, false);
   await stack.waitForReload();
   timeline.add("readded", { target, generation });
   await sleep(stack.settleAfterReaddMs, signal);
-  return { readded_ms: backMs, readd_healthy_seen_ms: healthy ? detected.t_ms : null };
+  return { readded_ms: backMs, readd_healthy_seen_ms: healthyMs };
 }

@@ -21,8 +21,8 @@ export interface MonitoredNode {
  * nginx has only passive checks, so the harness plays this part.
  */
 export class HealthMonitor {
-  private readonly states = new Map<string, HealthState>();
-  private readonly waiters: Array<{ node: string; state: HealthState; resolve: () => void }> = [];
+  private readonly states = new Map<string, { state: HealthState; t_ms: number }>();
+  private readonly waiters: Array<{ node: string; state: HealthState; resolve: (t_ms: number) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private readonly listeners = new Set<(change: HealthChange) => void>();
@@ -50,15 +50,16 @@ export class HealthMonitor {
   }
 
   state(node: string): HealthState | undefined {
-    return this.states.get(node);
+    return this.states.get(node)?.state;
   }
 
-  /** Resolves when the monitor has seen `node` in `state` (true), or after timeoutMs (false). */
-  waitFor(node: string, state: HealthState, timeoutMs: number): Promise<boolean> {
-    if (this.states.get(node) === state) return Promise.resolve(true);
+  /** Resolves with when the monitor first saw `node` in `state` (ms on the timeline; earlier, if it is in it already), or with null after timeoutMs. */
+  waitFor(node: string, state: HealthState, timeoutMs: number): Promise<number | null> {
+    const now = this.states.get(node);
+    if (now?.state === state) return Promise.resolve(now.t_ms);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.waiters.push({ node, state, resolve: () => (clearTimeout(timer), resolve(true)) });
+      const timer = setTimeout(() => resolve(null), timeoutMs);
+      this.waiters.push({ node, state, resolve: (t_ms) => (clearTimeout(timer), resolve(t_ms)) });
     });
   }
 
@@ -73,16 +74,16 @@ export class HealthMonitor {
   }
 
   private observe(node: string, state: HealthState): void {
-    if (this.states.get(node) === state) return;
-    const previous = this.states.get(node);
-    this.states.set(node, state);
+    const previous = this.states.get(node)?.state;
+    if (previous === state) return;
     const { t_ms } = this.timeline.add("health", { node, state, previous: previous ?? null });
+    this.states.set(node, { state, t_ms });
     for (const listener of this.listeners) listener({ node, state, previous: previous ?? null, t_ms });
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       const w = this.waiters[i]!;
       if (w.node === node && w.state === state) {
         this.waiters.splice(i, 1);
-        w.resolve();
+        w.resolve(t_ms);
       }
     }
   }

@@ -102,10 +102,10 @@ describe("checks on hand-made records", () => {
 
   it("health-reported-draining fails when the monitor never saw the node draining, or a re-added node healthy", () => {
     const seen = judge(records(clean())).checks.find((c) => c.name === "health-reported-draining")!;
-    expect(seen).toMatchObject({ ok: true, observed: "seen: node-1 150 ms after the flag" });
+    expect(seen).toMatchObject({ ok: true, observed: "seen: node-1 150 ms after the flag was sent" });
     const unseen = judge(records(clean(), { drains: [{ ...drain, draining_seen_ms: null }] }));
     expect(failing(unseen)).toEqual(["health-reported-draining"]);
-    expect(unseen.checks.find((c) => c.name === "health-reported-draining")!.detail).toBe("node-1 was flagged at 1.100 s, and the monitor did not see it draining within 5.000 s");
+    expect(unseen.checks.find((c) => c.name === "health-reported-draining")!.detail).toBe("node-1 was flagged at 1.100 s, and the monitor did not see it draining within 5.000 s after that");
     const skipped = judge(records(clean(), { drains: [{ ...drain, marked_ms: null, draining_seen_ms: null }] }));
     expect(skipped.checks.find((c) => c.name === "health-reported-draining")!.detail).toContain("node-1 was never flagged draining");
     const readd = judge(records(clean(), { drains: [{ ...drain, readded_ms: 3500, readd_healthy_seen_ms: null }] }));

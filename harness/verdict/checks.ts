@@ -87,10 +87,10 @@ export const healthReportedDraining: Check = ({ drains, scenario }) => {
       problems.push(
         d.marked_ms === null
           ? `${d.target} was never flagged draining (drain.mark_draining ${scenario.drain.mark_draining}), and its health never said so`
-          : `${d.target} was flagged at ${secs(d.marked_ms)}, and the monitor did not see it draining within ${secs(MONITOR_DETECT_TIMEOUT_MS)}`,
+          : `${d.target} was flagged at ${secs(d.marked_ms)}, and the monitor did not see it draining within ${secs(MONITOR_DETECT_TIMEOUT_MS)} after that`,
       );
     } else {
-      seen.push(`${d.target} ${d.marked_ms === null ? `at ${secs(d.draining_seen_ms)}` : `${Math.round(d.draining_seen_ms - d.marked_ms)} ms after the flag`}`);
+      seen.push(`${d.target} ${d.marked_ms === null ? `at ${secs(d.draining_seen_ms)}` : `${Math.round(d.draining_seen_ms - d.marked_ms)} ms after the flag was sent`}`);
     }
     if (d.readded_ms !== null && d.readd_healthy_seen_ms === null) {
       problems.push(`${d.target} was re-added at ${secs(d.readded_ms)} without the monitor seeing it healthy within ${secs(READD_HEALTH_TIMEOUT_MS)}`);
