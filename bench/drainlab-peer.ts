@@ -2,7 +2,7 @@
  * One drainlab measurement in a process of its own (so its CPU, heap and
  * event loop are its own), printing one JSON line. Run by bench/run.ts:
  *   closed <url> <connections> <seconds>   closed-model peak, full ledger
- *   open <url> <rate> <seconds>            open-model fidelity, the scenario defaults otherwise
+ *   open <url> <rate> <seconds>            open-model fidelity, the scenario defaults otherwise, at a drain run's priority
  *   ledger <rows> <spill|memory>           ledger memory (run with --expose-gc)
  *   ticker <rate> <seconds>                the wake-up floor: the pacer's ticker alone, no network
  */
@@ -12,6 +12,7 @@ import { runClosedLoad } from "../harness/load/closed.ts";
 import type { GeneratorStats } from "../harness/load/generator.ts";
 import { runLoad } from "../harness/load/generator.ts";
 import { lagHistogram, lagMs } from "../harness/load/lag.ts";
+import { raisePriority } from "../harness/load/priority.ts";
 import { Ledger } from "../harness/load/ledger.ts";
 import { generatorCheck } from "../harness/load/saturation.ts";
 import { Ticker } from "../harness/load/ticker.ts";
@@ -41,7 +42,11 @@ if (mode === "closed") {
     name: "bench-open",
     load: { rate_per_s: Number(rate), duration_s: Number(seconds), warmup_s: 0, grace_s: 2, mix: [{ method: "GET", ms: 0, body_bytes: 0 }] },
   });
-  const { ledger, stats } = await runLoad({ url: url!, load: scenario.load, idPrefix: "bench", t0: performance.now() });
+  // as in a drain run (harness/run.ts): the generator ahead of the target it shares the cores with
+  const priority = raisePriority();
+  const load = await runLoad({ url: url!, load: scenario.load, idPrefix: "bench", t0: performance.now() });
+  const { ledger } = load;
+  const stats = { ...load.stats, nice: priority.nice, ...(priority.note ? { niceNote: priority.note } : {}) };
   let answered = 0;
   for (const r of ledger.rows()) if (r.error === "none") answered++;
   ledger.dispose();

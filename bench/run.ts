@@ -86,7 +86,7 @@ async function main(): Promise<number> {
       for (let round = 1; round <= OPEN_ROUNDS; round++) {
         const r = await openRun(target.url, rate);
         if (r.check.ok) held++;
-        log(`   ${fmt(rate).padStart(6)}/s  sent ${fmt(r.stats.sentRatePerS).padStart(6)}/s  lag p50 ${fmt(r.stats.sendLagMs.p50, 3)}  p99 ${fmt(r.stats.sendLagMs.p99, 3)}  max ${fmt(r.stats.sendLagMs.max, 3)} ms  loop ${fmt(r.stats.eventLoopBusyShare * 100)}% busy  CPU ${fmt(r.stats.cpuShareOfOneCore * 100)}%  ${r.check.ok ? "kept up" : "SATURATED"}`);
+        log(`   ${fmt(rate).padStart(6)}/s  sent ${fmt(r.stats.sentRatePerS).padStart(6)}/s  lag p50 ${fmt(r.stats.sendLagMs.p50, 3)}  p99 ${fmt(r.stats.sendLagMs.p99, 3)}  max ${fmt(r.stats.sendLagMs.max, 3)} ms  loop ${fmt(r.stats.eventLoopBusyShare * 100)}% busy  CPU ${fmt(r.stats.cpuShareOfOneCore * 100)}%  nice ${r.stats.nice ?? "-"}  ${r.check.ok ? "kept up" : "SATURATED"}`);
         if (!chosen || r.stats.sendLagMs.p99 < chosen.stats.sendLagMs.p99) chosen = r;
       }
       open[rate] = chosen;
