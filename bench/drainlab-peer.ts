@@ -12,7 +12,6 @@ import { runClosedLoad } from "../harness/load/closed.ts";
 import type { GeneratorStats } from "../harness/load/generator.ts";
 import { runLoad } from "../harness/load/generator.ts";
 import { lagHistogram, lagMs } from "../harness/load/lag.ts";
-import { raisePriority } from "../harness/load/priority.ts";
 import { Ledger } from "../harness/load/ledger.ts";
 import { generatorCheck } from "../harness/load/saturation.ts";
 import { Ticker } from "../harness/load/ticker.ts";
@@ -43,10 +42,7 @@ if (mode === "closed") {
     load: { rate_per_s: Number(rate), duration_s: Number(seconds), warmup_s: 0, grace_s: 2, mix: [{ method: "GET", ms: 0, body_bytes: 0 }] },
   });
   // as in a drain run (harness/run.ts): the generator ahead of the target it shares the cores with
-  const priority = raisePriority();
-  const load = await runLoad({ url: url!, load: scenario.load, idPrefix: "bench", t0: performance.now() });
-  const { ledger } = load;
-  const stats = { ...load.stats, nice: priority.nice, ...(priority.note ? { niceNote: priority.note } : {}) };
+  const { ledger, stats } = await runLoad({ url: url!, load: scenario.load, idPrefix: "bench", t0: performance.now(), raisePriority: true });
   let answered = 0;
   for (const r of ledger.rows()) if (r.error === "none") answered++;
   ledger.dispose();

@@ -13,7 +13,6 @@ import { factsOf } from "./faults/facts.ts";
 import { measureFaults, runFaults } from "./faults/runner.ts";
 import type { FaultRecord } from "./faults/types.ts";
 import { prepareLoad, runLoad, type LoadProgress } from "./load/generator.ts";
-import { raisePriority } from "./load/priority.ts";
 import type { Ledger } from "./load/ledger.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "./report/report.ts";
 import { latencyPercentiles, series } from "./report/summarize.ts";
@@ -92,8 +91,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   try {
     abort.signal.throwIfAborted();
     versions = await stack.versions();
-    // the stack shares the cores: ahead of it, the generator's sends leave on time
-    const priority = raisePriority();
     await prepareLoad();
     const t0 = performance.now();
     timeline = new Timeline(t0);
@@ -110,6 +107,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         // no connections opened ahead: nginx's old workers keep a connection that never carried a
         // request through a reload and serve its first request with the old upstream (misrouted)
         spareConnections: 0,
+        // the stack shares the cores: ahead of it, the generator's sends leave on time
+        raisePriority: true,
         signal: abort.signal,
         onProgress: (p) => options.onProgress?.({ ...p, phase }),
       });
@@ -126,7 +125,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       all.catch(() => loadDone.then((l) => l.ledger.dispose(), () => {}));
       const [load, drained, faulted] = await all;
       ledger = load.ledger;
-      generator = { ...load.stats, nice: priority.nice, ...(priority.note ? { niceNote: priority.note } : {}) };
+      generator = load.stats;
       drains = drained;
       faultRecords = faulted;
       timeline.add("load-end", { sent: ledger.length });

@@ -5,6 +5,7 @@ import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
 import { ConstantRatePacer } from "./pacer.ts";
+import { raisePriority } from "./priority.ts";
 import { Sender, retryPool } from "./sender.ts";
 import { SpareConnections } from "./spare-connections.ts";
 import { Ticker } from "./ticker.ts";
@@ -32,6 +33,8 @@ export interface LoadOptions {
   spillDir?: string | false;
   /** Connections to open before the schedule starts (default: spareConnectionCount(load)). */
   spareConnections?: number;
+  /** Run the generator ahead of the stack it shares the cores with (load/priority.ts); stats.nice says how it ran. */
+  raisePriority?: boolean;
 }
 
 export interface GeneratorStats {
@@ -61,7 +64,7 @@ export interface GeneratorStats {
   /** The schedule started at this ms (relative to t0) and ended at this ms. */
   startMs: number;
   endMs: number;
-  /** The generator's nice value, when its caller raised it (a drain run does: load/priority.ts). */
+  /** The generator's nice value, when LoadOptions.raisePriority asked to raise it (a drain run does). */
   nice?: number;
   /** Why the nice value is not the one asked for. */
   niceNote?: string;
@@ -112,6 +115,7 @@ export function prepareLoad(): Promise<void> {
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { load, t0 } = options;
+  const priority = options.raisePriority ? raisePriority() : undefined;
   await warmUp();
   const pacer = new ConstantRatePacer(load.rate_per_s, load.duration_s);
   const mix = new RequestMix(load.mix, seededRandom(load.seed));
@@ -187,6 +191,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         scheduled: pacer.total,
         startMs,
         endMs,
+        ...(priority ? { nice: priority.nice, ...(priority.note ? { niceNote: priority.note } : {}) } : {}),
       },
     };
   } finally {
