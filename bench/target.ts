@@ -3,7 +3,7 @@ import type { Images } from "../harness/env/images.ts";
 import { LABEL_OWNER_PID, runLabels } from "../harness/stack/labels.ts";
 import { HttpReady } from "../harness/stack/http-ready.ts";
 import { LoopbackContainer } from "../harness/stack/loopback-container.ts";
-import { loadEntry } from "../harness/stack/load-entry.ts";
+import { containerLoadEntry } from "../harness/stack/load-entry.ts";
 
 const PORT = 8080;
 
@@ -32,7 +32,8 @@ export interface Target extends AsyncDisposable {
 /** Starts the bench target from drainlab's own nginx image on a network of its own, published on 127.0.0.1 only and labelled for `drainlab clean`. */
 export async function startTarget(docker: Docker, images: Images, runId: string): Promise<Target> {
   const labels = { ...runLabels(runId, "bench-target"), [LABEL_OWNER_PID]: String(process.pid) };
-  const network = await docker.createNetwork({ Name: `drainlab-bench-${runId}`, Driver: "bridge", Labels: labels, CheckDuplicate: true });
+  const networkName = `drainlab-bench-${runId}`;
+  const network = await docker.createNetwork({ Name: networkName, Driver: "bridge", Labels: labels, CheckDuplicate: true });
   let containerId: string | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -51,8 +52,7 @@ export async function startTarget(docker: Docker, images: Images, runId: string)
       .withStartupTimeout(60_000)
       .start();
     containerId = container.getId();
-    const info = await docker.getContainer(containerId).inspect();
-    const entry = await loadEntry(`http://127.0.0.1:${container.getMappedPort(PORT)}`, info.NetworkSettings.Networks[`drainlab-bench-${runId}`]?.IPAddress, { port: PORT, probePath: "/", expectBody: "" });
+    const entry = await containerLoadEntry(docker, containerId, networkName, `http://127.0.0.1:${container.getMappedPort(PORT)}`, { port: PORT, probePath: "/", expectBody: "" });
     return { url: entry.url, path: entry.path, stop, [Symbol.asyncDispose]: stop };
   } catch (err) {
     await stop();

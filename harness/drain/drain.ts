@@ -80,7 +80,7 @@ async function drainNode(stack: Stack, scenario: Scenario, target: string, timel
       timeline.add("mark-draining", { target, skipped: true });
     }
     seenMs = await monitor.waitFor(target, "draining", MONITOR_DETECT_TIMEOUT_MS);
-    timeline.add("monitor-detected", { target, seen: seenMs !== null, ...(seenMs !== null ? { seen_at_ms: seenMs } : {}) });
+    timeline.add("monitor-detected", { target, seen: seenMs !== null, seen_at_ms: seenMs });
     removalGeneration = await stack.setDown(target, true, { reload: drain.reload });
     const removed = timeline.add("removed", { target, generation: removalGeneration, command: drain.reload ? "nginx -s reload" : "none: the reload was skipped" });
     if (drain.reload) {

@@ -1,3 +1,5 @@
+import type Docker from "dockerode";
+
 /** How the harness reaches nginx: its address on the run's own network, or its port published on 127.0.0.1. */
 export interface LoadEntry {
   url: string;
@@ -30,6 +32,18 @@ export async function loadEntry(
     if (res?.ok && body === expectBody) return { url, path: "run-network", published_url: publishedUrl };
   }
   return { url: publishedUrl, path: "published-port", published_url: publishedUrl };
+}
+
+/** loadEntry for a started container: its address on `network` (the run's own), else its published URL. */
+export async function containerLoadEntry(
+  docker: Docker,
+  containerId: string,
+  network: string,
+  publishedUrl: string,
+  probe: { port: number; probePath: string; expectBody: string },
+): Promise<LoadEntry> {
+  const info = await docker.getContainer(containerId).inspect();
+  return loadEntry(publishedUrl, info.NetworkSettings.Networks[network]?.IPAddress, probe);
 }
 
 function engineIsLocal(): boolean {

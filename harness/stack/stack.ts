@@ -7,13 +7,15 @@ import type { Images } from "../env/images.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { LABEL_OWNER_PID, LABEL_RUN_ID, runLabels } from "./labels.ts";
 import { HttpReady, STARTUP_TIMEOUT_MS, StartedOnly, waitForHttp } from "./http-ready.ts";
-import { type LoadEntry, loadEntry } from "./load-entry.ts";
+import { type LoadEntry, containerLoadEntry } from "./load-entry.ts";
 import { LoopbackContainer } from "./loopback-container.ts";
 import { renderNginxConfig } from "./nginx-config.ts";
 import { netAdminTargets } from "../faults/capabilities.ts";
 
 const APP_PORT = 8000;
 const NGINX_PORT = 8080;
+/** The configuration generation nginx starts with; each rewrite of the upstream adds one. */
+const FIRST_GENERATION = 1;
 
 export interface AppNode {
   name: string;
@@ -38,7 +40,7 @@ export interface StackOptions {
 
 /** A running stack: nginx in front of N app nodes on a network of its own. stop() is idempotent. */
 export class Stack implements AsyncDisposable {
-  generation = 1;
+  generation = FIRST_GENERATION;
   private workersBeforeReload: number[] = [];
   private readonly formerAddresses: Array<{ name: string; address: string }> = [];
   private stopping: Promise<void> | undefined;
@@ -232,7 +234,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   } catch (err) {
     throw new EnvironmentError(`testcontainers cannot reach the Docker engine: ${(err as Error).message}`);
   }
-  const network = await docker.createNetwork({ Name: `drainlab-${runId}`, Driver: "bridge", Labels: labels("network"), CheckDuplicate: true });
+  const networkName = `drainlab-${runId}`;
+  const network = await docker.createNetwork({ Name: networkName, Driver: "bridge", Labels: labels("network"), CheckDuplicate: true });
   const started: StartedTestContainer[] = [];
   try {
     const { gunicorn, uvicorn } = scenario.stack;
@@ -277,7 +280,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const nodes: AppNode[] = await Promise.all(
       apps.map(async ({ name, container, logDir }) => {
         const info = await docker.getContainer(container.getId()).inspect();
-        const address = info.NetworkSettings.Networks[`drainlab-${runId}`]?.IPAddress;
+        const address = info.NetworkSettings.Networks[networkName]?.IPAddress;
         if (!address) throw new EnvironmentError(`${name} has no address on the run's network`);
         return { name, address, directUrl: `http://127.0.0.1:${container.getMappedPort(APP_PORT)}`, containerId: container.getId(), logDir };
       }),
@@ -288,9 +291,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const conf = renderNginxConfig(
       scenario.stack.nginx,
       nodes.map((n) => ({ address: n.address, port: APP_PORT, down: false })),
-      1,
+      FIRST_GENERATION,
     );
-    writeFileSync(join(nginxLogDir, "nginx.conf.1"), conf);
+    writeFileSync(join(nginxLogDir, `nginx.conf.${FIRST_GENERATION}`), conf);
     const nginxStart = new LoopbackContainer(images.nginx)
       .withName(`drainlab-${runId}-nginx`)
       .withLabels(labels("nginx"))
@@ -313,11 +316,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (failure) throw failure.reason;
     const nginx = await nginxStart;
     const publishedUrl = `http://127.0.0.1:${nginx.getMappedPort(NGINX_PORT)}`;
-    const nginxInfo = await docker.getContainer(nginx.getId()).inspect();
-    const entry = await loadEntry(publishedUrl, nginxInfo.NetworkSettings.Networks[`drainlab-${runId}`]?.IPAddress, {
+    const entry = await containerLoadEntry(docker, nginx.getId(), networkName, publishedUrl, {
       port: NGINX_PORT,
       probePath: "/drainlab/generation",
-      expectBody: "1", // generation 1: the configuration this run just wrote
+      // the configuration this run just wrote, not another nginx at that address
+      expectBody: String(FIRST_GENERATION),
     });
     log(entry.path === "run-network" ? `load goes to nginx at ${entry.url} on the run's network` : `load goes to nginx's published port ${entry.url}`);
     // in node order: teardown files each container's log under the node of the same index
