@@ -110,6 +110,9 @@ describe("fault checks", () => {
     it("fails when nginx's master logged fewer reconfigurations than reloads were sent", () => {
       const ignored = faultRecord({ kind: "reload-storm", duration_s: 5, every_ms: 200 }, { target: null }, { reloads_sent: 24, reloads_failed: 0, nginx_answers_after: true, sighup_reconfigurations_logged: 3 });
       expect(run(reloadStormApplied, [ignored]).ok).toBe(false);
+      // no readable error log: no proof the master took them, so no pass
+      const unread = faultRecord({ kind: "reload-storm", duration_s: 5, every_ms: 200 }, { target: null }, { reloads_sent: 24, reloads_failed: 0, nginx_answers_after: true, sighup_reconfigurations_logged: null });
+      expect(run(reloadStormApplied, [unread]).ok).toBe(false);
     });
   });
 

@@ -94,7 +94,7 @@ export const reloadStormApplied = faultCheck("reload-storm-applied", "reload-sto
   const failed = num(m, "reloads_failed") ?? 0;
   // `nginx -s reload` exiting 0 only sends SIGHUP; the master logging a reconfiguration for each is the proof it took them
   const takenUp = num(m, "sighup_reconfigurations_logged");
-  const ok = sent > 1 && failed === 0 && (takenUp === null || takenUp >= sent) && m.nginx_answers_after === true;
+  const ok = sent > 1 && failed === 0 && takenUp !== null && takenUp >= sent && m.nginx_answers_after === true;
   return {
     ok,
     observed: `${sent - failed}/${sent}`,

@@ -7,7 +7,6 @@ import { impactOf } from "./impact.ts";
 import { faultDefinition } from "./registry.ts";
 import type { FaultEvidence, FaultRecord } from "./types.ts";
 
-/** Faults that name a node that the stack does not have: a usage error, found before anything starts. */
 /**
  * Runs every fault of the scenario, each at its at_s on the run's timeline,
  * alongside the load and the drain. A fault step that cannot be carried out
