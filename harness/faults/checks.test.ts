@@ -55,9 +55,18 @@ describe("fault checks", () => {
       expect(run(passiveHealthRoutedAround, [dead(11)])).toMatchObject({ ok: true, observed: "11 ms" });
     });
 
-    it("fails without evidence: nginx never tried the dead node after the kill", () => {
-      const none = faultRecord({ kind: "kill-node", route_around_within_ms: 1000 }, {}, { passive_health: "max_fails 1, fail_timeout 10 s", route_around_after_ms: null, attempts_in_first_fail_timeout: 0, attempts_on_dead_node: 0 });
-      expect(run(passiveHealthRoutedAround, [none])).toMatchObject({ ok: false, observed: "no attempt" });
+    it("passes when the in-flight failures alone tripped max_fails: routed around at once", () => {
+      const r = run(passiveHealthRoutedAround, [faultRecord({ kind: "kill-node", route_around_within_ms: 1000 }, {}, { passive_health: "max_fails 1, fail_timeout 10 s", route_around_after_ms: 0, failed_in_flight_at_kill: 9, attempts_in_first_fail_timeout: 0, attempts_on_dead_node: 0 })]);
+      expect(r).toMatchObject({ ok: true, observed: "0 ms" });
+      expect(r.detail).toContain("the kill failed 9 attempt(s) in flight on it");
+      expect(r.detail).toContain("routing around it at once");
+    });
+
+    it("fails without evidence: nothing in flight at the kill and nginx never tried the dead node, or no load after it", () => {
+      const none = faultRecord({ kind: "kill-node", route_around_within_ms: 1000 }, {}, { passive_health: "max_fails 1, fail_timeout 10 s", route_around_after_ms: null, requests_sent_in_first_fail_timeout: 40 });
+      expect(run(passiveHealthRoutedAround, [none])).toMatchObject({ ok: false, observed: "no evidence" });
+      const idle = faultRecord({ kind: "kill-node", route_around_within_ms: 1000 }, {}, { route_around_after_ms: null, requests_sent_in_first_fail_timeout: 0 });
+      expect(run(passiveHealthRoutedAround, [idle]).detail).toContain("no request was sent after the kill");
     });
 
     it("fails when it kept choosing it (passive health off)", () => {

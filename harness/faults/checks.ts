@@ -46,12 +46,14 @@ export const passiveHealthRoutedAround = faultCheck("passive-health-routed-aroun
   const after = num(m, "route_around_after_ms");
   const inWindow = num(m, "attempts_in_first_fail_timeout") ?? 0;
   if (after === null) {
-    return { ok: false, observed: "no attempt", detail: `${f.target} SIGKILLed, but nginx never tried it afterwards: no evidence that passive health routed around it (was there load?)` };
+    const why = num(m, "requests_sent_in_first_fail_timeout") === 0 ? "no request was sent after the kill" : "no attempt was in flight on it at the kill and nginx never tried it afterwards";
+    return { ok: false, observed: "no evidence", detail: `${f.target} SIGKILLed, but ${why}: no evidence that passive health routed around it` };
   }
+  const inFlight = num(m, "failed_in_flight_at_kill") ?? 0;
   return {
     ok: after <= limit,
     observed: `${after} ms`,
-    detail: `${f.target} SIGKILLed: nginx (${String(m.passive_health)}) tried it ${inWindow} time(s) in the first fail_timeout, the last ${after} ms after the kill (limit ${limit} ms); ${num(m, "failed_until_routed_around") ?? 0} of those requests failed, ${num(m, "answered_by_retry_elsewhere") ?? 0} were answered by a retry elsewhere; ${num(m, "attempts_on_dead_node") ?? 0} attempts on it in all`,
+    detail: `${f.target} SIGKILLed: the kill failed ${inFlight} attempt(s) in flight on it; nginx (${String(m.passive_health)}) then tried it ${inWindow} time(s) in the first fail_timeout${inWindow ? `, the last ${after} ms after the kill` : ", routing around it at once"} (limit ${limit} ms); ${num(m, "failed_until_routed_around") ?? 0} of those requests failed, ${num(m, "answered_by_retry_elsewhere") ?? 0} were answered by a retry elsewhere; ${num(m, "attempts_on_dead_node") ?? 0} attempts on it after the kill in all`,
   };
 });
 

@@ -26,29 +26,42 @@ export const killNode: FaultDefinition<KillNode> = {
 };
 
 /**
- * nginx's attempts on the dead node after the kill: until the first failure
- * nginx keeps choosing it; after max_fails failures it routes around it for
- * fail_timeout, then probes it once more. route_around_after_ms is the start
- * of the last attempt inside that first window.
+ * nginx's attempts on the dead node from the kill on. The kill fails every
+ * attempt in flight on the node at that instant; those failures are what
+ * trip max_fails, so they count as evidence: when they alone tripped it, nginx
+ * routed around the node at once (0 ms), the best outcome. After max_fails
+ * failures nginx leaves the node alone for fail_timeout, then probes it once
+ * more. route_around_after_ms is the start of the last attempt begun inside
+ * that first window, 0 when none began after the kill, and null only when
+ * nothing shows nginx met the dead node at all (no attempt in flight, none
+ * after) or no request came after the kill to be routed anywhere.
  */
 export function measureKillNode(record: FaultRecord, evidence: FaultEvidence): Record<string, Json> {
   const params = record.params as KillNode;
   const { nginx } = evidence.scenario.stack;
-  const attempts = attemptsOn(evidence, record.target!).filter((a) => a.startMs >= record.start_ms);
+  const killMs = record.start_ms;
+  const attempts = attemptsOn(evidence, record.target!).filter((a) => a.endMs >= killMs);
+  const inFlight = attempts.filter((a) => a.startMs < killMs);
+  const after = attempts.filter((a) => a.startMs >= killMs);
   // with max_fails 0 nginx never marks the node failed, so fail_timeout means nothing: the window is the rest of the run
-  const windowEnd = nginx.max_fails === 0 ? Number.POSITIVE_INFINITY : record.start_ms + nginx.fail_timeout_s * 1000;
-  const inWindow = attempts.filter((a) => a.startMs < windowEnd);
+  const windowEnd = nginx.max_fails === 0 ? Number.POSITIVE_INFINITY : killMs + nginx.fail_timeout_s * 1000;
+  const inWindow = after.filter((a) => a.startMs < windowEnd);
+  const sentAfter = evidence.rows.filter((r) => r.sentMs >= killMs && r.sentMs < windowEnd).length;
   const last = inWindow.at(-1);
+  const metDeadNode = inFlight.some((a) => a.failed) || after.length > 0;
   const failedIds = new Set(evidence.rows.filter((r) => r.error !== "none" && r.error !== "unanswered").map((r) => r.id));
+  const windowAttempts = [...inFlight, ...inWindow];
   return {
     passive_health: nginx.max_fails === 0 ? "off (max_fails 0)" : `max_fails ${nginx.max_fails}, fail_timeout ${nginx.fail_timeout_s} s`,
-    attempts_on_dead_node: attempts.length,
+    attempts_on_dead_node: after.length,
+    attempts_in_flight_at_kill: inFlight.length,
+    failed_in_flight_at_kill: inFlight.filter((a) => a.failed).length,
     attempts_in_first_fail_timeout: inWindow.length,
-    // null: nginx never tried the dead node, so nothing shows that it routed around it
-    route_around_after_ms: last ? Math.round(last.startMs - record.start_ms) : null,
+    requests_sent_in_first_fail_timeout: sentAfter,
+    route_around_after_ms: !metDeadNode || sentAfter === 0 ? null : last ? Math.round(last.startMs - killMs) : 0,
     route_around_within_ms: params.route_around_within_ms,
-    failed_until_routed_around: inWindow.filter((a) => failedIds.has(a.id)).length,
-    answered_by_retry_elsewhere: inWindow.filter((a) => !failedIds.has(a.id) && a.retried).length,
+    failed_until_routed_around: windowAttempts.filter((a) => failedIds.has(a.id)).length,
+    answered_by_retry_elsewhere: windowAttempts.filter((a) => !failedIds.has(a.id) && a.retried).length,
     upstream_statuses_on_dead_node: countBy(attempts.map((a) => a.status)),
   };
 }

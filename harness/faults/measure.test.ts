@@ -79,25 +79,43 @@ describe("passiveHealthBench", () => {
 });
 
 describe("measureKillNode", () => {
+  const record = faultRecord({ kind: "kill-node", route_around_within_ms: 1000 }, { start_ms: 1000, end_ms: 1020 });
+
   it("measures how long nginx kept choosing the dead node in the first fail_timeout, and what that cost", () => {
-    const record = faultRecord({ kind: "kill-node", route_around_within_ms: 1000 }, { start_ms: 1000, end_ms: 1020 });
     const srv = server([
-      nginx("r-1", 990, 1010, [["node-1", "502"], ["node-2", "200"]]), // in flight at the kill: before it, not counted
+      nginx("r-0", 700, 900, [["node-1", "200"]]), // over before the kill: not counted
+      nginx("r-1", 990, 1010, [["node-1", "502"], ["node-2", "200"]]), // in flight at the kill: failed by it
       nginx("r-2", 1005, 6010, [["node-1", "504"], ["node-2", "200"]]),
       nginx("r-3", 1011, 1200, [["node-1", "502"]], 502),
       nginx("r-4", 11_500, 11_600, [["node-1", "502"], ["node-2", "200"]]), // nginx's probe after fail_timeout
     ]);
-    const rows = [row(1), row(2), row(3, { error: "http-5xx", status: 502 }), row(4)];
+    const rows = [row(1), row(2, { sentMs: 1005 }), row(3, { error: "http-5xx", status: 502, sentMs: 1011 }), row(4, { sentMs: 11_500 })];
     const m = measureKillNode(record, evidence({ rows, server: srv }));
     expect(m).toMatchObject({
       passive_health: "max_fails 1, fail_timeout 10 s",
       attempts_on_dead_node: 3,
+      attempts_in_flight_at_kill: 1,
+      failed_in_flight_at_kill: 1,
       attempts_in_first_fail_timeout: 2,
       route_around_after_ms: 11,
       failed_until_routed_around: 1,
-      answered_by_retry_elsewhere: 1,
-      upstream_statuses_on_dead_node: { "504": 1, "502": 2 },
+      answered_by_retry_elsewhere: 2,
+      upstream_statuses_on_dead_node: { "504": 1, "502": 3 },
     });
+  });
+
+  it("counts the in-flight failures that tripped max_fails: nothing chosen after the kill is routed around at once, not missing evidence", () => {
+    // the CI failure: the requests the kill cut had tripped max_fails before any new one reached the node
+    const srv = server([nginx("r-1", 900, 1002, [["node-1", "502"], ["node-2", "200"]]), nginx("r-2", 950, 1003, [["node-1", "502"]], 502), nginx("r-3", 1100, 1200, [["node-2", "200"]])]);
+    const rows = [row(1, { sentMs: 900 }), row(2, { sentMs: 950, error: "http-5xx", status: 502 }), row(3, { sentMs: 1100 })];
+    expect(measureKillNode(record, evidence({ rows, server: srv }))).toMatchObject({ attempts_on_dead_node: 0, failed_in_flight_at_kill: 2, route_around_after_ms: 0, failed_until_routed_around: 1, answered_by_retry_elsewhere: 1 });
+  });
+
+  it("has no evidence when nginx never met the dead node, or no request came after the kill", () => {
+    const idle = server([nginx("r-1", 900, 1100, [["node-2", "200"]])]);
+    expect(measureKillNode(record, evidence({ rows: [row(1, { sentMs: 1100 })], server: idle })).route_around_after_ms).toBeNull();
+    const noLoadAfter = server([nginx("r-1", 900, 1002, [["node-1", "502"], ["node-2", "200"]])]);
+    expect(measureKillNode(record, evidence({ rows: [row(1, { sentMs: 900 })], server: noLoadAfter })).route_around_after_ms).toBeNull();
   });
 });
 

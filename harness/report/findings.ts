@@ -60,7 +60,7 @@ export function keyMeasurement(f: FaultRecord): string {
         : `respawned after ${m.respawn_after_ms} ms (pid ${String(m.killed_pid)} -> ${String(m.respawned_pid)})${ready}`;
     }
     case "kill-node":
-      return num(m.route_around_after_ms) === null ? `exit ${String(m.exit_code)}, nginx never tried it after the kill` : `exit ${String(m.exit_code)}, routed around after ${m.route_around_after_ms} ms`;
+      return num(m.route_around_after_ms) === null ? `exit ${String(m.exit_code)}, no evidence nginx met the dead node` : `exit ${String(m.exit_code)}, routed around after ${m.route_around_after_ms} ms`;
     case "pause-node":
       return `frozen ${String(m.frozen_ms)} ms, ${String(m.timed_out_attempts)} of ${String(m.attempts_on_frozen_node)} attempts timed out`;
     case "netem": {
