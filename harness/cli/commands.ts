@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { register as registerLint } from "./lint-command.ts";
 import { register as registerMatrix } from "./matrix-command.ts";
+import { register as registerSoak } from "./soak-command.ts";
 import { register as registerTune } from "./tune-command.ts";
 
 /** What a subcommand may change in the drainlab command that runs it. */
@@ -8,9 +9,10 @@ export interface CommandState {
   setExitCode(code: number): void;
 }
 
-/** lint, matrix and tune: each in its own file, registered on the drainlab program. */
+/** lint, matrix, tune and soak: each in its own file, registered on the drainlab program. */
 export function registerCommands(program: Command, state: CommandState): void {
   registerLint(program, state);
   registerMatrix(program, state);
   registerTune(program, state);
+  registerSoak(program, state);
 }

@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { PROJECT_ROOT } from "../env/images.ts";
+import { DrainlabError, ExitCode, UsageError } from "../errors.ts";
+import { runScenario } from "../run.ts";
+import { loadScenario } from "../scenario/load-scenario.ts";
+import type { CommandState } from "./commands.ts";
+import { withInterrupt } from "./interrupt.ts";
+import { err } from "./options.ts";
+
+/** One scenario run of a soak, as the table counts it. */
+export interface SoakOutcome {
+  scenario: string;
+  round: number;
+  met: boolean;
+  verdict: string;
+  failing: string[];
+  detail: string;
+  run_id: string;
+}
+
+/** The catalog: every scenario file directly under scenarios/ (matrix and tune files live in subfolders). */
+export function catalogFiles(dir = join(PROJECT_ROOT, "scenarios")): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Per scenario: runs, mismatches, and each mismatch with its failing checks, one line each. */
+export function renderSoak(outcomes: SoakOutcome[], rounds: number, hog: boolean): string {
+  const byScenario = new Map<string, SoakOutcome[]>();
+  for (const o of outcomes) byScenario.set(o.scenario, [...(byScenario.get(o.scenario) ?? []), o]);
+  const width = Math.max(8, ...[...byScenario.keys()].map((s) => s.length));
+  const lines = [`soak      ${rounds} round(s) of ${byScenario.size} scenario(s)${hog ? ", one core held by a busy loop" : ""}`, "", `${"scenario".padEnd(width)}  runs  mismatches`];
+  for (const [name, list] of byScenario) lines.push(`${name.padEnd(width)}  ${String(list.length).padStart(4)}  ${String(list.filter((o) => !o.met).length).padStart(10)}`);
+  const bad = outcomes.filter((o) => !o.met);
+  lines.push("", bad.length === 0 ? "every outcome matched its scenario's expectation" : `${bad.length} mismatch(es):`);
+  for (const o of bad) lines.push(`  ${o.scenario} round ${o.round} (${o.run_id}): ${o.detail}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** A busy loop in its own process: holds one core for as long as it lives. */
+function cpuHog(): ChildProcess {
+  return spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
+}
+
+export function register(program: Command, state: CommandState): void {
+  program
+    .command("soak")
+    .description("run the catalog (or the given scenarios) several times and list every outcome that did not match its expectation")
+    .argument("[scenarios...]", "scenario files (default: the catalog, scenarios/*.yaml)")
+    .option("--runs <n>", "rounds over the scenarios", "3")
+    .option("--cpu-hog", "hold one core with a busy loop for the whole soak (a busy CI machine)")
+    .option("--out <dir>", "parent folder for the run folders", "reports/soak")
+    .action(async (files: string[], opts: { runs: string; cpuHog?: boolean; out: string }) => {
+      const rounds = Number(opts.runs);
+      if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000) throw new UsageError(`--runs ${JSON.stringify(opts.runs)}: a whole number from 1 to 1000`);
+      const scenarios = (files.length ? files.map((f) => resolve(f)) : catalogFiles()).map((file) => ({ file, scenario: loadScenario(file) }));
+      const hog = opts.cpuHog ? cpuHog() : null;
+      const outcomes: SoakOutcome[] = [];
+      try {
+        await withInterrupt(async (signal) => {
+          for (let round = 1; round <= rounds; round++) {
+            for (const { file, scenario } of scenarios) {
+              const { report } = await runScenario(scenario, { scenarioFile: file, outDir: opts.out, signal });
+              const failing = report.checks.filter((c) => !c.ok).map((c) => c.name);
+              outcomes.push({ scenario: scenario.name, round, met: report.expectation.met, verdict: report.verdict, failing, detail: report.expectation.detail, run_id: report.run_id });
+              err(`soak      round ${round}/${rounds} ${scenario.name}: ${report.expectation.met ? "as expected" : `MISMATCH: ${report.expectation.detail}`}`);
+            }
+          }
+        }, err);
+      } catch (e) {
+        if (!(e instanceof DrainlabError) || e.exitCode !== ExitCode.interrupted) throw e;
+        err("soak      interrupted; the table covers the runs that finished");
+      } finally {
+        hog?.kill("SIGKILL");
+      }
+      process.stdout.write(renderSoak(outcomes, rounds, Boolean(opts.cpuHog)));
+      state.setExitCode(outcomes.every((o) => o.met) ? ExitCode.pass : ExitCode.checkFailed);
+    });
+}
