@@ -9,13 +9,13 @@
 import { tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
 import { runClosedLoad } from "../harness/load/closed.ts";
-import type { GeneratorStats } from "../harness/load/generator.ts";
 import { runLoad } from "../harness/load/generator.ts";
 import { lagHistogram, lagMs } from "../harness/load/lag.ts";
 import { Ledger } from "../harness/load/ledger.ts";
-import { generatorCheck } from "../harness/load/saturation.ts";
+import { generatorCheck } from "../harness/verdict/generator-check.ts";
 import { Ticker } from "../harness/load/ticker.ts";
 import { Scenario } from "../harness/scenario/schema.ts";
+import type { GeneratorStats } from "../harness/records/generator-stats.ts";
 
 const [mode, ...args] = process.argv.slice(2);
 

@@ -10,7 +10,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { ensureEngine } from "../harness/env/engine.ts";
 import { PROJECT_ROOT, ensureImages } from "../harness/env/images.ts";
-import { newRunId } from "../harness/run.ts";
+import { newRunId } from "../harness/run/run.ts";
 import { sweep } from "../harness/stack/sweep.ts";
 import { backgroundCores } from "./measure.ts";
 import { type PeakResult, autocannonPeak, drainlabPeak, drainlabPeer, ensureWrk, wrkPeak } from "./peers.ts";
@@ -176,8 +176,8 @@ async function main(): Promise<number> {
 interface OpenResult {
   requests: number;
   answered: number;
-  stats: import("../harness/load/generator.ts").GeneratorStats;
-  check: import("../harness/verdict/records.ts").CheckResult;
+  stats: import("../harness/records/generator-stats.ts").GeneratorStats;
+  check: import("../harness/records/records.ts").CheckResult;
 }
 
 async function openRun(url: string, rate: number): Promise<OpenResult> {

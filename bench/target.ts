@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import type { Images } from "../harness/env/images.ts";
-import { LABEL_OWNER_PID, runLabels } from "../harness/stack/labels.ts";
+import { LABEL_OWNER_PID, runLabels } from "../harness/env/labels.ts";
 import { HttpReady } from "../harness/stack/http-ready.ts";
 import { LoopbackContainer } from "../harness/stack/loopback-container.ts";
 import { containerLoadEntry } from "../harness/stack/load-entry.ts";

@@ -5,13 +5,14 @@ import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import type { Images } from "../harness/env/images.ts";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
-import type { GeneratorStats } from "../harness/load/generator.ts";
-import { generatorCheck } from "../harness/load/saturation.ts";
-import { runScenario } from "../harness/run.ts";
+import { settle } from "../harness/records/records.ts";
+import { generatorCheck } from "../harness/verdict/generator-check.ts";
+import { runScenario } from "../harness/run/run.ts";
 import { loadScenario, validateScenario } from "../harness/scenario/load-scenario.ts";
 import type { Scenario } from "../harness/scenario/schema.ts";
 import { startStack } from "../harness/stack/stack.ts";
-import type { CheckResult } from "../harness/verdict/records.ts";
+import type { CheckResult } from "../harness/records/records.ts";
+import type { GeneratorStats } from "../harness/records/generator-stats.ts";
 
 export const DRAIN_SCENARIO = join(PROJECT_ROOT, "scenarios", "drain-one-node.yaml");
 
@@ -101,7 +102,7 @@ export async function timeDrainRun(overrides?: (raw: Record<string, unknown>) =>
       ratio: wallMs / 1000 / (loadS + stopWaitS),
       phases,
       generator: report.generator,
-      check: generatorCheck(report.generator, scenario),
+      check: settle(generatorCheck(report.generator, scenario)),
       verdict: report.verdict,
     };
   } finally {

@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runScenario } from "../harness/run.ts";
+import { runScenario } from "../harness/run/run.ts";
 import { loadScenario } from "../harness/scenario/load-scenario.ts";
 import { catalog, labelled, TEST_REPORTS_DIR } from "./support.ts";
 

@@ -2,10 +2,10 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import { ensureImages } from "../harness/env/images.ts";
-import { netAdminTargets } from "../harness/faults/capabilities.ts";
+import { netAdminTargets } from "../harness/scenario/capabilities.ts";
 import { loadScenario } from "../harness/scenario/load-scenario.ts";
 import type { Scenario } from "../harness/scenario/schema.ts";
-import { LABEL_ROLE, LABEL_RUN_ID } from "../harness/stack/labels.ts";
+import { LABEL_ROLE, LABEL_RUN_ID } from "../harness/env/labels.ts";
 import { type Stack, startStack } from "../harness/stack/stack.ts";
 import { catalog, labelled, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
 

@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
-import { LABEL_MANAGED, LABEL_RUN_ID } from "../harness/stack/labels.ts";
+import { LABEL_MANAGED, LABEL_RUN_ID } from "../harness/env/labels.ts";
 
 export const SCENARIOS_DIR = join(PROJECT_ROOT, "scenarios");
 export const TEST_REPORTS_DIR = join(PROJECT_ROOT, "reports", "tests");

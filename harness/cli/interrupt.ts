@@ -1,4 +1,4 @@
-import { DrainlabError, ExitCode } from "../errors.ts";
+import { DrainlabError, ExitCode } from "../util/errors.ts";
 
 /**
  * Runs work that starts containers with Ctrl-C (and SIGTERM) turned into an

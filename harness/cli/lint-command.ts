@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { timeoutChain } from "../drain/timeout-chain.ts";
-import { ExitCode } from "../errors.ts";
+import { timeoutChain } from "../scenario/timeout-chain.ts";
+import { ExitCode } from "../util/errors.ts";
 import { type LintFinding, lintErrors, lintScenario, longestRequest } from "../scenario/lint.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import type { CommandState } from "./commands.ts";
+import type { CommandState } from "./options.ts";
 import { collect } from "./options.ts";
 
 /** The chain, the longest request and every finding, as `drainlab lint` prints them. */

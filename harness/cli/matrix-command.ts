@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { MATRIX_EXIT_RULE } from "../matrix/matrix-report.ts";
 import { renderMatrixText } from "../matrix/matrix-text.ts";
 import { matrixExitCode, planMatrix, runMatrix } from "../matrix/matrix.ts";
-import type { CommandState } from "./commands.ts";
+import type { CommandState } from "./options.ts";
 import { withInterrupt } from "./interrupt.ts";
 import { collect, err, runsProgress } from "./options.ts";
 

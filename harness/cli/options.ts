@@ -19,3 +19,8 @@ export function runsProgress(): { progress: LiveProgress; log: (line: string) =>
   };
   return { progress, log: say, say, onProgress: (p) => progress.update(p) };
 }
+
+/** What a subcommand may change in the drainlab command that runs it. */
+export interface CommandState {
+  setExitCode(code: number): void;
+}

@@ -3,10 +3,10 @@ import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { PROJECT_ROOT } from "../env/images.ts";
-import { DrainlabError, ExitCode, UsageError } from "../errors.ts";
-import { runScenario } from "../run.ts";
+import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
+import { runScenario } from "../run/run.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
-import type { CommandState } from "./commands.ts";
+import type { CommandState } from "./options.ts";
 import { withInterrupt } from "./interrupt.ts";
 import { err } from "./options.ts";
 

@@ -3,8 +3,8 @@ import { parseRange } from "../tune/range.ts";
 import { SAFETY_SHARE, STOP_WAIT_MARGIN_S } from "../tune/recommend.ts";
 import { renderTuneText } from "../tune/tune-report.ts";
 import { planTune, runTune } from "../tune/tune.ts";
-import { ExitCode, UsageError } from "../errors.ts";
-import type { CommandState } from "./commands.ts";
+import { ExitCode, UsageError } from "../util/errors.ts";
+import type { CommandState } from "./options.ts";
 import { withInterrupt } from "./interrupt.ts";
 import { collect, err, runsProgress } from "./options.ts";
 

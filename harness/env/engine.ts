@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, openSync } from "node:fs";
 import Docker from "dockerode";
-import { EnvironmentError } from "../errors.ts";
+import { EnvironmentError } from "../util/errors.ts";
 
 const ENGINE_START_TIMEOUT_MS = 60_000;
 const DOCKERD_LOG = "/var/log/drainlab-dockerd.log";
@@ -53,6 +53,16 @@ export async function ensureEngine(log: (line: string) => void = () => {}): Prom
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new EnvironmentError(`dockerd did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s; see ${DOCKERD_LOG}`);
+}
+
+/** The error says the engine went away (its socket refused or vanished), not that a request to it failed. */
+export function isEngineLost(err: unknown): boolean {
+  let e = err as { code?: string; address?: string; message?: string; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 4; depth++, e = e.cause as typeof e) {
+    if ((e.code === "ECONNREFUSED" || e.code === "ENOENT" || e.code === "ECONNRESET") && /docker\.sock|DOCKER_HOST/.test(`${e.address ?? ""} ${e.message ?? ""}`)) return true;
+    if (/connect (ECONNREFUSED|ENOENT) .*docker\.sock/.test(e.message ?? "")) return true;
+  }
+  return false;
 }
 
 export function hasCommand(name: string): boolean {

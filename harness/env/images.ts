@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 import type Docker from "dockerode";
-import { EnvironmentError } from "../errors.ts";
-import { LABEL_MANAGED } from "../stack/labels.ts";
+import { EnvironmentError } from "../util/errors.ts";
+import { LABEL_MANAGED } from "./labels.ts";
 import { hasCommand, run } from "./engine.ts";
 
 /** Where the repository's fixtures and Dockerfiles live (this file is harness/env/images.ts). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Timeline } from "../drain/timeline.ts";
+import { Timeline } from "../records/timeline.ts";
 import { addAt } from "./clock.ts";
 import { parseTimestamped } from "./node-logs.ts";
 

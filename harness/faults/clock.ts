@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { round, type Timeline, type TimelineEvent } from "../drain/timeline.ts";
+import { round, type Timeline, type TimelineEvent } from "../records/timeline.ts";
 
 /** An epoch time (a container's clock, a log timestamp) on the run's timeline: ms since t0. Same kernel, same clock. */
 export function runMs(timeline: Timeline, epochMs: number): number {

@@ -1,8 +1,9 @@
 import { drainTargets } from "../drain/drain.ts";
 import type { HealthState } from "../drain/health-monitor.ts";
-import { sleep } from "../drain/timeline.ts";
-import type { FaultOf } from "./fault-schema.ts";
-import type { FaultDefinition, FaultEvidence, FaultRecord, Json } from "./types.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
+import type { FaultDefinition, FaultEvidence } from "./types.ts";
+import { sleep } from "../util/sleep.ts";
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 type HealthRemoval = FaultOf<"health-removal">;
 

@@ -1,4 +1,5 @@
-import type { FaultEvidence, FaultRecord, Json } from "./types.ts";
+import type { FaultEvidence } from "./types.ts";
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 /** One attempt nginx made on an upstream, on the run's clock. */
 export interface Attempt {

@@ -1,6 +1,7 @@
-import type { FaultOf } from "./fault-schema.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
 import { attemptsOn } from "./impact.ts";
-import type { FaultDefinition, FaultEvidence, FaultRecord, Json } from "./types.ts";
+import type { FaultDefinition, FaultEvidence } from "./types.ts";
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 type KillNode = FaultOf<"kill-node">;
 

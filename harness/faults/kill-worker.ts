@@ -1,10 +1,11 @@
 import { constants } from "node:os";
-import { sleep } from "../drain/timeline.ts";
 import { addAt, runMs } from "./clock.ts";
 import { attemptsOn } from "./impact.ts";
-import type { FaultOf } from "./fault-schema.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
 import { logLinesSince, type LogLine } from "./node-logs.ts";
-import type { FaultDefinition, FaultEvidence, FaultRecord, Json } from "./types.ts";
+import type { FaultDefinition, FaultEvidence } from "./types.ts";
+import { sleep } from "../util/sleep.ts";
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 type KillWorker = FaultOf<"kill-worker">;
 

@@ -1,4 +1,4 @@
-import type { FaultOf } from "./fault-schema.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
 import type { FaultDefinition } from "./types.ts";
 
 type MarkDraining = FaultOf<"mark-draining">;

@@ -1,7 +1,8 @@
-import { sleep } from "../drain/timeline.ts";
-import type { FaultOf } from "./fault-schema.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
 import { attemptsOn } from "./impact.ts";
-import type { FaultDefinition, FaultEvidence, FaultRecord, Json } from "./types.ts";
+import type { FaultDefinition, FaultEvidence } from "./types.ts";
+import { sleep } from "../util/sleep.ts";
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 type PauseNode = FaultOf<"pause-node">;
 

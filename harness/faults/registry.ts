@@ -1,4 +1,4 @@
-import type { Fault, FaultKind } from "./fault-schema.ts";
+import type { Fault, FaultKind } from "../scenario/fault-schema.ts";
 import { healthRemoval } from "./health-removal.ts";
 import { killNode } from "./kill-node.ts";
 import { killWorker } from "./kill-worker.ts";

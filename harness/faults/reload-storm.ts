@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { join } from "node:path";
 import { addAt, runMs } from "./clock.ts";
-import type { FaultOf } from "./fault-schema.ts";
-import type { FaultDefinition, Json } from "./types.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
+import type { FaultDefinition } from "./types.ts";
+import type { Json } from "../records/fault-record.ts";
 
 type ReloadStorm = FaultOf<"reload-storm">;
 

@@ -1,11 +1,13 @@
 import type { HealthMonitor } from "../drain/health-monitor.ts";
-import { sleep, type Timeline } from "../drain/timeline.ts";
+import { type Timeline } from "../records/timeline.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { Stack } from "../stack/stack.ts";
-import type { Fault } from "./fault-schema.ts";
+import type { Fault } from "../scenario/fault-schema.ts";
 import { impactOf } from "./impact.ts";
 import { faultDefinition } from "./registry.ts";
-import type { FaultEvidence, FaultRecord } from "./types.ts";
+import type { FaultEvidence } from "./types.ts";
+import { sleep } from "../util/sleep.ts";
+import type { FaultRecord } from "../records/fault-record.ts";
 
 /**
  * Runs every fault of the scenario, each at its at_s on the run's timeline,

@@ -1,10 +1,10 @@
-import type { LedgerRow } from "../load/ledger.ts";
 import { Scenario } from "../scenario/schema.ts";
-import type { Reconciliation } from "../verdict/reconcile.ts";
-import type { Records, ServerRecords } from "../verdict/records.ts";
-import type { AppEvent, NginxRow } from "../verdict/server-logs.ts";
-import type { Fault } from "./fault-schema.ts";
-import type { FaultRecord, Json } from "./types.ts";
+import type { Reconciliation } from "../records/reconcile.ts";
+import type { Records, ServerRecords } from "../records/records.ts";
+import type { AppEvent, NginxRow } from "../records/server-logs.ts";
+import type { Fault } from "../scenario/fault-schema.ts";
+import type { LedgerRow } from "../records/ledger-row.ts";
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 /** Hand-made records for the faults' unit tests: t0 is epoch 1_000_000 ms, node-1 is 10.0.0.1, node-2 10.0.0.2. */
 export const T0 = 1_000_000;
@@ -63,4 +63,3 @@ export function records(faults: FaultRecord[] | undefined, over: Partial<Records
 }
 
 /** The checks of harness/faults read no reconciliation; an empty one stands in. */
-export const NO_RECONCILIATION = {} as Reconciliation;

@@ -1,12 +1,13 @@
 import { performance } from "node:perf_hooks";
 import type { RequestKind, Scenario } from "../scenario/schema.ts";
-import { type GeneratorStats, type LoadResult, loadPool, sentRate, settle } from "./generator.ts";
+import { type LoadResult, loadPool, sentRate, settle } from "./generator.ts";
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
 import { Sender, retryPool } from "./sender.ts";
 import { UsageMeter } from "./usage.ts";
 import { warmUp } from "./warm-up.ts";
+import type { GeneratorStats } from "../records/generator-stats.ts";
 
 export interface ClosedLoadOptions {
   url: string;

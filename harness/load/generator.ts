@@ -1,5 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
+import type { GeneratorStats, LoadProgress } from "../records/generator-stats.ts";
+
+export type { LoadProgress };
 import type { Scenario } from "../scenario/schema.ts";
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
@@ -12,13 +15,6 @@ import { Ticker } from "./ticker.ts";
 import { UsageMeter } from "./usage.ts";
 import { warmUp } from "./warm-up.ts";
 
-export interface LoadProgress {
-  elapsedMs: number;
-  sent: number;
-  ok: number;
-  failed: number;
-  inFlight: number;
-}
 
 export interface LoadOptions {
   url: string;
@@ -37,38 +33,6 @@ export interface LoadOptions {
   raisePriority?: boolean;
 }
 
-export interface GeneratorStats {
-  mode: "open" | "closed";
-  /** How late requests were written to a connection relative to their intended time, ms. */
-  sendLagMs: { p50: number; p99: number; max: number };
-  /** CPU the generator process used, as a share of one core over the schedule's wall time. */
-  cpuShareOfOneCore: number;
-  /** The same over its busiest 1 s window. */
-  cpuPeakShareOfOneCore: number;
-  /** Share of the schedule's wall time the generator's event loop was busy; near 1 it could not have sent more. */
-  eventLoopBusyShare: number;
-  eventLoopBusyPeak: number;
-  /** The schedule's rate (open model); for the closed model, the rate it reached. */
-  intendedRatePerS: number;
-  /** First attempts written per second, from the schedule's start until the last one was written. */
-  sentRatePerS: number;
-  /** How much later than intended the last scheduled request was written, ms (0 when the schedule held). */
-  scheduleOverrunMs: number;
-  maxInFlight: number;
-  /** Most requests at once that waited for a free connection (the max_connections cap was reached). */
-  maxWaitingForConnection: number;
-  maxConnections: number;
-  /** Requests the client re-sent after a reused connection closed before any response. */
-  clientRetries: number;
-  scheduled: number;
-  /** The schedule started at this ms (relative to t0) and ended at this ms. */
-  startMs: number;
-  endMs: number;
-  /** The generator's nice value, when LoadOptions.raisePriority asked to raise it (a drain run does). */
-  nice?: number;
-  /** Why the nice value is not the one asked for. */
-  niceNote?: string;
-}
 
 export interface LoadResult {
   ledger: Ledger;

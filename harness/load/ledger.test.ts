@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { classifyError, classifyStatus } from "./error-class.ts";
+import { classifyError, classifyStatus } from "../records/error-class.ts";
 import { CHUNK_ROWS, Ledger } from "./ledger.ts";
 
 const dirs: string[] = [];

@@ -1,25 +1,11 @@
 import { closeSync, openSync, readSync, unlinkSync, write } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ERROR_CLASSES, type ErrorClass } from "./error-class.ts";
+import { ERROR_CLASSES, type ErrorClass } from "../records/error-class.ts";
+import type { LedgerRow } from "../records/ledger-row.ts";
 
-/** One request as the client saw it. Times are ms since the run's t0 (NaN: did not happen). */
-export interface LedgerRow {
-  seq: number;
-  id: string;
-  kind: number;
-  method: string;
-  serviceMs: number;
-  intendedMs: number;
-  sentMs: number;
-  endMs: number;
-  status: number;
-  error: ErrorClass;
-  node: string | null;
-  bytes: number;
-  /** 1, or 2 when the client retried after a reused connection was reset before any response. */
-  attempts: number;
-}
+export type { LedgerRow };
+
 
 export interface LedgerOptions {
   /**

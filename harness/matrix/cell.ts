@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { LedgerRow } from "../load/ledger.ts";
-import type { Report } from "../report/report.ts";
-import { runScenario, type RunOptions } from "../run.ts";
+import type { Report } from "../records/report.ts";
+import { runScenario, type RunOptions } from "../run/run.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import { latencyDuringDrain } from "../verdict/gates.ts";
-import type { CheckResult } from "../verdict/records.ts";
+import type { CheckResult } from "../records/records.ts";
 
 /**
  * What a matrix cell or a tune probe keeps of one run: the verdict, the loss
@@ -15,7 +12,7 @@ export interface RunSummary {
   run_id: string;
   /** The run's report.json, relative to the matrix or tune folder. */
   report: string;
-  verdict: "pass" | "fail";
+  verdict: Report["verdict"];
   failing_checks: string[];
   checks: CheckResult[];
   expectation_met: boolean;
@@ -34,10 +31,9 @@ export interface RunSummary {
   wall_time_s: number;
 }
 
-/** Pure: a finished run's report plus its client-ledger rows into a summary. */
-export function summarizeRun(report: Report, rows: LedgerRow[], reportPath: string): RunSummary {
-  const drains = report.drains ?? (report.drain ? [report.drain] : []);
-  const during = drains.length > 0 ? latencyDuringDrain({ rows, drains, loadEndMs: report.generator.endMs }) : null;
+/** Pure: a finished run's report.json into a summary (the report already holds every figure). */
+export function summarizeRun(report: Report, reportPath: string): RunSummary {
+  const during = report.latency_during_drain_ms;
   return {
     run_id: report.run_id,
     report: reportPath,
@@ -48,22 +44,10 @@ export function summarizeRun(report: Report, rows: LedgerRow[], reportPath: stri
     counts: { ...report.reconciliation.counts },
     requests: report.requests,
     latency_p99_ms: report.latency_ms.p99,
-    drain_p99_ms: during && during.count > 0 ? during.p99 : null,
-    drain_requests: during?.count ?? 0,
+    drain_p99_ms: during.count > 0 ? during.p99 : null,
+    drain_requests: during.count,
     wall_time_s: report.wall_time_s,
   };
-}
-
-/** raw/client-ledger.jsonl back into rows (JSON wrote NaN times as null). */
-export function readLedgerRows(path: string): LedgerRow[] {
-  const rows: LedgerRow[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line) continue;
-    const r = JSON.parse(line) as LedgerRow;
-    for (const k of ["intendedMs", "sentMs", "endMs"] as const) if (r[k] === null) r[k] = Number.NaN;
-    rows.push(r);
-  }
-  return rows;
 }
 
 export interface CellRunOptions extends Pick<RunOptions, "scenarioFile" | "log" | "onProgress" | "signal"> {
@@ -83,6 +67,5 @@ export async function runCell(scenario: Scenario, options: CellRunOptions): Prom
     onProgress: options.onProgress,
     signal: options.signal,
   });
-  const rows = readLedgerRows(join(runDir, report.files.client_ledger ?? "raw/client-ledger.jsonl"));
-  return summarizeRun(report, rows, relative(options.baseDir, join(runDir, "report.json")));
+  return summarizeRun(report, relative(options.baseDir, join(runDir, "report.json")));
 }

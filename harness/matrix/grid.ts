@@ -1,5 +1,5 @@
 import { parseDocument } from "yaml";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 /** One dimension of a matrix: a dotted scenario field and the values it takes. */
 export interface GridAxis {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { DrainlabError, ExitCode, UsageError } from "../errors.ts";
+import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { RunSummary } from "./cell.ts";
 import { matrixExitCode, planMatrix, runMatrix } from "./matrix.ts";
@@ -20,7 +20,7 @@ function fakeRun(scenario: Scenario): RunSummary {
     report: `cells/run-${limit}-${ms}/report.json`,
     verdict: cut ? "fail" : "pass",
     failing_checks: cut ? ["no-cut-short-requests"] : [],
-    checks: [{ name: "no-cut-short-requests", ok: !cut, observed: cut, expected: "0", detail: cut ? `${cut} <cut> & short` : "none" }],
+    checks: [{ name: "no-cut-short-requests", status: cut ? "fail" : "pass", ok: !cut, observed: cut, expected: "0", detail: cut ? `${cut} <cut> & short` : "none" }],
     expectation_met: !cut,
     counts: { ...LOSSES, "cut-short": cut },
     requests: { sent: 100, ok: 100 - cut, failed: cut, unanswered: 0, client_retried: 0 },

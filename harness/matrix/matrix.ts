@@ -1,12 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { DrainlabError, ExitCode, UsageError } from "../errors.ts";
-import { newRunId, type RunOptions } from "../run.ts";
+import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
+import { newRunId, type RunOptions } from "../run/run.ts";
 import { type LintFinding, lintScenario } from "../scenario/lint.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../util/version.ts";
 import { type CellRunOptions, type RunSummary, runCell } from "./cell.ts";
 import { axesFromMapping, type GridAxis, type GridCell, gridCells, mergeAxes, parseGridOption } from "./grid.ts";
 import { DRAIN_P99_SOURCE, MATRIX_EXIT_RULE, MATRIX_SCHEMA_VERSION, type MatrixReport, matrixVerdict, pendingCell } from "./matrix-report.ts";

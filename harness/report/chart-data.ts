@@ -1,10 +1,10 @@
-import type { FaultKind } from "../faults/fault-schema.ts";
-import { LOSS_CLASSES, type LossClass } from "../verdict/reconcile.ts";
+import type { FaultKind } from "../scenario/fault-schema.ts";
+import { LOSS_CLASSES, type LossClass } from "../records/reconcile.ts";
 import { drainsOf } from "./describe.ts";
 import { faultsOf } from "./findings.ts";
 import { reconciliationOf } from "./loss-classes.ts";
 import { drainPhases, runEndMs, type PhaseName } from "./phases.ts";
-import type { Report } from "./report.ts";
+import type { Report } from "../records/report.ts";
 
 /** What report.html embeds as JSON and charts-client.js draws: one time axis, in seconds since t0. */
 export interface ChartData {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { FaultRecord } from "../faults/types.ts";
 import { FAULT_COLORS, PHASE_COLORS } from "./chart-data.ts";
 import { describeImpact, drainLatencyOf, factsOf, faultsOf, generatorFigures, keyMeasurement, lintOf } from "./findings.ts";
 import { faultReport, storedReport } from "./testdata/stored-report.ts";
+import type { FaultRecord } from "../records/fault-record.ts";
 
 const fault = (kind: FaultRecord["kind"], measurements: FaultRecord["measurements"], error: string | null = null): FaultRecord =>
   ({ kind, target: "node-1", start_ms: 1000, end_ms: 2000, params: { kind } as FaultRecord["params"], error, measurements }) as FaultRecord;

@@ -1,8 +1,8 @@
-import type { Fact, FaultRecord, Json } from "../faults/types.ts";
-import type { GeneratorStats } from "../load/generator.ts";
 import type { LintFinding } from "../scenario/lint.ts";
 import { seconds } from "./describe.ts";
-import type { Percentiles, Report } from "./report.ts";
+import type { Percentiles, Report } from "../records/report.ts";
+import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
+import type { GeneratorStats } from "../records/generator-stats.ts";
 
 // Reports written before faults, facts, lint, the drain latency, the baseline or the
 // generator's newer figures existed lack those fields: every view reads them through here.

@@ -1,7 +1,7 @@
 import { describeImpact, describeMeasurements, factsOf, faultsOf, faultSpan, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { escapeHtml as e } from "./html-escape.ts";
 import { table } from "./html-sections.ts";
-import type { Report } from "./report.ts";
+import type { Report } from "../records/report.ts";
 
 /** One row per fault: what it hit, when, its key measurement, what the window lost, and every other figure. */
 export function faultsSection(report: Report): string {

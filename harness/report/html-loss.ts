@@ -1,10 +1,10 @@
-import type { Story } from "../verdict/reconcile.ts";
+import type { Story } from "../records/reconcile.ts";
 import type { ChartData } from "./chart-data.ts";
 import { drainsOf, seconds } from "./describe.ts";
 import { escapeHtml as e } from "./html-escape.ts";
 import { table } from "./html-sections.ts";
 import { describeRecords, lossRows, reconciliationOf, storyOutcome, type LossRow } from "./loss-classes.ts";
-import type { Report } from "./report.ts";
+import type { Report } from "../records/report.ts";
 
 const NO_RECONCILIATION = `<p class="note none">This report was written before drainlab reconciled the client, nginx and app records: no loss classes.</p>`;
 

@@ -2,7 +2,8 @@ import type { ChartData } from "./chart-data.ts";
 import { describeDetail, drainsOf, flatten, seconds } from "./describe.ts";
 import { drainLatencyOf, generatorFigures } from "./findings.ts";
 import { escapeHtml as e } from "./html-escape.ts";
-import type { Report } from "./report.ts";
+import { STATUS_LABEL, statusOf } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
 
 /** Cells are plain text, escaped here; rowAttrs returns ready-escaped attributes. */
 export function table(id: string, head: string[], rows: string[][], rowAttrs: (i: number) => string = () => ""): string {
@@ -12,10 +13,10 @@ export function table(id: string, head: string[], rows: string[][], rowAttrs: (i
 }
 
 export function checksSection(report: Report): string {
-  const rows = report.checks.map((c) => [c.name, c.ok ? "PASS" : "FAIL", String(c.observed), c.expected, c.detail]);
+  const rows = report.checks.map((c) => [c.name, STATUS_LABEL[statusOf(c)], String(c.observed), c.expected, c.detail]);
   const attrs = (i: number) => {
     const c = report.checks[i]!;
-    return ` class="${c.ok ? "ok" : "fail"}" data-check="${e(c.name)}"`;
+    return ` class="${c.ok ? "ok" : "fail"}" data-check="${e(c.name)}" data-status="${statusOf(c)}"`;
   };
   return `<section><h2>Checks</h2>\n${table("checks", ["check", "result", "observed", "expected", "detail"], rows, attrs)}</section>`;
 }

@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Report } from "./report.ts";
+import type { Report } from "../records/report.ts";
 import { FAULT_COLORS } from "./chart-data.ts";
 import { failingReport, faultReport, lossReport, storedReport } from "./testdata/stored-report.ts";
 import { writeViews } from "./write-views.ts";
 import { PROJECT_ROOT } from "../env/images.ts";
-import { runScenario } from "../run.ts";
+import { runScenario } from "../run/run.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { LOSS_CLASSES } from "../verdict/reconcile.ts";
+import { LOSS_CLASSES } from "../records/reconcile.ts";
 import { FAULT_COLORS, LOSS_MARK_STYLES, type ChartData } from "./chart-data.ts";
 import { escapeHtml } from "./html-escape.ts";
 import { renderHtml } from "./html.ts";
@@ -76,7 +76,7 @@ describe("renderHtml", () => {
     // as many closing script tags as script elements: nothing closed one early
     expect(out.match(/<\/script/gi)).toHaveLength(out.match(/<script/gi)!.length);
     expect(embeddedData(out).failed.filter((n) => n > 0)).toHaveLength(5);
-    expect(out).toContain('<tr class="fail" data-check="no-failed-requests">');
+    expect(out).toContain('<tr class="fail" data-check="no-failed-requests" data-status="fail">');
   });
 
   it("renders a run without a drain", () => {

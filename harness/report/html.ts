@@ -10,7 +10,7 @@ import { escapeHtml as e, inlineScript, inlineStyle, jsonForScript } from "./htm
 import { lossClassesSection, lossMarksLegend, storiesSection } from "./html-loss.ts";
 import { checksSection, drainsSection, latencySection, parametersSection, phasesLegend, stackSection, timelineSection, timeoutChainSection } from "./html-sections.ts";
 import { reconciliationOf } from "./loss-classes.ts";
-import type { Report } from "./report.ts";
+import type { Report } from "../records/report.ts";
 import type { Reporter } from "./reporter.ts";
 
 export const HTML_FILE = "report.html";

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { Builder, TestSuite, TestCase } from "junit-report-builder";
 import { factsOf, holdsText } from "./findings.ts";
 import { lossClassOfCheck, lossRows, storyLines } from "./loss-classes.ts";
-import type { Report } from "./report.ts";
+import { statusOf } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
 import type { Reporter } from "./reporter.ts";
 
 export const JUNIT_FILE = "junit.xml";
@@ -21,7 +22,11 @@ export function checkTestCase(suite: TestSuite, classname: string, check: Report
     .property("observed", String(check.observed))
     .property("expected", check.expected)
     .property("detail", check.detail);
-  if (!check.ok) tc.failure(`observed ${check.observed}, expected ${check.expected}: ${check.detail}`, "check-failed");
+  const status = statusOf(check);
+  // no-evidence is a failure of its own type: a check that could not be judged never passes
+  if (status === "fail") tc.failure(`observed ${check.observed}, expected ${check.expected}: ${check.detail}`, "check-failed");
+  else if (status === "no-evidence") tc.failure(`no evidence: ${check.detail}`, "no-evidence");
+  else if (status === "skipped") tc.skipped();
   return tc;
 }
 

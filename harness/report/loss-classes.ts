@@ -1,9 +1,9 @@
-import { CLASS_CHECK_NAMES } from "../verdict/checks.ts";
-import { LOSS_CLASSES, type LossClass, type Reconciliation, type Story } from "../verdict/reconcile.ts";
+import { CLASS_CHECK_NAMES, LOSS_CLASS_TABLE, lossClassOfCheck } from "../scenario/loss-classes.ts";
+import { LOSS_CLASSES, type LossClass, type Reconciliation, type Story } from "../records/reconcile.ts";
 import { seconds } from "./describe.ts";
-import type { Report } from "./report.ts";
+import type { Report } from "../records/report.ts";
 
-export { CLASS_CHECK_NAMES };
+export { CLASS_CHECK_NAMES, lossClassOfCheck };
 
 /** One loss class as every view shows it. */
 export interface LossRow {
@@ -36,16 +36,6 @@ export function lossRows(report: Report): LossRow[] {
   });
 }
 
-/** The loss class a check judges, if it is one of the per-class checks. */
-export function lossClassOfCheck(checkName: string): LossClass | null {
-  return LOSS_CLASSES.find((c) => CLASS_CHECK_NAMES[c] === checkName) ?? null;
-}
-
-const NODE_FIELD: Partial<Record<LossClass, "cut_short" | "misrouted" | "retried_away">> = {
-  "cut-short": "cut_short",
-  misrouted: "misrouted",
-  "retried-by-nginx": "retried_away",
-};
 
 function whereOf(rec: Reconciliation, lossClass: LossClass): string {
   if (lossClass === "failed") {
@@ -53,7 +43,7 @@ function whereOf(rec: Reconciliation, lossClass: LossClass): string {
       .map(([error, n]) => `${error} ${n}`)
       .join(", ");
   }
-  const field = NODE_FIELD[lossClass];
+  const field = LOSS_CLASS_TABLE[lossClass].node_field;
   if (!field) return "";
   return Object.entries(rec.by_node)
     .filter(([, c]) => c[field] > 0)

@@ -4,7 +4,10 @@ import { describeDrains, describeLatency, describePhase, describeRequests, drain
 import { baselineOf, describeBaseline, describeDrainLatency, describeImpact, drainLatencyOf, factsOf, faultsOf, faultSpan, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { describeRecords, lossRows, reconciliationOf } from "./loss-classes.ts";
 import { drainPhases, runEndMs } from "./phases.ts";
-import type { Report } from "./report.ts";
+import { type CheckStatus, statusOf } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
+
+const MD_STATUS: Record<CheckStatus, string> = { pass: "✅ pass", fail: "❌ **FAIL**", "no-evidence": "❌ **NO EVIDENCE**", skipped: "➖ skipped" };
 import type { Reporter } from "./reporter.ts";
 
 export const MARKDOWN_FILE = "summary.md";
@@ -57,7 +60,7 @@ export function renderMarkdown(report: Report): string {
     "",
     row(["check", "result", "observed", "expected", "detail"]),
     row(["---", "---", "---", "---", "---"]),
-    ...report.checks.map((c) => row([m(c.name), c.ok ? "✅ pass" : "❌ **FAIL**", m(c.observed), m(c.expected), m(c.detail)])),
+    ...report.checks.map((c) => row([m(c.name), MD_STATUS[statusOf(c)], m(c.observed), m(c.expected), m(c.detail)])),
     "",
     ...findingLines(report),
     ...lossLines(report),

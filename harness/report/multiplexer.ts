@@ -1,4 +1,4 @@
-import type { Report } from "./report.ts";
+import type { Report } from "../records/report.ts";
 import type { Reporter, RunInfo, RunProgress } from "./reporter.ts";
 
 const toStderr = (line: string) => process.stderr.write(`${line}\n`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TimelineEvent } from "../drain/timeline.ts";
+import type { TimelineEvent } from "../records/timeline.ts";
 import { drainPhases, runEndMs } from "./phases.ts";
 import { storedReport } from "./testdata/stored-report.ts";
 

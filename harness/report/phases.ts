@@ -1,4 +1,4 @@
-import type { TimelineEvent } from "../drain/timeline.ts";
+import type { TimelineEvent } from "../records/timeline.ts";
 
 export type PhaseName = "removal" | "reload" | "sigterm-wait" | "sigkill-after-wait" | "sigkill" | "readd";
 

@@ -1,5 +1,5 @@
-import type { LoadProgress } from "../load/generator.ts";
-import type { Report } from "./report.ts";
+import type { LoadProgress } from "../records/generator-stats.ts";
+import type { Report } from "../records/report.ts";
 
 /** Known before the stack starts: enough to name the run. */
 export interface RunInfo {

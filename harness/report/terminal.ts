@@ -1,8 +1,11 @@
-import type { DrainRecord } from "../drain/drain.ts";
 import { drainsOf } from "./describe.ts";
 import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { lossRows, storyLines } from "./loss-classes.ts";
-import type { Report } from "./report.ts";
+import { type CheckStatus, STATUS_LABEL, statusOf } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
+
+const STATUS_COLOR: Record<CheckStatus, number> = { pass: 32, fail: 31, "no-evidence": 31, skipped: 90 };
+import type { DrainRecord } from "../records/drain-record.ts";
 
 /** Events of an example story shown in the terminal; report.html has them all. */
 const STORY_EVENTS = 8;
@@ -11,6 +14,7 @@ const STORY_EVENTS = 8;
 export function renderTerminal(report: Report, color = false): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const ok = (b: boolean) => (b ? paint(32, "PASS") : paint(31, "FAIL"));
+  const status = (st: CheckStatus) => paint(STATUS_COLOR[st], STATUS_LABEL[st]);
   const { requests: q, latency_ms: l, generator: g } = report;
   const drains = drainsOf(report);
   const d = drainLatencyOf(report);
@@ -30,11 +34,12 @@ export function renderTerminal(report: Report, color = false): string {
     "",
     ...table(
       ["check", "result", "observed", "expected", "detail"],
-      report.checks.map((c) => [c.name, ok(c.ok), String(c.observed), c.expected, c.detail]),
+      report.checks.map((c) => [c.name, status(statusOf(c)), String(c.observed), c.expected, c.detail]),
     ),
     ...lossLines(report, paint),
     "",
-    `verdict   ${report.verdict === "pass" ? ok(true) : ok(false)}   expected ${report.expectation.verdict}: ${report.expectation.met ? "met" : paint(31, "NOT met")} (${report.expectation.detail})`,
+    ...(report.verdict === "error" ? [`error     ${report.error ?? "the run did not finish"}`] : []),
+    `verdict   ${report.verdict === "error" ? paint(31, "ERROR") : ok(report.verdict === "pass")}   expected ${report.expectation.verdict}: ${report.expectation.met ? "met" : paint(31, "NOT met")} (${report.expectation.detail})`,
   ];
   return `${lines.join("\n")}\n`;
 }

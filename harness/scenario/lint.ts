@@ -1,4 +1,4 @@
-import { timeoutChain } from "../drain/timeout-chain.ts";
+import { timeoutChain } from "./timeout-chain.ts";
 import type { RequestKind, Scenario } from "./schema.ts";
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../util/errors.ts";
 import { readFileSync } from "node:fs";
 import { applySet, loadScenario } from "./load-scenario.ts";
 import { scenarioJsonSchema } from "./schema.ts";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../util/errors.ts";
 import { Scenario } from "./schema.ts";
 
 /** Reads, overrides (`--set a.b=v`) and validates a scenario file. Throws UsageError naming file, field and value. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { FAULT_CHECK_NAMES, Faults } from "../faults/fault-schema.ts";
+import { LOSS_CLASS_CHECKS, LOSS_CLASSES, type LossClass } from "./loss-classes.ts";
+import { FAULT_CHECK_NAMES, Faults } from "./fault-schema.ts";
 
 /**
  * The scenario format. Every default lives here, and the resolved scenario
@@ -29,13 +30,7 @@ const RequestKind = z.strictObject({
 
 export const CheckName = z.enum([
   ...FAULT_CHECK_NAMES,
-  "no-failed-requests",
-  "no-unanswered-requests",
-  "no-cut-short-requests",
-  "no-retried-by-nginx",
-  "no-executed-twice",
-  "no-misrouted-requests",
-  "no-slow-during-drain",
+  ...LOSS_CLASS_CHECKS,
   "drained-node-exited-cleanly",
   "traffic-continued",
   "server-records-complete",
@@ -201,15 +196,7 @@ const ScenarioFields = z.strictObject({
         .prefault({}),
       /** How many requests of each loss class a pass allows. */
       allowed: z
-        .strictObject({
-          failed: allowed,
-          unanswered: allowed,
-          "cut-short": allowed,
-          "retried-by-nginx": allowed,
-          "executed-twice": allowed,
-          misrouted: allowed,
-          "slow-during-drain": allowed,
-        })
+        .strictObject(Object.fromEntries(LOSS_CLASSES.map((c) => [c, allowed])) as Record<LossClass, typeof allowed>)
         .prefault({}),
     })
     .prefault({}),

@@ -1,11 +1,8 @@
 import type Docker from "dockerode";
+import type { LoadEntry } from "../records/report.ts";
 
-/** How the harness reaches nginx: its address on the run's own network, or its port published on 127.0.0.1. */
-export interface LoadEntry {
-  url: string;
-  path: "run-network" | "published-port";
-  published_url: string;
-}
+export type { LoadEntry };
+
 
 const ENTRY_PROBE_TIMEOUT_MS = 1_000;
 

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { LABEL_MANAGED, LABEL_OWNER_PID } from "./labels.ts";
+import { LABEL_MANAGED, LABEL_OWNER_PID } from "../env/labels.ts";
 
 export interface SweepResult {
   containers: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../util/errors.ts";
 import { ceilToGrid, gridValues, parseRange } from "./range.ts";
 
 describe("tune range", () => {

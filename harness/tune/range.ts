@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 export interface TuneRange {
   lo: number;

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../util/errors.ts";
 import type { RunSummary } from "../matrix/cell.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { parseRange } from "./range.ts";

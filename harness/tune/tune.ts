@@ -1,13 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../util/errors.ts";
 import { type CellRunOptions, type RunSummary, runCell } from "../matrix/cell.ts";
-import { newRunId, type RunOptions } from "../run.ts";
+import { newRunId, type RunOptions } from "../run/run.ts";
 import { type LintFinding, lintErrors, lintScenario } from "../scenario/lint.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../util/version.ts";
 import { bisect } from "./bisect.ts";
 import { gridValues, type TuneRange } from "./range.ts";
 import { recommend } from "./recommend.ts";

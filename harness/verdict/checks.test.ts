@@ -8,11 +8,11 @@ describe("checks on hand-made records", () => {
     const v = judge(records(clean()));
     expect(failing(v)).toEqual([]);
     expect(v.verdict).toBe("pass");
-    expect(v.reconciliation.primary).toEqual({ ok: 40, failed: 0, unanswered: 0 });
+    expect(v.figures.reconciliation.primary).toEqual({ ok: 40, failed: 0, unanswered: 0 });
     // a fault's check is in the verdict only when the scenario has that fault
     expect(v.checks.map((c) => c.name)).not.toContain("worker-respawned");
-    expect(v.reconciliation.by_node["node-1"]!.answered).toBe(7);
-    expect(v.reconciliation.by_node["node-2"]!.app_finished).toBe(33);
+    expect(v.figures.reconciliation.by_node["node-1"]!.answered).toBe(7);
+    expect(v.figures.reconciliation.by_node["node-2"]!.app_finished).toBe(33);
   });
 
   it("failed: a 502 and a reset, broken down by error class", () => {
@@ -37,10 +37,10 @@ describe("checks on hand-made records", () => {
       r.nginx[0]!.upstreamStatuses = ["502", "200"];
       r.app = [{ epochMs: T0 + 1202, event: "start", id: r.client.id, node: "node-1", pid: 8 }, ...r.app];
     });
-    expect(v.reconciliation.primary.failed).toBe(0);
+    expect(v.figures.reconciliation.primary.failed).toBe(0);
     expect(failing(v).sort()).toEqual(["no-cut-short-requests", "no-retried-by-nginx"]);
-    expect(v.reconciliation.by_node["node-1"]).toMatchObject({ cut_short: 1, retried_away: 1 });
-    const story = v.reconciliation.examples["cut-short"]![0]!;
+    expect(v.figures.reconciliation.by_node["node-1"]).toMatchObject({ cut_short: 1, retried_away: 1 });
+    const story = v.figures.reconciliation.examples["cut-short"]![0]!;
     expect(story.events.map((e) => e.source)).toContain("app node-1 pid 8");
     expect(story.events.map((e) => e.t_ms)).toEqual([...story.events.map((e) => e.t_ms)].sort((a, b) => a - b));
   });
@@ -58,7 +58,7 @@ describe("checks on hand-made records", () => {
       r.client.node = "node-1";
     });
     expect(failing(late)).toEqual(["no-misrouted-requests"]);
-    expect(late.reconciliation.by_node["node-1"]!.misrouted).toBe(1);
+    expect(late.figures.reconciliation.by_node["node-1"]!.misrouted).toBe(1);
     const early = judgeWith(13, (r) => {
       r.app = r.app.map((e) => ({ ...e, node: "node-1" }));
       r.client.node = "node-1";

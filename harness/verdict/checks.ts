@@ -1,36 +1,34 @@
-import { type DrainRecord, MONITOR_DETECT_TIMEOUT_MS, READD_HEALTH_TIMEOUT_MS } from "../drain/drain.ts";
-import { FAULT_CHECKS, NO_SUCH_FAULT } from "../faults/checks.ts";
-import { generatorCheck } from "../load/saturation.ts";
+import { LOSS_CLASS_TABLE } from "../scenario/loss-classes.ts";
+import { FAULT_CHECKS, NO_SUCH_FAULT } from "./fault-checks.ts";
+import { generatorCheck } from "./generator-check.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
-import { type LossClass, type Reconciliation, reconcile } from "./reconcile.ts";
-import type { CheckResult, Records } from "./records.ts";
+import type { LossClass, Reconciliation } from "../records/reconcile.ts";
+import { figuresOf, type RunFigures } from "../records/summaries.ts";
+import { type CheckOutcome, type CheckResult, type Records, settle } from "../records/records.ts";
+import { MONITOR_DETECT_TIMEOUT_MS, READD_HEALTH_TIMEOUT_MS, type DrainRecord } from "../records/drain-record.ts";
 
-type Check = (r: Records, rec: Reconciliation) => CheckResult;
+type Check = (r: Records, f: RunFigures) => CheckOutcome;
 
-const CLASS_CHECKS: Record<LossClass, { name: string; means: string }> = {
-  failed: { name: "no-failed-requests", means: "the client got an error or a 5xx" },
-  unanswered: { name: "no-unanswered-requests", means: "no answer by the end of the run plus the grace period" },
-  "cut-short": { name: "no-cut-short-requests", means: "the app started it and never finished it" },
-  "retried-by-nginx": { name: "no-retried-by-nginx", means: "nginx tried more than one upstream ($upstream_status like 502, 200)" },
-  "executed-twice": { name: "no-executed-twice", means: "the app finished the same request id more than once" },
-  misrouted: { name: "no-misrouted-requests", means: "it reached the drained node after its removal had taken effect" },
-  "slow-during-drain": { name: "no-slow-during-drain", means: "due inside the drain window and slower than its own work by more than checks.slow_overhead_ms" },
-};
-
-/** The check that judges each loss class, by name (the views label loss classes with it). */
-export const CLASS_CHECK_NAMES = Object.fromEntries(Object.entries(CLASS_CHECKS).map(([c, { name }]) => [c, name])) as Record<LossClass, string>;
+/** The server record each class is decided from: without any of it the class has no evidence, not zero. */
+const NEEDS: Partial<Record<LossClass, "app" | "nginx">> = { "cut-short": "app", "executed-twice": "app", misrouted: "app", "retried-by-nginx": "nginx" };
 
 /** One check per loss class: at most the scenario's allowed count (default 0). */
 function classCheck(lossClass: LossClass): Check {
-  const { name, means } = CLASS_CHECKS[lossClass];
-  return ({ scenario }, rec) => {
+  const { check: name, means, node_field: field } = LOSS_CLASS_TABLE[lossClass];
+  return ({ scenario }, { reconciliation: rec }) => {
     const count = rec.counts[lossClass];
     const allowed = scenario.checks.allowed[lossClass];
     const nodes = Object.entries(rec.by_node)
-      .map(([node, c]) => [node, lossClass === "cut-short" ? c.cut_short : lossClass === "misrouted" ? c.misrouted : lossClass === "retried-by-nginx" ? c.retried_away : 0] as const)
+      .map(([node, c]) => [node, field ? c[field] : 0] as const)
       .filter(([, n]) => n > 0)
       .map(([node, n]) => `${node}: ${n}`);
     const first = rec.examples[lossClass]?.[0]?.id;
+    const needs = NEEDS[lossClass];
+    const x = rec.records;
+    if (needs && x.client_rows > 0 && (needs === "app" ? x.app_events : x.nginx_rows) === 0) {
+      const what = needs === "app" ? "no app ledger event was recorded on any node" : "nginx's access log has no row";
+      return { name, status: "no-evidence", ok: false, observed: "no records", expected: allowed === 0 ? "0" : `<= ${allowed}`, detail: `${what}, so ${means} cannot be judged` };
+    }
     return {
       name,
       ok: count <= allowed,
@@ -48,7 +46,7 @@ function failedBreakdown(lossClass: LossClass, rec: Reconciliation): string {
 
 /** Every drained node exited by itself with code 0 within the stop wait: no SIGKILL needed. */
 export const drainedNodeExitedCleanly: Check = ({ drains }) => {
-  if (drains.length === 0) return { name: "drained-node-exited-cleanly", ok: true, observed: "no drain", expected: "exit 0 within the stop wait", detail: "the scenario drains no node" };
+  if (drains.length === 0) return { name: "drained-node-exited-cleanly", status: "skipped", ok: true, observed: "no drain", expected: "exit 0 within the stop wait", detail: "the scenario drains no node" };
   const clean = (d: DrainRecord) => d.exit_code === 0 && !d.killed_after_wait;
   const describe = (d: DrainRecord) => {
     const took = d.exit_ms === null ? null : d.exit_ms - d.signal_ms;
@@ -78,7 +76,7 @@ export const healthReportedDraining: Check = ({ drains, scenario }) => {
   const stepped = drains.filter((d) => d.removed);
   if (stepped.length === 0) {
     const why = drains.length === 0 ? "the scenario drains no node" : "the drain has no removal step (drain.remove false), so no health step either";
-    return { name, ok: true, observed: "no health step", expected, detail: why };
+    return { name, status: "skipped", ok: true, observed: "no health step", expected, detail: why };
   }
   const problems: string[] = [];
   const seen: string[] = [];
@@ -129,6 +127,7 @@ export const trafficContinued: Check = ({ rows, drains, scenario, loadStartMs, l
   const limit = scenario.checks.max_gap_ms;
   return {
     name: "traffic-continued",
+    ...(others.length === 0 ? { status: "no-evidence" as const } : {}),
     ok: others.length > 0 && worst.gap <= limit,
     observed: `${Math.round(worst.gap)} ms`,
     expected: `<= ${limit} ms`,
@@ -142,7 +141,7 @@ export const trafficContinued: Check = ({ rows, drains, scenario, loadStartMs, l
  * in the app ledger of the node that gave it, or cut-short, executed-twice and
  * misrouted could pass on a missing or empty ledger.
  */
-export const serverRecordsComplete: Check = (_r, rec) => {
+export const serverRecordsComplete: Check = (_r, { reconciliation: rec }) => {
   const { records: x } = rec;
   const notInApp = x.answered_but_not_in_app_ledger ?? 0;
   const missing = x.answered_but_not_in_nginx_log + notInApp;
@@ -161,7 +160,7 @@ export const serverRecordsComplete: Check = (_r, rec) => {
 const generatorKeptUp: Check = (r) =>
   r.generator
     ? generatorCheck(r.generator, r.scenario)
-    : { name: "generator-kept-up", ok: true, observed: "no figures", expected: "figures from the generator", detail: "no generator figures in these records" };
+    : { name: "generator-kept-up", status: "no-evidence", ok: false, observed: "no figures", expected: "figures from the generator", detail: "no generator figures in these records" };
 
 export const CHECKS: Check[] = [
   classCheck("failed"),
@@ -182,11 +181,18 @@ export const CHECKS: Check[] = [
   ...FAULT_CHECKS,
 ];
 
-export function judge(records: Records): { verdict: "pass" | "fail"; checks: CheckResult[]; reconciliation: Reconciliation } {
-  const reconciliation = reconcile(records);
+export interface Judgement {
+  verdict: "pass" | "fail";
+  checks: CheckResult[];
+  figures: RunFigures;
+}
+
+/** The verdict: every check over the records and the figures computed once from them; a run passes when none fails or lacks evidence. */
+export function judge(records: Records): Judgement {
+  const figures = figuresOf(records);
   // a fault's check is part of the verdict only when the scenario has that fault
-  const checks = CHECKS.map((check) => check(records, reconciliation)).filter((c) => c.detail !== NO_SUCH_FAULT);
-  return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks, reconciliation };
+  const checks = CHECKS.map((check) => settle(check(records, figures))).filter((c) => c.detail !== NO_SUCH_FAULT);
+  return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks, figures };
 }
 
 function secs(value: number): string {

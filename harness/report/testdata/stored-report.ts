@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Report } from "../report.ts";
+import type { Report } from "../../records/report.ts";
 
 /** report.json files of real runs (reports/try/<run-id>/report.json, copied unchanged), stored for the views' tests. */
 export const STORED_REPORTS = {

@@ -1,9 +1,10 @@
-import type { DrainRecord } from "../../drain/drain.ts";
-import type { LedgerRow } from "../../load/ledger.ts";
 import { Scenario } from "../../scenario/schema.ts";
 import { judge } from "../checks.ts";
-import type { Records } from "../records.ts";
-import type { AppEvent, NginxRow } from "../server-logs.ts";
+import type { Records } from "../../records/records.ts";
+import type { AppEvent, NginxRow } from "../../records/server-logs.ts";
+import type { DrainRecord } from "../../records/drain-record.ts";
+import type { LedgerRow } from "../../records/ledger-row.ts";
+import type { GeneratorStats } from "../../records/generator-stats.ts";
 
 // Hand-made records of a 4 s run at 10 req/s: node-1 is drained (removed at
 // 1.5 s, SIGTERM at 2.0 s, exit at 2.5 s). Each test breaks one thing.
@@ -38,6 +39,26 @@ const timeline = [
   { t_ms: 2500, event: "exited", detail: {} },
 ];
 
+/** A generator that kept up: 10 req/s sent on time. */
+export const generator: GeneratorStats = {
+  mode: "open",
+  sendLagMs: { p50: 0.2, p99: 1.5, max: 3 },
+  cpuShareOfOneCore: 0.05,
+  cpuPeakShareOfOneCore: 0.08,
+  eventLoopBusyShare: 0.04,
+  eventLoopBusyPeak: 0.06,
+  intendedRatePerS: 10,
+  sentRatePerS: 10,
+  scheduleOverrunMs: 0,
+  maxInFlight: 2,
+  maxWaitingForConnection: 0,
+  maxConnections: 64,
+  clientRetries: 0,
+  scheduled: 40,
+  startMs: 0,
+  endMs: 4000,
+};
+
 export interface Req {
   client: LedgerRow;
   nginx: NginxRow[];
@@ -69,6 +90,7 @@ export function records(reqs: Req[], over: Partial<Records> = {}): Records {
     loadStartMs: 0,
     loadEndMs: 4000,
     server: { nginx: reqs.flatMap((r) => r.nginx), app: reqs.flatMap((r) => r.app), t0EpochMs: T0, nodes, unreadable: 0 },
+    generator,
     ...over,
   };
 }

@@ -1,4 +1,4 @@
-import type { Fact, FaultRecord, Json } from "./types.ts";
+import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
 
 const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers does not";
 

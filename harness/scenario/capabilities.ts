@@ -1,4 +1,4 @@
-import type { Scenario } from "../scenario/schema.ts";
+import type { Scenario } from "./schema.ts";
 
 /** The nodes that get CAP_NET_ADMIN: only a network fault's target, so tc, iptables and ss -K work there and nowhere else. */
 export function netAdminTargets(scenario: Scenario): string[] {

@@ -1,15 +1,22 @@
-import type { DrainRecord } from "../drain/drain.ts";
-import type { TimelineEvent } from "../drain/timeline.ts";
-import type { TimeoutChain } from "../drain/timeout-chain.ts";
-import type { Fact, FaultRecord } from "../faults/types.ts";
-import type { GeneratorStats } from "../load/generator.ts";
+import type { TimelineEvent } from "./timeline.ts";
+import type { TimeoutChain } from "../scenario/timeout-chain.ts";
 import type { LintFinding } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import type { Reconciliation } from "../verdict/reconcile.ts";
-import type { CheckResult } from "../verdict/records.ts";
-import type { LoadEntry } from "../stack/load-entry.ts";
+import type { Reconciliation } from "./reconcile.ts";
+import type { CheckResult } from "./records.ts";
+import type { DrainRecord } from "./drain-record.ts";
+import type { Fact, FaultRecord } from "./fault-record.ts";
+import type { GeneratorStats } from "./generator-stats.ts";
 
-export const REPORT_SCHEMA_VERSION = 1;
+/** How the harness reaches nginx: its address on the run's own network, or its port published on 127.0.0.1. */
+export interface LoadEntry {
+  url: string;
+  path: "run-network" | "published-port";
+  published_url: string;
+}
+
+/** 2: checks carry a status (pass, fail, no-evidence, skipped), t0_epoch_ms, verdict "error". Version 1 reports are read through upgradeReport. */
+export const REPORT_SCHEMA_VERSION = 2;
 
 export interface Percentiles {
   count: number;
@@ -41,7 +48,10 @@ export interface Report {
   run_id: string;
   started_at: string;
   wall_time_s: number;
-  verdict: "pass" | "fail";
+  /** error: the run could not finish (the Docker engine was lost); the report holds what was gathered. */
+  verdict: "pass" | "fail" | "error";
+  /** Why the verdict is error. */
+  error?: string;
   /** What the scenario says should happen, and whether it did. */
   expectation: { verdict: "pass" | "fail"; failing_checks: string[]; met: boolean; detail: string };
   scenario: { name: string; file: string | null; description: string };
@@ -56,6 +66,8 @@ export interface Report {
     versions: Record<string, string>;
     /** Where the load went: nginx on the run's network, or its published port (absent in reports before 0.2). */
     load_entry?: LoadEntry;
+    /** Every address each node had during the run (a restarted node gets a new one), to read nginx's $upstream_addr again; absent before schema 2. */
+    addresses?: Array<{ name: string; address: string }>;
   };
   /** client_retried: re-sent once by the client after a connection closed before any response (see load.retry_on_reset). */
   requests: { sent: number; ok: number; failed: number; unanswered: number; client_retried: number };
@@ -66,6 +78,8 @@ export interface Report {
   /** The earlier run this one was compared with (--baseline), if any. */
   baseline: { run_id: string; file: string } | null;
   generator: GeneratorStats;
+  /** Epoch ms of the run's t0, to put the raw server records on the run's clock again (drainlab judge); absent before schema 2. */
+  t0_epoch_ms?: number;
   timeline: TimelineEvent[];
   /** The first (often only) drained node; `drains` has every one of a rolling drain. */
   drain: DrainRecord | null;

@@ -1,4 +1,26 @@
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ServerRecords } from "./records.ts";
+
+/** Where a run's raw records live, relative to its folder: the one naming of these paths. */
+export const RAW_FILES = {
+  clientLedger: "raw/client-ledger.jsonl",
+  nginxAccessLog: "raw/nginx/access.jsonl",
+  appLedger: (node: string) => `raw/${node}/app-ledger.jsonl`,
+} as const;
+
+/** nginx's access log and every node's app ledger from a run folder (bind-mounted, so the drained node's survives its exit). */
+export function readServerRecords(runDir: string, nodes: Array<{ name: string; address: string }>, t0EpochMs: number): ServerRecords {
+  const nginx = readNginxLog(join(runDir, RAW_FILES.nginxAccessLog));
+  const apps = [...new Set(nodes.map((n) => n.name))].map((name) => readAppLedger(join(runDir, RAW_FILES.appLedger(name))));
+  return {
+    nginx: nginx.rows,
+    app: apps.flatMap((a) => a.rows),
+    t0EpochMs,
+    nodes,
+    unreadable: nginx.unreadable + apps.reduce((sum, a) => sum + a.unreadable, 0),
+  };
+}
 
 /** One line of nginx's JSON access log (fixtures/nginx/nginx.conf.template). */
 export interface NginxRow {

@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
-import { UsageError } from "../errors.ts";
-import type { Baseline } from "./gates.ts";
+import { UsageError } from "../util/errors.ts";
+
+/** What a later run is compared with: the figures of an earlier report.json. */
+export interface Baseline {
+  run_id: string;
+  file: string;
+  p99_during_drain_ms: number | null;
+  counts: Record<string, number>;
+}
 
 /** Reads the figures a run is compared with from an earlier report.json; a bad file is a usage error naming it. */
 export function readBaseline(file: string): Baseline {

@@ -1,4 +1,4 @@
-import type { Scenario } from "../scenario/schema.ts";
+import type { Scenario } from "./schema.ts";
 
 export interface TimeoutChain {
   runtime: "gunicorn" | "uvicorn";

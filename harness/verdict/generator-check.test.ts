@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Scenario } from "../scenario/schema.ts";
-import type { GeneratorStats } from "./generator.ts";
-import { generatorCheck } from "./saturation.ts";
+import { generatorCheck } from "./generator-check.ts";
+import type { GeneratorStats } from "../records/generator-stats.ts";
 
 const scenario = Scenario.parse({ name: "t", load: { rate_per_s: 1000 } });
 

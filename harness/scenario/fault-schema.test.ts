@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { validateScenario } from "../scenario/load-scenario.ts";
-import { Scenario } from "../scenario/schema.ts";
+import { validateScenario } from "./load-scenario.ts";
+import { Scenario } from "./schema.ts";
 import { netAdminTargets } from "./capabilities.ts";
 import { FAULT_CHECK_NAMES } from "./fault-schema.ts";
-import { netemArgs } from "./netem.ts";
+import { netemArgs } from "../faults/netem.ts";
 
 describe("faults in the scenario format", () => {
   it("defaults to no faults and the gunicorn runtime", () => {

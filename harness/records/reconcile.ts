@@ -1,11 +1,10 @@
-import type { LedgerRow } from "../load/ledger.ts";
+import { LOSS_CLASSES, type LossClass, type PrimaryClass } from "../scenario/loss-classes.ts";
 import type { Records } from "./records.ts";
+import { drainWindows, dueDuringDrain } from "./summaries.ts";
 import type { AppEvent, NginxRow } from "./server-logs.ts";
+import type { LedgerRow } from "./ledger-row.ts";
 
-/** Classes of loss a drain can cause; each has a check and an allowed count in the scenario (default 0). */
-export const LOSS_CLASSES = ["failed", "unanswered", "cut-short", "retried-by-nginx", "executed-twice", "misrouted", "slow-during-drain"] as const;
-export type LossClass = (typeof LOSS_CLASSES)[number];
-export type PrimaryClass = "ok" | "failed" | "unanswered";
+export { LOSS_CLASSES, type LossClass, type PrimaryClass };
 
 export interface StoryEvent {
   t_ms: number;
@@ -66,7 +65,7 @@ export function reconcile(r: Records): Reconciliation {
   const outOfService = r.drains
     .filter((d) => d.removed && d.reload_effective_ms !== null)
     .map((d) => ({ node: d.target, from: d.reload_effective_ms!, to: d.readded_ms ?? Number.POSITIVE_INFINITY }));
-  const drainWindows = r.drains.map((d) => ({ from: d.start_ms, to: d.exit_ms ?? r.loadEndMs }));
+  const windows = drainWindows(r.drains, r.loadEndMs);
 
   const primary: Record<PrimaryClass, number> = { ok: 0, failed: 0, unanswered: 0 };
   const failedByError: Record<string, number> = {};
@@ -120,7 +119,7 @@ export function reconcile(r: Records): Reconciliation {
       node(misroutedTo.node).misrouted++;
     }
     const overhead = row.endMs - row.intendedMs - row.serviceMs;
-    const inDrain = drainWindows.some((w) => row.intendedMs >= w.from && row.intendedMs <= w.to);
+    const inDrain = dueDuringDrain(row, windows);
     if (inDrain && overhead > r.scenario.checks.slow_overhead_ms) classes.push("slow-during-drain");
 
     for (const c of classes) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { factsOf } from "./facts.ts";
-import { faultRecord } from "./test-records.ts";
+import { faultRecord } from "../faults/test-records.ts";
 
 const versions = { uvicorn: "0.32.0", gunicorn: "23.0.0" };
 const kill = (runtime: string, respawned: number | null) =>

@@ -1,6 +1,6 @@
 import type { Scenario } from "../scenario/schema.ts";
-import type { CheckResult } from "../verdict/records.ts";
-import type { GeneratorStats } from "./generator.ts";
+import type { CheckOutcome } from "../records/records.ts";
+import type { GeneratorStats } from "../records/generator-stats.ts";
 
 export const GENERATOR_CHECK = "generator-kept-up";
 
@@ -10,7 +10,7 @@ export const GENERATOR_CHECK = "generator-kept-up";
  * than scheduled) makes a slow server and a slow client look alike, so such
  * a run is not trustworthy and must not pass.
  */
-export function generatorCheck(stats: GeneratorStats, scenario: Scenario): CheckResult {
+export function generatorCheck(stats: GeneratorStats, scenario: Scenario): CheckOutcome {
   // the limits and their defaults live in the scenario schema (checks.generator)
   const limits = scenario.checks.generator;
   const lag = stats.sendLagMs.p99;

@@ -7,22 +7,22 @@ import {
   passiveHealthRoutedAround,
   reloadStormApplied,
   workerRespawned,
-} from "./checks.ts";
-import { FAULT_CHECK_NAMES } from "./fault-schema.ts";
-import { faultRecord, NO_RECONCILIATION, records } from "./test-records.ts";
+} from "./fault-checks.ts";
+import { FAULT_CHECK_NAMES } from "../scenario/fault-schema.ts";
+import { faultRecord, records } from "../faults/test-records.ts";
 
-const run = (check: typeof workerRespawned, faults: Parameters<typeof records>[0]) => check(records(faults), NO_RECONCILIATION);
+const run = (check: typeof workerRespawned, faults: Parameters<typeof records>[0]) => check(records(faults));
 
 describe("fault checks", () => {
   it("every check passes with 'no such fault in this scenario' when the scenario has no such fault (or no faults at all)", () => {
     for (const check of FAULT_CHECKS) {
-      expect(check(records(undefined), NO_RECONCILIATION)).toMatchObject({ ok: true, detail: "no such fault in this scenario" });
-      expect(check(records([faultRecord({ kind: "mark-draining" })]), NO_RECONCILIATION)).toMatchObject({ ok: true, detail: "no such fault in this scenario" });
+      expect(check(records(undefined))).toMatchObject({ ok: true, detail: "no such fault in this scenario" });
+      expect(check(records([faultRecord({ kind: "mark-draining" })]))).toMatchObject({ ok: true, detail: "no such fault in this scenario" });
     }
   });
 
   it("names one check per name in FAULT_CHECK_NAMES, in that order", () => {
-    expect(FAULT_CHECKS.map((c) => c(records([]), NO_RECONCILIATION).name)).toEqual([...FAULT_CHECK_NAMES]);
+    expect(FAULT_CHECKS.map((c) => c(records([])).name)).toEqual([...FAULT_CHECK_NAMES]);
   });
 
   it("fails a fault that could not be carried out, whatever it would have measured", () => {

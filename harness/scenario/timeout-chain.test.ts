@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Scenario } from "../scenario/schema.ts";
+import { Scenario } from "./schema.ts";
 import { timeoutChain } from "./timeout-chain.ts";
 
 const scenario = (over: object) => Scenario.parse({ name: "t", ...over });

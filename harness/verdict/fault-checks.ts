@@ -1,9 +1,8 @@
-import type { Reconciliation } from "../verdict/reconcile.ts";
-import type { CheckResult, Records } from "../verdict/records.ts";
-import type { FaultCheckName, FaultKind, FaultOf } from "./fault-schema.ts";
-import type { FaultRecord, Json } from "./types.ts";
+import type { CheckOutcome, CheckStatus, Records } from "../records/records.ts";
+import type { FaultCheckName, FaultKind, FaultOf } from "../scenario/fault-schema.ts";
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 
-type FaultCheck = (records: Records, reconciliation: Reconciliation) => CheckResult;
+type FaultCheck = (records: Records) => CheckOutcome;
 
 export const NO_SUCH_FAULT = "no such fault in this scenario";
 
@@ -12,13 +11,16 @@ export const NO_SUCH_FAULT = "no such fault in this scenario";
  * this scenario" when there are none, fails on any record whose fault could
  * not be carried out, and otherwise asks `judge` about each record.
  */
-function faultCheck(name: FaultCheckName, kind: FaultKind, expected: string, judge: (f: FaultRecord) => { ok: boolean; observed: string; detail: string }): FaultCheck {
+type FaultJudgement = { ok: boolean; observed: string; detail: string; status?: CheckStatus };
+
+function faultCheck(name: FaultCheckName, kind: FaultKind, expected: string, judge: (f: FaultRecord) => FaultJudgement): FaultCheck {
   return ({ faults = [] }) => {
     const mine = faults.filter((f) => f.kind === kind);
     if (mine.length === 0) return { name, ok: true, observed: "-", expected, detail: NO_SUCH_FAULT };
-    const results = mine.map((f) => (f.error ? { ok: false, observed: "not applied", detail: `${f.target ?? kind}: the fault could not be carried out: ${f.error}` } : judge(f)));
+    const results: FaultJudgement[] = mine.map((f) => (f.error ? { ok: false, observed: "not applied", detail: `${f.target ?? kind}: the fault could not be carried out: ${f.error}` } : judge(f)));
     const worst = results.find((r) => !r.ok) ?? results[0]!;
-    return { name, ok: results.every((r) => r.ok), observed: worst.observed, expected, detail: results.map((r) => r.detail).join("; ") };
+    const status = results.some((r) => !r.ok && r.status !== "no-evidence") ? "fail" : results.some((r) => r.status === "no-evidence") ? "no-evidence" : "pass";
+    return { name, status, ok: status === "pass", observed: worst.observed, expected, detail: results.map((r) => r.detail).join("; ") };
   };
 }
 
@@ -47,7 +49,7 @@ export const passiveHealthRoutedAround = faultCheck("passive-health-routed-aroun
   const inWindow = num(m, "attempts_in_first_fail_timeout") ?? 0;
   if (after === null) {
     const why = num(m, "requests_sent_in_first_fail_timeout") === 0 ? "no request was sent after the kill" : "no attempt was in flight on it at the kill and nginx never tried it afterwards";
-    return { ok: false, observed: "no evidence", detail: `${f.target} SIGKILLed, but ${why}: no evidence that passive health routed around it` };
+    return { status: "no-evidence" as const, ok: false, observed: "no evidence", detail: `${f.target} SIGKILLed, but ${why}: no evidence that passive health routed around it` };
   }
   const inFlight = num(m, "failed_in_flight_at_kill") ?? 0;
   return {
@@ -64,6 +66,7 @@ export const freezeBoundedByReadTimeout = faultCheck("freeze-bounded-by-read-tim
   const wait = num(m, "max_wait_ms_due_during_freeze");
   return {
     // no request due during the freeze: nothing was bounded, so nothing is shown
+    ...(wait === null ? { status: "no-evidence" as const } : {}),
     ok: wait !== null && wait <= limit,
     observed: wait === null ? "no requests" : `${wait} ms`,
     detail: `${f.target} frozen ${num(m, "frozen_ms")} ms: ${num(m, "attempts_on_frozen_node") ?? 0} attempt(s) sent to it, ${num(m, "timed_out_attempts") ?? 0} timed out (504), ${num(m, "retried_elsewhere") ?? 0} re-sent elsewhere; after the thaw it finished ${num(m, "finished_after_thaw_for_gone_clients") ?? 0} request(s) whose client had its answer already; longest wait ${wait ?? "-"} ms (limit ${limit} ms)`,

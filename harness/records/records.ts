@@ -1,0 +1,72 @@
+import type { TimelineEvent } from "./timeline.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import type { AppEvent, NginxRow } from "./server-logs.ts";
+import type { DrainRecord } from "./drain-record.ts";
+import type { FaultRecord } from "./fault-record.ts";
+import type { LedgerRow } from "./ledger-row.ts";
+import type { GeneratorStats } from "./generator-stats.ts";
+import type { Baseline } from "./baseline.ts";
+
+/** What the servers recorded: nginx's access log and every node's app ledger, the drained node's included. */
+export interface ServerRecords {
+  nginx: NginxRow[];
+  app: AppEvent[];
+  /** Epoch ms of the run's t0, to put server timestamps on the run's clock. */
+  t0EpochMs: number;
+  nodes: Array<{ name: string; address: string }>;
+  unreadable: number;
+}
+
+/** Everything a verdict is judged on: plain data, no handles. */
+export interface Records {
+  scenario: Scenario;
+  rows: LedgerRow[];
+  timeline: TimelineEvent[];
+  /** One record per drained node, in order (several for a rolling drain). */
+  drains: DrainRecord[];
+  /** The load schedule's start and end, ms since t0. */
+  loadStartMs: number;
+  loadEndMs: number;
+  server: ServerRecords;
+  /** One record per fault of the scenario's `faults:` list (harness/faults/). */
+  faults?: FaultRecord[];
+  /** The load generator's own figures (send lag, CPU, rate held). */
+  generator?: GeneratorStats;
+  /** From --baseline: an earlier run to compare with. */
+  baseline?: Baseline;
+}
+
+/**
+ * pass; fail; no-evidence: the records the check needs are missing or its
+ * subject never occurred (never counted as a pass); skipped: the scenario
+ * declared it out of scope (no drain, no limit set, no baseline given).
+ */
+export const CHECK_STATUSES = ["pass", "fail", "no-evidence", "skipped"] as const;
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  /** Does not fail the run: status pass or skipped. */
+  ok: boolean;
+  observed: number | string;
+  expected: string;
+  detail: string;
+}
+
+/** What a check returns: its status, or only ok (pass or fail) when it has no other outcome. */
+export type CheckOutcome = Omit<CheckResult, "status"> & { status?: CheckStatus };
+
+/** The status of an outcome, and ok derived from it: the one place the two are tied. */
+export function settle(c: CheckOutcome): CheckResult {
+  const status = c.status ?? (c.ok ? "pass" : "fail");
+  return { ...c, status, ok: status === "pass" || status === "skipped" };
+}
+
+/** How each status reads in a table, terminal and Markdown alike. */
+export const STATUS_LABEL: Record<CheckStatus, string> = { pass: "PASS", fail: "FAIL", "no-evidence": "NO EVIDENCE", skipped: "skipped" };
+
+/** A check's status; reports before schema 2 carry only ok. */
+export function statusOf(c: { ok: boolean; status?: CheckStatus }): CheckStatus {
+  return c.status ?? (c.ok ? "pass" : "fail");
+}

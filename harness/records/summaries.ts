@@ -1,0 +1,100 @@
+import * as hdr from "hdr-histogram-js";
+import type { DrainRecord } from "./drain-record.ts";
+import { type Reconciliation, reconcile } from "./reconcile.ts";
+import type { Records } from "./records.ts";
+import type { Percentiles, Report, SeriesBucket } from "./report.ts";
+import type { LedgerRow } from "./ledger-row.ts";
+
+const HIGHEST_US = 3_600_000_000;
+
+function histogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3 });
+}
+
+function latencyMs(r: LedgerRow): number {
+  return r.endMs - r.intendedMs;
+}
+
+function answered(r: LedgerRow): boolean {
+  return r.status > 0 && !Number.isNaN(r.endMs);
+}
+
+/** HDR percentiles of latency (from the intended send time), in ms. */
+export function latencyPercentiles(rows: Iterable<LedgerRow>): Percentiles {
+  const h = histogram();
+  for (const r of rows) if (answered(r)) h.recordValue(Math.max(1, Math.round(latencyMs(r) * 1000)));
+  const at = (p: number) => (h.totalCount === 0 ? 0 : round(h.getValueAtPercentile(p) / 1000));
+  return { count: h.totalCount, p50: at(50), p90: at(90), p99: at(99), max: h.totalCount === 0 ? 0 : round(h.maxValue / 1000) };
+}
+
+/** Per-bucket counts and latency, by intended send time, for the charts. */
+export function series(rows: LedgerRow[], bucketMs: number): SeriesBucket[] {
+  const buckets = new Map<number, { rows: LedgerRow[] }>();
+  for (const r of rows) {
+    const t = Math.floor(r.intendedMs / bucketMs) * bucketMs;
+    let b = buckets.get(t);
+    if (!b) buckets.set(t, (b = { rows: [] }));
+    b.rows.push(r);
+  }
+  return [...buckets.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([t, { rows: bucket }]) => {
+      const lat = latencyPercentiles(bucket);
+      const byNode: Record<string, number> = {};
+      for (const r of bucket) if (r.error === "none" && r.node) byNode[r.node] = (byNode[r.node] ?? 0) + 1;
+      return {
+        t_ms: t,
+        sent: bucket.length,
+        ok: bucket.filter((r) => r.error === "none").length,
+        failed: bucket.filter((r) => r.error !== "none").length,
+        p50_ms: lat.count ? lat.p50 : null,
+        p99_ms: lat.count ? lat.p99 : null,
+        by_node: byNode,
+      };
+    });
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** Each drained node's window on the run's clock: from its drain's start to its exit (or the load's end). */
+export function drainWindows(drains: DrainRecord[], loadEndMs: number): Array<{ from: number; to: number }> {
+  return drains.map((d) => ({ from: d.start_ms, to: d.exit_ms ?? loadEndMs }));
+}
+
+/** Whether a request was due (intended send time) inside any drain window. */
+export function dueDuringDrain(row: LedgerRow, windows: Array<{ from: number; to: number }>): boolean {
+  return windows.some((w) => row.intendedMs >= w.from && row.intendedMs <= w.to);
+}
+
+/** Latency of the requests due inside any drain window (drain start .. node exit): the one p99-during-drain. */
+export function latencyDuringDrain(rows: LedgerRow[], drains: DrainRecord[], loadEndMs: number): Percentiles {
+  const windows = drainWindows(drains, loadEndMs);
+  return latencyPercentiles(rows.filter((row) => dueDuringDrain(row, windows)));
+}
+
+export const SERIES_BUCKET_MS = 100;
+
+/** Every figure a run's verdict and report stand on, computed once from its records. */
+export interface RunFigures {
+  requests: Report["requests"];
+  /** After warm-up, from the intended send time. */
+  latency_ms: Percentiles;
+  latency_during_drain_ms: Percentiles;
+  reconciliation: Reconciliation;
+  series: Report["series"];
+}
+
+export function figuresOf(r: Records): RunFigures {
+  const reconciliation = reconcile(r);
+  const warm = r.loadStartMs + r.scenario.load.warmup_s * 1000;
+  const { primary } = reconciliation;
+  return {
+    requests: { sent: r.rows.length, ok: primary.ok, failed: primary.failed, unanswered: primary.unanswered, client_retried: r.rows.filter((row) => row.attempts > 1).length },
+    latency_ms: latencyPercentiles(r.rows.filter((row) => row.intendedMs >= warm)),
+    latency_during_drain_ms: latencyDuringDrain(r.rows, r.drains, r.loadEndMs),
+    reconciliation,
+    series: { bucket_ms: SERIES_BUCKET_MS, buckets: series(r.rows, SERIES_BUCKET_MS) },
+  };
+}

@@ -1,0 +1,76 @@
+import { REPORT_SCHEMA_VERSION, type Report } from "../records/report.ts";
+import type { Records } from "../records/records.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { lintScenario } from "../scenario/lint.ts";
+import { timeoutChain } from "../scenario/timeout-chain.ts";
+import { VERSION } from "../util/version.ts";
+import type { Judgement } from "../verdict/checks.ts";
+import { factsOf } from "../verdict/facts.ts";
+
+/** What a report says about the run beyond its records: identity, stack, files. */
+export interface RunMeta {
+  runId: string;
+  startedAt: string;
+  wallTimeS: number;
+  scenarioFile: string | null;
+  stack: Report["stack"];
+  baseline: Report["baseline"];
+  files: Record<string, string>;
+  /** Epoch ms of the run's t0: server timestamps are put on the run's clock with it. */
+  t0EpochMs: number;
+  /** Set when the run could not finish (engine lost): the verdict is then "error". */
+  error?: string;
+}
+
+/** Pure: a run's records, its judgement and its identity into the canonical report.json. */
+export function buildReport(records: Records, judgement: Judgement, meta: RunMeta): Report {
+  const { scenario } = records;
+  const { figures } = judgement;
+  const verdict = meta.error ? "error" : judgement.verdict;
+  return {
+    schema_version: REPORT_SCHEMA_VERSION,
+    drainlab_version: VERSION,
+    run_id: meta.runId,
+    started_at: meta.startedAt,
+    wall_time_s: meta.wallTimeS,
+    verdict,
+    ...(meta.error ? { error: meta.error } : {}),
+    expectation: expectationOf(scenario, { verdict, checks: judgement.checks }),
+    scenario: { name: scenario.name, file: meta.scenarioFile, description: scenario.description },
+    parameters: scenario,
+    timeout_chain: timeoutChain(scenario),
+    lint: lintScenario(scenario),
+    stack: meta.stack,
+    requests: figures.requests,
+    latency_ms: figures.latency_ms,
+    latency_during_drain_ms: figures.latency_during_drain_ms,
+    baseline: meta.baseline,
+    generator: records.generator!,
+    t0_epoch_ms: meta.t0EpochMs,
+    timeline: records.timeline,
+    drain: records.drains[0] ?? null,
+    drains: records.drains,
+    checks: judgement.checks,
+    ...(records.faults && records.faults.length > 0 ? { faults: records.faults, facts: factsOf(records.faults, meta.stack.versions) } : {}),
+    reconciliation: figures.reconciliation,
+    series: figures.series,
+    files: meta.files,
+  };
+}
+
+/** Did the run do what the scenario file says it should (pass, or fail on the named checks)? */
+export function expectationOf(scenario: Scenario, verdict: { verdict: Report["verdict"]; checks: Array<{ name: string; ok: boolean }> }): Report["expectation"] {
+  const { verdict: want, failing_checks: mustFail } = scenario.expect;
+  const failed = verdict.checks.filter((c) => !c.ok).map((c) => c.name);
+  const missing = mustFail.filter((name) => !failed.includes(name));
+  const met = verdict.verdict === want && missing.length === 0;
+  const detail =
+    verdict.verdict !== want
+      ? `expected ${want}, got ${verdict.verdict}${failed.length ? ` (failed: ${failed.join(", ")})` : ""}`
+      : missing.length > 0
+        ? `expected ${missing.join(", ")} to fail; failed: ${failed.join(", ") || "none"}`
+        : want === "pass"
+          ? "passed as expected"
+          : `failed as expected on ${failed.join(", ")}`;
+  return { verdict: want, failing_checks: mustFail, met, detail };
+}

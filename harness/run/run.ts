@@ -1,0 +1,247 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import type Docker from "dockerode";
+import { runDrains } from "../drain/drain.ts";
+import { HealthMonitor } from "../drain/health-monitor.ts";
+import { ensureEngine, isEngineLost } from "../env/engine.ts";
+import { ensureImages, type Images } from "../env/images.ts";
+import { measureFaults, runFaults } from "../faults/runner.ts";
+import { type LoadProgress, type LoadResult, prepareLoad, runLoad } from "../load/generator.ts";
+import { type Baseline, readBaseline } from "../records/baseline.ts";
+import type { DrainRecord } from "../records/drain-record.ts";
+import type { FaultRecord } from "../records/fault-record.ts";
+import { writeClientLedger } from "../records/ledger-row.ts";
+import type { Records } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
+import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
+import { Timeline } from "../records/timeline.ts";
+import { writeViews } from "../report/write-views.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { type Stack, startStack } from "../stack/stack.ts";
+import { sweep } from "../stack/sweep.ts";
+import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "../util/errors.ts";
+import { judge } from "../verdict/checks.ts";
+import { buildReport } from "./build-report.ts";
+import { runTasks, type Task } from "./tasks.ts";
+
+export interface RunOptions {
+  scenarioFile?: string;
+  /** Parent folder of the run folder; default reports/. */
+  outDir?: string;
+  log?: (line: string) => void;
+  onProgress?: (p: LoadProgress & { phase: string }) => void;
+  signal?: AbortSignal;
+  /** An earlier report.json to compare with (gate: no-regression-vs-baseline). */
+  baselineFile?: string;
+}
+
+export interface RunResult {
+  report: Report;
+  runDir: string;
+}
+
+/** The run lost its Docker engine part-way; its partial report (verdict error) is in runDir. Exit 3. */
+export class EngineLostError extends DrainlabError {
+  constructor(
+    message: string,
+    readonly runDir: string,
+  ) {
+    super(message, ExitCode.environment);
+  }
+}
+
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/** What the tasks of one run share: filled in as they go. */
+interface RunContext {
+  scenario: Scenario;
+  options: RunOptions;
+  log: (line: string) => void;
+  runId: string;
+  rawDir: string;
+  docker?: Docker;
+  images?: Images;
+  stack?: Stack;
+  versions: Record<string, string>;
+  monitor?: HealthMonitor;
+  timeline?: Timeline;
+  load?: LoadResult;
+  drains: DrainRecord[];
+  faults: FaultRecord[];
+  /** Set when the engine went away during the load, drain or faults: what was gathered is still written. */
+  engineLost?: string;
+}
+
+const setup: Task<RunContext> = {
+  title: "setup",
+  async run(ctx, signal) {
+    ctx.docker = await ensureEngine(ctx.log);
+    signal?.throwIfAborted();
+    ctx.images = await ensureImages(ctx.docker, ctx.log);
+    await sweep(ctx.docker, { onlyOrphans: true });
+  },
+};
+
+const stackUp: Task<RunContext> = {
+  title: "stack",
+  async run(ctx) {
+    ctx.stack = await startStack({ scenario: ctx.scenario, runId: ctx.runId, images: ctx.images!, docker: ctx.docker!, rawDir: ctx.rawDir, log: ctx.log });
+    ctx.versions = await ctx.stack.versions();
+  },
+  async teardown(ctx) {
+    try {
+      await ctx.stack?.stop();
+    } catch (e) {
+      // with the engine gone nothing can be removed now; the next run's sweep does it
+      if (!isEngineLost(e)) throw e;
+      ctx.engineLost ??= `the Docker engine stopped answering while the stack was being removed (${(e as Error).message})`;
+    }
+  },
+};
+
+const monitor: Task<RunContext> = {
+  title: "monitor",
+  async run(ctx) {
+    await prepareLoad();
+    ctx.timeline = new Timeline(performance.now());
+    ctx.monitor = new HealthMonitor(ctx.stack!.nodes, ctx.timeline, ctx.scenario.drain.monitor_interval_ms).start();
+  },
+  teardown(ctx) {
+    ctx.monitor?.stop();
+  },
+};
+
+/** The load in parallel with the drain and the faults, on one timeline; a failing drain or fault step aborts the load, and the reverse. */
+const loadDrainFaults: Task<RunContext> = {
+  title: "load, drain, faults",
+  async run(ctx, outer) {
+    const { scenario, stack, timeline, monitor: health } = ctx as Required<RunContext>;
+    const abort = new AbortController();
+    const onOuterAbort = () => abort.abort(outer?.reason);
+    outer?.addEventListener("abort", onOuterAbort, { once: true });
+    let phase = "load";
+    try {
+      timeline.add("load-start", { rate_per_s: scenario.load.rate_per_s, duration_s: scenario.load.duration_s });
+      const loadDone = runLoad({
+        url: stack.url,
+        load: scenario.load,
+        idPrefix: ctx.runId,
+        t0: timeline.t0,
+        spillDir: ctx.rawDir,
+        // no connections opened ahead: nginx's old workers keep a connection that never carried a
+        // request through a reload and serve its first request with the old upstream (misrouted)
+        spareConnections: 0,
+        // the stack shares the cores: ahead of it, the generator's sends leave on time
+        raisePriority: true,
+        signal: abort.signal,
+        onProgress: (p) => ctx.options.onProgress?.({ ...p, phase }),
+      });
+      const drainDone = scenario.drain.enabled ? runDrains(stack, scenario, timeline, health, abort.signal).then((d) => ((phase = "load, drained"), d)) : Promise.resolve([]);
+      drainDone.catch(() => abort.abort(new Error("drain failed")));
+      const faultsDone = runFaults(stack, scenario, timeline, health, abort.signal);
+      faultsDone.catch(() => abort.abort(new Error("faults failed")));
+      const [load, drained, faulted] = await Promise.allSettled([loadDone, drainDone, faultsDone]);
+      if (load.status === "fulfilled") ctx.load = load.value;
+      if (drained.status === "fulfilled") ctx.drains = drained.value;
+      if (faulted.status === "fulfilled") ctx.faults = faulted.value;
+      const failure = [drained, faulted, load].find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+      if (failure) {
+        if (isEngineLost(failure.reason) && ctx.load && !outer?.aborted) {
+          ctx.engineLost = `the Docker engine stopped answering during the load (${(failure.reason as Error).message})`;
+          timeline.add("engine-lost", { error: (failure.reason as Error).message });
+        } else {
+          ctx.load?.ledger.dispose();
+          throw failure.reason;
+        }
+      }
+      timeline.add("load-end", { sent: ctx.load!.ledger.length });
+    } finally {
+      outer?.removeEventListener("abort", onOuterAbort);
+    }
+  },
+};
+
+/**
+ * One run: setup, stack, monitor, load || drain || faults, then (after the
+ * stack is gone) collect, judge, report. Teardowns run in reverse order also
+ * on error and Ctrl-C. A lost engine still writes a partial report.json
+ * (verdict error) with every record gathered, and exits 3.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
+  const log = options.log ?? (() => {});
+  const runId = newRunId();
+  const runDir = resolve(options.outDir ?? "reports", runId);
+  const rawDir = join(runDir, "raw");
+  try {
+    mkdirSync(rawDir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${options.outDir ?? "reports"}: cannot create the run folder ${runDir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const baseline = options.baselineFile ? readBaseline(options.baselineFile) : undefined;
+  const startedAt = new Date();
+  const wallStart = performance.now();
+  const ctx: RunContext = { scenario, options, log, runId, rawDir, versions: {}, drains: [], faults: [] };
+
+  await runTasks([setup, stackUp, monitor, loadDrainFaults], ctx, { signal: options.signal });
+  if (options.signal?.aborted) {
+    ctx.load?.ledger.dispose();
+    throw options.signal.reason;
+  }
+  const report = await collectAndJudge(ctx, { baseline, startedAt, wallStart, runDir });
+  if (ctx.engineLost) {
+    throw new EngineLostError(`${ctx.engineLost}; the ${report.requests.sent} requests gathered so far are in ${join(runDir, "report.json")} (verdict error)`, runDir);
+  }
+  return { report, runDir };
+}
+
+/** collect, judge, report: the raw records written, read back from the servers' logs, judged, and report.json with its views. */
+async function collectAndJudge(ctx: RunContext, run: { baseline?: Baseline; startedAt: Date; wallStart: number; runDir: string }): Promise<Report> {
+  const { scenario, stack, timeline, load } = ctx as Required<RunContext>;
+  const rows = [...load.ledger.rows()];
+  const files: Record<string, string> = { client_ledger: RAW_FILES.clientLedger, nginx_access_log: RAW_FILES.nginxAccessLog };
+  for (const node of stack.nodes) files[`app_ledger_${node.name}`] = RAW_FILES.appLedger(node.name);
+  await writeClientLedger(join(run.runDir, RAW_FILES.clientLedger), rows);
+  load.ledger.dispose();
+
+  const t0EpochMs = performance.timeOrigin + timeline.t0;
+  const nodes = stack.addresses();
+  const server = readServerRecords(run.runDir, nodes, t0EpochMs);
+  const faults = measureFaults(ctx.faults, { scenario, rows, server });
+  const records: Records = {
+    scenario,
+    rows,
+    timeline: timeline.events,
+    drains: ctx.drains,
+    loadStartMs: load.stats.startMs,
+    loadEndMs: load.stats.endMs,
+    server,
+    baseline: run.baseline,
+    faults,
+    generator: load.stats,
+  };
+  const judgement = judge(records);
+  const report = buildReport(records, judgement, {
+    runId: ctx.runId,
+    startedAt: run.startedAt.toISOString(),
+    wallTimeS: 0,
+    scenarioFile: ctx.options.scenarioFile ?? null,
+    stack: { images: ctx.images!, nodes: stack.nodes.map((n) => ({ name: n.name, address: n.address })), versions: ctx.versions, load_entry: stack.entry, addresses: nodes },
+    baseline: run.baseline ? { run_id: run.baseline.run_id, file: run.baseline.file } : null,
+    files,
+    t0EpochMs,
+    error: ctx.engineLost,
+  });
+  report.wall_time_s = Math.round((performance.now() - run.wallStart) / 10) / 100;
+  try {
+    writeFileSync(join(run.runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  } catch (e) {
+    throw new EnvironmentError(`cannot write ${join(run.runDir, "report.json")} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  await writeViews(report, run.runDir, ctx.log);
+  return report;
+}
