@@ -12,10 +12,10 @@ import { runClosedLoad } from "../harness/load/closed.ts";
 import { runLoad } from "../harness/load/generator.ts";
 import { lagHistogram, lagMs } from "../harness/load/lag.ts";
 import { Ledger } from "../harness/load/ledger.ts";
-import { generatorCheck } from "../harness/verdict/generator-check.ts";
 import { Ticker } from "../harness/load/ticker.ts";
-import { Scenario } from "../harness/scenario/schema.ts";
 import type { GeneratorStats } from "../harness/records/generator-stats.ts";
+import { Scenario } from "../harness/scenario/schema.ts";
+import { generatorCheck } from "../harness/verdict/generator-check.ts";
 
 const [mode, ...args] = process.argv.slice(2);
 
@@ -30,7 +30,13 @@ function cpuUsPerRequest(stats: GeneratorStats, requests: number): number {
 
 if (mode === "closed") {
   const [url, connections, seconds] = args;
-  const { ledger, stats } = await runClosedLoad({ url: url!, connections: Number(connections), durationS: Number(seconds), idPrefix: "bench", t0: performance.now() });
+  const { ledger, stats } = await runClosedLoad({
+    url: url!,
+    connections: Number(connections),
+    durationS: Number(seconds),
+    idPrefix: "bench",
+    t0: performance.now(),
+  });
   let answered = 0;
   for (const r of ledger.rows()) if (r.error === "none") answered++;
   ledger.dispose();
@@ -39,10 +45,22 @@ if (mode === "closed") {
   const [url, rate, seconds] = args;
   const scenario = Scenario.parse({
     name: "bench-open",
-    load: { rate_per_s: Number(rate), duration_s: Number(seconds), warmup_s: 0, grace_s: 2, mix: [{ method: "GET", ms: 0, body_bytes: 0 }] },
+    load: {
+      rate_per_s: Number(rate),
+      duration_s: Number(seconds),
+      warmup_s: 0,
+      grace_s: 2,
+      mix: [{ method: "GET", ms: 0, body_bytes: 0 }],
+    },
   });
   // as in a drain run (harness/run.ts): the generator ahead of the target it shares the cores with
-  const { ledger, stats } = await runLoad({ url: url!, load: scenario.load, idPrefix: "bench", t0: performance.now(), raisePriority: true });
+  const { ledger, stats } = await runLoad({
+    url: url!,
+    load: scenario.load,
+    idPrefix: "bench",
+    t0: performance.now(),
+    raisePriority: true,
+  });
   let answered = 0;
   for (const r of ledger.rows()) if (r.error === "none") answered++;
   ledger.dispose();
@@ -81,7 +99,16 @@ if (mode === "closed") {
   // everything was written and can be read back
   let readBack = 0;
   for (const r of ledger.rows()) if (r.status === 200 && r.bytes === 42) readBack++;
-  out({ rows, spill, peakBytes: peak, retainedBytes: retained, residentRows: ledger.residentRows, spilledChunks: ledger.spilledChunks, readBack, msTotal });
+  out({
+    rows,
+    spill,
+    peakBytes: peak,
+    retainedBytes: retained,
+    residentRows: ledger.residentRows,
+    spilledChunks: ledger.spilledChunks,
+    readBack,
+    msTotal,
+  });
   ledger.dispose();
 } else if (mode === "ticker") {
   const rate = Number(args[0]);
@@ -94,7 +121,8 @@ if (mode === "closed") {
   let startMs = 0;
   const ticker = await Ticker.start(() => {
     const now = performance.now();
-    for (; next < total && startMs + next * intervalMs <= now; next++) lag.recordValue(Math.round((now - startMs - next * intervalMs) * 1000));
+    for (; next < total && startMs + next * intervalMs <= now; next++)
+      lag.recordValue(Math.round((now - startMs - next * intervalMs) * 1000));
     if (next < total) ticker.at(performance.timeOrigin + startMs + next * intervalMs);
     else done();
   });

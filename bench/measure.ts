@@ -45,7 +45,14 @@ export function runMeasured(cmd: string, args: string[], options: { cwd?: string
       const after = machineTicks();
       const busy = after.busy - before.busy;
       const total = after.total - before.total;
-      resolve({ stdout, stderr, code, wallMs, cpuMs: Number.isFinite(cpuMs) ? cpuMs : Number.NaN, machineBusyCores: total > 0 ? (busy / total) * cpus().length : 0 });
+      resolve({
+        stdout,
+        stderr,
+        code,
+        wallMs,
+        cpuMs: Number.isFinite(cpuMs) ? cpuMs : Number.NaN,
+        machineBusyCores: total > 0 ? (busy / total) * cpus().length : 0,
+      });
     });
   });
 }

@@ -34,7 +34,9 @@ export function ensureWrk(log: (line: string) => void): { ok: true } | { ok: fal
 
 export async function wrkPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
   // one thread per core, as wrk is meant to be run
-  const r = await runMeasured("wrk", ["-t2", `-c${connections}`, `-d${seconds}s`, `${url}/`], { timeoutMs: seconds * 1000 + TIMEOUT_MARGIN_MS });
+  const r = await runMeasured("wrk", ["-t2", `-c${connections}`, `-d${seconds}s`, `${url}/`], {
+    timeoutMs: seconds * 1000 + TIMEOUT_MARGIN_MS,
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
   check(r, "wrk", Number.isFinite(rps));
@@ -43,29 +45,53 @@ export async function wrkPeak(url: string, connections: number, seconds: number)
 
 export async function autocannonPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
   const bin = join(PROJECT_ROOT, "node_modules", "autocannon", "autocannon.js");
-  const r = await runMeasured(process.execPath, [bin, "-j", "-c", String(connections), "-d", String(seconds), `${url}/`], { timeoutMs: seconds * 1000 + TIMEOUT_MARGIN_MS });
+  const r = await runMeasured(process.execPath, [bin, "-j", "-c", String(connections), "-d", String(seconds), `${url}/`], {
+    timeoutMs: seconds * 1000 + TIMEOUT_MARGIN_MS,
+  });
   const json = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { requests?: { total: number }; duration?: number };
   const requests = json.requests?.total ?? Number.NaN;
   check(r, "autocannon", Number.isFinite(requests));
-  return { peer: "autocannon", reqPerS: requests / (json.duration ?? seconds), requests, cpuUsPerRequest: (r.cpuMs * 1000) / requests, machineBusyCores: r.machineBusyCores };
+  return {
+    peer: "autocannon",
+    reqPerS: requests / (json.duration ?? seconds),
+    requests,
+    cpuUsPerRequest: (r.cpuMs * 1000) / requests,
+    machineBusyCores: r.machineBusyCores,
+  };
 }
 
 /** drainlab's own generator (closed model, full ledger) in a process of its own. */
 export async function drainlabPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
   const r = await drainlabPeer(["closed", url, String(connections), String(seconds)], seconds);
-  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { requests: number; answered: number; stats: { intendedRatePerS: number } & Record<string, unknown> };
-  return { peer: "drainlab", reqPerS: out.stats.intendedRatePerS, requests: out.requests, cpuUsPerRequest: (r.cpuMs * 1000) / out.requests, machineBusyCores: r.machineBusyCores, extra: { answered: out.answered, ...out.stats } };
+  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as {
+    requests: number;
+    answered: number;
+    stats: { intendedRatePerS: number } & Record<string, unknown>;
+  };
+  return {
+    peer: "drainlab",
+    reqPerS: out.stats.intendedRatePerS,
+    requests: out.requests,
+    cpuUsPerRequest: (r.cpuMs * 1000) / out.requests,
+    machineBusyCores: r.machineBusyCores,
+    extra: { answered: out.answered, ...out.stats },
+  };
 }
 
 export async function drainlabPeer(args: string[], seconds: number, nodeFlags: string[] = []): Promise<ChildRun> {
-  const r = await runMeasured(process.execPath, [...nodeFlags, "--import", "tsx", join(PROJECT_ROOT, "bench", "drainlab-peer.ts"), ...args], {
-    cwd: PROJECT_ROOT,
-    timeoutMs: seconds * 1000 + TIMEOUT_MARGIN_MS,
-  });
+  const r = await runMeasured(
+    process.execPath,
+    [...nodeFlags, "--import", "tsx", join(PROJECT_ROOT, "bench", "drainlab-peer.ts"), ...args],
+    {
+      cwd: PROJECT_ROOT,
+      timeoutMs: seconds * 1000 + TIMEOUT_MARGIN_MS,
+    },
+  );
   check(r, `drainlab ${args[0]}`, r.code === 0);
   return r;
 }
 
 function check(r: ChildRun, what: string, ok: boolean): void {
-  if (r.code !== 0 || !ok) throw new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
+  if (r.code !== 0 || !ok)
+    throw new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
 }

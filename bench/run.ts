@@ -9,12 +9,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { ensureEngine } from "../harness/env/engine.ts";
-import { PROJECT_ROOT, ensureImages } from "../harness/env/images.ts";
+import { ensureImages, PROJECT_ROOT } from "../harness/env/images.ts";
 import { newRunId } from "../harness/run/run.ts";
 import { sweep } from "../harness/stack/sweep.ts";
 import { backgroundCores } from "./measure.ts";
-import { type PeakResult, autocannonPeak, drainlabPeak, drainlabPeer, ensureWrk, wrkPeak } from "./peers.ts";
-import { type Row, printTable } from "./table.ts";
+import { autocannonPeak, drainlabPeak, drainlabPeer, ensureWrk, type PeakResult, wrkPeak } from "./peers.ts";
+import { printTable, type Row } from "./table.ts";
 import { startTarget } from "./target.ts";
 import { generatorCannotKeepUp, timeDrainRun, timeStackStart } from "./verdict-time.ts";
 
@@ -36,9 +36,16 @@ async function main(): Promise<number> {
   await sweep(docker, { onlyOrphans: true });
   const wrk = ensureWrk(log);
   const background = await backgroundCores();
-  const results: Record<string, unknown> = { started_at: started.toISOString(), node: process.version, cores: cpus().length, background_cores: background };
+  const results: Record<string, unknown> = {
+    started_at: started.toISOString(),
+    node: process.version,
+    cores: cpus().length,
+    background_cores: background,
+  };
   const rows: Row[] = [];
-  log(`drainlab bench  ${started.toISOString()}  node ${process.version}  ${cpus().length} cores  other load before start: ${fmt(background, 2)} cores busy`);
+  log(
+    `drainlab bench  ${started.toISOString()}  node ${process.version}  ${cpus().length} cores  other load before start: ${fmt(background, 2)} cores busy`,
+  );
   if (!wrk.ok) log(`wrk: SKIPPED, ${wrk.why}`);
 
   const target = await startTarget(docker, images, `bench-${newRunId()}`);
@@ -46,7 +53,9 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    log(`target: nginx "return 200" (1 worker) at ${target.url} (${target.path === "run-network" ? "on its own network: no docker-proxy in the path, as in drainlab runs" : "published port"})`);
+    log(
+      `target: nginx "return 200" (1 worker) at ${target.url} (${target.path === "run-network" ? "on its own network: no docker-proxy in the path, as in drainlab runs" : "published port"})`,
+    );
 
     // 1. closed-model peak, peers interleaved so a burst of other load hits all of them alike; best round of each
     log(`\n1. closed-model peak: ${CONNECTIONS} connections, ${PEAK_SECONDS} s a run, best of ${PEAK_ROUNDS}`);
@@ -59,7 +68,9 @@ async function main(): Promise<number> {
     for (let round = 1; round <= PEAK_ROUNDS; round++) {
       for (const [name, measure] of peers) {
         const r = await measure();
-        log(`   ${name.padEnd(10)} ${fmt(r.reqPerS).padStart(7)} req/s   ${fmt(r.cpuUsPerRequest, 1).padStart(5)} µs CPU/request   machine ${fmt(r.machineBusyCores, 2)} cores busy   (round ${round})`);
+        log(
+          `   ${name.padEnd(10)} ${fmt(r.reqPerS).padStart(7)} req/s   ${fmt(r.cpuUsPerRequest, 1).padStart(5)} µs CPU/request   machine ${fmt(r.machineBusyCores, 2)} cores busy   (round ${round})`,
+        );
         if (!best.has(name) || r.reqPerS > best.get(name)!.reqPerS) best.set(name, r);
       }
     }
@@ -67,18 +78,46 @@ async function main(): Promise<number> {
     const dl = best.get("drainlab")!;
     const ac = best.get("autocannon")!;
     const ledgerNote = `full ledger: ${fmt(dl.requests)} rows`;
-    rows.push({ id: "1a", target: "closed-model peak vs autocannon", measured: `${fmt(dl.reqPerS)} vs ${fmt(ac.reqPerS)} req/s`, goal: ">= 1.0x", ratio: `${fmt(dl.reqPerS / ac.reqPerS, 2)}x autocannon`, met: dl.reqPerS >= ac.reqPerS, note: ledgerNote });
+    rows.push({
+      id: "1a",
+      target: "closed-model peak vs autocannon",
+      measured: `${fmt(dl.reqPerS)} vs ${fmt(ac.reqPerS)} req/s`,
+      goal: ">= 1.0x",
+      ratio: `${fmt(dl.reqPerS / ac.reqPerS, 2)}x autocannon`,
+      met: dl.reqPerS >= ac.reqPerS,
+      note: ledgerNote,
+    });
     const wr = best.get("wrk");
     if (wr) {
-      rows.push({ id: "1b", target: "closed-model peak vs wrk", measured: `${fmt(dl.reqPerS)} vs ${fmt(wr.reqPerS)} req/s`, goal: ">= 0.7x", ratio: `${fmt(dl.reqPerS / wr.reqPerS, 2)}x wrk`, met: dl.reqPerS >= 0.7 * wr.reqPerS, note: `CPU/request: drainlab ${fmt(dl.cpuUsPerRequest, 1)} µs, wrk ${fmt(wr.cpuUsPerRequest, 1)} µs` });
+      rows.push({
+        id: "1b",
+        target: "closed-model peak vs wrk",
+        measured: `${fmt(dl.reqPerS)} vs ${fmt(wr.reqPerS)} req/s`,
+        goal: ">= 0.7x",
+        ratio: `${fmt(dl.reqPerS / wr.reqPerS, 2)}x wrk`,
+        met: dl.reqPerS >= 0.7 * wr.reqPerS,
+        note: `CPU/request: drainlab ${fmt(dl.cpuUsPerRequest, 1)} µs, wrk ${fmt(wr.cpuUsPerRequest, 1)} µs`,
+      });
     } else {
-      rows.push({ id: "1b", target: "closed-model peak vs wrk", measured: "skipped", goal: ">= 0.7x", ratio: "-", met: null, note: wrk.ok ? "" : wrk.why });
+      rows.push({
+        id: "1b",
+        target: "closed-model peak vs wrk",
+        measured: "skipped",
+        goal: ">= 0.7x",
+        ratio: "-",
+        met: null,
+        note: wrk.ok ? "" : wrk.why,
+      });
     }
 
     // 2. open-model fidelity
-    log(`\n2. open-model fidelity: ${OPEN_SECONDS} s per rate, scenario defaults (max_connections 1024), best of ${OPEN_ROUNDS} by p99 lag`);
+    log(
+      `\n2. open-model fidelity: ${OPEN_SECONDS} s per rate, scenario defaults (max_connections 1024), best of ${OPEN_ROUNDS} by p99 lag`,
+    );
     const floor = await tickerFloor(5000);
-    log(`   floor: the ticker alone (no network) at 5,000/s wakes late by p50 ${fmt(floor.p50, 3)}  p99 ${fmt(floor.p99, 3)}  max ${fmt(floor.max, 3)} ms on this machine now`);
+    log(
+      `   floor: the ticker alone (no network) at 5,000/s wakes late by p50 ${fmt(floor.p50, 3)}  p99 ${fmt(floor.p99, 3)}  max ${fmt(floor.max, 3)} ms on this machine now`,
+    );
     const open: Record<string, unknown> = { ticker_floor_ms: floor };
     for (const rate of OPEN_RATES) {
       let chosen: OpenResult | undefined;
@@ -86,7 +125,9 @@ async function main(): Promise<number> {
       for (let round = 1; round <= OPEN_ROUNDS; round++) {
         const r = await openRun(target.url, rate);
         if (r.check.ok) held++;
-        log(`   ${fmt(rate).padStart(6)}/s  sent ${fmt(r.stats.sentRatePerS).padStart(6)}/s  lag p50 ${fmt(r.stats.sendLagMs.p50, 3)}  p99 ${fmt(r.stats.sendLagMs.p99, 3)}  max ${fmt(r.stats.sendLagMs.max, 3)} ms  loop ${fmt(r.stats.eventLoopBusyShare * 100)}% busy  CPU ${fmt(r.stats.cpuShareOfOneCore * 100)}%  nice ${r.stats.nice ?? "-"}  ${r.check.ok ? "kept up" : "SATURATED"}`);
+        log(
+          `   ${fmt(rate).padStart(6)}/s  sent ${fmt(r.stats.sentRatePerS).padStart(6)}/s  lag p50 ${fmt(r.stats.sendLagMs.p50, 3)}  p99 ${fmt(r.stats.sendLagMs.p99, 3)}  max ${fmt(r.stats.sendLagMs.max, 3)} ms  loop ${fmt(r.stats.eventLoopBusyShare * 100)}% busy  CPU ${fmt(r.stats.cpuShareOfOneCore * 100)}%  nice ${r.stats.nice ?? "-"}  ${r.check.ok ? "kept up" : "SATURATED"}`,
+        );
         if (!chosen || r.stats.sendLagMs.p99 < chosen.stats.sendLagMs.p99) chosen = r;
       }
       open[rate] = chosen;
@@ -113,9 +154,21 @@ async function main(): Promise<number> {
     const spill = await ledgerRun("spill");
     results.ledger = { memory, spill };
     const perRow = memory.retainedBytes / LEDGER_ROWS;
-    log(`   in memory only: ${fmt(memory.retainedBytes / 1e6, 1)} MB for ${fmt(LEDGER_ROWS)} rows = ${fmt(perRow, 1)} B/request; ${fmt(memory.msTotal)} ms`);
-    log(`   spilling to disk: peak ${fmt(spill.peakBytes / 1e6, 1)} MB, ${fmt(spill.residentRows)} rows resident at the end, ${spill.spilledChunks} chunks written, ${fmt(spill.readBack)} rows read back`);
-    rows.push({ id: "3a", target: "ledger memory per recorded request", measured: `${fmt(perRow, 1)} B`, goal: "<= 64 B", ratio: `${fmt(perRow / 64, 2)} of limit`, met: perRow <= 64, note: "columnar chunks, no per-row objects" });
+    log(
+      `   in memory only: ${fmt(memory.retainedBytes / 1e6, 1)} MB for ${fmt(LEDGER_ROWS)} rows = ${fmt(perRow, 1)} B/request; ${fmt(memory.msTotal)} ms`,
+    );
+    log(
+      `   spilling to disk: peak ${fmt(spill.peakBytes / 1e6, 1)} MB, ${fmt(spill.residentRows)} rows resident at the end, ${spill.spilledChunks} chunks written, ${fmt(spill.readBack)} rows read back`,
+    );
+    rows.push({
+      id: "3a",
+      target: "ledger memory per recorded request",
+      measured: `${fmt(perRow, 1)} B`,
+      goal: "<= 64 B",
+      ratio: `${fmt(perRow / 64, 2)} of limit`,
+      met: perRow <= 64,
+      note: "columnar chunks, no per-row objects",
+    });
     rows.push({
       id: "3b",
       target: "ledger peak heap, 1M requests",
@@ -138,16 +191,38 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal4);
   process.once("SIGTERM", onSignal4);
   const start = await timeStackStart(docker, images);
-  log(`   warm stack start: network ${fmt(start.containersAtMs)} ms, app nodes healthy and nginx answering +${fmt(start.startMs - start.containersAtMs)} ms, first answer +${fmt(start.firstAnswerMs - start.startMs)} ms = ${fmt(start.firstAnswerMs)} ms`);
-  rows.push({ id: "4a", target: "warm stack start to first answer", measured: `${fmt(start.firstAnswerMs / 1000, 2)} s`, goal: "<= 3 s", ratio: `${fmt(start.firstAnswerMs / 3000, 2)} of limit`, met: start.firstAnswerMs <= 3000, note: "drain-one-node stack: 2 nodes + nginx" });
+  log(
+    `   warm stack start: network ${fmt(start.containersAtMs)} ms, app nodes healthy and nginx answering +${fmt(start.startMs - start.containersAtMs)} ms, first answer +${fmt(start.firstAnswerMs - start.startMs)} ms = ${fmt(start.firstAnswerMs)} ms`,
+  );
+  rows.push({
+    id: "4a",
+    target: "warm stack start to first answer",
+    measured: `${fmt(start.firstAnswerMs / 1000, 2)} s`,
+    goal: "<= 3 s",
+    ratio: `${fmt(start.firstAnswerMs / 3000, 2)} of limit`,
+    met: start.firstAnswerMs <= 3000,
+    note: "drain-one-node stack: 2 nodes + nginx",
+  });
   const run = await timeDrainRun();
   for (const p of run.phases) log(`   ${p.phase.padEnd(40)} ${fmt(p.ms).padStart(6)} ms`);
-  log(`   drain-one-node: ${fmt(run.wallMs / 1000, 2)} s wall for ${run.loadS} s of load + ${run.stopWaitS} s stop wait; verdict ${run.verdict}`);
-  rows.push({ id: "4b", target: "drain-one-node wall / (load + stop wait)", measured: `${fmt(run.wallMs / 1000, 2)} s / ${run.loadS + run.stopWaitS} s = ${fmt(run.ratio, 2)}`, goal: "<= 1.10", ratio: `${fmt(run.ratio / 1.1, 2)} of limit`, met: run.ratio <= 1.1, note: `verdict ${run.verdict}` });
+  log(
+    `   drain-one-node: ${fmt(run.wallMs / 1000, 2)} s wall for ${run.loadS} s of load + ${run.stopWaitS} s stop wait; verdict ${run.verdict}`,
+  );
+  rows.push({
+    id: "4b",
+    target: "drain-one-node wall / (load + stop wait)",
+    measured: `${fmt(run.wallMs / 1000, 2)} s / ${run.loadS + run.stopWaitS} s = ${fmt(run.ratio, 2)}`,
+    goal: "<= 1.10",
+    ratio: `${fmt(run.ratio / 1.1, 2)} of limit`,
+    met: run.ratio <= 1.1,
+    note: `verdict ${run.verdict}`,
+  });
 
   // 5. the generator's own CPU in the run's report, and a saturated run flagged
   const g = run.generator;
-  log(`   report.generator: CPU ${fmt(g.cpuShareOfOneCore * 100)}% of a core (peak ${fmt(g.cpuPeakShareOfOneCore * 100)}%), loop ${fmt(g.eventLoopBusyShare * 100)}% busy, lag p99 ${g.sendLagMs.p99} ms -> ${run.check.name} ${run.check.ok ? "PASS" : "FAIL"}`);
+  log(
+    `   report.generator: CPU ${fmt(g.cpuShareOfOneCore * 100)}% of a core (peak ${fmt(g.cpuPeakShareOfOneCore * 100)}%), loop ${fmt(g.eventLoopBusyShare * 100)}% busy, lag p99 ${g.sendLagMs.p99} ms -> ${run.check.name} ${run.check.ok ? "PASS" : "FAIL"}`,
+  );
   const control = await timeDrainRun(generatorCannotKeepUp);
   log(`   must-fail control generator-cannot-keep-up: ${control.check.ok ? "PASS (wrong!)" : "FAIL as it must"}: ${control.check.detail}`);
   results.verdict_time = { start, run, control };

@@ -2,8 +2,8 @@ import type Docker from "dockerode";
 import type { Images } from "../harness/env/images.ts";
 import { LABEL_OWNER_PID, runLabels } from "../harness/env/labels.ts";
 import { HttpReady } from "../harness/stack/http-ready.ts";
-import { LoopbackContainer } from "../harness/stack/loopback-container.ts";
 import { containerLoadEntry } from "../harness/stack/load-entry.ts";
+import { LoopbackContainer } from "../harness/stack/loopback-container.ts";
 
 const PORT = 8080;
 
@@ -38,7 +38,11 @@ export async function startTarget(docker: Docker, images: Images, runId: string)
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      if (containerId) await docker.getContainer(containerId).remove({ force: true, v: true }).catch(() => {});
+      if (containerId)
+        await docker
+          .getContainer(containerId)
+          .remove({ force: true, v: true })
+          .catch(() => {});
       await network.remove().catch(() => {});
     })());
   try {
@@ -52,7 +56,11 @@ export async function startTarget(docker: Docker, images: Images, runId: string)
       .withStartupTimeout(60_000)
       .start();
     containerId = container.getId();
-    const entry = await containerLoadEntry(docker, containerId, networkName, `http://127.0.0.1:${container.getMappedPort(PORT)}`, { port: PORT, probePath: "/", expectBody: "" });
+    const entry = await containerLoadEntry(docker, containerId, networkName, `http://127.0.0.1:${container.getMappedPort(PORT)}`, {
+      port: PORT,
+      probePath: "/",
+      expectBody: "",
+    });
     return { url: entry.url, path: entry.path, stop, [Symbol.asyncDispose]: stop };
   } catch (err) {
     await stop();

@@ -5,14 +5,14 @@ import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import type { Images } from "../harness/env/images.ts";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
+import type { GeneratorStats } from "../harness/records/generator-stats.ts";
+import type { CheckResult } from "../harness/records/records.ts";
 import { settle } from "../harness/records/records.ts";
-import { generatorCheck } from "../harness/verdict/generator-check.ts";
 import { runScenario } from "../harness/run/run.ts";
 import { loadScenario, validateScenario } from "../harness/scenario/load-scenario.ts";
 import type { Scenario } from "../harness/scenario/schema.ts";
 import { startStack } from "../harness/stack/stack.ts";
-import type { CheckResult } from "../harness/records/records.ts";
-import type { GeneratorStats } from "../harness/records/generator-stats.ts";
+import { generatorCheck } from "../harness/verdict/generator-check.ts";
 
 export const DRAIN_SCENARIO = join(PROJECT_ROOT, "scenarios", "drain-one-node.yaml");
 
@@ -91,7 +91,12 @@ export async function timeDrainRun(overrides?: (raw: Record<string, unknown>) =>
     const wallMs = performance.now() - t;
     const at = (event: string) => t0At + (report.timeline.find((e) => e.event === event)?.t_ms ?? Number.NaN);
     const edges = [0, stackAt, at("load-start"), at("load-end"), wallMs];
-    const names = ["set-up (engine, images, sweep)", "stack start + versions", "load, until its last answer", "teardown, records, verdict, reports"];
+    const names = [
+      "set-up (engine, images, sweep)",
+      "stack start + versions",
+      "load, until its last answer",
+      "teardown, records, verdict, reports",
+    ];
     const phases = names.map((phase, i) => ({ phase, ms: edges[i + 1]! - edges[i]! }));
     const stopWaitS = report.drains[0]?.stop_wait_s ?? 0;
     const loadS = scenario.load.duration_s;
@@ -117,7 +122,15 @@ export async function timeDrainRun(overrides?: (raw: Record<string, unknown>) =>
  */
 export function generatorCannotKeepUp(raw: Record<string, unknown>): void {
   raw.name = "generator-cannot-keep-up";
-  raw.load = { ...(raw.load as object), rate_per_s: 400, duration_s: 2, warmup_s: 0, grace_s: 8, max_connections: 1, mix: [{ weight: 1, method: "GET", ms: 5, body_bytes: 64 }] };
+  raw.load = {
+    ...(raw.load as object),
+    rate_per_s: 400,
+    duration_s: 2,
+    warmup_s: 0,
+    grace_s: 8,
+    max_connections: 1,
+    mix: [{ weight: 1, method: "GET", ms: 5, body_bytes: 64 }],
+  };
   raw.drain = { ...(raw.drain as object), enabled: false };
   raw.expect = { verdict: "pass", failing_checks: [], repeat: 1 };
 }

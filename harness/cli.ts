@@ -1,19 +1,19 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
-import { ensureEngine } from "./env/engine.ts";
+import { registerCommands } from "./cli/commands.ts";
+import { ensureEngine, isEngineLost } from "./env/engine.ts";
 import { ensureImages } from "./env/images.ts";
-import { DrainlabError, ExitCode, UsageError } from "./util/errors.ts";
-import type { Report } from "./records/report.ts";
+import { readReport } from "./records/report-reader.ts";
 import { LiveProgress } from "./report/progress.ts";
 import { renderTerminal } from "./report/terminal.ts";
-import { writeViews } from "./report/write-views.ts";
+import { fileReporters, writeViews } from "./report/write-views.ts";
+import { rejudge } from "./run/rejudge.ts";
 import { runScenario } from "./run/run.ts";
 import { loadScenario } from "./scenario/load-scenario.ts";
 import { scenarioJsonSchema } from "./scenario/schema.ts";
 import { sweep } from "./stack/sweep.ts";
+import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "./util/errors.ts";
 import { VERSION } from "./util/version.ts";
-import { registerCommands } from "./cli/commands.ts";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -32,7 +32,10 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<scenario>", "scenario YAML file")
     .option("--set <key=value>", "override a scenario field by dotted path (repeatable)", collect, [])
     .option("--out <dir>", "parent folder for the run folder", "reports")
-    .option("--baseline <report.json>", "fail when p99 during the drain or a loss count is worse than this earlier run's (tolerance: checks.baseline_tolerance)")
+    .option(
+      "--baseline <report.json>",
+      "fail when p99 during the drain or a loss count is worse than this earlier run's (tolerance: checks.baseline_tolerance)",
+    )
     .action(async (file: string, opts: { set: string[]; out: string; baseline?: string }) => {
       const scenario = loadScenario(file, opts.set);
       const abort = new AbortController();
@@ -77,6 +80,24 @@ export async function main(argv: string[]): Promise<number> {
       const written = await writeViews(report, dirname(resolve(file)), err);
       process.stdout.write(summary);
       for (const path of written) process.stdout.write(`wrote     ${path}\n`);
+      const views = fileReporters().length;
+      // redrawing the views is this command's only job: one that could not be written is a failure of it
+      if (written.length < views)
+        throw new EnvironmentError(`${views - written.length} of ${views} views could not be written next to ${file} (see above)`);
+      exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
+    });
+
+  program
+    .command("judge")
+    .description("run the checks again on a finished run's raw records; writes a new report.json and views")
+    .argument("<run-dir>", "a run folder (holds report.json and raw/)")
+    .option("--set <checks.key=value>", "override a checks.* field (repeatable), e.g. --set checks.allowed.cut-short=5", collect, [])
+    .option("--baseline <report.json>", "compare with this earlier run (no-regression-vs-baseline)")
+    .option("--out <dir>", "where the new report.json and views go (default: <run-dir>/judged)")
+    .action(async (dir: string, opts: { set: string[]; baseline?: string; out?: string }) => {
+      const { report, dir: out } = await rejudge(dir, { sets: opts.set, baselineFile: opts.baseline, outDir: opts.out, log: err });
+      process.stdout.write(renderTerminal(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
+      process.stdout.write(`report    ${out}/report.json\n`);
       exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
     });
 
@@ -118,29 +139,13 @@ export async function main(argv: string[]): Promise<number> {
       err(`drainlab: ${e.message}`);
       return e.exitCode;
     }
+    if (isEngineLost(e)) {
+      err(
+        `drainlab: the Docker engine stopped answering (${(e as Error).message}); nothing was judged. Start it again and re-run; \`drainlab clean\` removes what is left.`,
+      );
+      return ExitCode.environment;
+    }
     err(`drainlab: internal error: ${(e as Error).stack ?? String(e)}`);
     return ExitCode.environment;
   }
 }
-
-function readReport(file: string): Report {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let report: Report;
-  try {
-    report = JSON.parse(text) as Report;
-    if (typeof report.schema_version !== "number" || !Array.isArray(report.checks)) throw new Error("no schema_version or checks");
-  } catch (e) {
-    throw new UsageError(`${file}: not a drainlab report.json (${(e as Error).message})`);
-  }
-  const missing = REPORT_CORE.filter((key) => report[key] === undefined || report[key] === null);
-  if (missing.length > 0) throw new UsageError(`${file}: an incomplete drainlab report.json: missing ${missing.join(", ")}`);
-  return report;
-}
-
-/** What every view reads: the report contract plus the run's identity and generator figures. */
-const REPORT_CORE = ["run_id", "verdict", "expectation", "scenario", "parameters", "requests", "latency_ms", "timeline", "checks", "generator", "stack"] as const;

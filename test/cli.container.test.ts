@@ -1,17 +1,26 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import { ensureImages, PROJECT_ROOT } from "../harness/env/images.ts";
 import { Scenario } from "../harness/scenario/schema.ts";
 import { startStack } from "../harness/stack/stack.ts";
-import { join } from "node:path";
 import { cli, labelled, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
 
 describe("drainlab command on the real stack", () => {
   it("run exits 0 on a pass and prints the verdict table and report path", () => {
-    const r = cli(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR, "--set", "load.duration_s=6", "--set", "drain.at_s=2"]);
+    const r = cli([
+      "run",
+      join(SCENARIOS_DIR, "drain-one-node.yaml"),
+      "--out",
+      TEST_REPORTS_DIR,
+      "--set",
+      "load.duration_s=6",
+      "--set",
+      "drain.at_s=2",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/no-failed-requests\s+PASS/);
     expect(r.stdout).toMatch(/verdict\s+PASS/);
@@ -57,10 +66,14 @@ describe("drainlab command on the real stack", () => {
 
 /** Runs drain-one-node as a user would and sends SIGINT once stderr matches `when`. */
 async function interruptRunWhen(when: RegExp): Promise<{ code: number; stderr: string; exitAfterMs: number }> {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR], {
-    env: { ...process.env, CI: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR],
+    {
+      env: { ...process.env, CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve) => child.stderr.on("data", () => when.test(stderr) && resolve()));

@@ -2,10 +2,10 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import { ensureImages } from "../harness/env/images.ts";
+import { LABEL_ROLE, LABEL_RUN_ID } from "../harness/env/labels.ts";
 import { netAdminTargets } from "../harness/scenario/capabilities.ts";
 import { loadScenario } from "../harness/scenario/load-scenario.ts";
 import type { Scenario } from "../harness/scenario/schema.ts";
-import { LABEL_ROLE, LABEL_RUN_ID } from "../harness/env/labels.ts";
 import { type Stack, startStack } from "../harness/stack/stack.ts";
 import { catalog, labelled, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
 
@@ -67,7 +67,9 @@ describe("faults on the real stack", () => {
       const pid1 = await stack.execOutput("node-1", ["sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo; ps -eo args="]);
       expect(pid1.output.split("\n")[0]).toMatch(/^python3 -m uvicorn app:app .*--workers 2 .*--timeout-graceful-shutdown 5/);
       expect(pid1.output).not.toMatch(/gunicorn/);
-      const workers = JSON.parse((await stack.execOutput("node-1", ["python3", "/app/faultkit.py", "workers"])).output) as { workers: number[] };
+      const workers = JSON.parse((await stack.execOutput("node-1", ["python3", "/app/faultkit.py", "workers"])).output) as {
+        workers: number[];
+      };
       expect(workers.workers).toHaveLength(2);
     });
     expect(await labelled(runId)).toEqual({ containers: 0, networks: 0 });

@@ -11,7 +11,17 @@ describe("gate: --baseline", () => {
     const baseline = /report\s+(\S+report\.json)/.exec(base.stdout)![1]!;
 
     // the same drain without the removal and with a 0.1 s graceful limit: POSTs of 50-500 ms are cut
-    const worse = cli(["run", scenario, ...short, "--baseline", baseline, "--set", "drain.remove=false", "--set", "stack.uvicorn.timeout_graceful_shutdown_s=0.1"]);
+    const worse = cli([
+      "run",
+      scenario,
+      ...short,
+      "--baseline",
+      baseline,
+      "--set",
+      "drain.remove=false",
+      "--set",
+      "stack.uvicorn.timeout_graceful_shutdown_s=0.1",
+    ]);
     expect(worse.code, worse.stderr).toBe(1);
     expect(worse.stdout).toMatch(/no-regression-vs-baseline\s+FAIL/);
     expect(worse.stdout).toMatch(/failed \d+ > baseline 0 \+ 0/);

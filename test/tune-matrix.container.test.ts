@@ -38,7 +38,9 @@ function onlyChild(dir: string): string {
 
 describe("matrix and tune on the real stack", () => {
   // 4 short cells of about 15 s each
-  it("a 2x2 matrix finds the one failing cell (1 s limit, 2.5 s GETs), exits 1 and writes one testsuite per cell", { timeout: 420_000 }, async () => {
+  it("a 2x2 matrix finds the one failing cell (1 s limit, 2.5 s GETs), exits 1 and writes one testsuite per cell", {
+    timeout: 420_000,
+  }, async () => {
     const out = outDir("matrix-");
     const r = await drainlab(["matrix", MATRIX_FILE, "--out", out]);
     const dir = onlyChild(out);
@@ -65,22 +67,30 @@ describe("matrix and tune on the real stack", () => {
     expect(readFileSync(join(dir, "matrix.html"), "utf8")).toContain('id="heatmap-verdict"');
     expect(readFileSync(join(dir, "summary.md"), "utf8")).toContain("FAIL");
     expect(r.stdout).toMatch(/verdict\s+FAIL/);
-    for (const c of m.cells) expect(await labelled(c.run!.run_id), `nothing of ${c.run!.run_id} is left`).toEqual({ containers: 0, networks: 0 });
+    for (const c of m.cells)
+      expect(await labelled(c.run!.run_id), `nothing of ${c.run!.run_id} is left`).toEqual({ containers: 0, networks: 0 });
   });
 
   // bisection over 1..5: 3 (2 runs), 1 (1 run), 2 (1 run) when the boundary is clean
-  it("tune over 3 s requests recommends a graceful limit of at least 3 s, and no value below 3 s passes", { timeout: 420_000 }, async () => {
+  it("tune over 3 s requests recommends a graceful limit of at least 3 s, and no value below 3 s passes", {
+    timeout: 420_000,
+  }, async () => {
     const out = outDir("tune-");
     const r = await drainlab(["tune", TUNE_FILE, "--param", UVICORN, "--range", "1..5", "--step", "1", "--repeats", "2", "--out", out]);
     const t = JSON.parse(readFileSync(join(onlyChild(out), "tune.json"), "utf8")) as TuneReport;
-    const evidence = t.evidence.map((e) => `${e.value}: ${e.runs.map((x) => x.verdict).join(" ")} ${e.failing_checks.join(",")}`).join("\n");
+    const evidence = t.evidence
+      .map((e) => `${e.value}: ${e.runs.map((x) => x.verdict).join(" ")} ${e.failing_checks.join(",")}`)
+      .join("\n");
     expect(r.code, `${evidence}\n${r.stderr.slice(-2000)}`).toBe(0);
 
     expect(t.smallest_passing, evidence).not.toBeNull();
     expect(t.smallest_passing!, evidence).toBeGreaterThanOrEqual(3);
     for (const e of t.evidence.filter((x) => x.value < 3)) {
       expect(e.pass, evidence).toBe(false);
-      expect(e.runs.some((x) => x.verdict === "fail"), evidence).toBe(true);
+      expect(
+        e.runs.some((x) => x.verdict === "fail"),
+        evidence,
+      ).toBe(true);
     }
     for (const e of t.evidence.filter((x) => x.pass)) expect(e.runs.map((x) => x.verdict)).toEqual(["pass", "pass"]);
 

@@ -45,7 +45,11 @@ describe("drainlab lint", { timeout: 30_000 }, () => {
   it("prints JSON findings with --json", () => {
     const r = drainlab("lint", scenarioFile(LONG_GET), "--set", "drain.stop_wait_s=1", "--json");
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)[0]).toMatchObject({ severity: "error", code: "stop-wait-shorter-than-graceful-limit", fields: ["drain.stop_wait_s", "stack.uvicorn.timeout_graceful_shutdown_s", "stack.gunicorn.graceful_timeout_s"] });
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({
+      severity: "error",
+      code: "stop-wait-shorter-than-graceful-limit",
+      fields: ["drain.stop_wait_s", "stack.uvicorn.timeout_graceful_shutdown_s", "stack.gunicorn.graceful_timeout_s"],
+    });
   });
 
   it("exits 2 on a bad scenario, without a stack trace", () => {
@@ -69,7 +73,16 @@ describe("drainlab matrix and tune, bad input", { timeout: 30_000 }, () => {
   it("tune exits 2 on a missing option and on a range that lint rules out", () => {
     const file = scenarioFile(LONG_GET);
     expect(drainlab("tune", file, "--range", "1..5").code).toBe(2);
-    const hopeless = drainlab("tune", file, "--param", "stack.uvicorn.timeout_graceful_shutdown_s", "--range", "1..5", "--set", "load.timeout_s=2");
+    const hopeless = drainlab(
+      "tune",
+      file,
+      "--param",
+      "stack.uvicorn.timeout_graceful_shutdown_s",
+      "--range",
+      "1..5",
+      "--set",
+      "load.timeout_s=2",
+    );
     expect(hopeless.code).toBe(2);
     expect(hopeless.stderr).toContain("client-timeout-shorter-than-request");
   });

@@ -10,7 +10,9 @@ export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>
   const onSignal = (sig: NodeJS.Signals) => {
     if (abort.signal.aborted) return;
     err(`\n${sig}: stopping the current run and tearing its stack down ...`);
-    abort.abort(new DrainlabError(`interrupted by ${sig}; everything started was removed, and the results so far were written`, ExitCode.interrupted));
+    abort.abort(
+      new DrainlabError(`interrupted by ${sig}; everything started was removed, and the results so far were written`, ExitCode.interrupted),
+    );
   };
   process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
   try {

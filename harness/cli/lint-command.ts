@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { timeoutChain } from "../scenario/timeout-chain.ts";
-import { ExitCode } from "../util/errors.ts";
 import { type LintFinding, lintErrors, lintScenario, longestRequest } from "../scenario/lint.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { timeoutChain } from "../scenario/timeout-chain.ts";
+import { ExitCode } from "../util/errors.ts";
 import type { CommandState } from "./options.ts";
 import { collect } from "./options.ts";
 
@@ -20,7 +20,9 @@ export function renderLint(scenario: Scenario, file: string, findings: LintFindi
     `longest   ${longest ? `${longest.ms} ms (load.mix[${longest.index}] ${longest.kind.method})` : "no request"}; ` +
       `nginx proxy_read_timeout ${scenario.stack.nginx.proxy_read_timeout_s} s, client timeout ${scenario.load.timeout_s} s, grace ${scenario.load.grace_s} s`,
     "",
-    ...(findings.length ? findings.map((f) => `${f.severity === "error" ? "ERROR  " : "warning"}   ${f.code}: ${f.message}`) : ["no finding: the timeout chain is consistent with the mix"]),
+    ...(findings.length
+      ? findings.map((f) => `${f.severity === "error" ? "ERROR  " : "warning"}   ${f.code}: ${f.message}`)
+      : ["no finding: the timeout chain is consistent with the mix"]),
     "",
     `lint      ${errors} error(s), ${warnings} warning(s)${errors ? "  (exit 1)" : ""}`,
     "",

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
+import { matrixExitCode, planMatrix, runMatrix } from "../matrix/matrix.ts";
 import { MATRIX_EXIT_RULE } from "../matrix/matrix-report.ts";
 import { renderMatrixText } from "../matrix/matrix-text.ts";
-import { matrixExitCode, planMatrix, runMatrix } from "../matrix/matrix.ts";
-import type { CommandState } from "./options.ts";
 import { withInterrupt } from "./interrupt.ts";
+import type { CommandState } from "./options.ts";
 import { collect, err, runsProgress } from "./options.ts";
 
 export function register(program: Command, state: CommandState): void {
@@ -11,7 +11,12 @@ export function register(program: Command, state: CommandState): void {
     .command("matrix")
     .description("run a scenario once per combination of values (a grid), each on a fresh stack; one combined report")
     .argument("<scenario>", "scenario YAML file (its grid: mapping, if any, gives the axes)")
-    .option("--grid <key=v1,v2>", "an axis: a dotted field and its values, comma-separated (repeatable; replaces the file's axis of that key)", collect, [])
+    .option(
+      "--grid <key=v1,v2>",
+      "an axis: a dotted field and its values, comma-separated (repeatable; replaces the file's axis of that key)",
+      collect,
+      [],
+    )
     .option("--set <key=value>", "override a scenario field in every cell (repeatable)", collect, [])
     .option("--out <dir>", "parent folder for the matrix folder", "reports")
     .addHelpText(
@@ -32,7 +37,9 @@ Example:
     .action(async (file: string, opts: { grid: string[]; set: string[]; out: string }) => {
       const plan = planMatrix(file, opts.grid, opts.set);
       const errors = plan.cells.filter((c) => c.lint.some((f) => f.severity === "error")).length;
-      err(`matrix    ${plan.cells.length} cells over ${plan.axes.map((a) => `${a.key} (${a.values.length})`).join(" x ")}; lint errors in ${errors} cell(s)`);
+      err(
+        `matrix    ${plan.cells.length} cells over ${plan.axes.map((a) => `${a.key} (${a.values.length})`).join(" x ")}; lint errors in ${errors} cell(s)`,
+      );
       const { progress, log, onProgress } = runsProgress();
       try {
         const { matrix, dir } = await withInterrupt(
@@ -45,7 +52,10 @@ Example:
               onCell: (event, cell, total) => {
                 progress.done();
                 if (event === "start") err(`cell ${cell.index + 1}/${total}  ${cell.label}`);
-                else err(`cell ${cell.index + 1}/${total}  ${cell.status.toUpperCase()}${cell.run ? `  ${cell.run.failing_checks.join(", ") || "all checks passed"}  ${cell.run.wall_time_s} s` : `  ${cell.error ?? ""}`}`);
+                else
+                  err(
+                    `cell ${cell.index + 1}/${total}  ${cell.status.toUpperCase()}${cell.run ? `  ${cell.run.failing_checks.join(", ") || "all checks passed"}  ${cell.run.wall_time_s} s` : `  ${cell.error ?? ""}`}`,
+                  );
               },
             }),
           err,

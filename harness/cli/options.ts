@@ -11,7 +11,12 @@ export const err = (line: string) => process.stderr.write(`${line}\n`);
  * A progress line shared by every run of a matrix or tune: log lines and
  * per-run events clear it first, so they never land in the middle of it.
  */
-export function runsProgress(): { progress: LiveProgress; log: (line: string) => void; say: (line: string) => void; onProgress: (p: RunProgress) => void } {
+export function runsProgress(): {
+  progress: LiveProgress;
+  log: (line: string) => void;
+  say: (line: string) => void;
+  onProgress: (p: RunProgress) => void;
+} {
   const progress = new LiveProgress({ plainIntervalMs: 5000 });
   const say = (line: string) => {
     progress.done();

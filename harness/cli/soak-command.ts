@@ -3,11 +3,11 @@ import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { PROJECT_ROOT } from "../env/images.ts";
-import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
 import { runScenario } from "../run/run.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
-import type { CommandState } from "./options.ts";
+import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
 import { withInterrupt } from "./interrupt.ts";
+import type { CommandState } from "./options.ts";
 import { err } from "./options.ts";
 
 /** One scenario run of a soak, as the table counts it. */
@@ -34,8 +34,13 @@ export function renderSoak(outcomes: SoakOutcome[], rounds: number, hog: boolean
   const byScenario = new Map<string, SoakOutcome[]>();
   for (const o of outcomes) byScenario.set(o.scenario, [...(byScenario.get(o.scenario) ?? []), o]);
   const width = Math.max(8, ...[...byScenario.keys()].map((s) => s.length));
-  const lines = [`soak      ${rounds} round(s) of ${byScenario.size} scenario(s)${hog ? ", one core held by a busy loop" : ""}`, "", `${"scenario".padEnd(width)}  runs  mismatches`];
-  for (const [name, list] of byScenario) lines.push(`${name.padEnd(width)}  ${String(list.length).padStart(4)}  ${String(list.filter((o) => !o.met).length).padStart(10)}`);
+  const lines = [
+    `soak      ${rounds} round(s) of ${byScenario.size} scenario(s)${hog ? ", one core held by a busy loop" : ""}`,
+    "",
+    `${"scenario".padEnd(width)}  runs  mismatches`,
+  ];
+  for (const [name, list] of byScenario)
+    lines.push(`${name.padEnd(width)}  ${String(list.length).padStart(4)}  ${String(list.filter((o) => !o.met).length).padStart(10)}`);
   const bad = outcomes.filter((o) => !o.met);
   lines.push("", bad.length === 0 ? "every outcome matched its scenario's expectation" : `${bad.length} mismatch(es):`);
   for (const o of bad) lines.push(`  ${o.scenario} round ${o.round} (${o.run_id}): ${o.detail}`);
@@ -57,8 +62,12 @@ export function register(program: Command, state: CommandState): void {
     .option("--out <dir>", "parent folder for the run folders", "reports/soak")
     .action(async (files: string[], opts: { runs: string; cpuHog?: boolean; out: string }) => {
       const rounds = Number(opts.runs);
-      if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000) throw new UsageError(`--runs ${JSON.stringify(opts.runs)}: a whole number from 1 to 1000`);
-      const scenarios = (files.length ? files.map((f) => resolve(f)) : catalogFiles()).map((file) => ({ file, scenario: loadScenario(file) }));
+      if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000)
+        throw new UsageError(`--runs ${JSON.stringify(opts.runs)}: a whole number from 1 to 1000`);
+      const scenarios = (files.length ? files.map((f) => resolve(f)) : catalogFiles()).map((file) => ({
+        file,
+        scenario: loadScenario(file),
+      }));
       const hog = opts.cpuHog ? cpuHog() : null;
       const outcomes: SoakOutcome[] = [];
       try {
@@ -67,8 +76,18 @@ export function register(program: Command, state: CommandState): void {
             for (const { file, scenario } of scenarios) {
               const { report } = await runScenario(scenario, { scenarioFile: file, outDir: opts.out, signal });
               const failing = report.checks.filter((c) => !c.ok).map((c) => c.name);
-              outcomes.push({ scenario: scenario.name, round, met: report.expectation.met, verdict: report.verdict, failing, detail: report.expectation.detail, run_id: report.run_id });
-              err(`soak      round ${round}/${rounds} ${scenario.name}: ${report.expectation.met ? "as expected" : `MISMATCH: ${report.expectation.detail}`}`);
+              outcomes.push({
+                scenario: scenario.name,
+                round,
+                met: report.expectation.met,
+                verdict: report.verdict,
+                failing,
+                detail: report.expectation.detail,
+                run_id: report.run_id,
+              });
+              err(
+                `soak      round ${round}/${rounds} ${scenario.name}: ${report.expectation.met ? "as expected" : `MISMATCH: ${report.expectation.detail}`}`,
+              );
             }
           }
         }, err);

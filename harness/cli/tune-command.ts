@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { parseRange } from "../tune/range.ts";
 import { SAFETY_SHARE, STOP_WAIT_MARGIN_S } from "../tune/recommend.ts";
-import { renderTuneText } from "../tune/tune-report.ts";
 import { planTune, runTune } from "../tune/tune.ts";
+import { renderTuneText } from "../tune/tune-report.ts";
 import { ExitCode, UsageError } from "../util/errors.ts";
-import type { CommandState } from "./options.ts";
 import { withInterrupt } from "./interrupt.ts";
+import type { CommandState } from "./options.ts";
 import { collect, err, runsProgress } from "./options.ts";
 
 export const DEFAULT_REPEATS = 3;
@@ -45,7 +45,10 @@ Example:
       if (!Number.isInteger(repeats)) throw new UsageError(`--repeats ${opts.repeats}: expected a whole number from 1 to 10`);
       const plan = planTune(file, opts.param, parseRange(opts.range, opts.step), repeats, opts.set);
       err(`tune      ${plan.param} over ${plan.values.join(", ")}; ${plan.repeats} repeat(s) per passing value`);
-      for (const [end, findings] of [["lo", plan.lint.get(plan.values[0]!)!], ["hi", plan.lint.get(plan.values[plan.values.length - 1]!)!]] as const) {
+      for (const [end, findings] of [
+        ["lo", plan.lint.get(plan.values[0]!)!],
+        ["hi", plan.lint.get(plan.values[plan.values.length - 1]!)!],
+      ] as const) {
         for (const f of findings) err(`lint ${end}   ${f.severity} ${f.code}: ${f.message}`);
       }
       const { progress, log, onProgress } = runsProgress();
@@ -60,7 +63,10 @@ Example:
               onRun: (event, value, repeat, summary) => {
                 progress.done();
                 if (event === "start") err(`run       ${plan.param}=${value}  repeat ${repeat}/${plan.repeats}`);
-                else if (summary) err(`run       ${plan.param}=${value}  ${summary.verdict.toUpperCase()}  ${summary.failing_checks.join(", ") || "all checks passed"}  ${summary.wall_time_s} s`);
+                else if (summary)
+                  err(
+                    `run       ${plan.param}=${value}  ${summary.verdict.toUpperCase()}  ${summary.failing_checks.join(", ") || "all checks passed"}  ${summary.wall_time_s} s`,
+                  );
               },
             }),
           err,

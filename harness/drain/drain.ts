@@ -1,12 +1,10 @@
-import type { Scenario } from "../scenario/schema.ts";
-import type { Stack } from "../stack/stack.ts";
-import type { HealthMonitor } from "./health-monitor.ts";
-import { type Timeline } from "../records/timeline.ts";
-import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { type DrainRecord, MONITOR_DETECT_TIMEOUT_MS, READD_HEALTH_TIMEOUT_MS } from "../records/drain-record.ts";
+import type { Timeline } from "../records/timeline.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { timeoutChain } from "../scenario/timeout-chain.ts";
+import type { Stack } from "../stack/stack.ts";
 import { sleep } from "../util/sleep.ts";
-
-
+import type { HealthMonitor } from "./health-monitor.ts";
 
 /** The targets of a scenario's drain, in order: one node, or every node in turn (rolling). */
 export function drainTargets(scenario: Scenario): string[] {
@@ -16,7 +14,13 @@ export function drainTargets(scenario: Scenario): string[] {
 }
 
 /** Drains every target in turn; a rolling drain restarts and re-adds each node before the next. */
-export async function runDrains(stack: Stack, scenario: Scenario, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<DrainRecord[]> {
+export async function runDrains(
+  stack: Stack,
+  scenario: Scenario,
+  timeline: Timeline,
+  monitor: HealthMonitor,
+  signal?: AbortSignal,
+): Promise<DrainRecord[]> {
   await sleep(scenario.drain.at_s * 1000 - timeline.now(), signal);
   const records: DrainRecord[] = [];
   for (const target of drainTargets(scenario)) {
@@ -34,7 +38,14 @@ export async function runDrains(stack: Stack, scenario: Scenario, timeline: Time
  * 4-5 wait the stop wait (effective graceful limit + margin), then SIGKILL
  * what is left, 6 record the exit.
  */
-async function drainNode(stack: Stack, scenario: Scenario, target: string, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<DrainRecord> {
+async function drainNode(
+  stack: Stack,
+  scenario: Scenario,
+  target: string,
+  timeline: Timeline,
+  monitor: HealthMonitor,
+  signal?: AbortSignal,
+): Promise<DrainRecord> {
   const { drain } = scenario;
   const container = stack.container(target);
   const chain = timeoutChain(scenario);
@@ -56,7 +67,11 @@ async function drainNode(stack: Stack, scenario: Scenario, target: string, timel
     seenMs = await monitor.waitFor(target, "draining", MONITOR_DETECT_TIMEOUT_MS);
     timeline.add("monitor-detected", { target, seen: seenMs !== null, seen_at_ms: seenMs });
     removalGeneration = await stack.setDown(target, true, { reload: drain.reload });
-    const removed = timeline.add("removed", { target, generation: removalGeneration, command: drain.reload ? "nginx -s reload" : "none: the reload was skipped" });
+    const removed = timeline.add("removed", {
+      target,
+      generation: removalGeneration,
+      command: drain.reload ? "nginx -s reload" : "none: the reload was skipped",
+    });
     if (drain.reload) {
       await stack.waitForReload();
       effectiveMs = timeline.add("reload-effective", { generation: removalGeneration }).t_ms;
@@ -71,7 +86,9 @@ async function drainNode(stack: Stack, scenario: Scenario, target: string, timel
   await container.kill({ signal: drain.signal });
   // the stop wait's timer is cancelled once the node exits: left running it would hold the process up to stop_wait_s
   const stopWait = new AbortController();
-  const waited = sleep(chain.stop_wait_s * 1000, signal ? AbortSignal.any([signal, stopWait.signal]) : stopWait.signal).then(() => "waited" as const);
+  const waited = sleep(chain.stop_wait_s * 1000, signal ? AbortSignal.any([signal, stopWait.signal]) : stopWait.signal).then(
+    () => "waited" as const,
+  );
   waited.catch(() => {});
   let result: "exited" | "waited";
   try {
@@ -108,7 +125,13 @@ async function drainNode(stack: Stack, scenario: Scenario, target: string, timel
 }
 
 /** Restart the drained node, wait until the monitor sees it healthy, put it back in the upstream and reload. */
-async function readd(stack: Stack, target: string, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<Pick<DrainRecord, "readded_ms" | "readd_healthy_seen_ms">> {
+async function readd(
+  stack: Stack,
+  target: string,
+  timeline: Timeline,
+  monitor: HealthMonitor,
+  signal?: AbortSignal,
+): Promise<Pick<DrainRecord, "readded_ms" | "readd_healthy_seen_ms">> {
   await stack.restart(target);
   timeline.add("restarted", { target, address: stack.node(target).address });
   const healthyMs = await monitor.waitFor(target, "ok", READD_HEALTH_TIMEOUT_MS);

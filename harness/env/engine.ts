@@ -59,7 +59,11 @@ export async function ensureEngine(log: (line: string) => void = () => {}): Prom
 export function isEngineLost(err: unknown): boolean {
   let e = err as { code?: string; address?: string; message?: string; cause?: unknown } | undefined;
   for (let depth = 0; e && depth < 4; depth++, e = e.cause as typeof e) {
-    if ((e.code === "ECONNREFUSED" || e.code === "ENOENT" || e.code === "ECONNRESET") && /docker\.sock|DOCKER_HOST/.test(`${e.address ?? ""} ${e.message ?? ""}`)) return true;
+    if (
+      (e.code === "ECONNREFUSED" || e.code === "ENOENT" || e.code === "ECONNRESET") &&
+      /docker\.sock|DOCKER_HOST/.test(`${e.address ?? ""} ${e.message ?? ""}`)
+    )
+      return true;
     if (/connect (ECONNREFUSED|ENOENT) .*docker\.sock/.test(e.message ?? "")) return true;
   }
   return false;

@@ -1,12 +1,12 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { spawnSync } from "node:child_process";
 import type Docker from "dockerode";
 import { EnvironmentError } from "../util/errors.ts";
-import { LABEL_MANAGED } from "./labels.ts";
 import { hasCommand, run } from "./engine.ts";
+import { LABEL_MANAGED } from "./labels.ts";
 
 /** Where the repository's fixtures and Dockerfiles live (this file is harness/env/images.ts). */
 export const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
@@ -72,7 +72,9 @@ async function tryPull(docker: Docker, name: string): Promise<boolean> {
 /** debootstrap a minimal Debian trixie and import it; only possible on Debian as root. */
 function buildOfflineBase(): void {
   if (process.getuid?.() !== 0) {
-    throw new EnvironmentError(`cannot pull ${DEFAULT_BASE_IMAGE} and not root, so cannot debootstrap one; pull or load it, then run again`);
+    throw new EnvironmentError(
+      `cannot pull ${DEFAULT_BASE_IMAGE} and not root, so cannot debootstrap one; pull or load it, then run again`,
+    );
   }
   if (!hasCommand("debootstrap")) {
     run("apt-get", ["update", "-qq"]);
@@ -117,7 +119,10 @@ async function ensureBuilt(
   log(`building ${tag} ...`);
   const stream = await docker.buildImage(
     // tar-fs packs listed entries without descending into folders, so list every file
-    { context: PROJECT_ROOT, src: [".dockerignore", ...inputs.flatMap((p) => listFiles(join(PROJECT_ROOT, p))).map((f) => relative(PROJECT_ROOT, f))] },
+    {
+      context: PROJECT_ROOT,
+      src: [".dockerignore", ...inputs.flatMap((p) => listFiles(join(PROJECT_ROOT, p))).map((f) => relative(PROJECT_ROOT, f))],
+    },
     { t: tag, dockerfile: inputs[0], buildargs: { BASE_IMAGE: base }, labels: { [LABEL_MANAGED]: "true" }, rm: true, forcerm: true },
   );
   const output: string[] = [];
@@ -126,7 +131,12 @@ async function ensureBuilt(
       stream,
       (err, results) => {
         const failed = err ?? (results ?? []).find((r: { error?: string }) => r.error);
-        if (failed) reject(new EnvironmentError(`building ${tag} failed: ${(failed as { error?: string }).error ?? String(failed)}\n${output.slice(-15).join("")}`));
+        if (failed)
+          reject(
+            new EnvironmentError(
+              `building ${tag} failed: ${(failed as { error?: string }).error ?? String(failed)}\n${output.slice(-15).join("")}`,
+            ),
+          );
         else resolve();
       },
       (event: { stream?: string }) => event.stream && output.push(event.stream),

@@ -1,9 +1,9 @@
 import { drainTargets } from "../drain/drain.ts";
 import type { HealthState } from "../drain/health-monitor.ts";
-import type { FaultOf } from "../scenario/fault-schema.ts";
-import type { FaultDefinition, FaultEvidence } from "./types.ts";
-import { sleep } from "../util/sleep.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
+import { sleep } from "../util/sleep.ts";
+import type { FaultDefinition, FaultEvidence } from "./types.ts";
 
 type HealthRemoval = FaultOf<"health-removal">;
 
@@ -31,7 +31,10 @@ interface Removal {
 export const healthRemoval: FaultDefinition<HealthRemoval> = {
   kind: "health-removal",
   async run({ stack, scenario, timeline, monitor, signal }, fault) {
-    const start = timeline.add("health-controller-start", { interval_ms: scenario.drain.monitor_interval_ms, remove_within_ms: fault.remove_within_ms });
+    const start = timeline.add("health-controller-start", {
+      interval_ms: scenario.drain.monitor_interval_ms,
+      remove_within_ms: fault.remove_within_ms,
+    });
     const endAt = fault.duration_s === null ? scenario.load.duration_s * 1000 : start.t_ms + fault.duration_s * 1000;
     const leftToDrain = new Set(scenario.drain.enabled ? drainTargets(scenario) : []);
     const handled = new Set<string>();
@@ -91,11 +94,16 @@ export const healthRemoval: FaultDefinition<HealthRemoval> = {
  */
 export function measureHealthRemoval(record: FaultRecord, { server, faults }: FaultEvidence): Record<string, Json> {
   const removals = (record.measurements.removals ?? []) as unknown as Removal[];
-  const onsets = faults.filter((f) => ONSET_KINDS.has(f.kind) && f.target !== null && f.start_ms >= record.start_ms && f.start_ms < (record.end_ms ?? Infinity));
+  const onsets = faults.filter(
+    (f) => ONSET_KINDS.has(f.kind) && f.target !== null && f.start_ms >= record.start_ms && f.start_ms < (record.end_ms ?? Infinity),
+  );
   const measured = removals.map((r) => {
     const onset = onsets.filter((f) => f.target === r.node && f.start_ms <= r.detected_ms).at(-1);
     const effectiveEpoch = r.effective_ms === undefined ? null : server.t0EpochMs + r.effective_ms;
-    const reached = effectiveEpoch === null ? null : server.app.filter((e) => e.node === r.node && e.event === "start" && e.epochMs > effectiveEpoch).length;
+    const reached =
+      effectiveEpoch === null
+        ? null
+        : server.app.filter((e) => e.node === r.node && e.event === "start" && e.epochMs > effectiveEpoch).length;
     return {
       ...r,
       onset: onset ? `${onset.kind} at ${Math.round(onset.start_ms)} ms` : null,

@@ -1,5 +1,5 @@
-import type { FaultEvidence } from "./types.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
+import type { FaultEvidence } from "./types.ts";
 
 /** One attempt nginx made on an upstream, on the run's clock. */
 export interface Attempt {

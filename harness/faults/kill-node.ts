@@ -1,7 +1,7 @@
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import { attemptsOn } from "./impact.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
-import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 type KillNode = FaultOf<"kill-node">;
 
@@ -21,7 +21,15 @@ export const killNode: FaultDefinition<KillNode> = {
     await exited;
     const info = await container.inspect();
     const end = timeline.add("node-dead", { target, exit_code: info.State.ExitCode });
-    return { kind: "kill-node", target, start_ms: start.t_ms, end_ms: end.t_ms, params: fault, error: null, measurements: { exit_code: info.State.ExitCode, dead_after_ms: Math.round(end.t_ms - start.t_ms) } };
+    return {
+      kind: "kill-node",
+      target,
+      start_ms: start.t_ms,
+      end_ms: end.t_ms,
+      params: fault,
+      error: null,
+      measurements: { exit_code: info.State.ExitCode, dead_after_ms: Math.round(end.t_ms - start.t_ms) },
+    };
   },
   measure: measureKillNode,
 };

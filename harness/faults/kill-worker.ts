@@ -1,11 +1,11 @@
 import { constants } from "node:os";
+import type { FaultRecord, Json } from "../records/fault-record.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
+import { sleep } from "../util/sleep.ts";
 import { addAt, runMs } from "./clock.ts";
 import { attemptsOn } from "./impact.ts";
-import type { FaultOf } from "../scenario/fault-schema.ts";
-import { logLinesSince, type LogLine } from "./node-logs.ts";
+import { type LogLine, logLinesSince } from "./node-logs.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
-import { sleep } from "../util/sleep.ts";
-import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 type KillWorker = FaultOf<"kill-worker">;
 
@@ -40,8 +40,26 @@ export const killWorker: FaultDefinition<KillWorker> = {
     const start = timeline.add("fault-kill-worker", { target, worker: fault.worker, signal: fault.signal, runtime });
     const signo = constants.signals[fault.signal];
     const timeoutS = fault.respawn_within_s + POLL_SLACK_S;
-    const out = await stack.execOutput(target, ["python3", "/app/faultkit.py", "kill-worker", "--index", String(fault.worker), "--signal", String(signo), "--timeout-s", String(timeoutS)]);
-    const record: FaultRecord = { kind: "kill-worker", target, start_ms: start.t_ms, end_ms: null, params: fault, error: null, measurements: { runtime } };
+    const out = await stack.execOutput(target, [
+      "python3",
+      "/app/faultkit.py",
+      "kill-worker",
+      "--index",
+      String(fault.worker),
+      "--signal",
+      String(signo),
+      "--timeout-s",
+      String(timeoutS),
+    ]);
+    const record: FaultRecord = {
+      kind: "kill-worker",
+      target,
+      start_ms: start.t_ms,
+      end_ms: null,
+      params: fault,
+      error: null,
+      measurements: { runtime },
+    };
     let result: KillResult;
     try {
       result = JSON.parse(out.output.trim().split("\n").pop() ?? "") as KillResult;
@@ -53,7 +71,8 @@ export const killWorker: FaultDefinition<KillWorker> = {
     const killedMs = runMs(timeline, result.killed_epoch_ms);
     addAt(timeline, killedMs, "worker-killed", { target, pid: result.killed_pid, signal: fault.signal });
     const respawnMs = result.respawn_epoch_ms === null ? null : runMs(timeline, result.respawn_epoch_ms);
-    if (respawnMs !== null) addAt(timeline, respawnMs, "worker-respawned", { target, pid: result.respawned_pid, after_ms: Math.round(respawnMs - killedMs) });
+    if (respawnMs !== null)
+      addAt(timeline, respawnMs, "worker-respawned", { target, pid: result.respawned_pid, after_ms: Math.round(respawnMs - killedMs) });
     else timeline.add("worker-not-respawned", { target, pid: result.killed_pid, waited_s: timeoutS });
 
     // the supervisor's own account, and when the replacement's app was ready
@@ -69,7 +88,12 @@ export const killWorker: FaultDefinition<KillWorker> = {
     if (result.respawned_pid === null) lines = await logLinesSince(stack, target, result.killed_epoch_ms - 1000);
     const readyMs = ready ? runMs(timeline, ready.epochMs) : null;
     if (readyMs !== null) addAt(timeline, readyMs, "worker-ready", { target, pid: result.respawned_pid });
-    const evidence = lines.filter((l) => mentions(l.text, result.killed_pid) || (result.respawned_pid !== null && mentions(l.text, result.respawned_pid)) || /died|SIGKILL|Booting|startup complete/i.test(l.text));
+    const evidence = lines.filter(
+      (l) =>
+        mentions(l.text, result.killed_pid) ||
+        (result.respawned_pid !== null && mentions(l.text, result.respawned_pid)) ||
+        /died|SIGKILL|Booting|startup complete/i.test(l.text),
+    );
     return {
       ...record,
       start_ms: killedMs,
@@ -101,14 +125,18 @@ export function measureKillWorker(record: FaultRecord, evidence: FaultEvidence):
   const held = [...new Set(onVictim.filter((e) => e.event === "start" && !finished.has(e.id)).map((e) => e.id))];
   const byId = new Map(rows.map((r) => [r.id, r]));
   const outcomes = held.map((id) => byId.get(id)).filter((r) => r !== undefined);
-  const firstServed = typeof fresh === "number" ? server.app.find((e) => e.node === record.target && e.pid === fresh && e.event === "start") : undefined;
+  const firstServed =
+    typeof fresh === "number" ? server.app.find((e) => e.node === record.target && e.pid === fresh && e.event === "start") : undefined;
   const killedEpoch = server.t0EpochMs + record.start_ms;
   const benched = passiveHealthBench(evidence, record.target, record.start_ms);
   return {
     held_by_killed_worker: held.length,
     held_failed: outcomes.filter((r) => r.error !== "none").length,
     held_answered_by_retry: outcomes.filter((r) => r.error === "none").length,
-    held_failed_examples: outcomes.filter((r) => r.error !== "none").slice(0, 3).map((r) => `${r.id} ${r.method} ${r.status || r.error}`),
+    held_failed_examples: outcomes
+      .filter((r) => r.error !== "none")
+      .slice(0, 3)
+      .map((r) => `${r.id} ${r.method} ${r.status || r.error}`),
     first_served_after_ms: firstServed ? Math.round(firstServed.epochMs - killedEpoch) : null,
     ...benched,
   };
@@ -137,5 +165,7 @@ function mentions(text: string, pid: number): boolean {
 function readyLine(lines: LogLine[], pid: number): LogLine | undefined {
   const started = lines.findIndex((l) => l.text.includes(`Started server process [${pid}]`));
   if (started < 0) return undefined;
-  return lines.slice(started).find((l) => l.text.includes("Application startup complete") && (!/\[\d+\] \[INFO\]/.test(l.text) || mentions(l.text, pid)));
+  return lines
+    .slice(started)
+    .find((l) => l.text.includes("Application startup complete") && (!/\[\d+\] \[INFO\]/.test(l.text) || mentions(l.text, pid)));
 }

@@ -10,6 +10,14 @@ export const markDraining: FaultDefinition<MarkDraining> = {
     const target = `node-${fault.target}`;
     const code = await stack.execIn(target, ["touch", "/tmp/drainlab-draining"]);
     const e = timeline.add("fault-mark-draining", { target, ok: code === 0 });
-    return { kind: "mark-draining", target, start_ms: e.t_ms, end_ms: e.t_ms, params: fault, error: code === 0 ? null : `touch /tmp/drainlab-draining exited ${code}`, measurements: {} };
+    return {
+      kind: "mark-draining",
+      target,
+      start_ms: e.t_ms,
+      end_ms: e.t_ms,
+      params: fault,
+      error: code === 0 ? null : `touch /tmp/drainlab-draining exited ${code}`,
+      measurements: {},
+    };
   },
 };

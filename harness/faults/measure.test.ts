@@ -9,11 +9,25 @@ import { measureFaults } from "./runner.ts";
 import { app, faultRecord, nginx, row, scenario, server } from "./test-records.ts";
 import type { FaultEvidence } from "./types.ts";
 
-const evidence = (over: Partial<FaultEvidence>): FaultEvidence => ({ scenario: scenario(), rows: [], server: server(), faults: [], ...over });
+const evidence = (over: Partial<FaultEvidence>): FaultEvidence => ({
+  scenario: scenario(),
+  rows: [],
+  server: server(),
+  faults: [],
+  ...over,
+});
 
 describe("attemptsOn", () => {
   it("lists one node's upstream attempts from nginx's log, on the run's clock, with failure and retry", () => {
-    const ev = evidence({ server: server([nginx("a", 100, 400, [["node-1", "502"], ["node-2", "200"]]), nginx("b", 50, 90, [["node-2", "200"]])]) });
+    const ev = evidence({
+      server: server([
+        nginx("a", 100, 400, [
+          ["node-1", "502"],
+          ["node-2", "200"],
+        ]),
+        nginx("b", 50, 90, [["node-2", "200"]]),
+      ]),
+    });
     expect(attemptsOn(ev, "node-1")).toEqual([{ id: "a", startMs: 100, endMs: 400, status: "502", failed: true, retried: true }]);
     expect(attemptsOn(ev, "node-2").map((a) => [a.id, a.failed, a.retried])).toEqual([
       ["b", false, false],
@@ -32,11 +46,32 @@ describe("impactOf", () => {
       row(5, { sentMs: 1500, endMs: Number.NaN, error: "unanswered", status: 0 }),
     ];
     const srv = server(
-      [nginx("r-2", 950, 1400, [["node-1", "502"], ["node-2", "200"]])],
-      [app("r-1", "node-1", 9, "start", 905), app("r-2", "node-1", 9, "start", 955), app("r-2", "node-1", 9, "finish", 1200), app("r-2", "node-2", 8, "start", 1100), app("r-2", "node-2", 8, "finish", 1390)],
+      [
+        nginx("r-2", 950, 1400, [
+          ["node-1", "502"],
+          ["node-2", "200"],
+        ]),
+      ],
+      [
+        app("r-1", "node-1", 9, "start", 905),
+        app("r-2", "node-1", 9, "start", 955),
+        app("r-2", "node-1", 9, "finish", 1200),
+        app("r-2", "node-2", 8, "start", 1100),
+        app("r-2", "node-2", 8, "finish", 1390),
+      ],
     );
     const m = impactOf(faultRecord({ kind: "kill-worker" }, { start_ms: 1000, end_ms: 2000 }), evidence({ rows, server: srv }));
-    expect(m).toEqual({ window_ms: [1000, 2000], requests: 3, failed: 1, failed_by_error: { "http-5xx": 1 }, unanswered: 1, retried_by_nginx: 1, cut_short: 1, executed_twice: 1, max_wait_ms: 350 });
+    expect(m).toEqual({
+      window_ms: [1000, 2000],
+      requests: 3,
+      failed: 1,
+      failed_by_error: { "http-5xx": 1 },
+      unanswered: 1,
+      retried_by_nginx: 1,
+      cut_short: 1,
+      executed_twice: 1,
+      max_wait_ms: 350,
+    });
   });
 });
 
@@ -68,12 +103,20 @@ describe("measureKillWorker", () => {
 describe("passiveHealthBench", () => {
   it("measures how long nginx left a node alone after the first failure it saw there", () => {
     const srv = server([
-      nginx("r-1", 900, 1005, [["node-1", "502"], ["node-2", "200"]]), // cut by the kill: nginx's first failure, at 1005
+      nginx("r-1", 900, 1005, [
+        ["node-1", "502"],
+        ["node-2", "200"],
+      ]), // cut by the kill: nginx's first failure, at 1005
       nginx("r-2", 1002, 1100, [["node-1", "200"]]), // chosen before nginx knew
       nginx("r-3", 4005, 4100, [["node-1", "200"]]), // back in rotation
     ]);
     expect(passiveHealthBench(evidence({ server: srv }), "node-1", 1000)).toEqual({ node_out_of_rotation_ms: 3000 });
-    const never = server([nginx("r-1", 900, 1005, [["node-1", "502"], ["node-2", "200"]])]);
+    const never = server([
+      nginx("r-1", 900, 1005, [
+        ["node-1", "502"],
+        ["node-2", "200"],
+      ]),
+    ]);
     expect(passiveHealthBench(evidence({ server: never }), "node-1", 1000)).toEqual({ node_out_of_rotation_ms: null });
   });
 });
@@ -84,10 +127,19 @@ describe("measureKillNode", () => {
   it("measures how long nginx kept choosing the dead node in the first fail_timeout, and what that cost", () => {
     const srv = server([
       nginx("r-0", 700, 900, [["node-1", "200"]]), // over before the kill: not counted
-      nginx("r-1", 990, 1010, [["node-1", "502"], ["node-2", "200"]]), // in flight at the kill: failed by it
-      nginx("r-2", 1005, 6010, [["node-1", "504"], ["node-2", "200"]]),
+      nginx("r-1", 990, 1010, [
+        ["node-1", "502"],
+        ["node-2", "200"],
+      ]), // in flight at the kill: failed by it
+      nginx("r-2", 1005, 6010, [
+        ["node-1", "504"],
+        ["node-2", "200"],
+      ]),
       nginx("r-3", 1011, 1200, [["node-1", "502"]], 502),
-      nginx("r-4", 11_500, 11_600, [["node-1", "502"], ["node-2", "200"]]), // nginx's probe after fail_timeout
+      nginx("r-4", 11_500, 11_600, [
+        ["node-1", "502"],
+        ["node-2", "200"],
+      ]), // nginx's probe after fail_timeout
     ]);
     const rows = [row(1), row(2, { sentMs: 1005 }), row(3, { error: "http-5xx", status: 502, sentMs: 1011 }), row(4, { sentMs: 11_500 })];
     const m = measureKillNode(record, evidence({ rows, server: srv }));
@@ -106,15 +158,33 @@ describe("measureKillNode", () => {
 
   it("counts the in-flight failures that tripped max_fails: nothing chosen after the kill is routed around at once, not missing evidence", () => {
     // the CI failure: the requests the kill cut had tripped max_fails before any new one reached the node
-    const srv = server([nginx("r-1", 900, 1002, [["node-1", "502"], ["node-2", "200"]]), nginx("r-2", 950, 1003, [["node-1", "502"]], 502), nginx("r-3", 1100, 1200, [["node-2", "200"]])]);
+    const srv = server([
+      nginx("r-1", 900, 1002, [
+        ["node-1", "502"],
+        ["node-2", "200"],
+      ]),
+      nginx("r-2", 950, 1003, [["node-1", "502"]], 502),
+      nginx("r-3", 1100, 1200, [["node-2", "200"]]),
+    ]);
     const rows = [row(1, { sentMs: 900 }), row(2, { sentMs: 950, error: "http-5xx", status: 502 }), row(3, { sentMs: 1100 })];
-    expect(measureKillNode(record, evidence({ rows, server: srv }))).toMatchObject({ attempts_on_dead_node: 0, failed_in_flight_at_kill: 2, route_around_after_ms: 0, failed_until_routed_around: 1, answered_by_retry_elsewhere: 1 });
+    expect(measureKillNode(record, evidence({ rows, server: srv }))).toMatchObject({
+      attempts_on_dead_node: 0,
+      failed_in_flight_at_kill: 2,
+      route_around_after_ms: 0,
+      failed_until_routed_around: 1,
+      answered_by_retry_elsewhere: 1,
+    });
   });
 
   it("has no evidence when nginx never met the dead node, or no request came after the kill", () => {
     const idle = server([nginx("r-1", 900, 1100, [["node-2", "200"]])]);
     expect(measureKillNode(record, evidence({ rows: [row(1, { sentMs: 1100 })], server: idle })).route_around_after_ms).toBeNull();
-    const noLoadAfter = server([nginx("r-1", 900, 1002, [["node-1", "502"], ["node-2", "200"]])]);
+    const noLoadAfter = server([
+      nginx("r-1", 900, 1002, [
+        ["node-1", "502"],
+        ["node-2", "200"],
+      ]),
+    ]);
     expect(measureKillNode(record, evidence({ rows: [row(1, { sentMs: 900 })], server: noLoadAfter })).route_around_after_ms).toBeNull();
   });
 });
@@ -123,10 +193,19 @@ describe("measurePauseNode", () => {
   it("counts timeouts on the frozen node and the work it finished after the thaw for clients already answered", () => {
     const record = faultRecord({ kind: "pause-node", duration_s: 4 }, { start_ms: 1000, end_ms: 5000 });
     const srv = server(
-      [nginx("r-1", 1100, 3100, [["node-1", "504"], ["node-2", "200"]]), nginx("r-2", 1200, 3200, [["node-1", "504"]], 504)],
+      [
+        nginx("r-1", 1100, 3100, [
+          ["node-1", "504"],
+          ["node-2", "200"],
+        ]),
+        nginx("r-2", 1200, 3200, [["node-1", "504"]], 504),
+      ],
       [app("r-1", "node-1", 9, "start", 5001), app("r-1", "node-1", 9, "finish", 5100), app("r-1", "node-2", 8, "finish", 3190)],
     );
-    const rows = [row(1, { intendedMs: 1100, endMs: 3200, serviceMs: 90 }), row(2, { intendedMs: 1200, endMs: 3205, serviceMs: 100, error: "http-5xx", status: 504 })];
+    const rows = [
+      row(1, { intendedMs: 1100, endMs: 3200, serviceMs: 90 }),
+      row(2, { intendedMs: 1200, endMs: 3205, serviceMs: 100, error: "http-5xx", status: 504 }),
+    ];
     const s = scenario({ stack: { nginx: { proxy_read_timeout_s: 2 } } });
     expect(measurePauseNode(record, evidence({ rows, server: srv, scenario: s }))).toEqual({
       proxy_read_timeout_ms: 2000,
@@ -148,7 +227,12 @@ describe("measureNetem", () => {
       row(3, { intendedMs: 1700, endMs: 1700 + 100 + 10, node: "node-2" }),
       row(4, { intendedMs: 6000, endMs: 9000, node: "node-1" }), // after the window
     ];
-    expect(measureNetem(record, evidence({ rows }))).toEqual({ answers_from_target: 2, median_wait_target_ms: 320, median_wait_others_ms: 10, extra_latency_ms: 310 });
+    expect(measureNetem(record, evidence({ rows }))).toEqual({
+      answers_from_target: 2,
+      median_wait_target_ms: 320,
+      median_wait_others_ms: 10,
+      extra_latency_ms: 310,
+    });
   });
 });
 
@@ -163,7 +247,18 @@ describe("measureHealthRemoval", () => {
     );
     const srv = server([], [app("r-1", "node-1", 9, "start", 2800), app("r-2", "node-1", 9, "start", 2900)]);
     expect(measureHealthRemoval(controller, evidence({ server: srv, faults: [mark, crash, controller] }))).toEqual({
-      removals: [{ node: "node-1", state: "draining", detected_ms: 2528, effective_ms: 2886, detection_to_removal_ms: 358, onset: "mark-draining at 2500 ms", onset_to_detection_ms: 28, reached_after_removal: 1 }],
+      removals: [
+        {
+          node: "node-1",
+          state: "draining",
+          detected_ms: 2528,
+          effective_ms: 2886,
+          detection_to_removal_ms: 358,
+          onset: "mark-draining at 2500 ms",
+          onset_to_detection_ms: 28,
+          reached_after_removal: 1,
+        },
+      ],
       undetected: ["node-2 (kill-node)"],
     });
   });
@@ -173,7 +268,11 @@ describe("measureFaults", () => {
   it("adds each kind's figures and the generic impact, and leaves a failed fault as it is", () => {
     const failed = faultRecord({ kind: "netem", duration_s: 1 }, { error: "no tc" });
     const storm = faultRecord({ kind: "reload-storm", duration_s: 1, every_ms: 200 }, { target: null }, { reloads_sent: 5 });
-    const [a, b] = measureFaults([failed, storm], { scenario: scenario(), rows: [row(1, { sentMs: 1000, endMs: 1100 })], server: server() });
+    const [a, b] = measureFaults([failed, storm], {
+      scenario: scenario(),
+      rows: [row(1, { sentMs: 1000, endMs: 1100 })],
+      server: server(),
+    });
     expect(a).toBe(failed);
     expect(b!.measurements).toMatchObject({ reloads_sent: 5, impact: { requests: 1, failed: 0 } });
   });

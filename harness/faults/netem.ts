@@ -1,8 +1,8 @@
-import type { Stack } from "../stack/stack.ts";
-import type { FaultOf } from "../scenario/fault-schema.ts";
-import type { FaultDefinition, FaultEvidence } from "./types.ts";
-import { sleep } from "../util/sleep.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
+import type { Stack } from "../stack/stack.ts";
+import { sleep } from "../util/sleep.ts";
+import type { FaultDefinition, FaultEvidence } from "./types.ts";
 
 type Netem = FaultOf<"netem">;
 
@@ -30,7 +30,13 @@ export const netem: FaultDefinition<Netem> = {
   kind: "netem",
   async run({ stack, timeline, signal }, fault) {
     const target = `node-${fault.target}`;
-    const start = timeline.add("fault-netem", { target, delay_ms: fault.delay_ms, jitter_ms: fault.jitter_ms, loss_pct: fault.loss_pct, reset_every_ms: fault.reset_every_ms });
+    const start = timeline.add("fault-netem", {
+      target,
+      delay_ms: fault.delay_ms,
+      jitter_ms: fault.jitter_ms,
+      loss_pct: fault.loss_pct,
+      reset_every_ms: fault.reset_every_ms,
+    });
     const record: FaultRecord = { kind: "netem", target, start_ms: start.t_ms, end_ms: null, params: fault, error: null, measurements: {} };
     const shaping = fault.delay_ms > 0 || fault.jitter_ms > 0 || fault.loss_pct > 0;
     let mechanism: "netem" | "nfqueue" | "none" = "none";
@@ -82,7 +88,8 @@ export const netem: FaultDefinition<Netem> = {
 
 export function netemArgs(fault: Pick<Netem, "delay_ms" | "jitter_ms" | "loss_pct">): string[] {
   const args: string[] = [];
-  if (fault.delay_ms > 0 || fault.jitter_ms > 0) args.push("delay", `${fault.delay_ms}ms`, ...(fault.jitter_ms > 0 ? [`${fault.jitter_ms}ms`] : []));
+  if (fault.delay_ms > 0 || fault.jitter_ms > 0)
+    args.push("delay", `${fault.delay_ms}ms`, ...(fault.jitter_ms > 0 ? [`${fault.jitter_ms}ms`] : []));
   if (fault.loss_pct > 0) args.push("loss", `${fault.loss_pct}%`);
   return args;
 }
@@ -136,7 +143,12 @@ export function measureNetem(record: FaultRecord, { rows }: FaultEvidence): Reco
   const target = inWindow.filter((r) => r.node === record.target).map(wait);
   const others = inWindow.filter((r) => r.node !== record.target).map(wait);
   const extra = target.length && others.length ? Math.round(median(target) - median(others)) : null;
-  return { answers_from_target: target.length, median_wait_target_ms: target.length ? Math.round(median(target)) : null, median_wait_others_ms: others.length ? Math.round(median(others)) : null, extra_latency_ms: extra };
+  return {
+    answers_from_target: target.length,
+    median_wait_target_ms: target.length ? Math.round(median(target)) : null,
+    median_wait_others_ms: others.length ? Math.round(median(others)) : null,
+    extra_latency_ms: extra,
+  };
 }
 
 function median(values: number[]): number {

@@ -7,7 +7,9 @@ export interface LogLine {
 
 /** A container's own log (stdout and stderr) since an epoch time, with docker's timestamps. */
 export async function logLinesSince(stack: Stack, name: string, sinceEpochMs: number): Promise<LogLine[]> {
-  const buf = (await stack.container(name).logs({ stdout: true, stderr: true, timestamps: true, since: Math.floor(sinceEpochMs / 1000) })) as unknown as Buffer;
+  const buf = (await stack
+    .container(name)
+    .logs({ stdout: true, stderr: true, timestamps: true, since: Math.floor(sinceEpochMs / 1000) })) as unknown as Buffer;
   return parseTimestamped(demuxDockerLog(buf).toString("utf8")).filter((l) => l.epochMs >= sinceEpochMs - 1);
 }
 

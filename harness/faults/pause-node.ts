@@ -1,8 +1,8 @@
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
+import { sleep } from "../util/sleep.ts";
 import { attemptsOn } from "./impact.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
-import { sleep } from "../util/sleep.ts";
-import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 type PauseNode = FaultOf<"pause-node">;
 
@@ -16,7 +16,11 @@ export const pauseNode: FaultDefinition<PauseNode> = {
   async run({ stack, scenario, timeline, signal }, fault) {
     const target = `node-${fault.target}`;
     const container = stack.container(target);
-    timeline.add("fault-pause-node", { target, duration_s: fault.duration_s, proxy_read_timeout_s: scenario.stack.nginx.proxy_read_timeout_s });
+    timeline.add("fault-pause-node", {
+      target,
+      duration_s: fault.duration_s,
+      proxy_read_timeout_s: scenario.stack.nginx.proxy_read_timeout_s,
+    });
     await container.pause();
     const paused = timeline.add("paused", { target });
     try {
@@ -26,7 +30,15 @@ export const pauseNode: FaultDefinition<PauseNode> = {
       await container.unpause();
     }
     const thawed = timeline.add("unpaused", { target });
-    return { kind: "pause-node", target, start_ms: paused.t_ms, end_ms: thawed.t_ms, params: fault, error: null, measurements: { frozen_ms: Math.round(thawed.t_ms - paused.t_ms) } };
+    return {
+      kind: "pause-node",
+      target,
+      start_ms: paused.t_ms,
+      end_ms: thawed.t_ms,
+      params: fault,
+      error: null,
+      measurements: { frozen_ms: Math.round(thawed.t_ms - paused.t_ms) },
+    };
   },
   measure: measurePauseNode,
 };

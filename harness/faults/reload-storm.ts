@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
 import { join } from "node:path";
-import { addAt, runMs } from "./clock.ts";
-import type { FaultOf } from "../scenario/fault-schema.ts";
-import type { FaultDefinition } from "./types.ts";
+import { performance } from "node:perf_hooks";
 import type { Json } from "../records/fault-record.ts";
+import type { FaultOf } from "../scenario/fault-schema.ts";
+import { addAt, runMs } from "./clock.ts";
+import type { FaultDefinition } from "./types.ts";
 
 type ReloadStorm = FaultOf<"reload-storm">;
 
@@ -38,7 +38,11 @@ export const reloadStorm: FaultDefinition<ReloadStorm> = {
     const up = await fetch(`${stack.url}/drainlab/generation`, { headers: { connection: "close" } })
       .then((res) => res.ok)
       .catch(() => false);
-    const end = timeline.add("reload-storm-end", { reloads: reloads.length, failed: reloads.filter((r) => !r.ok).length, nginx_answers: up });
+    const end = timeline.add("reload-storm-end", {
+      reloads: reloads.length,
+      failed: reloads.filter((r) => !r.ok).length,
+      nginx_answers: up,
+    });
     const epochOf = (t_ms: number) => t_ms + (timeline.t0 + performance.timeOrigin);
     const processed = sighupsLogged(stack.nginxLogDir, epochOf(start.t_ms) - 1000, epochOf(end.t_ms) + 1000);
     const measurements: Record<string, Json> = {
@@ -51,7 +55,15 @@ export const reloadStorm: FaultDefinition<ReloadStorm> = {
       nginx_answers_after: up,
       reload_times_ms: reloads.map((r) => Math.round(r.t_ms)),
     };
-    return { kind: "reload-storm", target: null, start_ms: reloads[0]?.t_ms ?? start.t_ms, end_ms: end.t_ms, params: fault, error: out.exitCode === 0 ? null : `reload loop exited ${out.exitCode}: ${out.output.slice(-300)}`, measurements };
+    return {
+      kind: "reload-storm",
+      target: null,
+      start_ms: reloads[0]?.t_ms ?? start.t_ms,
+      end_ms: end.t_ms,
+      params: fault,
+      error: out.exitCode === 0 ? null : `reload loop exited ${out.exitCode}: ${out.output.slice(-300)}`,
+      measurements,
+    };
   },
 };
 

@@ -1,13 +1,13 @@
 import type { HealthMonitor } from "../drain/health-monitor.ts";
-import { type Timeline } from "../records/timeline.ts";
+import type { FaultRecord } from "../records/fault-record.ts";
+import type { Timeline } from "../records/timeline.ts";
+import type { Fault } from "../scenario/fault-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { Stack } from "../stack/stack.ts";
-import type { Fault } from "../scenario/fault-schema.ts";
+import { sleep } from "../util/sleep.ts";
 import { impactOf } from "./impact.ts";
 import { faultDefinition } from "./registry.ts";
 import type { FaultEvidence } from "./types.ts";
-import { sleep } from "../util/sleep.ts";
-import type { FaultRecord } from "../records/fault-record.ts";
 
 /**
  * Runs every fault of the scenario, each at its at_s on the run's timeline,
@@ -15,7 +15,13 @@ import type { FaultRecord } from "../records/fault-record.ts";
  * ends in a record with `error` (its check then fails), not in an exception:
  * the load and the other faults go on. Only an abort (Ctrl-C) throws.
  */
-export async function runFaults(stack: Stack, scenario: Scenario, timeline: Timeline, monitor: HealthMonitor, signal?: AbortSignal): Promise<FaultRecord[]> {
+export async function runFaults(
+  stack: Stack,
+  scenario: Scenario,
+  timeline: Timeline,
+  monitor: HealthMonitor,
+  signal?: AbortSignal,
+): Promise<FaultRecord[]> {
   // every fault's target is a node of the stack: the scenario schema checks it before anything starts
   return Promise.all(
     scenario.faults.map(async (fault) => {
@@ -33,7 +39,15 @@ export async function runFaults(stack: Stack, scenario: Scenario, timeline: Time
 }
 
 function failedRecord(fault: Fault, t_ms: number, error: string): FaultRecord {
-  return { kind: fault.kind, target: "target" in fault ? `node-${fault.target}` : null, start_ms: t_ms, end_ms: null, params: fault, error, measurements: {} };
+  return {
+    kind: fault.kind,
+    target: "target" in fault ? `node-${fault.target}` : null,
+    start_ms: t_ms,
+    end_ms: null,
+    params: fault,
+    error,
+    measurements: {},
+  };
 }
 
 /**

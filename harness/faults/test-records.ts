@@ -1,10 +1,9 @@
-import { Scenario } from "../scenario/schema.ts";
-import type { Reconciliation } from "../records/reconcile.ts";
+import type { FaultRecord, Json } from "../records/fault-record.ts";
+import type { LedgerRow } from "../records/ledger-row.ts";
 import type { Records, ServerRecords } from "../records/records.ts";
 import type { AppEvent, NginxRow } from "../records/server-logs.ts";
 import type { Fault } from "../scenario/fault-schema.ts";
-import type { LedgerRow } from "../records/ledger-row.ts";
-import type { FaultRecord, Json } from "../records/fault-record.ts";
+import { Scenario } from "../scenario/schema.ts";
 
 /** Hand-made records for the faults' unit tests: t0 is epoch 1_000_000 ms, node-1 is 10.0.0.1, node-2 10.0.0.2. */
 export const T0 = 1_000_000;
@@ -18,7 +17,22 @@ export function scenario(over: object = {}): Scenario {
 }
 
 export function row(seq: number, over: Partial<LedgerRow> = {}): LedgerRow {
-  return { seq, id: `r-${seq}`, kind: 0, method: "GET", serviceMs: 100, intendedMs: 0, sentMs: 0, endMs: 120, status: 200, error: "none", node: "node-2", bytes: 10, attempts: 1, ...over };
+  return {
+    seq,
+    id: `r-${seq}`,
+    kind: 0,
+    method: "GET",
+    serviceMs: 100,
+    intendedMs: 0,
+    sentMs: 0,
+    endMs: 120,
+    status: 200,
+    error: "none",
+    node: "node-2",
+    bytes: 10,
+    attempts: 1,
+    ...over,
+  };
 }
 
 /** An nginx log row for request `id`, received at `startMs` (run clock), with attempts like [["node-1", "502"], ["node-2", "200"]]. */
@@ -44,7 +58,11 @@ export function server(nginxRows: NginxRow[] = [], appEvents: AppEvent[] = []): 
   return { nginx: nginxRows, app: appEvents, t0EpochMs: T0, nodes: NODES, unreadable: 0 };
 }
 
-export function faultRecord(fault: Partial<Fault> & { kind: Fault["kind"] }, over: Partial<FaultRecord> = {}, measurements: Record<string, Json> = {}): FaultRecord {
+export function faultRecord(
+  fault: Partial<Fault> & { kind: Fault["kind"] },
+  over: Partial<FaultRecord> = {},
+  measurements: Record<string, Json> = {},
+): FaultRecord {
   const params = { at_s: 1, target: 1, ...fault } as Fault;
   return {
     kind: fault.kind,
@@ -59,7 +77,17 @@ export function faultRecord(fault: Partial<Fault> & { kind: Fault["kind"] }, ove
 }
 
 export function records(faults: FaultRecord[] | undefined, over: Partial<Records> = {}): Records {
-  return { scenario: scenario(), rows: [], timeline: [], drains: [], loadStartMs: 0, loadEndMs: 10_000, server: server(), ...(faults ? { faults } : {}), ...over };
+  return {
+    scenario: scenario(),
+    rows: [],
+    timeline: [],
+    drains: [],
+    loadStartMs: 0,
+    loadEndMs: 10_000,
+    server: server(),
+    ...(faults ? { faults } : {}),
+    ...over,
+  };
 }
 
 /** The checks of harness/faults read no reconciliation; an empty one stands in. */

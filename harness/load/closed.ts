@@ -1,13 +1,13 @@
 import { performance } from "node:perf_hooks";
+import type { GeneratorStats } from "../records/generator-stats.ts";
 import type { RequestKind, Scenario } from "../scenario/schema.ts";
 import { type LoadResult, loadPool, sentRate, settle } from "./generator.ts";
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
-import { Sender, retryPool } from "./sender.ts";
+import { retryPool, Sender } from "./sender.ts";
 import { UsageMeter } from "./usage.ts";
 import { warmUp } from "./warm-up.ts";
-import type { GeneratorStats } from "../records/generator-stats.ts";
 
 export interface ClosedLoadOptions {
   url: string;
@@ -37,7 +37,11 @@ export async function runClosedLoad(options: ClosedLoadOptions): Promise<LoadRes
   await warmUp();
   const kinds = options.mix ?? DEFAULT_MIX;
   const mix = new RequestMix(kinds, seededRandom(1));
-  const ledger = new Ledger(options.idPrefix, kinds.map((k) => k.method), { spillDir: options.spillDir });
+  const ledger = new Ledger(
+    options.idPrefix,
+    kinds.map((k) => k.method),
+    { spillDir: options.spillDir },
+  );
   const timeoutS = options.timeoutS ?? 30;
   const pool = loadPool(options.url, { max_connections: options.connections, timeout_s: timeoutS });
   const lag = lagHistogram();

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { type Server, createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
@@ -30,14 +30,26 @@ async function serve(cut: Set<string> = new Set(), { hang = false } = {}): Promi
 }
 
 function load(over: Record<string, unknown>): Scenario["load"] {
-  return Scenario.parse({ name: "t", load: { rate_per_s: 200, duration_s: 0.5, grace_s: 1, mix: [{ method: "GET", ms: 2 }], ...over } }).load;
+  return Scenario.parse({ name: "t", load: { rate_per_s: 200, duration_s: 0.5, grace_s: 1, mix: [{ method: "GET", ms: 2 }], ...over } })
+    .load;
 }
 
 describe("runLoad (open model)", () => {
   it("sends on schedule and records every request, its node and when it was written", async () => {
     const url = await serve(new Set(["t-3"]));
     const t0 = performance.now();
-    const { ledger, stats } = await runLoad({ url, load: load({ mix: [{ method: "GET", ms: 2 }, { method: "POST", ms: 1 }] }), idPrefix: "t", t0, spillDir: false });
+    const { ledger, stats } = await runLoad({
+      url,
+      load: load({
+        mix: [
+          { method: "GET", ms: 2 },
+          { method: "POST", ms: 1 },
+        ],
+      }),
+      idPrefix: "t",
+      t0,
+      spillDir: false,
+    });
     const rows = [...ledger.rows()];
     expect(rows).toHaveLength(100);
     expect(rows.every((r) => r.error === "none" && r.status === 200 && r.node === "node-7" && r.bytes === 5)).toBe(true);
@@ -70,7 +82,14 @@ describe("runLoad (open model)", () => {
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { ledger, stats } = await runLoad({ url, load: load({}), idPrefix: "r", t0: performance.now(), spillDir: false, spareConnections: 0 });
+    const { ledger, stats } = await runLoad({
+      url,
+      load: load({}),
+      idPrefix: "r",
+      t0: performance.now(),
+      spillDir: false,
+      spareConnections: 0,
+    });
     const rows = [...ledger.rows()];
     const cut = [...cutOnReused].filter((id) => seen.get(id)?.[0] === true);
     expect(cut.length, "some of the ids first went out on a reused connection").toBeGreaterThan(0);
@@ -95,7 +114,14 @@ describe("runLoad (open model)", () => {
 describe("runClosedLoad", () => {
   it("keeps the given number of requests in flight and ledgers each", async () => {
     const url = await serve();
-    const { ledger, stats } = await runClosedLoad({ url, connections: 4, durationS: 0.3, idPrefix: "c", t0: performance.now(), spillDir: false });
+    const { ledger, stats } = await runClosedLoad({
+      url,
+      connections: 4,
+      durationS: 0.3,
+      idPrefix: "c",
+      t0: performance.now(),
+      spillDir: false,
+    });
     expect(ledger.length).toBeGreaterThan(20);
     expect([...ledger.rows()].every((r) => r.error === "none")).toBe(true);
     expect(stats).toMatchObject({ mode: "closed", maxInFlight: 4, maxConnections: 4 });

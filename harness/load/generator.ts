@@ -3,18 +3,18 @@ import { Pool } from "undici";
 import type { GeneratorStats, LoadProgress } from "../records/generator-stats.ts";
 
 export type { LoadProgress };
+
 import type { Scenario } from "../scenario/schema.ts";
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
 import { ConstantRatePacer } from "./pacer.ts";
 import { raisePriority } from "./priority.ts";
-import { Sender, retryPool } from "./sender.ts";
+import { retryPool, Sender } from "./sender.ts";
 import { SpareConnections } from "./spare-connections.ts";
 import { Ticker } from "./ticker.ts";
 import { UsageMeter } from "./usage.ts";
 import { warmUp } from "./warm-up.ts";
-
 
 export interface LoadOptions {
   url: string;
@@ -32,7 +32,6 @@ export interface LoadOptions {
   /** Run the generator ahead of the stack it shares the cores with (load/priority.ts); stats.nice says how it ran. */
   raisePriority?: boolean;
 }
-
 
 export interface LoadResult {
   ledger: Ledger;
@@ -83,11 +82,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   await warmUp();
   const pacer = new ConstantRatePacer(load.rate_per_s, load.duration_s);
   const mix = new RequestMix(load.mix, seededRandom(load.seed));
-  const ledger = new Ledger(options.idPrefix, load.mix.map((k) => k.method), { spillDir: options.spillDir });
+  const ledger = new Ledger(
+    options.idPrefix,
+    load.mix.map((k) => k.method),
+    { spillDir: options.spillDir },
+  );
   const lag = lagHistogram();
   // the ticker's thread first: the pool is made after it is up, so nothing is left open if that fails
   const ticker = await Ticker.start(() => tick());
-  const spares = await SpareConnections.open(options.url, Math.min(load.max_connections, options.spareConnections ?? spareConnectionCount(load)), SPARE_CONNECT_TIMEOUT_MS).catch(async (err: unknown) => {
+  const spares = await SpareConnections.open(
+    options.url,
+    Math.min(load.max_connections, options.spareConnections ?? spareConnectionCount(load)),
+    SPARE_CONNECT_TIMEOUT_MS,
+  ).catch(async (err: unknown) => {
     await ticker.stop();
     throw err;
   });
@@ -107,7 +114,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const usage = new UsageMeter();
   const progress = setInterval(() => {
     usage.sample();
-    options.onProgress?.({ elapsedMs: performance.now() - t0, sent: ledger.length, ok: sender.ok, failed: sender.failed, inFlight: sender.inFlight });
+    options.onProgress?.({
+      elapsedMs: performance.now() - t0,
+      sent: ledger.length,
+      ok: sender.ok,
+      failed: sender.failed,
+      inFlight: sender.inFlight,
+    });
   }, PROGRESS_INTERVAL_MS);
   const startMs = performance.now() - t0;
   const epochOf = (ms: number) => performance.timeOrigin + t0 + ms;
@@ -147,7 +160,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         ...used,
         intendedRatePerS: load.rate_per_s,
         sentRatePerS: sentRate(sender, startMs, pacer.total > 1 ? 1000 / load.rate_per_s : 0),
-        scheduleOverrunMs: round3(Math.max(0, (Number.isNaN(sender.lastWrittenMs) ? scheduleEndMs : sender.lastWrittenMs) - lastIntendedMs)),
+        scheduleOverrunMs: round3(
+          Math.max(0, (Number.isNaN(sender.lastWrittenMs) ? scheduleEndMs : sender.lastWrittenMs) - lastIntendedMs),
+        ),
         maxInFlight: sender.maxInFlight,
         maxWaitingForConnection: sender.maxWaiting,
         maxConnections: load.max_connections,

@@ -22,7 +22,17 @@ describe("Ledger", () => {
     ledger.finish(4999, 6000, 201, "none", "node-2", 42);
     ledger.finish(1, 100, 502, "http-5xx", null, 0);
     expect(ledger.length).toBe(5000);
-    expect(ledger.row(4999)).toMatchObject({ id: "run1-4999", method: "POST", intendedMs: 4999, sentMs: 4999.5, endMs: 6000, status: 201, error: "none", node: "node-2", bytes: 42 });
+    expect(ledger.row(4999)).toMatchObject({
+      id: "run1-4999",
+      method: "POST",
+      intendedMs: 4999,
+      sentMs: 4999.5,
+      endMs: 6000,
+      status: 201,
+      error: "none",
+      node: "node-2",
+      bytes: 42,
+    });
     expect(ledger.row(1)).toMatchObject({ status: 502, error: "http-5xx", node: null });
     expect(ledger.isOpen(0)).toBe(true);
     expect(ledger.row(0).endMs).toBeNaN();

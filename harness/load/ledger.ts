@@ -6,7 +6,6 @@ import type { LedgerRow } from "../records/ledger-row.ts";
 
 export type { LedgerRow };
 
-
 export interface LedgerOptions {
   /**
    * Where finished chunks of rows go during the load, so memory holds only the
@@ -296,7 +295,10 @@ export class Ledger {
     if (this.spillDir === false) return;
     const c = this.chunks[index]!;
     if (this.fd === undefined) {
-      this.spillPath = join(this.spillDir, `drainlab-ledger-${process.pid}-${spillCounter++}-${this.idPrefix.replace(/[^\w.-]/g, "_")}.bin`);
+      this.spillPath = join(
+        this.spillDir,
+        `drainlab-ledger-${process.pid}-${spillCounter++}-${this.idPrefix.replace(/[^\w.-]/g, "_")}.bin`,
+      );
       this.fd = openSync(this.spillPath, "w+", 0o600);
       openSpills.add(this.spillPath);
       if (!exitHook) {

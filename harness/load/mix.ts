@@ -34,7 +34,9 @@ export class RequestMix {
   ) {
     let sum = 0;
     this.cumulative = kinds.map((k) => (sum += k.weight));
-    this.bodies = kinds.map((k) => (k.method === "POST" ? Buffer.from(JSON.stringify({ pad: "x".repeat(Math.max(0, k.body_bytes - 10)) })) : undefined));
+    this.bodies = kinds.map((k) =>
+      k.method === "POST" ? Buffer.from(JSON.stringify({ pad: "x".repeat(Math.max(0, k.body_bytes - 10)) })) : undefined,
+    );
     this.paths = kinds.map(() => new Map());
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConstantRatePacer } from "./pacer.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
+import { ConstantRatePacer } from "./pacer.ts";
 
 describe("ConstantRatePacer", () => {
   it("spaces requests evenly at the rate", () => {

@@ -25,7 +25,9 @@ describe("raisePriority", () => {
 
   it("keeps the priority and says why when it may not raise it", () => {
     // root may always raise it: the child gives up root first
-    const r = inChild("const before = (await import('node:os')).getPriority(0); if (process.getuid?.() === 0) process.setuid(65534); const p = { ...raisePriority(-7), before };");
+    const r = inChild(
+      "const before = (await import('node:os')).getPriority(0); if (process.getuid?.() === 0) process.setuid(65534); const p = { ...raisePriority(-7), before };",
+    );
     expect(r.nice).toBe((r as unknown as { before: number }).before);
     expect(r.note).toMatch(/^raising it to -7 was refused \(E[A-Z]+\): run as root or with CAP_SYS_NICE$/);
   });

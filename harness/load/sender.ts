@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import type { Histogram } from "hdr-histogram-js";
 import { type Dispatcher, Pool } from "undici";
+import { classifyError, ERROR_CLASSES, type ErrorClass } from "../records/error-class.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import { ERROR_CLASSES, type ErrorClass, classifyError } from "../records/error-class.ts";
 import type { Ledger } from "./ledger.ts";
 import type { PlannedRequest } from "./mix.ts";
 

@@ -1,4 +1,4 @@
-import { type Socket, connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { buildConnector } from "undici";
 
 /**

@@ -1,8 +1,9 @@
 // The ticker's thread (see ticker.ts). Plain JavaScript so it loads the same under tsx, vitest and plain node.
 // It sleeps in Atomics.wait, which takes fractional milliseconds, until the time the main thread asked for,
 // then posts one wake-up; it posts no second one until the main thread has handled the first.
-import { parentPort, workerData } from "node:worker_threads";
+
 import { performance } from "node:perf_hooks";
+import { parentPort, workerData } from "node:worker_threads";
 
 const { gen, due, GEN, PENDING, DUE } = workerData;
 const words = new Int32Array(gen);

@@ -1,4 +1,4 @@
-import { performance, type EventLoopUtilization } from "node:perf_hooks";
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
 
 /** Peaks are taken over windows of this length. */
 const WINDOW_MS = 1000;

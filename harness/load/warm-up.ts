@@ -6,7 +6,7 @@ import { Pool } from "undici";
 import { lagHistogram } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
-import { Sender, retryPool } from "./sender.ts";
+import { retryPool, Sender } from "./sender.ts";
 
 const WARM_UP_REQUESTS = 400;
 const WARM_UP_CONNECTIONS = 8;

@@ -6,7 +6,14 @@ describe("summarizeRun", () => {
   it("takes p99 during the drain from report.json, where the run computed it once", () => {
     const report = { ...storedReport(), latency_during_drain_ms: { count: 3, p50: 60, p90: 80, p99: 80, max: 80 } };
     const s = summarizeRun(report, "cells/x/report.json");
-    expect(s).toMatchObject({ drain_requests: 3, drain_p99_ms: 80, run_id: report.run_id, verdict: "pass", failing_checks: [], report: "cells/x/report.json" });
+    expect(s).toMatchObject({
+      drain_requests: 3,
+      drain_p99_ms: 80,
+      run_id: report.run_id,
+      verdict: "pass",
+      failing_checks: [],
+      report: "cells/x/report.json",
+    });
     expect(s.counts).toEqual(report.reconciliation.counts);
   });
 

@@ -1,8 +1,8 @@
 import { join, relative } from "node:path";
-import type { Report } from "../records/report.ts";
-import { runScenario, type RunOptions } from "../run/run.ts";
-import type { Scenario } from "../scenario/schema.ts";
 import type { CheckResult } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
+import { type RunOptions, runScenario } from "../run/run.ts";
+import type { Scenario } from "../scenario/schema.ts";
 
 /**
  * What a matrix cell or a tune probe keeps of one run: the verdict, the loss

@@ -4,7 +4,10 @@ import { axesFromMapping, gridCells, mergeAxes, parseGridOption } from "./grid.t
 
 describe("matrix grid", () => {
   it("parses --grid values as YAML scalars", () => {
-    expect(parseGridOption("stack.uvicorn.timeout_graceful_shutdown_s=1,null,2.5")).toEqual({ key: "stack.uvicorn.timeout_graceful_shutdown_s", values: [1, null, 2.5] });
+    expect(parseGridOption("stack.uvicorn.timeout_graceful_shutdown_s=1,null,2.5")).toEqual({
+      key: "stack.uvicorn.timeout_graceful_shutdown_s",
+      values: [1, null, 2.5],
+    });
     expect(parseGridOption("stack.nginx.proxy_next_upstream=off, error timeout").values).toEqual(["off", "error timeout"]);
     expect(parseGridOption("drain.remove=true,false").values).toEqual([true, false]);
   });
@@ -25,7 +28,10 @@ describe("matrix grid", () => {
 
   it("lets --grid replace the file's axis of the same key and keeps the others", () => {
     const file = axesFromMapping({ a: [1, 2], b: [3] });
-    expect(mergeAxes(file, [parseGridOption("b=4,5")])).toEqual([{ key: "a", values: [1, 2] }, { key: "b", values: [4, 5] }]);
+    expect(mergeAxes(file, [parseGridOption("b=4,5")])).toEqual([
+      { key: "a", values: [1, 2] },
+      { key: "b", values: [4, 5] },
+    ]);
     expect(gridCells([])).toEqual([]);
   });
 });

@@ -25,8 +25,14 @@ const PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 export function parseGridOption(option: string): GridAxis {
   const eq = option.indexOf("=");
   const key = eq > 0 ? option.slice(0, eq) : "";
-  if (!PATH.test(key)) throw new UsageError(`--grid ${option}: expected key=v1,v2,... with a dotted field path, e.g. --grid stack.uvicorn.timeout_graceful_shutdown_s=1,5`);
-  const texts = option.slice(eq + 1).split(",").map((v) => v.trim());
+  if (!PATH.test(key))
+    throw new UsageError(
+      `--grid ${option}: expected key=v1,v2,... with a dotted field path, e.g. --grid stack.uvicorn.timeout_graceful_shutdown_s=1,5`,
+    );
+  const texts = option
+    .slice(eq + 1)
+    .split(",")
+    .map((v) => v.trim());
   if (texts.some((t) => t === "")) throw new UsageError(`--grid ${option}: empty value; separate values with commas, e.g. ${key}=1,5`);
   return { key, values: texts.map((t) => parseValue(t, option)) };
 }

@@ -1,5 +1,5 @@
-import { escapeHtml as e } from "../report/html-escape.ts";
 import { LOSS_CLASSES } from "../records/reconcile.ts";
+import { escapeHtml as e } from "../report/html-escape.ts";
 import { heatmapLayout, lossText, type MatrixCell, type MatrixReport, worstLoss } from "./matrix-report.ts";
 
 export const MATRIX_HTML_FILE = "matrix.html";
@@ -26,7 +26,7 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 1
 
 /** Light to dark: green shades for a pass, red for a fail (darker with more losses), grey when there is no run. */
 function verdictColour(cell: MatrixCell | undefined, maxLoss: number): { bg: string; fg: string } {
-  if (!cell || !cell.run) return { bg: "#d5d9dd", fg: "#1d252c" };
+  if (!cell?.run) return { bg: "#d5d9dd", fg: "#1d252c" };
   if (cell.status === "pass") return { bg: "#cfe9d6", fg: "#0f3d1b" };
   const share = maxLoss > 0 ? Math.log1p(worstLoss(cell.run)) / Math.log1p(maxLoss) : 1;
   const light = Math.round(88 - share * 40);
@@ -41,7 +41,13 @@ function latencyColour(p99: number | null, min: number, max: number): { bg: stri
   return { bg: `hsl(32, 90%, ${light}%)`, fg: light < 60 ? "#fff" : "#3a2000" };
 }
 
-function heatmap(m: MatrixReport, id: string, title: string, note: string, body: (cell: MatrixCell | undefined) => { bg: string; fg: string; html: string }): string {
+function heatmap(
+  m: MatrixReport,
+  id: string,
+  title: string,
+  note: string,
+  body: (cell: MatrixCell | undefined) => { bg: string; fg: string; html: string },
+): string {
   const layout = heatmapLayout(m);
   const corner = `<th class="corner">down: <code>${e(layout.rowAxis)}</code><br>across: <code>${e(layout.colLabel || "-")}</code></th>`;
   const head = `<tr>${corner}${layout.cols.map((c) => `<th>${e(c)}</th>`).join("")}</tr>`;
@@ -87,18 +93,30 @@ export function renderMatrixHtml(m: MatrixReport): string {
   const maxLoss = Math.max(0, ...m.cells.map((c) => worstLoss(c.run)));
   const p99s = m.cells.map((c) => c.run?.drain_p99_ms).filter((v): v is number => typeof v === "number" && v > 0);
   const [lo, hi] = [Math.min(...p99s), Math.max(...p99s)];
-  const verdictMap = heatmap(m, "heatmap-verdict", "Verdict and losses", "Green: the cell passed. Red: it failed; the darker, the larger its largest loss class. Requests per loss class, then the failing checks.", (cell) => {
-    const { bg, fg } = verdictColour(cell, maxLoss);
-    if (!cell) return { bg, fg, html: "" };
-    const lost = cell.run ? lossText(cell.run.counts) : (cell.error ?? "not run");
-    const failing = cell.run?.failing_checks.length ? `<br><small>${e(cell.run.failing_checks.join(", "))}</small>` : "";
-    return { bg, fg, html: `<b>${e(cell.status.toUpperCase())}</b>${e(lost)}${failing}` };
-  });
-  const latencyMap = heatmap(m, "heatmap-p99", "p99 latency during the drain", `From the ${m.drain_p99_source}. Darker is slower (log scale).`, (cell) => {
-    const p99 = cell?.run?.drain_p99_ms ?? null;
-    const { bg, fg } = latencyColour(p99, lo, hi);
-    return { bg, fg, html: cell ? `<b>${e(ms(p99))}</b>${e(cell.run ? `${cell.run.drain_requests} requests` : "")}` : "" };
-  });
+  const verdictMap = heatmap(
+    m,
+    "heatmap-verdict",
+    "Verdict and losses",
+    "Green: the cell passed. Red: it failed; the darker, the larger its largest loss class. Requests per loss class, then the failing checks.",
+    (cell) => {
+      const { bg, fg } = verdictColour(cell, maxLoss);
+      if (!cell) return { bg, fg, html: "" };
+      const lost = cell.run ? lossText(cell.run.counts) : (cell.error ?? "not run");
+      const failing = cell.run?.failing_checks.length ? `<br><small>${e(cell.run.failing_checks.join(", "))}</small>` : "";
+      return { bg, fg, html: `<b>${e(cell.status.toUpperCase())}</b>${e(lost)}${failing}` };
+    },
+  );
+  const latencyMap = heatmap(
+    m,
+    "heatmap-p99",
+    "p99 latency during the drain",
+    `From the ${m.drain_p99_source}. Darker is slower (log scale).`,
+    (cell) => {
+      const p99 = cell?.run?.drain_p99_ms ?? null;
+      const { bg, fg } = latencyColour(p99, lo, hi);
+      return { bg, fg, html: cell ? `<b>${e(ms(p99))}</b>${e(cell.run ? `${cell.run.drain_requests} requests` : "")}` : "" };
+    },
+  );
   const title = `drainlab matrix ${m.verdict.toUpperCase()}: ${m.scenario.name} (${m.matrix_id})`;
   return `<!doctype html>
 <html lang="en">

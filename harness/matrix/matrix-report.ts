@@ -1,6 +1,6 @@
 import type { LintFinding } from "../scenario/lint.ts";
-import type { GridAxis, GridCell, GridValue } from "./grid.ts";
 import type { RunSummary } from "./cell.ts";
+import type { GridAxis, GridCell, GridValue } from "./grid.ts";
 
 export const MATRIX_SCHEMA_VERSION = 1;
 
@@ -68,11 +68,21 @@ export function lossText(counts: Record<string, number>): string {
 }
 
 /** The heatmap's layout: the first axis down, every other axis combined across. */
-export function heatmapLayout(m: Pick<MatrixReport, "axes" | "cells">): { rowAxis: string; colLabel: string; rows: string[]; cols: string[]; at: (r: number, c: number) => MatrixCell | undefined } {
+export function heatmapLayout(m: Pick<MatrixReport, "axes" | "cells">): {
+  rowAxis: string;
+  colLabel: string;
+  rows: string[];
+  cols: string[];
+  at: (r: number, c: number) => MatrixCell | undefined;
+} {
   const [first, ...rest] = m.axes;
   const rowKey = (cell: MatrixCell) => (first ? String(cell.values[first.key]) : "");
   const colKey = (cell: MatrixCell) =>
-    rest.length === 0 ? "all" : rest.length === 1 ? String(cell.values[rest[0]!.key]) : rest.map((a) => `${a.key}=${String(cell.values[a.key])}`).join(" ");
+    rest.length === 0
+      ? "all"
+      : rest.length === 1
+        ? String(cell.values[rest[0]!.key])
+        : rest.map((a) => `${a.key}=${String(cell.values[a.key])}`).join(" ");
   const rows = [...new Set(m.cells.map(rowKey))];
   const cols = [...new Set(m.cells.map(colKey))];
   const byPos = new Map(m.cells.map((c) => [`${rowKey(c)}\u0000${colKey(c)}`, c]));

@@ -24,7 +24,8 @@ export function cellRows(m: MatrixReport): { head: string[]; rows: string[][] } 
 /** The verdict heatmap as text: first axis down, the others across. */
 export function heatmapRows(m: MatrixReport): { head: string[]; rows: string[][] } {
   const layout = heatmapLayout(m);
-  const show = (c: MatrixCell | undefined) => (c ? `${c.status.toUpperCase()}${c.run ? ` (${lossText(c.run.counts)}) p99 ${ms(c.run.drain_p99_ms)}` : ""}` : "");
+  const show = (c: MatrixCell | undefined) =>
+    c ? `${c.status.toUpperCase()}${c.run ? ` (${lossText(c.run.counts)}) p99 ${ms(c.run.drain_p99_ms)}` : ""}` : "";
   return {
     head: [`${layout.rowAxis} \\ ${layout.colLabel || "cell"}`, ...layout.cols],
     rows: layout.rows.map((r, ri) => [r, ...layout.cols.map((_, ci) => show(layout.at(ri, ci)))]),

@@ -3,12 +3,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
 import type { RunSummary } from "./cell.ts";
 import { matrixExitCode, planMatrix, runMatrix } from "./matrix.ts";
 
-const LOSSES = { failed: 0, unanswered: 0, "cut-short": 0, "retried-by-nginx": 0, "executed-twice": 0, misrouted: 0, "slow-during-drain": 0 };
+const LOSSES = {
+  failed: 0,
+  unanswered: 0,
+  "cut-short": 0,
+  "retried-by-nginx": 0,
+  "executed-twice": 0,
+  misrouted: 0,
+  "slow-during-drain": 0,
+};
 
 /** A made-up run: fails (cut-short) when the graceful limit is shorter than the request. */
 function fakeRun(scenario: Scenario): RunSummary {
@@ -20,7 +28,16 @@ function fakeRun(scenario: Scenario): RunSummary {
     report: `cells/run-${limit}-${ms}/report.json`,
     verdict: cut ? "fail" : "pass",
     failing_checks: cut ? ["no-cut-short-requests"] : [],
-    checks: [{ name: "no-cut-short-requests", status: cut ? "fail" : "pass", ok: !cut, observed: cut, expected: "0", detail: cut ? `${cut} <cut> & short` : "none" }],
+    checks: [
+      {
+        name: "no-cut-short-requests",
+        status: cut ? "fail" : "pass",
+        ok: !cut,
+        observed: cut,
+        expected: "0",
+        detail: cut ? `${cut} <cut> & short` : "none",
+      },
+    ],
     expectation_met: !cut,
     counts: { ...LOSSES, "cut-short": cut },
     requests: { sent: 100, ok: 100 - cut, failed: cut, unanswered: 0, client_retried: 0 },
@@ -55,7 +72,9 @@ describe("matrix", () => {
     ]);
     expect(plan.cells[1]!.scenario.load.mix[0]!.ms).toBe(2500);
     expect(plan.cells[1]!.lint.map((f) => f.code)).toEqual(["graceful-limit-shorter-than-request"]);
-    expect(() => planMatrix(scenarioFile(FILE), ["load.rate_per_s=100,-1"])).toThrow(/matrix cell 2 .*load\.rate_per_s=-1.*\n.*load\.rate_per_s/s);
+    expect(() => planMatrix(scenarioFile(FILE), ["load.rate_per_s=100,-1"])).toThrow(
+      /matrix cell 2 .*load\.rate_per_s=-1.*\n.*load\.rate_per_s/s,
+    );
     expect(() => planMatrix(scenarioFile("name: x\n"), [])).toThrow(UsageError);
   });
 
@@ -69,7 +88,11 @@ describe("matrix", () => {
     expect(matrix.cells[1]!.run!.counts["cut-short"]).toBe(12);
 
     const json = JSON.parse(readFileSync(join(dir, "matrix.json"), "utf8"));
-    expect(json).toMatchObject({ kind: "drainlab-matrix", verdict: "fail", axes: [{ key: "stack.uvicorn.timeout_graceful_shutdown_s" }, { key: "load.mix.0.ms" }] });
+    expect(json).toMatchObject({
+      kind: "drainlab-matrix",
+      verdict: "fail",
+      axes: [{ key: "stack.uvicorn.timeout_graceful_shutdown_s" }, { key: "load.mix.0.ms" }],
+    });
 
     const html = readFileSync(join(dir, "matrix.html"), "utf8");
     expect(html).toContain('id="heatmap-verdict"');
@@ -111,7 +134,7 @@ describe("matrix", () => {
     const out = mkdtempSync(join(tmpdir(), "drainlab-matrix-out-"));
     const abort = new AbortController();
     const interrupt = new DrainlabError("interrupted by SIGINT", ExitCode.interrupted);
-    const runCell = async (s: Scenario) => {
+    const runCell = async (_s: Scenario) => {
       abort.abort(interrupt);
       throw interrupt;
     };

@@ -1,15 +1,22 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
 import { newRunId, type RunOptions } from "../run/run.ts";
 import { type LintFinding, lintScenario } from "../scenario/lint.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
 import { VERSION } from "../util/version.ts";
 import { type CellRunOptions, type RunSummary, runCell } from "./cell.ts";
 import { axesFromMapping, type GridAxis, type GridCell, gridCells, mergeAxes, parseGridOption } from "./grid.ts";
-import { DRAIN_P99_SOURCE, MATRIX_EXIT_RULE, MATRIX_SCHEMA_VERSION, type MatrixReport, matrixVerdict, pendingCell } from "./matrix-report.ts";
+import {
+  DRAIN_P99_SOURCE,
+  MATRIX_EXIT_RULE,
+  MATRIX_SCHEMA_VERSION,
+  type MatrixReport,
+  matrixVerdict,
+  pendingCell,
+} from "./matrix-report.ts";
 import { writeMatrix } from "./write-matrix.ts";
 
 /** Every cell resolved and linted: a bad --grid or --set fails here, before any container starts. */
@@ -24,7 +31,8 @@ export interface MatrixPlan {
 export function planMatrix(file: string, gridOptions: string[], sets: string[] = []): MatrixPlan {
   const base = loadScenario(file, sets);
   const axes = mergeAxes(axesFromMapping(base.grid), gridOptions.map(parseGridOption));
-  if (axes.length === 0) throw new UsageError(`${file}: no grid; pass --grid key=v1,v2 (repeatable) or add a grid: mapping to the scenario`);
+  if (axes.length === 0)
+    throw new UsageError(`${file}: no grid; pass --grid key=v1,v2 (repeatable) or add a grid: mapping to the scenario`);
   const cells = gridCells(axes).map((cell) => {
     let scenario: Scenario;
     try {
@@ -55,7 +63,10 @@ export interface MatrixOptions {
  * matrix.json and its views into <outDir>/matrix-<id>/ (cells under cells/).
  * An interrupted matrix still writes what it has, then throws the interrupt.
  */
-export async function runMatrix(plan: MatrixPlan, options: MatrixOptions = {}): Promise<{ matrix: MatrixReport; dir: string; written: string[] }> {
+export async function runMatrix(
+  plan: MatrixPlan,
+  options: MatrixOptions = {},
+): Promise<{ matrix: MatrixReport; dir: string; written: string[] }> {
   const log = options.log ?? (() => {});
   const run = options.runCell ?? runCell;
   const matrixId = `matrix-${newRunId()}`;
@@ -89,7 +100,14 @@ export async function runMatrix(plan: MatrixPlan, options: MatrixOptions = {}): 
     }
     options.onCell?.("start", cell, plan.cells.length);
     try {
-      cell.run = await run(scenario, { scenarioFile: plan.file, outDir: cellsDir, baseDir: dir, log, onProgress: options.onProgress, signal: options.signal });
+      cell.run = await run(scenario, {
+        scenarioFile: plan.file,
+        outDir: cellsDir,
+        baseDir: dir,
+        log,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      });
       cell.status = cell.run.verdict;
     } catch (e) {
       if (options.signal?.aborted || (e instanceof DrainlabError && e.exitCode === ExitCode.interrupted)) {

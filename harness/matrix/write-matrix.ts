@@ -18,7 +18,12 @@ const VIEWS: Array<{ file: string; render: (m: MatrixReport) => string }> = [
  * others are still written (as the run's reporters do). summary.md is also
  * appended to $GITHUB_STEP_SUMMARY when set. Returns the paths written.
  */
-export function writeMatrix(m: MatrixReport, dir: string, log: (line: string) => void = () => {}, env: NodeJS.ProcessEnv = process.env): string[] {
+export function writeMatrix(
+  m: MatrixReport,
+  dir: string,
+  log: (line: string) => void = () => {},
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
   const written = [join(dir, MATRIX_JSON_FILE)];
   writeFileSync(written[0]!, `${JSON.stringify(m, null, 2)}\n`);
   for (const view of VIEWS) {

@@ -20,7 +20,9 @@ export function readBaseline(file: string): Baseline {
   }
   const counts = report.reconciliation?.counts;
   if (typeof report.run_id !== "string" || !counts || typeof counts !== "object") {
-    throw new UsageError(`--baseline ${file}: not a drainlab report.json with reconciliation.counts (field reconciliation.counts: ${JSON.stringify(counts)})`);
+    throw new UsageError(
+      `--baseline ${file}: not a drainlab report.json with reconciliation.counts (field reconciliation.counts: ${JSON.stringify(counts)})`,
+    );
   }
   const lat = report.latency_during_drain_ms;
   return {

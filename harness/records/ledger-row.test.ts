@@ -5,7 +5,20 @@ import { describe, expect, it } from "vitest";
 import { type LedgerRow, readClientLedger, writeClientLedger } from "./ledger-row.ts";
 
 const row = (seq: number, over: Partial<LedgerRow> = {}): LedgerRow => ({
-  seq, id: `r-${seq}`, kind: 0, method: "GET", serviceMs: 10, intendedMs: seq, sentMs: seq, endMs: seq + 5, status: 200, error: "none", node: "node-2", bytes: 10, attempts: 1, ...over,
+  seq,
+  id: `r-${seq}`,
+  kind: 0,
+  method: "GET",
+  serviceMs: 10,
+  intendedMs: seq,
+  sentMs: seq,
+  endMs: seq + 5,
+  status: 200,
+  error: "none",
+  node: "node-2",
+  bytes: 10,
+  attempts: 1,
+  ...over,
 });
 
 describe("client ledger jsonl", () => {

@@ -1,5 +1,5 @@
-import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { once } from "node:events";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import type { ErrorClass } from "./error-class.ts";
 
 /** One request as the client saw it. Times are ms since the run's t0 (NaN: did not happen). */

@@ -1,8 +1,8 @@
 import { LOSS_CLASSES, type LossClass, type PrimaryClass } from "../scenario/loss-classes.ts";
-import type { Records } from "./records.ts";
-import { drainWindows, dueDuringDrain } from "./summaries.ts";
-import type { AppEvent, NginxRow } from "./server-logs.ts";
 import type { LedgerRow } from "./ledger-row.ts";
+import type { Records } from "./records.ts";
+import type { AppEvent, NginxRow } from "./server-logs.ts";
+import { drainWindows, dueDuringDrain } from "./summaries.ts";
 
 export { LOSS_CLASSES, type LossClass, type PrimaryClass };
 
@@ -113,7 +113,9 @@ export function reconcile(r: Records): Reconciliation {
       for (const x of retried) for (const addr of x.upstreamAddrs.slice(0, -1)) node(nodeOfAddr.get(addr) ?? addr).retried_away++;
     }
     if (app.filter((e) => e.event === "finish").length > 1) classes.push("executed-twice");
-    const misroutedTo = app.find((e) => e.event === "start" && outOfService.some((o) => o.node === e.node && toRel(e.epochMs) > o.from && toRel(e.epochMs) < o.to));
+    const misroutedTo = app.find(
+      (e) => e.event === "start" && outOfService.some((o) => o.node === e.node && toRel(e.epochMs) > o.from && toRel(e.epochMs) < o.to),
+    );
     if (misroutedTo) {
       classes.push("misrouted");
       node(misroutedTo.node).misrouted++;
@@ -165,7 +167,11 @@ function story(
     { t_ms: round(row.sentMs), source: "client", event: `sent${row.attempts > 1 ? ` (re-sent once after a reset)` : ""}` },
   ];
   if (!Number.isNaN(row.endMs)) {
-    events.push({ t_ms: round(row.endMs), source: "client", event: row.status ? `answer ${row.status} from ${row.node ?? "nginx"}` : `error: ${row.error}` });
+    events.push({
+      t_ms: round(row.endMs),
+      source: "client",
+      event: row.status ? `answer ${row.status} from ${row.node ?? "nginx"}` : `error: ${row.error}`,
+    });
   } else {
     events.push({ t_ms: round(row.sentMs), source: "client", event: "never answered" });
   }

@@ -1,21 +1,14 @@
-import type { TimelineEvent } from "./timeline.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import type { AppEvent, NginxRow } from "./server-logs.ts";
+import type { Baseline } from "./baseline.ts";
 import type { DrainRecord } from "./drain-record.ts";
 import type { FaultRecord } from "./fault-record.ts";
-import type { LedgerRow } from "./ledger-row.ts";
 import type { GeneratorStats } from "./generator-stats.ts";
-import type { Baseline } from "./baseline.ts";
+import type { LedgerRow } from "./ledger-row.ts";
+import type { ServerRecords } from "./server-logs.ts";
 
-/** What the servers recorded: nginx's access log and every node's app ledger, the drained node's included. */
-export interface ServerRecords {
-  nginx: NginxRow[];
-  app: AppEvent[];
-  /** Epoch ms of the run's t0, to put server timestamps on the run's clock. */
-  t0EpochMs: number;
-  nodes: Array<{ name: string; address: string }>;
-  unreadable: number;
-}
+export type { ServerRecords };
+
+import type { TimelineEvent } from "./timeline.ts";
 
 /** Everything a verdict is judged on: plain data, no handles. */
 export interface Records {

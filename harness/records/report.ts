@@ -1,12 +1,13 @@
-import type { TimelineEvent } from "./timeline.ts";
-import type { TimeoutChain } from "../scenario/timeout-chain.ts";
 import type { LintFinding } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import type { Reconciliation } from "./reconcile.ts";
-import type { CheckResult } from "./records.ts";
+import type { TimeoutChain } from "../scenario/timeout-chain.ts";
 import type { DrainRecord } from "./drain-record.ts";
 import type { Fact, FaultRecord } from "./fault-record.ts";
 import type { GeneratorStats } from "./generator-stats.ts";
+import type { Reconciliation } from "./reconcile.ts";
+import type { CheckResult } from "./records.ts";
+import type { Percentiles, SeriesBucket } from "./summaries.ts";
+import type { TimelineEvent } from "./timeline.ts";
 
 /** How the harness reaches nginx: its address on the run's own network, or its port published on 127.0.0.1. */
 export interface LoadEntry {
@@ -17,26 +18,6 @@ export interface LoadEntry {
 
 /** 2: checks carry a status (pass, fail, no-evidence, skipped), t0_epoch_ms, verdict "error". Version 1 reports are read through upgradeReport. */
 export const REPORT_SCHEMA_VERSION = 2;
-
-export interface Percentiles {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-/** One 100 ms bucket of the run, by intended send time: what the charts draw. */
-export interface SeriesBucket {
-  t_ms: number;
-  sent: number;
-  ok: number;
-  failed: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  /** ok answers per node in this bucket. */
-  by_node: Record<string, number>;
-}
 
 /**
  * The canonical output of a run: every other view (terminal, HTML, JUnit,
@@ -95,3 +76,5 @@ export interface Report {
   /** Raw records next to the report, relative to its folder. */
   files: Record<string, string>;
 }
+
+export type { Percentiles, SeriesBucket };

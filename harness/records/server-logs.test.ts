@@ -21,12 +21,22 @@ describe("server logs", () => {
     );
     expect(log.unreadable).toBe(1);
     expect(log.rows).toHaveLength(1);
-    expect(log.rows[0]).toMatchObject({ id: "r-1", upstreamAddrs: ["172.20.0.2:8000", "172.20.0.3:8000"], upstreamStatuses: ["502", "200"], requestTimeMs: 3007, generation: 2 });
+    expect(log.rows[0]).toMatchObject({
+      id: "r-1",
+      upstreamAddrs: ["172.20.0.2:8000", "172.20.0.3:8000"],
+      upstreamStatuses: ["502", "200"],
+      requestTimeMs: 3007,
+      generation: 2,
+    });
     expect(log.rows[0]!.endEpochMs).toBeCloseTo(1795575381042, 0);
   });
 
   it("reads the app ledger and tolerates a missing file", () => {
-    const log = readAppLedger(file('{"t":1.5,"event":"start","id":"r-1","node":"node-1","pid":8,"method":"GET","path":"/work"}\n{"t":2,"event":"finish","id":"r-1","node":"node-1","pid":8,"status":200}\n'));
+    const log = readAppLedger(
+      file(
+        '{"t":1.5,"event":"start","id":"r-1","node":"node-1","pid":8,"method":"GET","path":"/work"}\n{"t":2,"event":"finish","id":"r-1","node":"node-1","pid":8,"status":200}\n',
+      ),
+    );
     expect(log.rows).toEqual([
       { epochMs: 1500, event: "start", id: "r-1", node: "node-1", pid: 8 },
       { epochMs: 2000, event: "finish", id: "r-1", node: "node-1", pid: 8, status: 200 },

@@ -1,6 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ServerRecords } from "./records.ts";
+
+/** What the servers recorded: nginx's access log and every node's app ledger, the drained node's included. */
+export interface ServerRecords {
+  nginx: NginxRow[];
+  app: AppEvent[];
+  /** Epoch ms of the run's t0, to put server timestamps on the run's clock. */
+  t0EpochMs: number;
+  nodes: Array<{ name: string; address: string }>;
+  unreadable: number;
+}
 
 /** Where a run's raw records live, relative to its folder: the one naming of these paths. */
 export const RAW_FILES = {
@@ -78,7 +87,9 @@ export function readNginxLog(path: string): ParsedLog<NginxRow> {
   return readJsonLines(path, (o) => {
     if (!o.id) return undefined;
     // nginx separates attempts with ", " and hops to an internal redirect with " : "
-    const addrs = String(o.upstream_addr ?? "").split(/\s*[,:]\s+/).filter((s) => s && s !== "-");
+    const addrs = String(o.upstream_addr ?? "")
+      .split(/\s*[,:]\s+/)
+      .filter((s) => s && s !== "-");
     return {
       endEpochMs: Number(o.t) * 1000,
       id: String(o.id),

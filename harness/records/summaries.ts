@@ -1,9 +1,26 @@
 import * as hdr from "hdr-histogram-js";
 import type { DrainRecord } from "./drain-record.ts";
-import { type Reconciliation, reconcile } from "./reconcile.ts";
-import type { Records } from "./records.ts";
-import type { Percentiles, Report, SeriesBucket } from "./report.ts";
 import type { LedgerRow } from "./ledger-row.ts";
+
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** One 100 ms bucket of the run, by intended send time: what the charts draw. */
+export interface SeriesBucket {
+  t_ms: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  /** ok answers per node in this bucket. */
+  by_node: Record<string, number>;
+}
 
 const HIGHEST_US = 3_600_000_000;
 
@@ -72,29 +89,4 @@ export function dueDuringDrain(row: LedgerRow, windows: Array<{ from: number; to
 export function latencyDuringDrain(rows: LedgerRow[], drains: DrainRecord[], loadEndMs: number): Percentiles {
   const windows = drainWindows(drains, loadEndMs);
   return latencyPercentiles(rows.filter((row) => dueDuringDrain(row, windows)));
-}
-
-export const SERIES_BUCKET_MS = 100;
-
-/** Every figure a run's verdict and report stand on, computed once from its records. */
-export interface RunFigures {
-  requests: Report["requests"];
-  /** After warm-up, from the intended send time. */
-  latency_ms: Percentiles;
-  latency_during_drain_ms: Percentiles;
-  reconciliation: Reconciliation;
-  series: Report["series"];
-}
-
-export function figuresOf(r: Records): RunFigures {
-  const reconciliation = reconcile(r);
-  const warm = r.loadStartMs + r.scenario.load.warmup_s * 1000;
-  const { primary } = reconciliation;
-  return {
-    requests: { sent: r.rows.length, ok: primary.ok, failed: primary.failed, unanswered: primary.unanswered, client_retried: r.rows.filter((row) => row.attempts > 1).length },
-    latency_ms: latencyPercentiles(r.rows.filter((row) => row.intendedMs >= warm)),
-    latency_during_drain_ms: latencyDuringDrain(r.rows, r.drains, r.loadEndMs),
-    reconciliation,
-    series: { bucket_ms: SERIES_BUCKET_MS, buckets: series(r.rows, SERIES_BUCKET_MS) },
-  };
 }

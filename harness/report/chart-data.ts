@@ -1,10 +1,10 @@
-import type { FaultKind } from "../scenario/fault-schema.ts";
 import { LOSS_CLASSES, type LossClass } from "../records/reconcile.ts";
+import type { Report } from "../records/report.ts";
+import type { FaultKind } from "../scenario/fault-schema.ts";
 import { drainsOf } from "./describe.ts";
 import { faultsOf } from "./findings.ts";
 import { reconciliationOf } from "./loss-classes.ts";
-import { drainPhases, runEndMs, type PhaseName } from "./phases.ts";
-import type { Report } from "../records/report.ts";
+import { drainPhases, type PhaseName, runEndMs } from "./phases.ts";
 
 /** What report.html embeds as JSON and charts-client.js draws: one time axis, in seconds since t0. */
 export interface ChartData {
@@ -22,7 +22,16 @@ export interface ChartData {
   failed: number[];
   /** Every drained node (several in a rolling drain). */
   drained: string[];
-  phases: Array<{ name: PhaseName; label: string; target: string | null; from_s: number; to_s: number; open: boolean; fill: string; edge: string }>;
+  phases: Array<{
+    name: PhaseName;
+    label: string;
+    target: string | null;
+    from_s: number;
+    to_s: number;
+    open: boolean;
+    fill: string;
+    edge: string;
+  }>;
   /** Each fault's interval (start .. end), shaded like the drain phases in a colour per fault kind. */
   faults: FaultInterval[];
   /** Loss classes that happened, in LOSS_CLASSES order: one lane each at the top of the latency chart. */

@@ -1,6 +1,6 @@
-import type { DrainPhase } from "./phases.ts";
-import type { Report } from "../records/report.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
+import type { Report } from "../records/report.ts";
+import type { DrainPhase } from "./phases.ts";
 
 /** Every drained node; reports from before rolling drains have only `drain`. */
 export function drainsOf(report: Pick<Report, "drain"> & { drains?: DrainRecord[] }): DrainRecord[] {

@@ -1,8 +1,8 @@
-import type { LintFinding } from "../scenario/lint.ts";
-import { seconds } from "./describe.ts";
-import type { Percentiles, Report } from "../records/report.ts";
 import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
 import type { GeneratorStats } from "../records/generator-stats.ts";
+import type { Percentiles, Report } from "../records/report.ts";
+import type { LintFinding } from "../scenario/lint.ts";
+import { seconds } from "./describe.ts";
 
 // Reports written before faults, facts, lint, the drain latency, the baseline or the
 // generator's newer figures existed lack those fields: every view reads them through here.
@@ -60,7 +60,9 @@ export function keyMeasurement(f: FaultRecord): string {
         : `respawned after ${m.respawn_after_ms} ms (pid ${String(m.killed_pid)} -> ${String(m.respawned_pid)})${ready}`;
     }
     case "kill-node":
-      return num(m.route_around_after_ms) === null ? `exit ${String(m.exit_code)}, no evidence nginx met the dead node` : `exit ${String(m.exit_code)}, routed around after ${m.route_around_after_ms} ms`;
+      return num(m.route_around_after_ms) === null
+        ? `exit ${String(m.exit_code)}, no evidence nginx met the dead node`
+        : `exit ${String(m.exit_code)}, routed around after ${m.route_around_after_ms} ms`;
     case "pause-node":
       return `frozen ${String(m.frozen_ms)} ms, ${String(m.timed_out_attempts)} of ${String(m.attempts_on_frozen_node)} attempts timed out`;
     case "netem": {
@@ -73,7 +75,9 @@ export function keyMeasurement(f: FaultRecord): string {
     case "health-removal": {
       const removals = Array.isArray(m.removals) ? (m.removals as Array<Record<string, Json>>) : [];
       const undetected = Array.isArray(m.undetected) ? m.undetected : [];
-      const parts = removals.map((r) => `${String(r.node)} ${String(r.state)}: removed ${String(r.detection_to_removal_ms)} ms after detection`);
+      const parts = removals.map(
+        (r) => `${String(r.node)} ${String(r.state)}: removed ${String(r.detection_to_removal_ms)} ms after detection`,
+      );
       if (undetected.length) parts.push(`undetected: ${undetected.map((u) => (typeof u === "string" ? u : JSON.stringify(u))).join(", ")}`);
       return parts.join("; ") || "no removal";
     }
@@ -109,10 +113,18 @@ export function generatorFigures(g: Partial<GeneratorStats>): Array<[string, str
   const rows: Array<[string, string | null]> = [
     ["mode", g.mode ? `${g.mode} model` : null],
     ["generator CPU, busiest 1 s", g.cpuPeakShareOfOneCore === undefined ? null : `${pct(g.cpuPeakShareOfOneCore)} of one core`],
-    ["event loop busy (whole / peak)", g.eventLoopBusyShare === undefined ? null : `${pct(g.eventLoopBusyShare)} / ${g.eventLoopBusyPeak === undefined ? "-" : pct(g.eventLoopBusyPeak)}`],
+    [
+      "event loop busy (whole / peak)",
+      g.eventLoopBusyShare === undefined
+        ? null
+        : `${pct(g.eventLoopBusyShare)} / ${g.eventLoopBusyPeak === undefined ? "-" : pct(g.eventLoopBusyPeak)}`,
+    ],
     ["rate intended / sent", g.intendedRatePerS === undefined ? null : `${g.intendedRatePerS} / ${g.sentRatePerS ?? "-"} per s`],
     ["schedule overrun", g.scheduleOverrunMs === undefined ? null : `${g.scheduleOverrunMs} ms`],
-    ["max waiting for a connection", g.maxWaitingForConnection === undefined ? null : `${g.maxWaitingForConnection} (max connections ${g.maxConnections ?? "-"})`],
+    [
+      "max waiting for a connection",
+      g.maxWaitingForConnection === undefined ? null : `${g.maxWaitingForConnection} (max connections ${g.maxConnections ?? "-"})`,
+    ],
     ["client retries", g.clientRetries === undefined ? null : String(g.clientRetries)],
     ["scheduling priority (nice)", g.nice === undefined ? null : `${g.nice}${g.niceNote ? ` (${g.niceNote})` : ""}`],
   ];

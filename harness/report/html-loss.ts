@@ -1,10 +1,10 @@
 import type { Story } from "../records/reconcile.ts";
+import type { Report } from "../records/report.ts";
 import type { ChartData } from "./chart-data.ts";
 import { drainsOf, seconds } from "./describe.ts";
 import { escapeHtml as e } from "./html-escape.ts";
 import { table } from "./html-sections.ts";
-import { describeRecords, lossRows, reconciliationOf, storyOutcome, type LossRow } from "./loss-classes.ts";
-import type { Report } from "../records/report.ts";
+import { describeRecords, type LossRow, lossRows, reconciliationOf, storyOutcome } from "./loss-classes.ts";
 
 const NO_RECONCILIATION = `<p class="note none">This report was written before drainlab reconciled the client, nginx and app records: no loss classes.</p>`;
 
@@ -13,7 +13,15 @@ export function lossClassesSection(report: Report): string {
   const rec = reconciliationOf(report);
   if (!rec) return `<section id="loss"><h2>Loss classes</h2>${NO_RECONCILIATION}</section>`;
   const rows = lossRows(report);
-  const cells = rows.map((r) => [r.lossClass, String(r.count), String(r.allowed), r.ok ? "PASS" : "FAIL", r.check, r.where || "-", r.stories[0]?.id ?? "-"]);
+  const cells = rows.map((r) => [
+    r.lossClass,
+    String(r.count),
+    String(r.allowed),
+    r.ok ? "PASS" : "FAIL",
+    r.check,
+    r.where || "-",
+    r.stories[0]?.id ?? "-",
+  ]);
   const attrs = (i: number) => {
     const r = rows[i]!;
     return ` class="${r.ok ? "ok" : "fail"}${r.count > 0 ? " seen" : ""}" data-class="${e(r.lossClass)}" data-count="${r.count}"`;
@@ -78,12 +86,21 @@ function storyDetails(row: LossRow, story: Story, i: number, open: boolean): str
 
 /** What the marks on the latency chart mean: one entry per loss class drawn, and the failure triangles. */
 export function lossMarksLegend(data: ChartData, reconciled: boolean): string {
-  const swatch = (shape: string, color: string) => `<canvas class="mark-swatch" width="14" height="14" data-shape="${e(shape)}" data-color="${e(color)}"></canvas>`;
+  const swatch = (shape: string, color: string) =>
+    `<canvas class="mark-swatch" width="14" height="14" data-shape="${e(shape)}" data-color="${e(color)}"></canvas>`;
   const items = data.loss_marks.map((m) => {
-    const capped = m.count > m.t_s.length ? (m.t_s.length ? ` (first ${m.t_s.length} marked)` : " (none marked: the reconciliation caps its marks)") : "";
+    const capped =
+      m.count > m.t_s.length
+        ? m.t_s.length
+          ? ` (first ${m.t_s.length} marked)`
+          : " (none marked: the reconciliation caps its marks)"
+        : "";
     return `<li data-class="${e(m.class)}" data-marks="${m.t_s.length}">${swatch(m.shape, m.color)}${e(m.class)}: ${m.count} requests${e(capped)}</li>`;
   });
   const failure = `<li data-class="failure-bucket">${swatch("triangle-up", data.colors.failed)}bottom edge: a ${data.bucket_ms} ms bucket with failed or unanswered requests</li>`;
-  const none = data.loss_marks.length > 0 ? "" : `<li class="none">${reconciled ? "no request in any loss class" : "no loss classes in this report"}</li>`;
+  const none =
+    data.loss_marks.length > 0
+      ? ""
+      : `<li class="none">${reconciled ? "no request in any loss class" : "no loss classes in this report"}</li>`;
   return `<ul id="loss-marks" class="marks">${none}${items.join("")}${failure}</ul>`;
 }

@@ -1,9 +1,9 @@
+import { STATUS_LABEL, statusOf } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
 import type { ChartData } from "./chart-data.ts";
 import { describeDetail, drainsOf, flatten, seconds } from "./describe.ts";
 import { drainLatencyOf, generatorFigures } from "./findings.ts";
 import { escapeHtml as e } from "./html-escape.ts";
-import { STATUS_LABEL, statusOf } from "../records/records.ts";
-import type { Report } from "../records/report.ts";
 
 /** Cells are plain text, escaped here; rowAttrs returns ready-escaped attributes. */
 export function table(id: string, head: string[], rows: string[][], rowAttrs: (i: number) => string = () => ""): string {
@@ -28,7 +28,10 @@ export function phasesLegend(data: ChartData): string {
   const item = (attr: string, p: ChartData["phases"][number] | ChartData["faults"][number]) =>
     `<li ${attr} data-target="${e(p.target ?? "")}" data-from-s="${e(p.from_s)}" data-to-s="${e(p.to_s)}">` +
     `<span class="swatch" style="background:${e(p.fill)};border-left:3px solid ${e(p.edge)}"></span>${p.target ? `${e(p.target)} ` : ""}${e(p.label)}: ${e(span(p))}</li>`;
-  const phases = data.phases.length === 0 ? [`<li class="none">no drain phases on this run's timeline</li>`] : data.phases.map((p) => item(`data-phase="${e(p.name)}"`, p));
+  const phases =
+    data.phases.length === 0
+      ? [`<li class="none">no drain phases on this run's timeline</li>`]
+      : data.phases.map((p) => item(`data-phase="${e(p.name)}"`, p));
   const faults = data.faults.map((f) => item(`data-fault="${e(f.kind)}"`, f));
   return `<ul id="phases" class="phases">${[...phases, ...faults].join("")}</ul>`;
 }
@@ -43,11 +46,14 @@ export function drainsSection(report: Report): string {
     seconds(d.start_ms),
     d.removed ? `generation ${d.removal_generation}, effective ${at(d.reload_effective_ms)}` : "not removed",
     `${d.signal} at ${seconds(d.signal_ms)}`,
-    d.exit_ms === null ? "never seen to exit" : `${seconds(d.exit_ms)} (${seconds(d.exit_ms - d.signal_ms)} after ${d.signal}), code ${d.exit_code}`,
+    d.exit_ms === null
+      ? "never seen to exit"
+      : `${seconds(d.exit_ms)} (${seconds(d.exit_ms - d.signal_ms)} after ${d.signal}), code ${d.exit_code}`,
     d.killed_after_wait ? `yes, after the ${d.stop_wait_s} s stop wait` : `no (stop wait ${d.stop_wait_s} s)`,
     at(d.readded_ms),
   ]);
-  const attrs = (i: number) => ` data-target="${e(drains[i]!.target)}"${drains[i]!.killed_after_wait || drains[i]!.exit_code !== 0 ? ' class="fail"' : ""}`;
+  const attrs = (i: number) =>
+    ` data-target="${e(drains[i]!.target)}"${drains[i]!.killed_after_wait || drains[i]!.exit_code !== 0 ? ' class="fail"' : ""}`;
   const head = ["node", "drain start", "removed from nginx", "signal", "exit", "SIGKILL", "re-added"];
   return `<section><h2>Drains</h2>\n${table("drains", head, rows, attrs)}</section>`;
 }
@@ -73,7 +79,10 @@ export function latencySection(report: Report): string {
   const d = drainLatencyOf(report);
   const g = report.generator;
   const keys = ["p50", "p90", "p99", "max"] as const;
-  const rows = [["answers", String(l.count), ...(d ? [String(d.count)] : [])], ...keys.map((k) => [k, `${l[k]} ms`, ...(d ? [`${d[k]} ms`] : [])])];
+  const rows = [
+    ["answers", String(l.count), ...(d ? [String(d.count)] : [])],
+    ...keys.map((k) => [k, `${l[k]} ms`, ...(d ? [`${d[k]} ms`] : [])]),
+  ];
   const gen = [
     ["generator CPU", `${(g.cpuShareOfOneCore * 100).toFixed(0)}% of one core`],
     ["send lag p50 / p99 / max", `${g.sendLagMs.p50} / ${g.sendLagMs.p99} / ${g.sendLagMs.max} ms`],
@@ -102,7 +111,14 @@ export function stackSection(report: Report): string {
   const rows: string[][] = [
     ...Object.entries(report.stack.versions).map(([k, v]) => [k, v]),
     ...report.stack.nodes.map((n) => [n.name, n.address]),
-    ...(report.stack.load_entry ? [["load sent to", `${report.stack.load_entry.url} (${report.stack.load_entry.path === "run-network" ? "nginx on the run's network" : "nginx's published port"})`]] : []),
+    ...(report.stack.load_entry
+      ? [
+          [
+            "load sent to",
+            `${report.stack.load_entry.url} (${report.stack.load_entry.path === "run-network" ? "nginx on the run's network" : "nginx's published port"})`,
+          ],
+        ]
+      : []),
     ...Object.entries(report.stack.images).map(([k, v]) => [`image ${k}`, v]),
     ...Object.entries(report.files).map(([k, v]) => [`file ${k}`, v]),
   ];

@@ -2,15 +2,15 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../env/images.ts";
 import type { Report } from "../records/report.ts";
+import { runScenario } from "../run/run.ts";
+import { loadScenario } from "../scenario/load-scenario.ts";
 import { FAULT_COLORS } from "./chart-data.ts";
 import { failingReport, faultReport, lossReport, storedReport } from "./testdata/stored-report.ts";
 import { writeViews } from "./write-views.ts";
-import { PROJECT_ROOT } from "../env/images.ts";
-import { runScenario } from "../run/run.ts";
-import { loadScenario } from "../scenario/load-scenario.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 // reports/ is git-ignored: the rendered pages and screenshots stay there for people and CI artifacts
@@ -28,7 +28,10 @@ function run(cmd: string, args: string[]): Promise<number> {
 async function ensureChromium(): Promise<void> {
   if (existsSync(CHROMIUM)) return;
   const canInstall = existsSync("/etc/debian_version") && process.getuid?.() === 0;
-  if (!canInstall) throw new Error(`${CHROMIUM} is missing and this is not root on Debian: install Debian's chromium package (apt-get install -y chromium)`);
+  if (!canInstall)
+    throw new Error(
+      `${CHROMIUM} is missing and this is not root on Debian: install Debian's chromium package (apt-get install -y chromium)`,
+    );
   process.stderr.write(`${CHROMIUM} missing: apt-get install -y chromium ...\n`);
   if ((await run("apt-get", ["install", "-y", "chromium"])) !== 0) {
     await run("apt-get", ["update"]);
@@ -120,7 +123,8 @@ async function inspectCharts(page: Page, colors: Record<string, string[]>) {
         if (data[i + 3]! === 0) continue;
         painted++;
         targets.forEach(([r, g, b], k) => {
-          if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40) near[k]!++;
+          if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40)
+            near[k]!++;
         });
       }
       return {
@@ -151,7 +155,8 @@ async function lanePixels(page: Page, colors: string[]) {
       const { data } = canvas.getContext("2d").getImageData(0, y, canvas.width, 1);
       let near = 0;
       for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40) near++;
+        if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40)
+          near++;
       }
       return near;
     });
@@ -206,7 +211,16 @@ describe("report.html in headless Chromium", () => {
     await ensureChromium();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   }, INSTALL_TIMEOUT_MS);
 
@@ -216,7 +230,10 @@ describe("report.html in headless Chromium", () => {
 
   it("opens the report.html a fresh drain wrote, draws every chart with the drain shaded, and leaves a screenshot beside it", async () => {
     const scenario = loadScenario(join(PROJECT_ROOT, "scenarios", "drain-one-node.yaml"), ["load.duration_s=7", "drain.at_s=2"]);
-    const { report, runDir } = await runScenario(scenario, { scenarioFile: "scenarios/drain-one-node.yaml", outDir: join(OUT, "fresh-run") });
+    const { report, runDir } = await runScenario(scenario, {
+      scenarioFile: "scenarios/drain-one-node.yaml",
+      outDir: join(OUT, "fresh-run"),
+    });
     const { page, problems } = await openPage(browser, join(runDir, "report.html"));
     const charts = await inspectCharts(page, { "chart-latency": [], "chart-rps": [], "chart-failures": [] });
     expect(charts.map((c) => c.id)).toEqual(["chart-latency", "chart-rps", "chart-failures"]);
@@ -373,12 +390,17 @@ describe("report.html in headless Chromium", () => {
     for (const chart of [0, 1, 2]) {
       const [pr, pg, pb, alpha] = await pixelAt(page, chart, (from + to) / 2);
       expect(alpha, `chart ${chart}: the fault is not shaded`).toBeGreaterThan(20);
-      expect(Math.abs(pr! - r!) + Math.abs(pg! - g!) + Math.abs(pb! - b!), `chart ${chart}: shade ${pr},${pg},${pb} is not the kill-worker colour`).toBeLessThan(60);
+      expect(
+        Math.abs(pr! - r!) + Math.abs(pg! - g!) + Math.abs(pb! - b!),
+        `chart ${chart}: shade ${pr},${pg},${pb} is not the kill-worker colour`,
+      ).toBeLessThan(60);
     }
     expect((await pixelAt(page, 1, from / 2))[3], "shaded outside the fault's interval").toBe(0);
 
     expect(await page.locator("#faults tbody tr").count()).toBe(1);
-    expect(await page.locator('#faults tr[data-fault="kill-worker"] td').nth(3).textContent()).toMatch(/^respawned after \d+ ms \(pid \d+ -> \d+\)/);
+    expect(await page.locator('#faults tr[data-fault="kill-worker"] td').nth(3).textContent()).toMatch(
+      /^respawned after \d+ ms \(pid \d+ -> \d+\)/,
+    );
     expect(await page.locator("#facts tbody tr").count()).toBe(report.facts!.length);
     expect(await page.locator('#facts tr[data-holds="false"] td').nth(1).textContent()).toBe("no (does not hold)");
     expect(await page.locator("#lint").textContent()).toContain("found nothing");

@@ -2,11 +2,19 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { LOSS_CLASSES } from "../records/reconcile.ts";
-import { FAULT_COLORS, LOSS_MARK_STYLES, type ChartData } from "./chart-data.ts";
-import { escapeHtml } from "./html-escape.ts";
+import { type ChartData, FAULT_COLORS, LOSS_MARK_STYLES } from "./chart-data.ts";
 import { renderHtml } from "./html.ts";
+import { escapeHtml } from "./html-escape.ts";
 import { runEndMs } from "./phases.ts";
-import { failingReport, faultReport, HOSTILE_NAME, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
+import {
+  failingReport,
+  faultReport,
+  HOSTILE_NAME,
+  legacyReport,
+  lossReport,
+  rollingReport,
+  storedReport,
+} from "./testdata/stored-report.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -116,7 +124,15 @@ describe("renderHtml: loss classes", () => {
     expect(html).toContain('<tr class="ok" data-class="failed" data-count="0">');
     const allowed = lossReport();
     allowed.parameters.checks.allowed["cut-short"] = 40;
-    expect(rowsOf(renderHtml(allowed), "loss-classes")[2]).toEqual(["cut-short", "31", "40", "PASS", "no-cut-short-requests", "node-1 31", "20261125-031048-90eebe-36"]);
+    expect(rowsOf(renderHtml(allowed), "loss-classes")[2]).toEqual([
+      "cut-short",
+      "31",
+      "40",
+      "PASS",
+      "no-cut-short-requests",
+      "node-1 31",
+      "20261125-031048-90eebe-36",
+    ]);
   });
 
   it("tables the counts per node, the drained node marked, and what was reconciled", () => {
@@ -129,14 +145,29 @@ describe("renderHtml: loss classes", () => {
 
   it("tells every example story as a collapsible table of its events in time order, the first failing one open", () => {
     const stories = [...html.matchAll(/<details class="story" data-class="([^"]+)" data-request-id="([^"]+)"( open)?>/g)];
-    expect(stories.map((m) => m[1])).toEqual([...Array(5).fill("cut-short"), ...Array(5).fill("retried-by-nginx"), ...Array(5).fill("slow-during-drain")]);
+    expect(stories.map((m) => m[1])).toEqual([
+      ...Array(5).fill("cut-short"),
+      ...Array(5).fill("retried-by-nginx"),
+      ...Array(5).fill("slow-during-drain"),
+    ]);
     expect(stories.filter((m) => m[3]).map((m) => m[2])).toEqual(["20261125-031048-90eebe-36"]);
     expect(html).toContain('<h3>cut-short <span class="note">5 of 31 shown &middot; check failed</span></h3>');
-    expect(html).toContain("<summary><span class=\"rid\">20261125-031048-90eebe-36</span> &middot; cut-short, retried-by-nginx &middot; due 0.908 s, answer 200 from node-2 at 6.899 s (5.991 s later)</summary>");
+    expect(html).toContain(
+      '<summary><span class="rid">20261125-031048-90eebe-36</span> &middot; cut-short, retried-by-nginx &middot; due 0.908 s, answer 200 from node-2 at 6.899 s (5.991 s later)</summary>',
+    );
     const story = report.reconciliation.examples["cut-short"]![0]!;
     const rows = rowsOf(html, "story-cut-short-0");
     expect(rows).toEqual(story.events.map((ev) => [`${(ev.t_ms / 1000).toFixed(3)} s`, ev.source, escapeHtml(ev.event)]));
-    expect(rows.map((r) => r[1])).toEqual(["client", "client", "nginx", "app node-1 pid 8", "app node-2 pid 8", "app node-2 pid 8", "nginx", "client"]);
+    expect(rows.map((r) => r[1])).toEqual([
+      "client",
+      "client",
+      "nginx",
+      "app node-1 pid 8",
+      "app node-2 pid 8",
+      "app node-2 pid 8",
+      "nginx",
+      "client",
+    ]);
     const times = rows.map((r) => parseFloat(r[0]!));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(html).toContain('<tr class="src-app"><td>0.911 s</td><td>app node-1 pid 8</td><td>start</td></tr>');
@@ -152,7 +183,11 @@ describe("renderHtml: loss classes", () => {
     expect(data.loss_marks[0]!.t_s.slice(0, 2)).toEqual([0.908, 0.958]);
     expect(html).toContain('data-loss-classes="cut-short retried-by-nginx slow-during-drain"');
     expect(html).toContain("draw: [markFailures, markLossClasses]");
-    const legend = [...html.matchAll(/<li data-class="([^"]+)"[^>]*><canvas class="mark-swatch" width="14" height="14" data-shape="([^"]+)" data-color="([^"]+)"><\/canvas>([^<]*)<\/li>/g)];
+    const legend = [
+      ...html.matchAll(
+        /<li data-class="([^"]+)"[^>]*><canvas class="mark-swatch" width="14" height="14" data-shape="([^"]+)" data-color="([^"]+)"><\/canvas>([^<]*)<\/li>/g,
+      ),
+    ];
     expect(legend.map((m) => [m[1], m[2], m[4]])).toEqual([
       ["cut-short", "triangle-down", "cut-short: 31 requests"],
       ["retried-by-nginx", "diamond", "retried-by-nginx: 31 requests"],
@@ -201,11 +236,37 @@ describe("renderHtml: drains and older reports", () => {
   it("shows every drain of a rolling drain in the summary and the drains table", () => {
     const html = renderHtml(rollingReport());
     expect(html.match(/<dt>drain<\/dt>/g)).toHaveLength(3);
-    expect(html).toContain("<dd>node-3 removed from nginx (upstream generation 6), then SIGTERM at 10.682 s; exited 0.500 s later with code 0; restarted and back in the upstream at 12.045 s</dd>");
+    expect(html).toContain(
+      "<dd>node-3 removed from nginx (upstream generation 6), then SIGTERM at 10.682 s; exited 0.500 s later with code 0; restarted and back in the upstream at 12.045 s</dd>",
+    );
     expect(rowsOf(html, "drains")).toEqual([
-      ["node-1", "2.004 s", "generation 2, effective 2.598 s", "SIGTERM at 3.098 s", "3.511 s (0.414 s after SIGTERM), code 0", "no (stop wait 7 s)", "4.401 s"],
-      ["node-2", "5.750 s", "generation 4, effective 6.352 s", "SIGTERM at 6.852 s", "7.288 s (0.436 s after SIGTERM), code 0", "no (stop wait 7 s)", "8.207 s"],
-      ["node-3", "9.534 s", "generation 6, effective 10.182 s", "SIGTERM at 10.682 s", "11.182 s (0.500 s after SIGTERM), code 0", "no (stop wait 7 s)", "12.045 s"],
+      [
+        "node-1",
+        "2.004 s",
+        "generation 2, effective 2.598 s",
+        "SIGTERM at 3.098 s",
+        "3.511 s (0.414 s after SIGTERM), code 0",
+        "no (stop wait 7 s)",
+        "4.401 s",
+      ],
+      [
+        "node-2",
+        "5.750 s",
+        "generation 4, effective 6.352 s",
+        "SIGTERM at 6.852 s",
+        "7.288 s (0.436 s after SIGTERM), code 0",
+        "no (stop wait 7 s)",
+        "8.207 s",
+      ],
+      [
+        "node-3",
+        "9.534 s",
+        "generation 6, effective 10.182 s",
+        "SIGTERM at 10.682 s",
+        "11.182 s (0.500 s after SIGTERM), code 0",
+        "no (stop wait 7 s)",
+        "12.045 s",
+      ],
     ]);
     expect(embeddedData(html).drained).toEqual(["node-1", "node-2", "node-3"]);
     expect(rowsOf(html, "by-node").map((r) => r[0])).toEqual(["node-1 (drained)", "node-2 (drained)", "node-3 (drained)"]);
@@ -219,7 +280,6 @@ describe("renderHtml: drains and older reports", () => {
     expect(rowsOf(html, "drains").map((r) => r[0])).toEqual(["node-1"]);
   });
 });
-
 
 /** Like rowsOf, for cells that may hold line breaks (the facts' evidence). */
 function multilineRowsOf(html: string, id: string): string[][] {
@@ -254,12 +314,22 @@ describe("renderHtml: faults, facts, lint (kill-worker-uvicorn)", () => {
     const data = embeddedData(html);
     expect(data.phases).toEqual([]);
     expect(data.faults).toEqual([
-      { kind: "kill-worker", label: "fault kill-worker", target: "node-1", from_s: Math.round(fault.start_ms) / 1000, to_s: Math.round(fault.end_ms!) / 1000, open: false, ...FAULT_COLORS["kill-worker"] },
+      {
+        kind: "kill-worker",
+        label: "fault kill-worker",
+        target: "node-1",
+        from_s: Math.round(fault.start_ms) / 1000,
+        to_s: Math.round(fault.end_ms!) / 1000,
+        open: false,
+        ...FAULT_COLORS["kill-worker"],
+      },
     ]);
     const from = Math.round(fault.start_ms) / 1000;
-    expect(html).toContain(`<li data-fault="kill-worker" data-target="node-1" data-from-s="${from}" data-to-s="${Math.round(fault.end_ms!) / 1000}">`);
+    expect(html).toContain(
+      `<li data-fault="kill-worker" data-target="node-1" data-from-s="${from}" data-to-s="${Math.round(fault.end_ms!) / 1000}">`,
+    );
     expect(html).toContain(`background:${FAULT_COLORS["kill-worker"].fill}`);
-    expect(html).toContain("<li class=\"none\">no drain phases on this run's timeline</li><li data-fault=");
+    expect(html).toContain('<li class="none">no drain phases on this run\'s timeline</li><li data-fault=');
     expect(html.match(/data-faults="kill-worker"/g)).toHaveLength(3);
     expect(html).toContain('el.setAttribute("data-faults-drawn", shadeBands(u, data.faults || [], "kind"))');
   });
@@ -274,7 +344,9 @@ describe("renderHtml: faults, facts, lint (kill-worker-uvicorn)", () => {
   });
 
   it("tables the facts checked: claim, holds yes/no, what was observed and the evidence", () => {
-    expect(multilineRowsOf(html, "facts")).toEqual([[escapeHtml(fact.claim), "no (does not hold)", escapeHtml(fact.observed), escapeHtml(fact.evidence.join("\n")), "seed"]]);
+    expect(multilineRowsOf(html, "facts")).toEqual([
+      [escapeHtml(fact.claim), "no (does not hold)", escapeHtml(fact.observed), escapeHtml(fact.evidence.join("\n")), "seed"],
+    ]);
     expect(fact.observed).toMatch(/^uvicorn [\d.]+ --workers respawned the SIGKILLed worker/);
     expect(html).toContain('<tr class="fails" data-holds="false">');
   });
@@ -283,12 +355,22 @@ describe("renderHtml: faults, facts, lint (kill-worker-uvicorn)", () => {
     expect(html).toContain("drainlab lint found nothing in the timeout chain.");
     const r = faultReport();
     r.lint = [
-      { severity: "error", code: "stop-wait-shorter-than-graceful", message: "drain.stop_wait_s 3 s < 5 s", fields: ["drain.stop_wait_s", "stack.uvicorn.timeout_graceful_shutdown_s"] },
+      {
+        severity: "error",
+        code: "stop-wait-shorter-than-graceful",
+        message: "drain.stop_wait_s 3 s < 5 s",
+        fields: ["drain.stop_wait_s", "stack.uvicorn.timeout_graceful_shutdown_s"],
+      },
       { severity: "warning", code: "x", message: HOSTILE_NAME, fields: [] },
     ];
     const out = renderHtml(r);
     expect(rowsOf(out, "lint")).toEqual([
-      ["error", "stop-wait-shorter-than-graceful", "drain.stop_wait_s 3 s &lt; 5 s", "drain.stop_wait_s, stack.uvicorn.timeout_graceful_shutdown_s"],
+      [
+        "error",
+        "stop-wait-shorter-than-graceful",
+        "drain.stop_wait_s 3 s &lt; 5 s",
+        "drain.stop_wait_s, stack.uvicorn.timeout_graceful_shutdown_s",
+      ],
       ["warning", "x", escapeHtml(HOSTILE_NAME), ""],
     ]);
     expect(out).toContain('<tr class="error" data-code="stop-wait-shorter-than-graceful">');
@@ -301,7 +383,9 @@ describe("renderHtml: faults, facts, lint (kill-worker-uvicorn)", () => {
     expect(rows.get("mode")).toBe("open model");
     expect(rows.get("rate intended / sent")).toBe(`${g.intendedRatePerS} / ${g.sentRatePerS} per s`);
     expect(rows.get("generator CPU, busiest 1 s")).toBe(`${(g.cpuPeakShareOfOneCore * 100).toFixed(0)}% of one core`);
-    expect(rows.get("event loop busy (whole / peak)")).toBe(`${(g.eventLoopBusyShare * 100).toFixed(0)}% / ${(g.eventLoopBusyPeak * 100).toFixed(0)}%`);
+    expect(rows.get("event loop busy (whole / peak)")).toBe(
+      `${(g.eventLoopBusyShare * 100).toFixed(0)}% / ${(g.eventLoopBusyPeak * 100).toFixed(0)}%`,
+    );
     expect(rows.get("schedule overrun")).toBe(`${g.scheduleOverrunMs} ms`);
     expect(rows.get("max waiting for a connection")).toBe(`${g.maxWaitingForConnection} (max connections ${g.maxConnections})`);
     expect(rows.get("client retries")).toBe(String(g.clientRetries));
@@ -322,7 +406,9 @@ describe("renderHtml: faults, facts, lint (kill-worker-uvicorn)", () => {
     expect(html).not.toContain("<dt>baseline</dt>");
     const r = faultReport();
     r.baseline = { run_id: "20261125-030003-feadf6", file: "reports/20261125-030003-feadf6/report.json" };
-    expect(renderHtml(r)).toContain("<dt>baseline</dt><dd>compared with run 20261125-030003-feadf6 (reports/20261125-030003-feadf6/report.json)</dd>");
+    expect(renderHtml(r)).toContain(
+      "<dt>baseline</dt><dd>compared with run 20261125-030003-feadf6 (reports/20261125-030003-feadf6/report.json)</dd>",
+    );
   });
 
   it("escapes what faults and facts carry", () => {
@@ -344,7 +430,13 @@ describe("renderHtml: faults, facts, lint (kill-worker-uvicorn)", () => {
     expect(out).toContain("no claims checked by this run");
     expect(out).toContain("This report predates drainlab lint: no findings recorded.");
     expect(out).toContain("This report predates the during-drain percentiles.");
-    expect(out).not.toContain("data-fault=\"");
-    expect(rowsOf(out, "generator").map((r) => r[0])).toEqual(["generator CPU", "send lag p50 / p99 / max", "max in flight", "scheduled", "client retries"]);
+    expect(out).not.toContain('data-fault="');
+    expect(rowsOf(out, "generator").map((r) => r[0])).toEqual([
+      "generator CPU",
+      "send lag p50 / p99 / max",
+      "max in flight",
+      "scheduled",
+      "client retries",
+    ]);
   });
 });

@@ -2,15 +2,24 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Report } from "../records/report.ts";
 import { chartData } from "./chart-data.ts";
 import { describeDrains, describeLatency, describeRequests } from "./describe.ts";
 import { baselineOf, describeBaseline } from "./findings.ts";
-import { factsSection, faultsSection, lintSection } from "./html-faults.ts";
 import { escapeHtml as e, inlineScript, inlineStyle, jsonForScript } from "./html-escape.ts";
+import { factsSection, faultsSection, lintSection } from "./html-faults.ts";
 import { lossClassesSection, lossMarksLegend, storiesSection } from "./html-loss.ts";
-import { checksSection, drainsSection, latencySection, parametersSection, phasesLegend, stackSection, timelineSection, timeoutChainSection } from "./html-sections.ts";
+import {
+  checksSection,
+  drainsSection,
+  latencySection,
+  parametersSection,
+  phasesLegend,
+  stackSection,
+  timelineSection,
+  timeoutChainSection,
+} from "./html-sections.ts";
 import { reconciliationOf } from "./loss-classes.ts";
-import type { Report } from "../records/report.ts";
 import type { Reporter } from "./reporter.ts";
 
 export const HTML_FILE = "report.html";

@@ -33,7 +33,11 @@ describe("renderJunit", () => {
     expect(cases.every((c) => c.failure === undefined)).toBe(true);
     expect(properties(suite)).toMatchObject({ run_id: report.run_id, verdict: "pass", expectation_met: "true" });
     const exited = report.checks.findIndex((c) => c.name === "drained-node-exited-cleanly");
-    expect(properties(cases[exited]!)).toEqual({ observed: "exit 0", expected: "exit 0 within 7 s", detail: report.checks[exited]!.detail });
+    expect(properties(cases[exited]!)).toEqual({
+      observed: "exit 0",
+      expected: "exit 0 within 7 s",
+      detail: report.checks[exited]!.detail,
+    });
   });
 
   it("gives a failed check a <failure> carrying observed, expected and detail", () => {
@@ -97,7 +101,9 @@ describe("renderJunit", () => {
         "  6.899 s  client            answer 200 from node-2",
       ].join("\n"),
     );
-    expect(body("no-slow-during-drain")).toContain("example request 20261125-031048-90eebe-80 (cut-short, retried-by-nginx, slow-during-drain)");
+    expect(body("no-slow-during-drain")).toContain(
+      "example request 20261125-031048-90eebe-80 (cut-short, retried-by-nginx, slow-during-drain)",
+    );
     // not a loss class: no story
     expect(body("traffic-continued")).not.toContain("example request");
   });

@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import type { Builder, TestSuite, TestCase } from "junit-report-builder";
-import { factsOf, holdsText } from "./findings.ts";
-import { lossClassOfCheck, lossRows, storyLines } from "./loss-classes.ts";
+import type { Builder, TestCase, TestSuite } from "junit-report-builder";
 import { statusOf } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
+import { factsOf, holdsText } from "./findings.ts";
+import { lossClassOfCheck, lossRows, storyLines } from "./loss-classes.ts";
 import type { Reporter } from "./reporter.ts";
 
 export const JUNIT_FILE = "junit.xml";
@@ -73,7 +73,11 @@ export function renderJunit(report: Report): string {
     if (lossClass) tc.property("loss_class", lossClass);
     if (!check.ok) {
       const story = loss.find((r) => r.lossClass === lossClass)?.stories[0];
-      const example = story ? `\n\nexample request ${story.id} (${story.classes.join(", ")}), seconds since the load started:\n${storyLines(story).map((l) => `  ${l}`).join("\n")}` : "";
+      const example = story
+        ? `\n\nexample request ${story.id} (${story.classes.join(", ")}), seconds since the load started:\n${storyLines(story)
+            .map((l) => `  ${l}`)
+            .join("\n")}`
+        : "";
       tc.stacktrace(`observed: ${check.observed}\nexpected: ${check.expected}\ndetail: ${check.detail}${example}`);
     }
   }

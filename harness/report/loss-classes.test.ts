@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { CHECKS } from "../verdict/checks.ts";
+import { figuresOf } from "../records/figures.ts";
 import { LOSS_CLASSES, type Reconciliation } from "../records/reconcile.ts";
 import { type Records, settle } from "../records/records.ts";
-import { figuresOf } from "../records/summaries.ts";
+import { CHECKS } from "../verdict/checks.ts";
 import { CLASS_CHECK_NAMES, describeCounts, lossClassOfCheck, lossRows, storyLines, storyOutcome } from "./loss-classes.ts";
 import { legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
 
@@ -19,7 +19,9 @@ describe("lossRows", () => {
       ["misrouted", 0, 0, true, "", 0],
       ["slow-during-drain", 9, 0, false, "", 5],
     ]);
-    expect(describeCounts(rows)).toBe("failed 0  unanswered 0  cut-short 31  retried-by-nginx 31  executed-twice 0  misrouted 0  slow-during-drain 9");
+    expect(describeCounts(rows)).toBe(
+      "failed 0  unanswered 0  cut-short 31  retried-by-nginx 31  executed-twice 0  misrouted 0  slow-during-drain 9",
+    );
   });
 
   it("agrees with the class checks of every stored run, and honours an allowed count", () => {
@@ -62,7 +64,10 @@ describe("CLASS_CHECK_NAMES", () => {
     };
     const figures = figuresOf(records);
     // what fails on these empty records whatever the counts (traffic-continued, with no answers at all)
-    const failing = (counts: Reconciliation["counts"]) => CHECKS.map((check) => settle(check(records, { ...figures, reconciliation: { ...base, counts } }))).filter((c) => !c.ok).map((c) => c.name);
+    const failing = (counts: Reconciliation["counts"]) =>
+      CHECKS.map((check) => settle(check(records, { ...figures, reconciliation: { ...base, counts } })))
+        .filter((c) => !c.ok)
+        .map((c) => c.name);
     const none = failing(Object.fromEntries(LOSS_CLASSES.map((c) => [c, 0])) as Reconciliation["counts"]);
     for (const lossClass of LOSS_CLASSES) {
       const counts = Object.fromEntries(LOSS_CLASSES.map((c) => [c, c === lossClass ? 1 : 0])) as Reconciliation["counts"];

@@ -1,7 +1,7 @@
-import { CLASS_CHECK_NAMES, LOSS_CLASS_TABLE, lossClassOfCheck } from "../scenario/loss-classes.ts";
 import { LOSS_CLASSES, type LossClass, type Reconciliation, type Story } from "../records/reconcile.ts";
-import { seconds } from "./describe.ts";
 import type { Report } from "../records/report.ts";
+import { CLASS_CHECK_NAMES, LOSS_CLASS_TABLE, lossClassOfCheck } from "../scenario/loss-classes.ts";
+import { seconds } from "./describe.ts";
 
 export { CLASS_CHECK_NAMES, lossClassOfCheck };
 
@@ -32,10 +32,17 @@ export function lossRows(report: Report): LossRow[] {
   return LOSS_CLASSES.map((lossClass) => {
     const count = rec.counts[lossClass] ?? 0;
     const limit = allowed[lossClass] ?? 0;
-    return { lossClass, count, allowed: limit, ok: count <= limit, check: CLASS_CHECK_NAMES[lossClass], where: whereOf(rec, lossClass), stories: rec.examples[lossClass] ?? [] };
+    return {
+      lossClass,
+      count,
+      allowed: limit,
+      ok: count <= limit,
+      check: CLASS_CHECK_NAMES[lossClass],
+      where: whereOf(rec, lossClass),
+      stories: rec.examples[lossClass] ?? [],
+    };
   });
 }
-
 
 function whereOf(rec: Reconciliation, lossClass: LossClass): string {
   if (lossClass === "failed") {

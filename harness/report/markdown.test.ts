@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { escapeMarkdown, markdownReporter, renderMarkdown } from "./markdown.ts";
-import { failingReport, faultReport, HOSTILE_NAME, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
+import {
+  failingReport,
+  faultReport,
+  HOSTILE_NAME,
+  legacyReport,
+  lossReport,
+  rollingReport,
+  storedReport,
+} from "./testdata/stored-report.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -19,7 +27,9 @@ describe("renderMarkdown", () => {
     expect(md).toContain("node-1 removed from nginx (upstream generation 2), then SIGTERM at 4.177 s; exited 0.447 s later with code 0");
     expect(md).toContain("  - node-1 SIGTERM, graceful wait (.. exit): 4.177 s to 4.624 s (0.447 s)");
     expect(md).toContain("| check | result | observed | expected | detail |\n| --- | --- | --- | --- | --- |\n");
-    expect(md).toContain("| drained-node-exited-cleanly | ✅ pass | exit 0 | exit 0 within 7 s | node-1 exited 0.447 s after SIGTERM with code 0 |");
+    expect(md).toContain(
+      "| drained-node-exited-cleanly | ✅ pass | exit 0 | exit 0 within 7 s | node-1 exited 0.447 s after SIGTERM with code 0 |",
+    );
     expect(md).toContain("| traffic-continued | ✅ pass | 48 ms | &lt;= 1000 ms |");
     expect(md).not.toMatch(/\]\(|https?:\/\//);
   });
@@ -69,7 +79,9 @@ describe("renderMarkdown", () => {
 
   it("says a report from before the reconciliation has no loss classes", () => {
     const md = renderMarkdown(legacyReport());
-    expect(md).toContain("### Loss classes\n\nThis report was written before drainlab reconciled the client, nginx and app records: no loss classes.");
+    expect(md).toContain(
+      "### Loss classes\n\nThis report was written before drainlab reconciled the client, nginx and app records: no loss classes.",
+    );
   });
 
   it("escapes what Markdown would read as markup, including at the start of a line", () => {
@@ -126,7 +138,9 @@ describe("renderMarkdown: faults, facts, lint", () => {
       ].join("\n"),
     );
     expect(md).not.toContain("<img");
-    expect(md).toContain("- **Latency during drain:** p50 12.5 ms, p90 40 ms, p99 310.2 ms, max 400 ms (42 answers due inside a drain window)\n");
+    expect(md).toContain(
+      "- **Latency during drain:** p50 12.5 ms, p90 40 ms, p99 310.2 ms, max 400 ms (42 answers due inside a drain window)\n",
+    );
     expect(md).toContain("- **Baseline:** compared with run 20261125-030003-feadf6 (reports/x/report.json)\n");
   });
 

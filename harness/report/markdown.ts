@@ -1,13 +1,31 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeDrains, describeLatency, describePhase, describeRequests, drainsOf } from "./describe.ts";
-import { baselineOf, describeBaseline, describeDrainLatency, describeImpact, drainLatencyOf, factsOf, faultsOf, faultSpan, holdsText, keyMeasurement, lintOf } from "./findings.ts";
-import { describeRecords, lossRows, reconciliationOf } from "./loss-classes.ts";
-import { drainPhases, runEndMs } from "./phases.ts";
 import { type CheckStatus, statusOf } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
+import { describeDrains, describeLatency, describePhase, describeRequests, drainsOf } from "./describe.ts";
+import {
+  baselineOf,
+  describeBaseline,
+  describeDrainLatency,
+  describeImpact,
+  drainLatencyOf,
+  factsOf,
+  faultSpan,
+  faultsOf,
+  holdsText,
+  keyMeasurement,
+  lintOf,
+} from "./findings.ts";
+import { describeRecords, lossRows, reconciliationOf } from "./loss-classes.ts";
+import { drainPhases, runEndMs } from "./phases.ts";
 
-const MD_STATUS: Record<CheckStatus, string> = { pass: "✅ pass", fail: "❌ **FAIL**", "no-evidence": "❌ **NO EVIDENCE**", skipped: "➖ skipped" };
+const MD_STATUS: Record<CheckStatus, string> = {
+  pass: "✅ pass",
+  fail: "❌ **FAIL**",
+  "no-evidence": "❌ **NO EVIDENCE**",
+  skipped: "➖ skipped",
+};
+
 import type { Reporter } from "./reporter.ts";
 
 export const MARKDOWN_FILE = "summary.md";
@@ -98,7 +116,14 @@ function findingLines(report: Report): string[] {
           ...faults.map((f) => row([m(f.kind), m(f.target ?? "-"), m(faultSpan(f)), m(keyMeasurement(f)), m(describeImpact(f) || "-")])),
           "",
         ]),
-    ...(lint.length === 0 ? [] : ["### Lint", "", ...lint.map((f) => `- ${f.severity === "error" ? "❌ **error**" : "⚠️ warning"} ${m(f.code)}: ${m(f.message)}`), ""]),
+    ...(lint.length === 0
+      ? []
+      : [
+          "### Lint",
+          "",
+          ...lint.map((f) => `- ${f.severity === "error" ? "❌ **error**" : "⚠️ warning"} ${m(f.code)}: ${m(f.message)}`),
+          "",
+        ]),
   ];
 }
 
@@ -106,20 +131,39 @@ function findingLines(report: Report): string[] {
 function lossLines(report: Report): string[] {
   const m = escapeMarkdown;
   const rec = reconciliationOf(report);
-  if (!rec) return ["### Loss classes", "", "This report was written before drainlab reconciled the client, nginx and app records: no loss classes."];
+  if (!rec)
+    return [
+      "### Loss classes",
+      "",
+      "This report was written before drainlab reconciled the client, nginx and app records: no loss classes.",
+    ];
   const drained = new Set(drainsOf(report).map((d) => d.target));
   return [
     "### Loss classes",
     "",
     row(["class", "requests", "allowed", "result", "where", "first example"]),
     row(["---", "---:", "---:", "---", "---", "---"]),
-    ...lossRows(report).map((r) => row([m(r.lossClass), String(r.count), String(r.allowed), r.ok ? "✅ pass" : "❌ **FAIL**", r.where ? m(r.where) : "-", r.stories[0] ? m(r.stories[0].id) : "-"])),
+    ...lossRows(report).map((r) =>
+      row([
+        m(r.lossClass),
+        String(r.count),
+        String(r.allowed),
+        r.ok ? "✅ pass" : "❌ **FAIL**",
+        r.where ? m(r.where) : "-",
+        r.stories[0] ? m(r.stories[0].id) : "-",
+      ]),
+    ),
     "",
     row(["node", "answered", "app started", "app finished", "cut short", "misrouted", "retried away by nginx"]),
     row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
     ...Object.entries(rec.by_node)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([node, c]) => row([m(drained.has(node) ? `${node} (drained)` : node), ...[c.answered, c.app_started, c.app_finished, c.cut_short, c.misrouted, c.retried_away].map(String)])),
+      .map(([node, c]) =>
+        row([
+          m(drained.has(node) ? `${node} (drained)` : node),
+          ...[c.answered, c.app_started, c.app_finished, c.cut_short, c.misrouted, c.retried_away].map(String),
+        ]),
+      ),
     "",
     m(describeRecords(rec)),
   ];

@@ -24,7 +24,9 @@ describe("drainPhases", () => {
   });
 
   it("runs a phase whose end never came to the end of the run", () => {
-    expect(drainPhases([ev(100, "sigkill")], 5000)).toMatchObject([{ name: "sigkill", from_ms: 100, to_ms: 5000, open: true, to_event: "end of run" }]);
+    expect(drainPhases([ev(100, "sigkill")], 5000)).toMatchObject([
+      { name: "sigkill", from_ms: 100, to_ms: 5000, open: true, to_event: "end of run" },
+    ]);
   });
 
   it("finds one set of phases per node in a rolling drain, and no reload phase where the reload was skipped", () => {

@@ -28,10 +28,34 @@ interface PhaseRule {
 
 const NEXT_NODE = ["drain-start", "restarted"];
 const RULES: PhaseRule[] = [
-  { name: "removal", label: "removal (mark draining .. upstream down)", from: "mark-draining", to: ["removed"], abandon: ["sigterm", "sigkill", ...NEXT_NODE] },
-  { name: "reload", label: "nginx reload (.. new workers effective)", from: "removed", to: ["reload-effective"], abandon: ["sigterm", "sigkill", ...NEXT_NODE] },
-  { name: "sigterm-wait", label: "SIGTERM, graceful wait (.. exit)", from: "sigterm", to: ["sigkill-after-wait", "exited"], abandon: NEXT_NODE },
-  { name: "sigkill-after-wait", label: "SIGKILL after the stop wait (.. exit)", from: "sigkill-after-wait", to: ["exited"], abandon: NEXT_NODE },
+  {
+    name: "removal",
+    label: "removal (mark draining .. upstream down)",
+    from: "mark-draining",
+    to: ["removed"],
+    abandon: ["sigterm", "sigkill", ...NEXT_NODE],
+  },
+  {
+    name: "reload",
+    label: "nginx reload (.. new workers effective)",
+    from: "removed",
+    to: ["reload-effective"],
+    abandon: ["sigterm", "sigkill", ...NEXT_NODE],
+  },
+  {
+    name: "sigterm-wait",
+    label: "SIGTERM, graceful wait (.. exit)",
+    from: "sigterm",
+    to: ["sigkill-after-wait", "exited"],
+    abandon: NEXT_NODE,
+  },
+  {
+    name: "sigkill-after-wait",
+    label: "SIGKILL after the stop wait (.. exit)",
+    from: "sigkill-after-wait",
+    to: ["exited"],
+    abandon: NEXT_NODE,
+  },
   { name: "sigkill", label: "SIGKILL (.. exit)", from: "sigkill", to: ["exited"], abandon: NEXT_NODE },
   { name: "readd", label: "restarted, re-added (.. back in the upstream)", from: "restarted", to: ["readded"], abandon: ["drain-start"] },
 ];
@@ -50,7 +74,9 @@ export function drainPhases(timeline: TimelineEvent[], runEndMs: number): DrainP
     const rule = RULES.find((r) => r.from === start.event);
     if (!rule) return;
     const target = targetOf(start);
-    const later = timeline.slice(i + 1).filter((e) => target === null || targetOf(e) === null || targetOf(e) === target || NEXT_NODE.includes(e.event));
+    const later = timeline
+      .slice(i + 1)
+      .filter((e) => target === null || targetOf(e) === null || targetOf(e) === target || NEXT_NODE.includes(e.event));
     const end = later.find((e) => rule.to.includes(e.event) || rule.abandon.includes(e.event));
     if (end && !rule.to.includes(end.event)) return;
     phases.push({

@@ -7,7 +7,14 @@ function sink(isTTY = false) {
   return { out, stream: { isTTY, write: (s: string) => out.push(s) } };
 }
 
-const at = (elapsedMs: number, sent: number, phase = "load"): RunProgress => ({ phase, elapsedMs, sent, ok: sent - 1, failed: 1, inFlight: 4 });
+const at = (elapsedMs: number, sent: number, phase = "load"): RunProgress => ({
+  phase,
+  elapsedMs,
+  sent,
+  ok: sent - 1,
+  failed: 1,
+  inFlight: 4,
+});
 
 describe("LiveProgress", () => {
   it("redraws one line with \\r on a terminal, and clears it when done", () => {
@@ -17,7 +24,7 @@ describe("LiveProgress", () => {
     p.update(at(500, 100));
     p.done();
     expect(out).toHaveLength(3);
-    expect(out[0]).toMatch(/^\rload\s+0\.3 s\s+200\/s  sent 50  ok 49  failed 1  in flight 4\x1b\[K$/);
+    expect(out[0]).toMatch(/^\rload\s+0\.3 s\s+200\/s {2}sent 50 {2}ok 49 {2}failed 1 {2}in flight 4\x1b\[K$/);
     expect(out[2]).toBe("\r\x1b[K");
   });
 

@@ -8,7 +8,9 @@ describe("renderTerminal", () => {
   it("puts one line of loss-class counts after the checks table, and no stories when nothing failed", () => {
     const out = lines(renderTerminal(storedReport()));
     const loss = out.findIndex((l) => l.startsWith("loss "));
-    expect(out[loss]).toBe("loss      failed 0  unanswered 0  cut-short 0  retried-by-nginx 0  executed-twice 0  misrouted 0  slow-during-drain 0");
+    expect(out[loss]).toBe(
+      "loss      failed 0  unanswered 0  cut-short 0  retried-by-nginx 0  executed-twice 0  misrouted 0  slow-during-drain 0",
+    );
     expect(loss).toBeGreaterThan(out.findIndex((l) => l.startsWith("server-records-complete")));
     expect(out[loss + 1]).toBe("");
     expect(out[loss + 2]).toMatch(/^verdict {3}PASS/);
@@ -54,7 +56,9 @@ describe("renderTerminal", () => {
 
   it("paints failing classes red on a colour terminal", () => {
     const out = renderTerminal(lossReport(), true);
-    expect(out).toContain("loss      failed 0  unanswered 0  \x1b[31mcut-short 31\x1b[0m  \x1b[31mretried-by-nginx 31\x1b[0m  executed-twice 0");
+    expect(out).toContain(
+      "loss      failed 0  unanswered 0  \x1b[31mcut-short 31\x1b[0m  \x1b[31mretried-by-nginx 31\x1b[0m  executed-twice 0",
+    );
   });
 
   it("shows every drain of a rolling drain", () => {
@@ -86,14 +90,19 @@ describe("renderTerminal", () => {
     ]);
     expect(out[at + 2]).toBe("");
     expect(out.findIndex((l) => l.startsWith("check "))).toBe(at + 3);
-    expect(out.find((l) => l.startsWith("generator "))).toContain(`  sent ${r.generator.sentRatePerS}/s of ${r.generator.intendedRatePerS}/s`);
+    expect(out.find((l) => l.startsWith("generator "))).toContain(
+      `  sent ${r.generator.sentRatePerS}/s of ${r.generator.intendedRatePerS}/s`,
+    );
     // no drain: no latency-during-drain line, no lint findings
     expect(out.some((l) => l.startsWith("latency during drain") || l.startsWith("lint "))).toBe(false);
   });
 
   it("says a fact holds, or that the run could not tell", () => {
     const r = faultReport();
-    r.facts = [{ ...r.facts![0]!, holds: true, observed: "a" }, { ...r.facts![0]!, holds: null, observed: "b" }];
+    r.facts = [
+      { ...r.facts![0]!, holds: true, observed: "a" },
+      { ...r.facts![0]!, holds: null, observed: "b" },
+    ];
     const out = renderTerminal(r);
     expect(out).toContain(" -> holds: a\n");
     expect(out).toContain(" -> could not tell: b\n");

@@ -1,10 +1,11 @@
+import { type CheckStatus, STATUS_LABEL, statusOf } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
 import { drainsOf } from "./describe.ts";
 import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { lossRows, storyLines } from "./loss-classes.ts";
-import { type CheckStatus, STATUS_LABEL, statusOf } from "../records/records.ts";
-import type { Report } from "../records/report.ts";
 
 const STATUS_COLOR: Record<CheckStatus, number> = { pass: 32, fail: 31, "no-evidence": 31, skipped: 90 };
+
 import type { DrainRecord } from "../records/drain-record.ts";
 
 /** Events of an example story shown in the terminal; report.html has them all. */
@@ -28,7 +29,9 @@ export function renderTerminal(report: Report, color = false): string {
     `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}${rate}`,
     ...(baseline ? [`baseline  run ${baseline.run_id} (${baseline.file})`] : []),
     ...(drains.length === 0 ? ["drain     none"] : drains.map((dr, i) => `${i === 0 ? "drain" : ""}`.padEnd(10) + describeDrain(dr))),
-    ...faultsOf(report).map((f) => `fault     ${f.kind}${f.target ? ` ${f.target}` : ""} at ${(f.start_ms / 1000).toFixed(2)} s: ${keyMeasurement(f)}`),
+    ...faultsOf(report).map(
+      (f) => `fault     ${f.kind}${f.target ? ` ${f.target}` : ""} at ${(f.start_ms / 1000).toFixed(2)} s: ${keyMeasurement(f)}`,
+    ),
     ...factsOf(report).map((f) => `fact: ${f.claim} -> ${f.holds === false ? paint(33, holdsText(f)) : holdsText(f)}: ${f.observed}`),
     ...(lintOf(report) ?? []).map((f) => `lint      ${paint(f.severity === "error" ? 31 : 33, f.severity)} ${f.code}: ${f.message}`),
     "",
@@ -81,6 +84,7 @@ function table(head: string[], rows: string[][]): string[] {
   // eslint-disable-next-line no-control-regex
   const visible = (s: string) => s.replace(/\x1b\[\d+m/g, "").length;
   const widths = head.map((h, i) => Math.max(visible(h), ...rows.map((r) => Math.min(visible(r[i]!), i === head.length - 1 ? 200 : 40))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(Math.max(0, widths[i]! - visible(c))))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(Math.max(0, widths[i]! - visible(c))))).join("  ");
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
 }

@@ -1,8 +1,8 @@
+import type { Report } from "../records/report.ts";
 import { htmlReporter } from "./html.ts";
 import { junitReporter } from "./junit.ts";
 import { markdownReporter } from "./markdown.ts";
 import { Multiplexer } from "./multiplexer.ts";
-import type { Report } from "../records/report.ts";
 import type { Reporter } from "./reporter.ts";
 
 /** The file views of a report (report.json itself is written by the run). */

@@ -1,7 +1,7 @@
-import { REPORT_SCHEMA_VERSION, type Report } from "../records/report.ts";
 import type { Records } from "../records/records.ts";
-import type { Scenario } from "../scenario/schema.ts";
+import { REPORT_SCHEMA_VERSION, type Report } from "../records/report.ts";
 import { lintScenario } from "../scenario/lint.ts";
+import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { VERSION } from "../util/version.ts";
 import type { Judgement } from "../verdict/checks.ts";
@@ -59,7 +59,10 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
 }
 
 /** Did the run do what the scenario file says it should (pass, or fail on the named checks)? */
-export function expectationOf(scenario: Scenario, verdict: { verdict: Report["verdict"]; checks: Array<{ name: string; ok: boolean }> }): Report["expectation"] {
+export function expectationOf(
+  scenario: Scenario,
+  verdict: { verdict: Report["verdict"]; checks: Array<{ name: string; ok: boolean }> },
+): Report["expectation"] {
   const { verdict: want, failing_checks: mustFail } = scenario.expect;
   const failed = verdict.checks.filter((c) => !c.ok).map((c) => c.name);
   const missing = mustFail.filter((name) => !failed.includes(name));

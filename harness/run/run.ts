@@ -90,7 +90,14 @@ const setup: Task<RunContext> = {
 const stackUp: Task<RunContext> = {
   title: "stack",
   async run(ctx) {
-    ctx.stack = await startStack({ scenario: ctx.scenario, runId: ctx.runId, images: ctx.images!, docker: ctx.docker!, rawDir: ctx.rawDir, log: ctx.log });
+    ctx.stack = await startStack({
+      scenario: ctx.scenario,
+      runId: ctx.runId,
+      images: ctx.images!,
+      docker: ctx.docker!,
+      rawDir: ctx.rawDir,
+      log: ctx.log,
+    });
     ctx.versions = await ctx.stack.versions();
   },
   async teardown(ctx) {
@@ -141,7 +148,9 @@ const loadDrainFaults: Task<RunContext> = {
         signal: abort.signal,
         onProgress: (p) => ctx.options.onProgress?.({ ...p, phase }),
       });
-      const drainDone = scenario.drain.enabled ? runDrains(stack, scenario, timeline, health, abort.signal).then((d) => ((phase = "load, drained"), d)) : Promise.resolve([]);
+      const drainDone = scenario.drain.enabled
+        ? runDrains(stack, scenario, timeline, health, abort.signal).then((d) => ((phase = "load, drained"), d))
+        : Promise.resolve([]);
       drainDone.catch(() => abort.abort(new Error("drain failed")));
       const faultsDone = runFaults(stack, scenario, timeline, health, abort.signal);
       faultsDone.catch(() => abort.abort(new Error("faults failed")));
@@ -180,7 +189,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   try {
     mkdirSync(rawDir, { recursive: true });
   } catch (err) {
-    throw new UsageError(`--out ${options.outDir ?? "reports"}: cannot create the run folder ${runDir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new UsageError(
+      `--out ${options.outDir ?? "reports"}: cannot create the run folder ${runDir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   const baseline = options.baselineFile ? readBaseline(options.baselineFile) : undefined;
   const startedAt = new Date();
@@ -194,13 +205,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
   const report = await collectAndJudge(ctx, { baseline, startedAt, wallStart, runDir });
   if (ctx.engineLost) {
-    throw new EngineLostError(`${ctx.engineLost}; the ${report.requests.sent} requests gathered so far are in ${join(runDir, "report.json")} (verdict error)`, runDir);
+    throw new EngineLostError(
+      `${ctx.engineLost}; the ${report.requests.sent} requests gathered so far are in ${join(runDir, "report.json")} (verdict error)`,
+      runDir,
+    );
   }
   return { report, runDir };
 }
 
 /** collect, judge, report: the raw records written, read back from the servers' logs, judged, and report.json with its views. */
-async function collectAndJudge(ctx: RunContext, run: { baseline?: Baseline; startedAt: Date; wallStart: number; runDir: string }): Promise<Report> {
+async function collectAndJudge(
+  ctx: RunContext,
+  run: { baseline?: Baseline; startedAt: Date; wallStart: number; runDir: string },
+): Promise<Report> {
   const { scenario, stack, timeline, load } = ctx as Required<RunContext>;
   const rows = [...load.ledger.rows()];
   const files: Record<string, string> = { client_ledger: RAW_FILES.clientLedger, nginx_access_log: RAW_FILES.nginxAccessLog };
@@ -230,7 +247,13 @@ async function collectAndJudge(ctx: RunContext, run: { baseline?: Baseline; star
     startedAt: run.startedAt.toISOString(),
     wallTimeS: 0,
     scenarioFile: ctx.options.scenarioFile ?? null,
-    stack: { images: ctx.images!, nodes: stack.nodes.map((n) => ({ name: n.name, address: n.address })), versions: ctx.versions, load_entry: stack.entry, addresses: nodes },
+    stack: {
+      images: ctx.images!,
+      nodes: stack.nodes.map((n) => ({ name: n.name, address: n.address })),
+      versions: ctx.versions,
+      load_entry: stack.entry,
+      addresses: nodes,
+    },
     baseline: run.baseline ? { run_id: run.baseline.run_id, file: run.baseline.file } : null,
     files,
     t0EpochMs,

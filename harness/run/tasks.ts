@@ -11,7 +11,11 @@ export interface Task<C> {
   teardown?(ctx: C): Promise<void> | void;
 }
 
-export async function runTasks<C>(tasks: Task<C>[], ctx: C, options: { signal?: AbortSignal; onTask?: (title: string) => void } = {}): Promise<void> {
+export async function runTasks<C>(
+  tasks: Task<C>[],
+  ctx: C,
+  options: { signal?: AbortSignal; onTask?: (title: string) => void } = {},
+): Promise<void> {
   const started: Task<C>[] = [];
   let failure: { error: unknown } | null = null;
   try {

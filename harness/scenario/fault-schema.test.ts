@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { validateScenario } from "./load-scenario.ts";
-import { Scenario } from "./schema.ts";
+import { netemArgs } from "../faults/netem.ts";
 import { netAdminTargets } from "./capabilities.ts";
 import { FAULT_CHECK_NAMES } from "./fault-schema.ts";
-import { netemArgs } from "../faults/netem.ts";
+import { validateScenario } from "./load-scenario.ts";
+import { Scenario } from "./schema.ts";
 
 describe("faults in the scenario format", () => {
   it("defaults to no faults and the gunicorn runtime", () => {
@@ -23,14 +23,26 @@ describe("faults in the scenario format", () => {
     });
     expect(s.faults).toEqual([
       { kind: "kill-worker", at_s: 2, target: 1, worker: 1, signal: "SIGKILL", respawn_within_s: 5 },
-      { kind: "netem", at_s: 1, target: 2, duration_s: 3, delay_ms: 100, jitter_ms: 0, loss_pct: 0, reset_every_ms: null, mechanism: "auto" },
+      {
+        kind: "netem",
+        at_s: 1,
+        target: 2,
+        duration_s: 3,
+        delay_ms: 100,
+        jitter_ms: 0,
+        loss_pct: 0,
+        reset_every_ms: null,
+        mechanism: "auto",
+      },
       { kind: "health-removal", at_s: 0, duration_s: null, remove_within_ms: 2000 },
     ]);
   });
 
   it("names the field of a bad fault", () => {
     expect(() => validateScenario({ name: "t", faults: [{ kind: "pause-node", at_s: 1 }] }, "x.yaml")).toThrow(/faults\.0\.duration_s/);
-    expect(() => validateScenario({ name: "t", faults: [{ kind: "netem", at_s: 1, duration_s: 1, loss_pct: 120 }] }, "x.yaml")).toThrow(/faults\.0\.loss_pct/);
+    expect(() => validateScenario({ name: "t", faults: [{ kind: "netem", at_s: 1, duration_s: 1, loss_pct: 120 }] }, "x.yaml")).toThrow(
+      /faults\.0\.loss_pct/,
+    );
     expect(() => validateScenario({ name: "t", faults: [{ kind: "meteor", at_s: 1 }] }, "x.yaml")).toThrow(/faults\.0\.kind/);
     expect(() => validateScenario({ name: "t", stack: { runtime: "hypercorn" } }, "x.yaml")).toThrow(/stack\.runtime/);
   });
@@ -45,8 +57,22 @@ describe("netAdminTargets", () => {
   it("grants CAP_NET_ADMIN to a network fault's target only", () => {
     const parse = (faults: object[]) => Scenario.parse({ name: "t", stack: { nodes: 3 }, faults });
     expect(netAdminTargets(parse([]))).toEqual([]);
-    expect(netAdminTargets(parse([{ kind: "kill-node", at_s: 1, target: 1 }, { kind: "pause-node", at_s: 1, target: 2, duration_s: 1 }]))).toEqual([]);
-    expect(netAdminTargets(parse([{ kind: "netem", at_s: 1, target: 2, duration_s: 1 }, { kind: "netem", at_s: 3, target: 2, duration_s: 1 }]))).toEqual(["node-2"]);
+    expect(
+      netAdminTargets(
+        parse([
+          { kind: "kill-node", at_s: 1, target: 1 },
+          { kind: "pause-node", at_s: 1, target: 2, duration_s: 1 },
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      netAdminTargets(
+        parse([
+          { kind: "netem", at_s: 1, target: 2, duration_s: 1 },
+          { kind: "netem", at_s: 3, target: 2, duration_s: 1 },
+        ]),
+      ),
+    ).toEqual(["node-2"]);
   });
 });
 

@@ -76,7 +76,15 @@ export const HealthRemovalFault = z.strictObject({
   remove_within_ms: z.number().nonnegative().default(2000),
 });
 
-export const Fault = z.discriminatedUnion("kind", [KillWorkerFault, KillNodeFault, PauseNodeFault, NetemFault, ReloadStormFault, MarkDrainingFault, HealthRemovalFault]);
+export const Fault = z.discriminatedUnion("kind", [
+  KillWorkerFault,
+  KillNodeFault,
+  PauseNodeFault,
+  NetemFault,
+  ReloadStormFault,
+  MarkDrainingFault,
+  HealthRemovalFault,
+]);
 export const Faults = z.array(Fault).default([]);
 
 export type Fault = z.output<typeof Fault>;

@@ -12,7 +12,9 @@ describe("lintScenario", () => {
   });
 
   it("errors on a stop wait shorter than the effective graceful limit, naming fields and values", () => {
-    const [f] = lintScenario(scenario({ stack: { uvicorn: { timeout_graceful_shutdown_s: 5 }, gunicorn: { graceful_timeout_s: 10 } }, drain: { stop_wait_s: 3 } }));
+    const [f] = lintScenario(
+      scenario({ stack: { uvicorn: { timeout_graceful_shutdown_s: 5 }, gunicorn: { graceful_timeout_s: 10 } }, drain: { stop_wait_s: 3 } }),
+    );
     expect(f).toMatchObject({ severity: "error", code: "stop-wait-shorter-than-graceful-limit" });
     expect(f!.fields).toContain("drain.stop_wait_s");
     expect(f!.message).toContain("drain.stop_wait_s 3 s");
@@ -29,12 +31,17 @@ describe("lintScenario", () => {
     const found = lintScenario(scenario({ ...GET_3S, stack: { gunicorn: { graceful_timeout_s: 1 } } }));
     expect(found.map((f) => f.code)).toEqual(["graceful-limit-shorter-than-request"]);
     expect(found[0]!.severity).toBe("warning");
-    expect(found[0]!.message).toMatch(/effective graceful limit 1 s .*stack\.uvicorn\.timeout_graceful_shutdown_s null \(unlimited\).*load\.mix\[0\]: GET 3000 ms/);
+    expect(found[0]!.message).toMatch(
+      /effective graceful limit 1 s .*stack\.uvicorn\.timeout_graceful_shutdown_s null \(unlimited\).*load\.mix\[0\]: GET 3000 ms/,
+    );
     expect(found[0]!.message).toContain("SIGKILLs");
   });
 
   it("uses the max of a ranged service time and names the kind that reaches it", () => {
-    const mix = [{ method: "GET", ms: { min: 10, max: 300 } }, { method: "POST", ms: { min: 2000, max: 8000 } }];
+    const mix = [
+      { method: "GET", ms: { min: 10, max: 300 } },
+      { method: "POST", ms: { min: 2000, max: 8000 } },
+    ];
     const s = scenario({ load: { mix, grace_s: 10 }, stack: { uvicorn: { timeout_graceful_shutdown_s: 5 } } });
     expect(longestRequest(s.load.mix)).toMatchObject({ ms: 8000, index: 1 });
     const [f] = lintScenario(s);
@@ -61,13 +68,19 @@ describe("lintScenario", () => {
       "error:client-timeout-shorter-than-request",
       "error:grace-shorter-than-request",
     ]);
-    const grace = lintScenario(scenario({ load: { mix: [{ method: "GET", ms: 6000 }], grace_s: 1 } })).find((f) => f.code === "grace-shorter-than-request");
+    const grace = lintScenario(scenario({ load: { mix: [{ method: "GET", ms: 6000 }], grace_s: 1 } })).find(
+      (f) => f.code === "grace-shorter-than-request",
+    );
     expect(grace!.message).toContain("last 5.0 s");
   });
 
   it("warns when uvicorn's limit can never apply, or leaves gunicorn no margin", () => {
-    expect(codes({ stack: { uvicorn: { timeout_graceful_shutdown_s: 60 }, gunicorn: { graceful_timeout_s: 10 } } })).toEqual(["warning:uvicorn-limit-never-applies"]);
-    expect(codes({ stack: { uvicorn: { timeout_graceful_shutdown_s: 4.5 }, gunicorn: { graceful_timeout_s: 5 } } })).toEqual(["warning:gunicorn-graceful-without-margin"]);
+    expect(codes({ stack: { uvicorn: { timeout_graceful_shutdown_s: 60 }, gunicorn: { graceful_timeout_s: 10 } } })).toEqual([
+      "warning:uvicorn-limit-never-applies",
+    ]);
+    expect(codes({ stack: { uvicorn: { timeout_graceful_shutdown_s: 4.5 }, gunicorn: { graceful_timeout_s: 5 } } })).toEqual([
+      "warning:gunicorn-graceful-without-margin",
+    ]);
     expect(codes({ stack: { uvicorn: { timeout_graceful_shutdown_s: 4 }, gunicorn: { graceful_timeout_s: 5 } } })).toEqual([]);
     // no gunicorn master, no graceful_timeout to race
     const bare = { ...scenario({ stack: { uvicorn: { timeout_graceful_shutdown_s: 60 }, gunicorn: { graceful_timeout_s: 10 } } }) };
@@ -82,7 +95,9 @@ describe("lintScenario", () => {
   });
 
   it("warns on node keepalive shorter than nginx's upstream keepalive_timeout", () => {
-    expect(codes({ stack: { nginx: { upstream_keepalive: 16 }, gunicorn: { keepalive_s: 5 } } })).toEqual(["warning:node-keepalive-shorter-than-nginx"]);
+    expect(codes({ stack: { nginx: { upstream_keepalive: 16 }, gunicorn: { keepalive_s: 5 } } })).toEqual([
+      "warning:node-keepalive-shorter-than-nginx",
+    ]);
     expect(codes({ stack: { nginx: { upstream_keepalive: 16 }, gunicorn: { keepalive_s: 75 } } })).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
-import { timeoutChain } from "./timeout-chain.ts";
 import type { RequestKind, Scenario } from "./schema.ts";
+import { timeoutChain } from "./timeout-chain.ts";
 
 /**
  * Timeout-chain lint: what a tuner can tell from the resolved parameters alone,
@@ -50,7 +50,8 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
   const chain = timeoutChain(scenario);
   const longest = longestRequest(load.mix);
   const findings: LintFinding[] = [];
-  const add = (severity: LintFinding["severity"], code: string, fields: string[], message: string) => findings.push({ severity, code, message, fields });
+  const add = (severity: LintFinding["severity"], code: string, fields: string[], message: string) =>
+    findings.push({ severity, code, message, fields });
 
   const longestMs = longest?.ms ?? 0;
   const mixField = longest ? `load.mix[${longest.index}]` : "load.mix";
@@ -61,31 +62,50 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
   const stopWaitText =
     drain.stop_wait_s !== null
       ? { fields: ["drain.stop_wait_s"], text: `drain.stop_wait_s ${drain.stop_wait_s} s` }
-      : { fields: ["drain.wait_margin_s"], text: `the stop wait ${chain.stop_wait_s} s (effective limit + drain.wait_margin_s ${drain.wait_margin_s} s)` };
+      : {
+          fields: ["drain.wait_margin_s"],
+          text: `the stop wait ${chain.stop_wait_s} s (effective limit + drain.wait_margin_s ${drain.wait_margin_s} s)`,
+        };
 
   // --- the graceful chain: only a SIGTERM drain walks it
   if (drain.enabled && drain.signal === "SIGTERM") {
     if (chain.stop_wait_s < chain.effective_graceful_s) {
-      add("error", "stop-wait-shorter-than-graceful-limit", [...stopWaitText.fields, uvField, guField],
+      add(
+        "error",
+        "stop-wait-shorter-than-graceful-limit",
+        [...stopWaitText.fields, uvField, guField],
         `${stopWaitText.text} is shorter than the effective graceful limit ${chain.effective_graceful_s} s (${chainText}): ` +
-          `the operator SIGKILLs the node before its own limit, cutting requests it would still have finished`);
+          `the operator SIGKILLs the node before its own limit, cutting requests it would still have finished`,
+      );
     } else if (chain.stop_wait_s < chain.effective_graceful_s + CHAIN_MARGIN_S) {
-      add("warning", "stop-wait-without-margin", [...stopWaitText.fields, uvField, guField],
+      add(
+        "warning",
+        "stop-wait-without-margin",
+        [...stopWaitText.fields, uvField, guField],
         `${stopWaitText.text} leaves less than ${CHAIN_MARGIN_S} s after the effective graceful limit ${chain.effective_graceful_s} s (${chainText}): ` +
-          `the SIGKILL races the node's own orderly exit`);
+          `the SIGKILL races the node's own orderly exit`,
+      );
     }
 
     const uv = chain.uvicorn_graceful_s;
     // without a gunicorn master (stack.runtime uvicorn) there is no graceful_timeout to race
     const gu = chain.gunicorn_graceful_timeout_s;
     if (gu !== null && uv !== null && uv >= gu) {
-      add("warning", "uvicorn-limit-never-applies", [uvField, guField],
+      add(
+        "warning",
+        "uvicorn-limit-never-applies",
+        [uvField, guField],
         `${uvField} ${uv} s never applies: ${guField} ${chain.gunicorn_graceful_timeout_s} s is not longer, so gunicorn's master SIGKILLs the workers first ` +
-          `(nothing is answered for what it cuts); set ${guField} >= ${Math.ceil(uv + CHAIN_MARGIN_S)}`);
+          `(nothing is answered for what it cuts); set ${guField} >= ${Math.ceil(uv + CHAIN_MARGIN_S)}`,
+      );
     } else if (gu !== null && uv !== null && gu < uv + CHAIN_MARGIN_S) {
-      add("warning", "gunicorn-graceful-without-margin", [uvField, guField],
+      add(
+        "warning",
+        "gunicorn-graceful-without-margin",
+        [uvField, guField],
         `${guField} ${chain.gunicorn_graceful_timeout_s} s leaves less than ${CHAIN_MARGIN_S} s after ${uvField} ${uv} s: ` +
-          `the master may SIGKILL workers while uvicorn is still cancelling and answering; set ${guField} >= ${Math.ceil(uv + CHAIN_MARGIN_S)}`);
+          `the master may SIGKILL workers while uvicorn is still cancelling and answering; set ${guField} >= ${Math.ceil(uv + CHAIN_MARGIN_S)}`,
+      );
     }
 
     if (longest && chain.effective_graceful_s * 1000 < longestMs) {
@@ -93,48 +113,78 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
         chain.limited_by === "gunicorn graceful_timeout"
           ? "gunicorn's master SIGKILLs the worker holding it; nginx silently re-sends a cut GET to another node (executed twice) and answers a cut POST 502"
           : "uvicorn cancels it and answers 500, which nginx does not re-send";
-      add("warning", "graceful-limit-shorter-than-request", [uvField, guField, mixField],
+      add(
+        "warning",
+        "graceful-limit-shorter-than-request",
+        [uvField, guField, mixField],
         `the effective graceful limit ${chain.effective_graceful_s} s (${chainText}) is shorter than ${longestText}: ` +
           `a request with more than ${chain.effective_graceful_s} s left at the SIGTERM is cut: ${how}. ` +
-          `Whether one is in flight then depends on the rate, the mix and drain.settle_ms ${drain.settle_ms} ms: drainlab tune measures it`);
+          `Whether one is in flight then depends on the rate, the mix and drain.settle_ms ${drain.settle_ms} ms: drainlab tune measures it`,
+      );
     }
   }
 
   // --- nginx and the client cut long requests on every run, drain or not
   if (longest && stack.nginx.proxy_read_timeout_s * 1000 <= longestMs) {
     const retries = /\btimeout\b/.test(stack.nginx.proxy_next_upstream);
-    add("error", "read-timeout-shorter-than-request", ["stack.nginx.proxy_read_timeout_s", "stack.nginx.proxy_next_upstream", mixField],
+    add(
+      "error",
+      "read-timeout-shorter-than-request",
+      ["stack.nginx.proxy_read_timeout_s", "stack.nginx.proxy_next_upstream", mixField],
       `stack.nginx.proxy_read_timeout_s ${stack.nginx.proxy_read_timeout_s} s is not longer than ${longestText}: nginx times out every such request (504)` +
-        (retries ? `, and with stack.nginx.proxy_next_upstream "${stack.nginx.proxy_next_upstream}" it first re-sends an idempotent one to another node (executed twice)` : ""));
+        (retries
+          ? `, and with stack.nginx.proxy_next_upstream "${stack.nginx.proxy_next_upstream}" it first re-sends an idempotent one to another node (executed twice)`
+          : ""),
+    );
   }
   if (longest && load.timeout_s * 1000 <= longestMs) {
-    add("error", "client-timeout-shorter-than-request", ["load.timeout_s", mixField],
-      `load.timeout_s ${load.timeout_s} s is not longer than ${longestText}: the client gives up on every such request`);
+    add(
+      "error",
+      "client-timeout-shorter-than-request",
+      ["load.timeout_s", mixField],
+      `load.timeout_s ${load.timeout_s} s is not longer than ${longestText}: the client gives up on every such request`,
+    );
   }
   if (longest && load.grace_s * 1000 < longestMs) {
-    add("error", "grace-shorter-than-request", ["load.grace_s", mixField],
+    add(
+      "error",
+      "grace-shorter-than-request",
+      ["load.grace_s", mixField],
       `load.grace_s ${load.grace_s} s is shorter than ${longestText}: requests sent in the last ${((longestMs - load.grace_s * 1000) / 1000).toFixed(1)} s ` +
-        `of the schedule are still running when the run stops waiting, and count as unanswered`);
+        `of the schedule are still running when the run stops waiting, and count as unanswered`,
+    );
   }
 
   // --- reloads: the removal's nginx -s reload (and a rolling drain's re-add)
   const reloads = drain.enabled && drain.remove && drain.reload;
   if (reloads && longest && stack.nginx.worker_shutdown_timeout_s * 1000 < longestMs) {
-    add("warning", "worker-shutdown-shorter-than-request", ["stack.nginx.worker_shutdown_timeout_s", mixField],
+    add(
+      "warning",
+      "worker-shutdown-shorter-than-request",
+      ["stack.nginx.worker_shutdown_timeout_s", mixField],
       `stack.nginx.worker_shutdown_timeout_s ${stack.nginx.worker_shutdown_timeout_s} s is shorter than ${longestText}: ` +
-        `after the removal's reload the old nginx workers close connections still waiting past it, cutting requests in flight at the reload`);
+        `after the removal's reload the old nginx workers close connections still waiting past it, cutting requests in flight at the reload`,
+    );
   }
   if (stack.nginx.upstream_keepalive > 0 && stack.gunicorn.keepalive_s < NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_S) {
-    add("warning", "node-keepalive-shorter-than-nginx", ["stack.gunicorn.keepalive_s", "stack.nginx.upstream_keepalive"],
+    add(
+      "warning",
+      "node-keepalive-shorter-than-nginx",
+      ["stack.gunicorn.keepalive_s", "stack.nginx.upstream_keepalive"],
       `stack.gunicorn.keepalive_s ${stack.gunicorn.keepalive_s} s is shorter than nginx's upstream keepalive_timeout (${NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_S} s, its default) ` +
         `with stack.nginx.upstream_keepalive ${stack.nginx.upstream_keepalive}: a node may close an idle connection just as nginx reuses it ` +
-        `(nginx then re-sends a GET or answers a POST 502)`);
+        `(nginx then re-sends a GET or answers a POST 502)`,
+    );
   }
 
   // --- the run itself
   if (drain.enabled && drain.at_s >= load.duration_s) {
-    add("warning", "drain-after-load", ["drain.at_s", "load.duration_s"],
-      `drain.at_s ${drain.at_s} s is not before the end of the load (load.duration_s ${load.duration_s} s): the drain sees no new traffic`);
+    add(
+      "warning",
+      "drain-after-load",
+      ["drain.at_s", "load.duration_s"],
+      `drain.at_s ${drain.at_s} s is not before the end of the load (load.duration_s ${load.duration_s} s): the drain sees no new traffic`,
+    );
   }
 
   return findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));

@@ -1,9 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../util/errors.ts";
-import { readFileSync } from "node:fs";
 import { applySet, loadScenario } from "./load-scenario.ts";
 import { scenarioJsonSchema } from "./schema.ts";
 
@@ -55,17 +54,24 @@ describe("loadScenario", () => {
   });
 
   it("names a target beyond the stack's nodes, and checks fields across the scenario", () => {
-    expect(() => loadScenario(file("name: x\ndrain: { target: 3 }\n"))).toThrow(/drain\.target: no node-3: the stack has 2 nodes.*value: 3/);
-    expect(() => loadScenario(file("name: x\nfaults:\n  - { kind: kill-node, at_s: 1, target: 5 }\n"))).toThrow(/faults\.0\.target: no node-5/);
-    expect(() => loadScenario(file("name: x\nstack: { runtime: uvicorn, uvicorn: { timeout_graceful_shutdown_s: 1.5 } }\n"))).toThrow(/whole seconds/);
+    expect(() => loadScenario(file("name: x\ndrain: { target: 3 }\n"))).toThrow(
+      /drain\.target: no node-3: the stack has 2 nodes.*value: 3/,
+    );
+    expect(() => loadScenario(file("name: x\nfaults:\n  - { kind: kill-node, at_s: 1, target: 5 }\n"))).toThrow(
+      /faults\.0\.target: no node-5/,
+    );
+    expect(() => loadScenario(file("name: x\nstack: { runtime: uvicorn, uvicorn: { timeout_graceful_shutdown_s: 1.5 } }\n"))).toThrow(
+      /whole seconds/,
+    );
     expect(loadScenario(file("name: x\nstack: { nodes: 3 }\ndrain: { target: 3 }\n")).drain.target).toBe(3);
   });
 
   it("takes only nginx's own proxy_next_upstream tokens, since the value is written into nginx.conf", () => {
     expect(loadScenario(file("name: x\nstack: { nginx: { proxy_next_upstream: off } }\n")).stack.nginx.proxy_next_upstream).toBe("off");
-    expect(loadScenario(file("name: x\nstack: { nginx: { proxy_next_upstream: error timeout http_502 non_idempotent } }\n")).stack.nginx.proxy_next_upstream).toBe(
-      "error timeout http_502 non_idempotent",
-    );
+    expect(
+      loadScenario(file("name: x\nstack: { nginx: { proxy_next_upstream: error timeout http_502 non_idempotent } }\n")).stack.nginx
+        .proxy_next_upstream,
+    ).toBe("error timeout http_502 non_idempotent");
     expect(() => loadScenario(file('name: x\nstack: { nginx: { proxy_next_upstream: "error; mirror http://example.com" } }\n'))).toThrow(
       /stack\.nginx\.proxy_next_upstream: "off", or one or more of error, timeout/,
     );

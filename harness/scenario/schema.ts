@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { LOSS_CLASS_CHECKS, LOSS_CLASSES, type LossClass } from "./loss-classes.ts";
 import { FAULT_CHECK_NAMES, Faults } from "./fault-schema.ts";
+import { LOSS_CLASS_CHECKS, LOSS_CLASSES, type LossClass } from "./loss-classes.ts";
 
 /**
  * The scenario format. Every default lives here, and the resolved scenario
@@ -44,7 +44,20 @@ export const CheckName = z.enum([
 const allowed = z.number().int().nonnegative().default(0);
 
 /** proxy_next_upstream's tokens (nginx 1.26); checked here, since the value is written into nginx.conf. */
-const NEXT_UPSTREAM_TOKENS = ["error", "timeout", "denied", "invalid_header", "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429", "non_idempotent"];
+const NEXT_UPSTREAM_TOKENS = [
+  "error",
+  "timeout",
+  "denied",
+  "invalid_header",
+  "http_500",
+  "http_502",
+  "http_503",
+  "http_504",
+  "http_403",
+  "http_404",
+  "http_429",
+  "non_idempotent",
+];
 const PROXY_NEXT_UPSTREAM = new RegExp(`^(off|(${NEXT_UPSTREAM_TOKENS.join("|")})( (${NEXT_UPSTREAM_TOKENS.join("|")}))*)$`);
 
 const ScenarioFields = z.strictObject({
@@ -195,29 +208,41 @@ const ScenarioFields = z.strictObject({
         })
         .prefault({}),
       /** How many requests of each loss class a pass allows. */
-      allowed: z
-        .strictObject(Object.fromEntries(LOSS_CLASSES.map((c) => [c, allowed])) as Record<LossClass, typeof allowed>)
-        .prefault({}),
+      allowed: z.strictObject(Object.fromEntries(LOSS_CLASSES.map((c) => [c, allowed])) as Record<LossClass, typeof allowed>).prefault({}),
     })
     .prefault({}),
   /** `drainlab matrix`: values per dotted field path; every combination is one cell. `run` ignores it. */
-  grid: z.record(z.string().regex(/^[\w-]+(\.[\w-]+)*$/), z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).min(1)).optional(),
+  grid: z
+    .record(z.string().regex(/^[\w-]+(\.[\w-]+)*$/), z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).min(1))
+    .optional(),
 });
 
 /** Rules across fields: every target names a node of the stack, and uvicorn's own CLI takes whole seconds. */
 function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$RefinementCtx): void {
   const nodes = s.stack.nodes;
   if (s.drain.enabled && s.drain.target > nodes) {
-    ctx.addIssue({ code: "custom", path: ["drain", "target"], message: `no node-${s.drain.target}: the stack has ${nodes} nodes (stack.nodes)` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["drain", "target"],
+      message: `no node-${s.drain.target}: the stack has ${nodes} nodes (stack.nodes)`,
+    });
   }
   s.faults.forEach((f, i) => {
     if ("target" in f && typeof f.target === "number" && f.target > nodes) {
-      ctx.addIssue({ code: "custom", path: ["faults", i, "target"], message: `no node-${f.target}: the stack has ${nodes} nodes (stack.nodes)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["faults", i, "target"],
+        message: `no node-${f.target}: the stack has ${nodes} nodes (stack.nodes)`,
+      });
     }
   });
   const limit = s.stack.uvicorn.timeout_graceful_shutdown_s;
   if (s.stack.runtime === "uvicorn" && limit !== null && !Number.isInteger(limit)) {
-    ctx.addIssue({ code: "custom", path: ["stack", "uvicorn", "timeout_graceful_shutdown_s"], message: "uvicorn --timeout-graceful-shutdown takes whole seconds (stack.runtime: uvicorn)" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["stack", "uvicorn", "timeout_graceful_shutdown_s"],
+      message: "uvicorn --timeout-graceful-shutdown takes whole seconds (stack.runtime: uvicorn)",
+    });
   }
 }
 

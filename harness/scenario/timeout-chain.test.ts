@@ -7,7 +7,12 @@ const scenario = (over: object) => Scenario.parse({ name: "t", ...over });
 describe("timeoutChain", () => {
   it("uses gunicorn's graceful_timeout when uvicorn has no limit (its default)", () => {
     const c = timeoutChain(scenario({}));
-    expect(c).toMatchObject({ uvicorn_graceful_s: null, effective_graceful_s: 30, limited_by: "gunicorn graceful_timeout", stop_wait_s: 32 });
+    expect(c).toMatchObject({
+      uvicorn_graceful_s: null,
+      effective_graceful_s: 30,
+      limited_by: "gunicorn graceful_timeout",
+      stop_wait_s: 32,
+    });
   });
 
   it("uses uvicorn's limit when it is shorter", () => {
@@ -21,8 +26,16 @@ describe("timeoutChain", () => {
   });
 
   it("under uvicorn --workers, has no gunicorn and falls back to the stop wait when uvicorn has no limit", () => {
-    expect(timeoutChain(scenario({ stack: { runtime: "uvicorn" } }))).toMatchObject({ gunicorn_graceful_timeout_s: null, effective_graceful_s: 30, limited_by: "the stop wait (uvicorn has no limit)", stop_wait_s: 30 });
-    expect(timeoutChain(scenario({ stack: { runtime: "uvicorn", uvicorn: { timeout_graceful_shutdown_s: 4 } } }))).toMatchObject({ effective_graceful_s: 4, stop_wait_s: 6 });
+    expect(timeoutChain(scenario({ stack: { runtime: "uvicorn" } }))).toMatchObject({
+      gunicorn_graceful_timeout_s: null,
+      effective_graceful_s: 30,
+      limited_by: "the stop wait (uvicorn has no limit)",
+      stop_wait_s: 30,
+    });
+    expect(timeoutChain(scenario({ stack: { runtime: "uvicorn", uvicorn: { timeout_graceful_shutdown_s: 4 } } }))).toMatchObject({
+      effective_graceful_s: 4,
+      stop_wait_s: 6,
+    });
   });
 
   it("honours an explicit stop wait", () => {

@@ -3,7 +3,6 @@ import type { LoadEntry } from "../records/report.ts";
 
 export type { LoadEntry };
 
-
 const ENTRY_PROBE_TIMEOUT_MS = 1_000;
 
 /**
@@ -23,7 +22,10 @@ export async function loadEntry(
   // only a local engine's bridge is this machine's: with a remote DOCKER_HOST that address could be anyone's
   if (address && engineIsLocal()) {
     const url = `http://${address}:${port}`;
-    const res = await fetch(`${url}${probePath}`, { signal: AbortSignal.timeout(ENTRY_PROBE_TIMEOUT_MS), headers: { connection: "close" } }).catch(() => undefined);
+    const res = await fetch(`${url}${probePath}`, {
+      signal: AbortSignal.timeout(ENTRY_PROBE_TIMEOUT_MS),
+      headers: { connection: "close" },
+    }).catch(() => undefined);
     const body = res ? await res.text().catch(() => undefined) : undefined;
     // the same answer as through the published port, or it is not our nginx
     if (res?.ok && body === expectBody) return { url, path: "run-network", published_url: publishedUrl };

@@ -28,7 +28,11 @@ describe("renderNginxConfig", () => {
   });
 
   it("writes fractional seconds in milliseconds, which nginx takes (it rejects 1.5s)", () => {
-    const conf = renderNginxConfig({ ...nginx, proxy_read_timeout_s: 1.5, fail_timeout_s: 0.25, worker_shutdown_timeout_s: 3 }, [{ address: "10.0.0.1", port: 8000, down: false }], 1);
+    const conf = renderNginxConfig(
+      { ...nginx, proxy_read_timeout_s: 1.5, fail_timeout_s: 0.25, worker_shutdown_timeout_s: 3 },
+      [{ address: "10.0.0.1", port: 8000, down: false }],
+      1,
+    );
     expect(conf).toContain("proxy_read_timeout 1500ms;");
     expect(conf).toContain("fail_timeout=250ms;");
     expect(conf).toContain("worker_shutdown_timeout 3s;");

@@ -26,7 +26,10 @@ export function renderNginxConfig(
     proxy_read_timeout: nginxTime(nginx.proxy_read_timeout_s),
     proxy_next_upstream: nginx.proxy_next_upstream,
     servers: servers
-      .map((s) => `        server ${s.address}:${s.port} max_fails=${nginx.max_fails} fail_timeout=${nginxTime(nginx.fail_timeout_s)}${s.down ? " down" : ""};`)
+      .map(
+        (s) =>
+          `        server ${s.address}:${s.port} max_fails=${nginx.max_fails} fail_timeout=${nginxTime(nginx.fail_timeout_s)}${s.down ? " down" : ""};`,
+      )
       .join("\n"),
     keepalive: nginx.upstream_keepalive > 0 ? `        keepalive ${nginx.upstream_keepalive};` : "",
   };

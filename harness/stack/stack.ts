@@ -1,17 +1,17 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { type StartedTestContainer, getContainerRuntimeClient, getReaper } from "testcontainers";
-import { EnvironmentError } from "../util/errors.ts";
+import { getContainerRuntimeClient, getReaper, type StartedTestContainer } from "testcontainers";
 import type { Images } from "../env/images.ts";
-import type { Scenario } from "../scenario/schema.ts";
 import { LABEL_OWNER_PID, LABEL_RUN_ID, runLabels } from "../env/labels.ts";
+import type { LoadEntry } from "../records/report.ts";
+import { netAdminTargets } from "../scenario/capabilities.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { EnvironmentError } from "../util/errors.ts";
 import { HttpReady, STARTUP_TIMEOUT_MS, StartedOnly, waitForHttp } from "./http-ready.ts";
 import { containerLoadEntry } from "./load-entry.ts";
 import { LoopbackContainer } from "./loopback-container.ts";
 import { renderNginxConfig } from "./nginx-config.ts";
-import { netAdminTargets } from "../scenario/capabilities.ts";
-import type { LoadEntry } from "../records/report.ts";
 
 const APP_PORT = 8000;
 const NGINX_PORT = 8080;
@@ -199,12 +199,22 @@ export class Stack implements AsyncDisposable {
       }),
     );
     await removeContainers(docker, [this.nginx.getId(), ...this.apps.map((c) => c.getId())]);
-    await docker.getNetwork(this.networkId).remove().catch(() => {});
+    await docker
+      .getNetwork(this.networkId)
+      .remove()
+      .catch(() => {});
   }
 }
 
 async function removeContainers(docker: Docker, ids: string[]): Promise<void> {
-  await Promise.all(ids.map((id) => docker.getContainer(id).remove({ force: true, v: true }).catch(() => {})));
+  await Promise.all(
+    ids.map((id) =>
+      docker
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
 }
 
 /** Docker's multiplexed log stream: 8-byte frame headers before each chunk. */
@@ -264,7 +274,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             GUNICORN_GRACEFUL_TIMEOUT: String(gunicorn.graceful_timeout_s),
             GUNICORN_TIMEOUT: String(gunicorn.timeout_s),
             GUNICORN_KEEPALIVE: String(gunicorn.keepalive_s),
-            UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN: uvicorn.timeout_graceful_shutdown_s === null ? "" : String(uvicorn.timeout_graceful_shutdown_s),
+            UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN:
+              uvicorn.timeout_graceful_shutdown_s === null ? "" : String(uvicorn.timeout_graceful_shutdown_s),
           })
           .withBindMounts([{ source: logDir, target: "/var/log/drainlab" }])
           .withExposedPorts(APP_PORT)
@@ -283,7 +294,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         const info = await docker.getContainer(container.getId()).inspect();
         const address = info.NetworkSettings.Networks[networkName]?.IPAddress;
         if (!address) throw new EnvironmentError(`${name} has no address on the run's network`);
-        return { name, address, directUrl: `http://127.0.0.1:${container.getMappedPort(APP_PORT)}`, containerId: container.getId(), logDir };
+        return {
+          name,
+          address,
+          directUrl: `http://127.0.0.1:${container.getMappedPort(APP_PORT)}`,
+          containerId: container.getId(),
+          logDir,
+        };
       }),
     );
 
@@ -323,9 +340,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // the configuration this run just wrote, not another nginx at that address
       expectBody: String(FIRST_GENERATION),
     });
-    log(entry.path === "run-network" ? `load goes to nginx at ${entry.url} on the run's network` : `load goes to nginx's published port ${entry.url}`);
+    log(
+      entry.path === "run-network"
+        ? `load goes to nginx at ${entry.url} on the run's network`
+        : `load goes to nginx's published port ${entry.url}`,
+    );
     // in node order: teardown files each container's log under the node of the same index
-    return new Stack(runId, entry, nodes, nginxLogDir, nginx, apps.map((a) => a.container), network.id, options);
+    return new Stack(
+      runId,
+      entry,
+      nodes,
+      nginxLogDir,
+      nginx,
+      apps.map((a) => a.container),
+      network.id,
+      options,
+    );
   } catch (err) {
     // a container whose start() threw is not in `started`: sweep by the run's label
     const leftovers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] }) });

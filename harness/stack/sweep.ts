@@ -11,13 +11,32 @@ export interface SweepResult {
  * whose creating process is gone (left by a crash or a kill -9), so a sweep
  * at the start of a run never touches a run that is still going.
  */
-export async function sweep(docker: Docker, { onlyOrphans = false, ownerPid }: { onlyOrphans?: boolean; ownerPid?: number } = {}): Promise<SweepResult> {
-  const filters = JSON.stringify({ label: [`${LABEL_MANAGED}=true`, ...(ownerPid === undefined ? [] : [`${LABEL_OWNER_PID}=${ownerPid}`])] });
+export async function sweep(
+  docker: Docker,
+  { onlyOrphans = false, ownerPid }: { onlyOrphans?: boolean; ownerPid?: number } = {},
+): Promise<SweepResult> {
+  const filters = JSON.stringify({
+    label: [`${LABEL_MANAGED}=true`, ...(ownerPid === undefined ? [] : [`${LABEL_OWNER_PID}=${ownerPid}`])],
+  });
   const orphaned = (labels: Record<string, string> | undefined) => !onlyOrphans || !processAlive(Number(labels?.[LABEL_OWNER_PID]));
   const containers = (await docker.listContainers({ all: true, filters })).filter((c) => orphaned(c.Labels));
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
   const networks = (await docker.listNetworks({ filters })).filter((n) => orphaned(n.Labels));
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => {})));
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => {}),
+    ),
+  );
   return { containers: containers.length, networks: networks.length };
 }
 

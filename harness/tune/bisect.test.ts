@@ -21,8 +21,17 @@ describe("bisect", () => {
     expect(r.smallestPassing).toBe(3);
     expect(r.largestFailing).toBe(2);
     // probes the middle first, then closes in; a pass costs every repeat, a fail one run
-    expect(calls).toEqual([[3, 1], [3, 2], [1, 1], [2, 1]]);
-    expect(r.probes.map((p) => [p.value, p.order, p.pass, p.outcomes.length])).toEqual([[3, 1, true, 2], [1, 2, false, 1], [2, 3, false, 1]]);
+    expect(calls).toEqual([
+      [3, 1],
+      [3, 2],
+      [1, 1],
+      [2, 1],
+    ]);
+    expect(r.probes.map((p) => [p.value, p.order, p.pass, p.outcomes.length])).toEqual([
+      [3, 1, true, 2],
+      [1, 2, false, 1],
+      [2, 3, false, 1],
+    ]);
   });
 
   it("does not accept a value that passed by luck: one failing repeat makes it fail", async () => {

@@ -41,7 +41,11 @@ export interface BisectOptions {
  * the search closes in on the boundary, that is where the repeats are spent.
  * Each value is probed at most once.
  */
-export async function bisect<T extends Outcome>(values: number[], runCell: (value: number, repeat: number) => Promise<T>, options: BisectOptions): Promise<BisectResult<T>> {
+export async function bisect<T extends Outcome>(
+  values: number[],
+  runCell: (value: number, repeat: number) => Promise<T>,
+  options: BisectOptions,
+): Promise<BisectResult<T>> {
   const repeats = Math.max(1, Math.floor(options.repeats));
   const probes: Array<Probe<T>> = [];
   // invariant: values[lo] failed (or lo = -1), values[hi] passed (or hi = length)

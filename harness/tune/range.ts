@@ -24,7 +24,8 @@ export function parseRange(text: string, stepText: string | undefined): TuneRang
   const step = stepText === undefined ? 1 : Number(stepText);
   if (!Number.isFinite(step) || step <= 0) throw new UsageError(`--step ${stepText}: expected a number above 0`);
   const count = Math.floor(roundToGrid((hi - lo) / step)) + 1;
-  if (count > MAX_GRID_VALUES) throw new UsageError(`--range ${text} --step ${step}: ${count} values, more than ${MAX_GRID_VALUES}; use a larger --step`);
+  if (count > MAX_GRID_VALUES)
+    throw new UsageError(`--range ${text} --step ${step}: ${count} values, more than ${MAX_GRID_VALUES}; use a larger --step`);
   return { lo, hi, step };
 }
 

@@ -25,6 +25,10 @@ describe("recommend", () => {
 
   it("uses 1000 ms for *_ms fields and one step for unitless ones", () => {
     expect(recommend("drain.settle_ms", 200, { lo: 0, step: 100 }).value).toBe(1200);
-    expect(recommend("stack.gunicorn.workers", 2, { lo: 1, step: 1 })).toMatchObject({ margin: 1, value: 3, sets: ["stack.gunicorn.workers=3"] });
+    expect(recommend("stack.gunicorn.workers", 2, { lo: 1, step: 1 })).toMatchObject({
+      margin: 1,
+      value: 3,
+      sets: ["stack.gunicorn.workers=3"],
+    });
   });
 });

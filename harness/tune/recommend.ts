@@ -44,7 +44,13 @@ export function recommend(param: string, smallestPassing: number, range: Pick<Tu
   const unit = unitOf(param, range.step);
   const margin = roundToGrid(Math.max(unit.one, smallestPassing * SAFETY_SHARE));
   const value = ceilToGrid(smallestPassing + margin, range);
-  const settings: RecommendedSetting[] = [{ field: param, value, why: `smallest passing ${smallestPassing} + margin ${margin} (max(${unit.name}, ${SAFETY_SHARE * 100}%)), on the step grid` }];
+  const settings: RecommendedSetting[] = [
+    {
+      field: param,
+      value,
+      why: `smallest passing ${smallestPassing} + margin ${margin} (max(${unit.name}, ${SAFETY_SHARE * 100}%)), on the step grid`,
+    },
+  ];
 
   const stopWait = (gunicorn: number): RecommendedSetting => ({
     field: STOP_WAIT,
@@ -53,7 +59,11 @@ export function recommend(param: string, smallestPassing: number, range: Pick<Tu
   });
   if (param === UVICORN_GRACEFUL) {
     const gunicorn = Math.ceil(value + CHAIN_MARGIN_S);
-    settings.push({ field: GUNICORN_GRACEFUL, value: gunicorn, why: `>= uvicorn's limit ${value} s + ${CHAIN_MARGIN_S} s, whole seconds: uvicorn cuts and answers first, the master's SIGKILL is only the backstop` });
+    settings.push({
+      field: GUNICORN_GRACEFUL,
+      value: gunicorn,
+      why: `>= uvicorn's limit ${value} s + ${CHAIN_MARGIN_S} s, whole seconds: uvicorn cuts and answers first, the master's SIGKILL is only the backstop`,
+    });
     settings.push(stopWait(gunicorn));
   } else if (param === GUNICORN_GRACEFUL) {
     const gunicorn = Math.ceil(value);

@@ -76,7 +76,7 @@ export function evidenceRows(t: TuneReport): { head: string[]; rows: string[][] 
       e.runs.map((r) => r.verdict).join(" "),
       e.pass ? "PASS" : "FAIL",
       e.failing_checks.join(", ") || "-",
-      e.runs.map((r) => (r.drain_p99_ms === null ? "n/a" : `${Math.round(r.drain_p99_ms)}`)).join("/") + " ms",
+      `${e.runs.map((r) => (r.drain_p99_ms === null ? "n/a" : `${Math.round(r.drain_p99_ms)}`)).join("/")} ms`,
       `${e.wall_time_s} s`,
     ]),
   };
@@ -84,7 +84,9 @@ export function evidenceRows(t: TuneReport): { head: string[]; rows: string[][] 
 
 function outcomeLine(t: TuneReport): string {
   if (t.smallest_passing === null) {
-    return t.interrupted || t.error ? "no result: the search did not finish" : `no value in ${t.range.lo}..${t.range.hi} passed; widen the range (or the failing checks name another cause)`;
+    return t.interrupted || t.error
+      ? "no result: the search did not finish"
+      : `no value in ${t.range.lo}..${t.range.hi} passed; widen the range (or the failing checks name another cause)`;
   }
   return `smallest passing ${t.smallest_passing} (all ${t.repeats} repeats passed)${t.largest_failing === null ? "" : `; largest failing ${t.largest_failing}`}`;
 }
@@ -105,7 +107,9 @@ export function renderTuneText(t: TuneReport, dir: string): string {
     lines.push(`          (${rec.margin_rule}; margin ${rec.margin})`);
     for (const s of rec.settings) lines.push(`          ${s.field}: ${s.why}`);
     lines.push(`          ${rec.sets.map((s) => `--set ${s}`).join(" ")}`);
-    lines.push(`lint      ${t.recommendation_lint.length ? t.recommendation_lint.map((f) => `${f.severity} ${f.code}: ${f.message}`).join("\n          ") : "the recommended chain is consistent (no finding)"}`);
+    lines.push(
+      `lint      ${t.recommendation_lint.length ? t.recommendation_lint.map((f) => `${f.severity} ${f.code}: ${f.message}`).join("\n          ") : "the recommended chain is consistent (no finding)"}`,
+    );
   }
   if (t.error) lines.push(`error     ${t.error}`);
   lines.push(`tune      ${dir}/${TUNE_JSON_FILE}`, "");

@@ -2,12 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../util/errors.ts";
 import type { RunSummary } from "../matrix/cell.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { UsageError } from "../util/errors.ts";
 import { parseRange } from "./range.ts";
-import { renderTuneText } from "./tune-report.ts";
 import { planTune, runTune } from "./tune.ts";
+import { renderTuneText } from "./tune-report.ts";
 
 const PARAM = "stack.uvicorn.timeout_graceful_shutdown_s";
 
@@ -52,7 +52,9 @@ describe("tune", () => {
 
   it("refuses a search that lint says cannot pass at any value", () => {
     const bad = scenarioFile("name: bad\nstack: { nginx: { proxy_read_timeout_s: 1 } }\nload: { mix: [{ method: GET, ms: 3000 }] }\n");
-    expect(() => planTune(bad, PARAM, parseRange("1..5", "1"), 1)).toThrow(/lint errors at every value.*read-timeout-shorter-than-request/s);
+    expect(() => planTune(bad, PARAM, parseRange("1..5", "1"), 1)).toThrow(
+      /lint errors at every value.*read-timeout-shorter-than-request/s,
+    );
   });
 
   it("bisects, recommends with a margin and the chain, and writes tune.json and summary.md", async () => {
@@ -61,7 +63,11 @@ describe("tune", () => {
     const { tune, dir } = await runTune(plan, { outDir: out, runCell: fakeRun });
     expect(tune.smallest_passing).toBe(3);
     expect(tune.largest_failing).toBe(2);
-    expect(tune.evidence.map((e) => [e.value, e.order, e.runs.length, e.pass])).toEqual([[1, 2, 1, false], [2, 3, 1, false], [3, 1, 2, true]]);
+    expect(tune.evidence.map((e) => [e.value, e.order, e.runs.length, e.pass])).toEqual([
+      [1, 2, 1, false],
+      [2, 3, 1, false],
+      [3, 1, 2, true],
+    ]);
     expect(tune.recommendation!.sets).toEqual([`${PARAM}=4`, "stack.gunicorn.graceful_timeout_s=5", "drain.stop_wait_s=7"]);
     expect(tune.recommendation_lint).toEqual([]);
     const json = JSON.parse(readFileSync(join(dir, "tune.json"), "utf8"));

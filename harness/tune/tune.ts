@@ -1,12 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { UsageError } from "../util/errors.ts";
 import { type CellRunOptions, type RunSummary, runCell } from "../matrix/cell.ts";
 import { newRunId, type RunOptions } from "../run/run.ts";
 import { type LintFinding, lintErrors, lintScenario } from "../scenario/lint.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { UsageError } from "../util/errors.ts";
 import { VERSION } from "../util/version.ts";
 import { bisect } from "./bisect.ts";
 import { gridValues, type TuneRange } from "./range.ts";
@@ -36,10 +36,12 @@ function valueAt(root: unknown, path: string): { found: boolean; value: unknown 
 }
 
 export function planTune(file: string, param: string, range: TuneRange, repeats: number, sets: string[] = []): TunePlan {
-  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 10) throw new UsageError(`--repeats ${repeats}: expected a whole number from 1 to 10`);
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 10)
+    throw new UsageError(`--repeats ${repeats}: expected a whole number from 1 to 10`);
   const base = loadScenario(file, sets);
   const current = valueAt(base, param);
-  if (!current.found) throw new UsageError(`--param ${param}: no such field in the resolved scenario (e.g. stack.uvicorn.timeout_graceful_shutdown_s)`);
+  if (!current.found)
+    throw new UsageError(`--param ${param}: no such field in the resolved scenario (e.g. stack.uvicorn.timeout_graceful_shutdown_s)`);
   if (current.value !== null && typeof current.value !== "number") {
     throw new UsageError(`--param ${param}: the field holds ${JSON.stringify(current.value)}, not a number; tune searches numeric fields`);
   }
@@ -61,7 +63,9 @@ export function planTune(file: string, param: string, range: TuneRange, repeats:
   const top = values[values.length - 1]!;
   const topErrors = lintErrors(lint.get(top)!);
   if (values.every((v) => lintErrors(lint.get(v)!).length > 0)) {
-    throw new UsageError(`${file}: lint errors at every value of ${param} ${range.lo}..${range.hi}, so no run could pass:\n${topErrors.map((f) => `  ${f.code}: ${f.message}`).join("\n")}`);
+    throw new UsageError(
+      `${file}: lint errors at every value of ${param} ${range.lo}..${range.hi}, so no run could pass:\n${topErrors.map((f) => `  ${f.code}: ${f.message}`).join("\n")}`,
+    );
   }
   return { file, name: base.name, baseSets: sets, param, range, repeats, values, scenarios, lint };
 }
@@ -118,7 +122,14 @@ export async function runTune(plan: TunePlan, options: TuneOptions = {}): Promis
   const seen = new Map<number, { order: number; runs: RunSummary[] }>();
   const runOne = async (value: number, repeat: number) => {
     options.onRun?.("start", value, repeat);
-    const summary = await run(plan.scenarios.get(value)!, { scenarioFile: plan.file, outDir: runsDir, baseDir: dir, log: options.log, onProgress: options.onProgress, signal: options.signal });
+    const summary = await run(plan.scenarios.get(value)!, {
+      scenarioFile: plan.file,
+      outDir: runsDir,
+      baseDir: dir,
+      log: options.log,
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
     if (!seen.has(value)) seen.set(value, { order: seen.size + 1, runs: [] });
     seen.get(value)!.runs.push(summary);
     options.onRun?.("end", value, repeat, summary);
@@ -136,7 +147,9 @@ export async function runTune(plan: TunePlan, options: TuneOptions = {}): Promis
     tune.error = tune.interrupted ? undefined : e instanceof Error ? e.message : String(e);
   }
   tune.evidence = [...seen.entries()]
-    .map(([value, { order, runs }]) => evidenceOf(value, order, runs, runs.length === plan.repeats && runs.every((r) => r.verdict === "pass")))
+    .map(([value, { order, runs }]) =>
+      evidenceOf(value, order, runs, runs.length === plan.repeats && runs.every((r) => r.verdict === "pass")),
+    )
     .sort((a, b) => a.value - b.value);
   if (tune.smallest_passing !== null) {
     tune.recommendation = recommend(plan.param, tune.smallest_passing, plan.range);

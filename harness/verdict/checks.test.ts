@@ -47,7 +47,10 @@ describe("checks on hand-made records", () => {
 
   it("executed-twice: finished on two nodes", () => {
     const v = judgeWith(3, (r) => {
-      r.app.push({ epochMs: T0 + 400, event: "start", id: r.client.id, node: "node-2", pid: 9 }, { epochMs: T0 + 410, event: "finish", id: r.client.id, node: "node-2", pid: 9, status: 200 });
+      r.app.push(
+        { epochMs: T0 + 400, event: "start", id: r.client.id, node: "node-2", pid: 9 },
+        { epochMs: T0 + 410, event: "finish", id: r.client.id, node: "node-2", pid: 9, status: 200 },
+      );
     });
     expect(failing(v)).toEqual(["no-executed-twice"]);
   });
@@ -96,7 +99,9 @@ describe("checks on hand-made records", () => {
   });
 
   it("drained-node-exited-cleanly fails when SIGKILLed after the wait or on a non-zero code", () => {
-    expect(failing(judge(records(clean(), { drains: [{ ...drain, killed_after_wait: true, exit_code: 137 }] })))).toEqual(["drained-node-exited-cleanly"]);
+    expect(failing(judge(records(clean(), { drains: [{ ...drain, killed_after_wait: true, exit_code: 137 }] })))).toEqual([
+      "drained-node-exited-cleanly",
+    ]);
     expect(failing(judge(records(clean(), { drains: [{ ...drain, exit_code: 1 }] })))).toEqual(["drained-node-exited-cleanly"]);
   });
 
@@ -105,13 +110,17 @@ describe("checks on hand-made records", () => {
     expect(seen).toMatchObject({ ok: true, observed: "seen: node-1 150 ms after the flag was sent" });
     const unseen = judge(records(clean(), { drains: [{ ...drain, draining_seen_ms: null }] }));
     expect(failing(unseen)).toEqual(["health-reported-draining"]);
-    expect(unseen.checks.find((c) => c.name === "health-reported-draining")!.detail).toBe("node-1 was flagged at 1.100 s, and the monitor did not see it draining within 5.000 s after that");
+    expect(unseen.checks.find((c) => c.name === "health-reported-draining")!.detail).toBe(
+      "node-1 was flagged at 1.100 s, and the monitor did not see it draining within 5.000 s after that",
+    );
     const skipped = judge(records(clean(), { drains: [{ ...drain, marked_ms: null, draining_seen_ms: null }] }));
     expect(skipped.checks.find((c) => c.name === "health-reported-draining")!.detail).toContain("node-1 was never flagged draining");
     const readd = judge(records(clean(), { drains: [{ ...drain, readded_ms: 3500, readd_healthy_seen_ms: null }] }));
     expect(failing(readd)).toContain("health-reported-draining");
     // no removal step, no health step: nothing to see
-    expect(failing(judge(records(clean(), { drains: [{ ...drain, removed: false, marked_ms: null, draining_seen_ms: null }] })))).not.toContain("health-reported-draining");
+    expect(
+      failing(judge(records(clean(), { drains: [{ ...drain, removed: false, marked_ms: null, draining_seen_ms: null }] }))),
+    ).not.toContain("health-reported-draining");
   });
 
   it("traffic-continued fails when the other nodes go quiet longer than max_gap_ms", () => {

@@ -1,16 +1,21 @@
+import { type DrainRecord, MONITOR_DETECT_TIMEOUT_MS, READD_HEALTH_TIMEOUT_MS } from "../records/drain-record.ts";
+import { figuresOf, type RunFigures } from "../records/figures.ts";
+import type { LossClass, Reconciliation } from "../records/reconcile.ts";
+import { type CheckOutcome, type CheckResult, type Records, settle } from "../records/records.ts";
 import { LOSS_CLASS_TABLE } from "../scenario/loss-classes.ts";
 import { FAULT_CHECKS, NO_SUCH_FAULT } from "./fault-checks.ts";
-import { generatorCheck } from "./generator-check.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
-import type { LossClass, Reconciliation } from "../records/reconcile.ts";
-import { figuresOf, type RunFigures } from "../records/summaries.ts";
-import { type CheckOutcome, type CheckResult, type Records, settle } from "../records/records.ts";
-import { MONITOR_DETECT_TIMEOUT_MS, READD_HEALTH_TIMEOUT_MS, type DrainRecord } from "../records/drain-record.ts";
+import { generatorCheck } from "./generator-check.ts";
 
 type Check = (r: Records, f: RunFigures) => CheckOutcome;
 
 /** The server record each class is decided from: without any of it the class has no evidence, not zero. */
-const NEEDS: Partial<Record<LossClass, "app" | "nginx">> = { "cut-short": "app", "executed-twice": "app", misrouted: "app", "retried-by-nginx": "nginx" };
+const NEEDS: Partial<Record<LossClass, "app" | "nginx">> = {
+  "cut-short": "app",
+  "executed-twice": "app",
+  misrouted: "app",
+  "retried-by-nginx": "nginx",
+};
 
 /** One check per loss class: at most the scenario's allowed count (default 0). */
 function classCheck(lossClass: LossClass): Check {
@@ -27,30 +32,52 @@ function classCheck(lossClass: LossClass): Check {
     const x = rec.records;
     if (needs && x.client_rows > 0 && (needs === "app" ? x.app_events : x.nginx_rows) === 0) {
       const what = needs === "app" ? "no app ledger event was recorded on any node" : "nginx's access log has no row";
-      return { name, status: "no-evidence", ok: false, observed: "no records", expected: allowed === 0 ? "0" : `<= ${allowed}`, detail: `${what}, so ${means} cannot be judged` };
+      return {
+        name,
+        status: "no-evidence",
+        ok: false,
+        observed: "no records",
+        expected: allowed === 0 ? "0" : `<= ${allowed}`,
+        detail: `${what}, so ${means} cannot be judged`,
+      };
     }
     return {
       name,
       ok: count <= allowed,
       observed: count,
       expected: allowed === 0 ? "0" : `<= ${allowed}`,
-      detail: count === 0 ? `none (${means})` : `${count} ${means}${nodes.length ? ` [${nodes.join(", ")}]` : ""}${first ? `; e.g. ${first}` : ""}${failedBreakdown(lossClass, rec)}`,
+      detail:
+        count === 0
+          ? `none (${means})`
+          : `${count} ${means}${nodes.length ? ` [${nodes.join(", ")}]` : ""}${first ? `; e.g. ${first}` : ""}${failedBreakdown(lossClass, rec)}`,
     };
   };
 }
 
 function failedBreakdown(lossClass: LossClass, rec: Reconciliation): string {
   if (lossClass !== "failed" || !rec.failed_by_error) return "";
-  return `; ${Object.entries(rec.failed_by_error).map(([k, n]) => `${n} ${k}`).join(", ")}`;
+  return `; ${Object.entries(rec.failed_by_error)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(", ")}`;
 }
 
 /** Every drained node exited by itself with code 0 within the stop wait: no SIGKILL needed. */
 export const drainedNodeExitedCleanly: Check = ({ drains }) => {
-  if (drains.length === 0) return { name: "drained-node-exited-cleanly", status: "skipped", ok: true, observed: "no drain", expected: "exit 0 within the stop wait", detail: "the scenario drains no node" };
+  if (drains.length === 0)
+    return {
+      name: "drained-node-exited-cleanly",
+      status: "skipped",
+      ok: true,
+      observed: "no drain",
+      expected: "exit 0 within the stop wait",
+      detail: "the scenario drains no node",
+    };
   const clean = (d: DrainRecord) => d.exit_code === 0 && !d.killed_after_wait;
   const describe = (d: DrainRecord) => {
     const took = d.exit_ms === null ? null : d.exit_ms - d.signal_ms;
-    const how = d.killed_after_wait ? `still running after the ${d.stop_wait_s} s stop wait, SIGKILLed` : `exited ${took === null ? "?" : secs(took)} after ${d.signal}`;
+    const how = d.killed_after_wait
+      ? `still running after the ${d.stop_wait_s} s stop wait, SIGKILLed`
+      : `exited ${took === null ? "?" : secs(took)} after ${d.signal}`;
     return `${d.target} ${how} with code ${d.exit_code}`;
   };
   const worst = drains.find((d) => !clean(d)) ?? drains[0]!;
@@ -75,7 +102,8 @@ export const healthReportedDraining: Check = ({ drains, scenario }) => {
   const expected = `each drained node seen draining within ${secs(MONITOR_DETECT_TIMEOUT_MS)} of the flag, before its removal`;
   const stepped = drains.filter((d) => d.removed);
   if (stepped.length === 0) {
-    const why = drains.length === 0 ? "the scenario drains no node" : "the drain has no removal step (drain.remove false), so no health step either";
+    const why =
+      drains.length === 0 ? "the scenario drains no node" : "the drain has no removal step (drain.remove false), so no health step either";
     return { name, status: "skipped", ok: true, observed: "no health step", expected, detail: why };
   }
   const problems: string[] = [];
@@ -88,10 +116,14 @@ export const healthReportedDraining: Check = ({ drains, scenario }) => {
           : `${d.target} was flagged at ${secs(d.marked_ms)}, and the monitor did not see it draining within ${secs(MONITOR_DETECT_TIMEOUT_MS)} after that`,
       );
     } else {
-      seen.push(`${d.target} ${d.marked_ms === null ? `at ${secs(d.draining_seen_ms)}` : `${Math.round(d.draining_seen_ms - d.marked_ms)} ms after the flag was sent`}`);
+      seen.push(
+        `${d.target} ${d.marked_ms === null ? `at ${secs(d.draining_seen_ms)}` : `${Math.round(d.draining_seen_ms - d.marked_ms)} ms after the flag was sent`}`,
+      );
     }
     if (d.readded_ms !== null && d.readd_healthy_seen_ms === null) {
-      problems.push(`${d.target} was re-added at ${secs(d.readded_ms)} without the monitor seeing it healthy within ${secs(READD_HEALTH_TIMEOUT_MS)}`);
+      problems.push(
+        `${d.target} was re-added at ${secs(d.readded_ms)} without the monitor seeing it healthy within ${secs(READD_HEALTH_TIMEOUT_MS)}`,
+      );
     }
   }
   return {
@@ -152,7 +184,9 @@ export const serverRecordsComplete: Check = (_r, { reconciliation: rec }) => {
     expected: "0 missing",
     detail:
       `${x.client_rows} client rows, ${x.nginx_rows} nginx log rows, ${x.app_events} app ledger events, ${x.unreadable_lines} unreadable lines` +
-      (missing > 0 ? `; ${x.answered_but_not_in_nginx_log} answered but not in nginx's log, ${notInApp} answered ok but not finished in the answering node's app ledger` : ""),
+      (missing > 0
+        ? `; ${x.answered_but_not_in_nginx_log} answered but not in nginx's log, ${notInApp} answered ok but not finished in the answering node's app ledger`
+        : ""),
   };
 };
 
@@ -160,7 +194,14 @@ export const serverRecordsComplete: Check = (_r, { reconciliation: rec }) => {
 const generatorKeptUp: Check = (r) =>
   r.generator
     ? generatorCheck(r.generator, r.scenario)
-    : { name: "generator-kept-up", status: "no-evidence", ok: false, observed: "no figures", expected: "figures from the generator", detail: "no generator figures in these records" };
+    : {
+        name: "generator-kept-up",
+        status: "no-evidence",
+        ok: false,
+        observed: "no figures",
+        expected: "figures from the generator",
+        detail: "no generator figures in these records",
+      };
 
 export const CHECKS: Check[] = [
   classCheck("failed"),

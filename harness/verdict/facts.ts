@@ -14,7 +14,10 @@ export function factsOf(faults: FaultRecord[], versions: Record<string, string>)
     .map((f) => {
       const m = f.measurements;
       const runtime = String(m.runtime);
-      const version = runtime === "uvicorn" ? `uvicorn ${versions.uvicorn ?? "?"} --workers` : `gunicorn ${versions.gunicorn ?? "?"} (UvicornWorker, uvicorn ${versions.uvicorn ?? "?"})`;
+      const version =
+        runtime === "uvicorn"
+          ? `uvicorn ${versions.uvicorn ?? "?"} --workers`
+          : `gunicorn ${versions.gunicorn ?? "?"} (UvicornWorker, uvicorn ${versions.uvicorn ?? "?"})`;
       const respawned = typeof m.respawned_pid === "number";
       const after = typeof m.respawn_after_ms === "number" ? m.respawn_after_ms : null;
       const ready = typeof m.ready_after_ms === "number" ? `, its app ready after ${m.ready_after_ms} ms` : "";

@@ -1,6 +1,6 @@
+import type { FaultRecord, Json } from "../records/fault-record.ts";
 import type { CheckOutcome, CheckStatus, Records } from "../records/records.ts";
 import type { FaultCheckName, FaultKind, FaultOf } from "../scenario/fault-schema.ts";
-import type { FaultRecord, Json } from "../records/fault-record.ts";
 
 type FaultCheck = (records: Records) => CheckOutcome;
 
@@ -17,9 +17,17 @@ function faultCheck(name: FaultCheckName, kind: FaultKind, expected: string, jud
   return ({ faults = [] }) => {
     const mine = faults.filter((f) => f.kind === kind);
     if (mine.length === 0) return { name, ok: true, observed: "-", expected, detail: NO_SUCH_FAULT };
-    const results: FaultJudgement[] = mine.map((f) => (f.error ? { ok: false, observed: "not applied", detail: `${f.target ?? kind}: the fault could not be carried out: ${f.error}` } : judge(f)));
+    const results: FaultJudgement[] = mine.map((f) =>
+      f.error
+        ? { ok: false, observed: "not applied", detail: `${f.target ?? kind}: the fault could not be carried out: ${f.error}` }
+        : judge(f),
+    );
     const worst = results.find((r) => !r.ok) ?? results[0]!;
-    const status = results.some((r) => !r.ok && r.status !== "no-evidence") ? "fail" : results.some((r) => r.status === "no-evidence") ? "no-evidence" : "pass";
+    const status = results.some((r) => !r.ok && r.status !== "no-evidence")
+      ? "fail"
+      : results.some((r) => r.status === "no-evidence")
+        ? "no-evidence"
+        : "pass";
     return { name, status, ok: status === "pass", observed: worst.observed, expected, detail: results.map((r) => r.detail).join("; ") };
   };
 }
@@ -35,77 +43,123 @@ export const workerRespawned = faultCheck("worker-respawned", "kill-worker", "a 
   const ok = after !== null && after <= limitMs;
   const ready = num(m, "ready_after_ms");
   const held = num(m, "held_by_killed_worker");
-  const fate = held === null ? "" : `; it held ${held} request(s): ${num(m, "held_failed") ?? 0} failed, ${num(m, "held_answered_by_retry") ?? 0} answered by nginx's retry elsewhere`;
-  const bench = m.node_out_of_rotation_ms === undefined ? "" : `; nginx's passive health then kept ${f.target} out of rotation ${m.node_out_of_rotation_ms === null ? "for the rest of the run" : `for ${String(m.node_out_of_rotation_ms)} ms`}`;
-  const what = after === null ? `no replacement within ${limitMs / 1000 + 5} s` : `replaced by pid ${String(m.respawned_pid)} after ${after} ms${ready === null ? "" : `, app ready after ${ready} ms`}`;
-  return { ok, observed: after === null ? "not respawned" : `${after} ms`, detail: `${f.target} (${String(m.runtime)}): worker pid ${String(m.killed_pid)} ${(f.params as FaultOf<"kill-worker">).signal}ed, ${what}${fate}${bench}` };
+  const fate =
+    held === null
+      ? ""
+      : `; it held ${held} request(s): ${num(m, "held_failed") ?? 0} failed, ${num(m, "held_answered_by_retry") ?? 0} answered by nginx's retry elsewhere`;
+  const bench =
+    m.node_out_of_rotation_ms === undefined
+      ? ""
+      : `; nginx's passive health then kept ${f.target} out of rotation ${m.node_out_of_rotation_ms === null ? "for the rest of the run" : `for ${String(m.node_out_of_rotation_ms)} ms`}`;
+  const what =
+    after === null
+      ? `no replacement within ${limitMs / 1000 + 5} s`
+      : `replaced by pid ${String(m.respawned_pid)} after ${after} ms${ready === null ? "" : `, app ready after ${ready} ms`}`;
+  return {
+    ok,
+    observed: after === null ? "not respawned" : `${after} ms`,
+    detail: `${f.target} (${String(m.runtime)}): worker pid ${String(m.killed_pid)} ${(f.params as FaultOf<"kill-worker">).signal}ed, ${what}${fate}${bench}`,
+  };
 });
 
 /** kill-node: nginx's passive health stopped sending to the dead node within route_around_within_ms of the kill. */
-export const passiveHealthRoutedAround = faultCheck("passive-health-routed-around", "kill-node", "nginx stops choosing the dead node within route_around_within_ms", (f) => {
-  const m = f.measurements;
-  const limit = (f.params as FaultOf<"kill-node">).route_around_within_ms;
-  const after = num(m, "route_around_after_ms");
-  const inWindow = num(m, "attempts_in_first_fail_timeout") ?? 0;
-  if (after === null) {
-    const why = num(m, "requests_sent_in_first_fail_timeout") === 0 ? "no request was sent after the kill" : "no attempt was in flight on it at the kill and nginx never tried it afterwards";
-    return { status: "no-evidence" as const, ok: false, observed: "no evidence", detail: `${f.target} SIGKILLed, but ${why}: no evidence that passive health routed around it` };
-  }
-  const inFlight = num(m, "failed_in_flight_at_kill") ?? 0;
-  return {
-    ok: after <= limit,
-    observed: `${after} ms`,
-    detail: `${f.target} SIGKILLed: the kill failed ${inFlight} attempt(s) in flight on it; nginx (${String(m.passive_health)}) then tried it ${inWindow} time(s) in the first fail_timeout${inWindow ? `, the last ${after} ms after the kill` : ", routing around it at once"} (limit ${limit} ms); ${num(m, "failed_until_routed_around") ?? 0} of those requests failed, ${num(m, "answered_by_retry_elsewhere") ?? 0} were answered by a retry elsewhere; ${num(m, "attempts_on_dead_node") ?? 0} attempts on it after the kill in all`,
-  };
-});
+export const passiveHealthRoutedAround = faultCheck(
+  "passive-health-routed-around",
+  "kill-node",
+  "nginx stops choosing the dead node within route_around_within_ms",
+  (f) => {
+    const m = f.measurements;
+    const limit = (f.params as FaultOf<"kill-node">).route_around_within_ms;
+    const after = num(m, "route_around_after_ms");
+    const inWindow = num(m, "attempts_in_first_fail_timeout") ?? 0;
+    if (after === null) {
+      const why =
+        num(m, "requests_sent_in_first_fail_timeout") === 0
+          ? "no request was sent after the kill"
+          : "no attempt was in flight on it at the kill and nginx never tried it afterwards";
+      return {
+        status: "no-evidence" as const,
+        ok: false,
+        observed: "no evidence",
+        detail: `${f.target} SIGKILLed, but ${why}: no evidence that passive health routed around it`,
+      };
+    }
+    const inFlight = num(m, "failed_in_flight_at_kill") ?? 0;
+    return {
+      ok: after <= limit,
+      observed: `${after} ms`,
+      detail: `${f.target} SIGKILLed: the kill failed ${inFlight} attempt(s) in flight on it; nginx (${String(m.passive_health)}) then tried it ${inWindow} time(s) in the first fail_timeout${inWindow ? `, the last ${after} ms after the kill` : ", routing around it at once"} (limit ${limit} ms); ${num(m, "failed_until_routed_around") ?? 0} of those requests failed, ${num(m, "answered_by_retry_elsewhere") ?? 0} were answered by a retry elsewhere; ${num(m, "attempts_on_dead_node") ?? 0} attempts on it after the kill in all`,
+    };
+  },
+);
 
 /** pause-node: nobody waited on the frozen node longer than proxy_read_timeout (or the freeze) plus a second. */
-export const freezeBoundedByReadTimeout = faultCheck("freeze-bounded-by-read-timeout", "pause-node", "wait <= min(proxy_read_timeout, freeze) + 1000 ms", (f) => {
-  const m = f.measurements;
-  const limit = Math.min(num(m, "proxy_read_timeout_ms") ?? Infinity, num(m, "frozen_ms") ?? Infinity) + 1000;
-  const wait = num(m, "max_wait_ms_due_during_freeze");
-  return {
-    // no request due during the freeze: nothing was bounded, so nothing is shown
-    ...(wait === null ? { status: "no-evidence" as const } : {}),
-    ok: wait !== null && wait <= limit,
-    observed: wait === null ? "no requests" : `${wait} ms`,
-    detail: `${f.target} frozen ${num(m, "frozen_ms")} ms: ${num(m, "attempts_on_frozen_node") ?? 0} attempt(s) sent to it, ${num(m, "timed_out_attempts") ?? 0} timed out (504), ${num(m, "retried_elsewhere") ?? 0} re-sent elsewhere; after the thaw it finished ${num(m, "finished_after_thaw_for_gone_clients") ?? 0} request(s) whose client had its answer already; longest wait ${wait ?? "-"} ms (limit ${limit} ms)`,
-  };
-});
+export const freezeBoundedByReadTimeout = faultCheck(
+  "freeze-bounded-by-read-timeout",
+  "pause-node",
+  "wait <= min(proxy_read_timeout, freeze) + 1000 ms",
+  (f) => {
+    const m = f.measurements;
+    const limit = Math.min(num(m, "proxy_read_timeout_ms") ?? Infinity, num(m, "frozen_ms") ?? Infinity) + 1000;
+    const wait = num(m, "max_wait_ms_due_during_freeze");
+    return {
+      // no request due during the freeze: nothing was bounded, so nothing is shown
+      ...(wait === null ? { status: "no-evidence" as const } : {}),
+      ok: wait !== null && wait <= limit,
+      observed: wait === null ? "no requests" : `${wait} ms`,
+      detail: `${f.target} frozen ${num(m, "frozen_ms")} ms: ${num(m, "attempts_on_frozen_node") ?? 0} attempt(s) sent to it, ${num(m, "timed_out_attempts") ?? 0} timed out (504), ${num(m, "retried_elsewhere") ?? 0} re-sent elsewhere; after the thaw it finished ${num(m, "finished_after_thaw_for_gone_clients") ?? 0} request(s) whose client had its answer already; longest wait ${wait ?? "-"} ms (limit ${limit} ms)`,
+    };
+  },
+);
 
 /** netem: the fault demonstrably happened: packets went through it, answers were slower by half the delay, resets killed connections. */
-export const networkFaultTookEffect = faultCheck("network-fault-took-effect", "netem", "packets impaired, latency or resets observed", (f) => {
-  const p = f.params as FaultOf<"netem">;
-  const m = f.measurements;
-  const problems: string[] = [];
-  const packets = num(m, "packets");
-  const extra = num(m, "extra_latency_ms");
-  if (m.mechanism !== "none" && !packets) problems.push("no packet went through the impairment");
-  if (p.delay_ms > 0 && (extra === null || extra < p.delay_ms / 2)) problems.push(`answers were only ${extra ?? "?"} ms slower (delay ${p.delay_ms} ms)`);
-  if (p.loss_pct > 0 && !num(m, "dropped")) problems.push("no packet was dropped");
-  if (p.reset_every_ms !== null && !num(m, "sockets_reset")) problems.push("no connection was reset");
-  const i = impact(f);
-  return {
-    ok: problems.length === 0,
-    observed: problems.length ? "not observed" : extra !== null && p.delay_ms > 0 ? `+${extra} ms` : `${num(m, "sockets_reset") ?? 0} resets`,
-    detail: `${f.target} via ${String(m.mechanism)}: ${packets ?? 0} packets, ${num(m, "dropped") ?? 0} dropped, answers ${extra ?? "?"} ms slower than the other nodes', ${num(m, "sockets_reset") ?? 0} connections reset; during it ${num(i, "failed") ?? 0} failed, ${num(i, "retried_by_nginx") ?? 0} retried by nginx${problems.length ? `; ${problems.join("; ")}` : ""}`,
-  };
-});
+export const networkFaultTookEffect = faultCheck(
+  "network-fault-took-effect",
+  "netem",
+  "packets impaired, latency or resets observed",
+  (f) => {
+    const p = f.params as FaultOf<"netem">;
+    const m = f.measurements;
+    const problems: string[] = [];
+    const packets = num(m, "packets");
+    const extra = num(m, "extra_latency_ms");
+    if (m.mechanism !== "none" && !packets) problems.push("no packet went through the impairment");
+    if (p.delay_ms > 0 && (extra === null || extra < p.delay_ms / 2))
+      problems.push(`answers were only ${extra ?? "?"} ms slower (delay ${p.delay_ms} ms)`);
+    if (p.loss_pct > 0 && !num(m, "dropped")) problems.push("no packet was dropped");
+    if (p.reset_every_ms !== null && !num(m, "sockets_reset")) problems.push("no connection was reset");
+    const i = impact(f);
+    return {
+      ok: problems.length === 0,
+      observed: problems.length
+        ? "not observed"
+        : extra !== null && p.delay_ms > 0
+          ? `+${extra} ms`
+          : `${num(m, "sockets_reset") ?? 0} resets`,
+      detail: `${f.target} via ${String(m.mechanism)}: ${packets ?? 0} packets, ${num(m, "dropped") ?? 0} dropped, answers ${extra ?? "?"} ms slower than the other nodes', ${num(m, "sockets_reset") ?? 0} connections reset; during it ${num(i, "failed") ?? 0} failed, ${num(i, "retried_by_nginx") ?? 0} retried by nginx${problems.length ? `; ${problems.join("; ")}` : ""}`,
+    };
+  },
+);
 
 /** reload-storm: every reload was accepted and nginx still answers afterwards. */
-export const reloadStormApplied = faultCheck("reload-storm-applied", "reload-storm", "every reload accepted, nginx answering after", (f) => {
-  const m = f.measurements;
-  const sent = num(m, "reloads_sent") ?? 0;
-  const failed = num(m, "reloads_failed") ?? 0;
-  // `nginx -s reload` exiting 0 only sends SIGHUP; the master logging a reconfiguration for each is the proof it took them
-  const takenUp = num(m, "sighup_reconfigurations_logged");
-  const ok = sent > 1 && failed === 0 && takenUp !== null && takenUp >= sent && m.nginx_answers_after === true;
-  return {
-    ok,
-    observed: `${sent - failed}/${sent}`,
-    detail: `${sent} reloads (${num(m, "reloads_expected") ?? "?"} asked) every ${num(m, "mean_interval_ms") ?? "?"} ms (asked ${(f.params as FaultOf<"reload-storm">).every_ms} ms; a reload and its wait take longer here), ${failed} failed, ${num(m, "sighup_reconfigurations_logged") ?? "?"} taken up by nginx's master, up to ${num(m, "max_nginx_workers") ?? "?"} worker processes at once; nginx ${m.nginx_answers_after ? "answered" : "did NOT answer"} after`,
-  };
-});
+export const reloadStormApplied = faultCheck(
+  "reload-storm-applied",
+  "reload-storm",
+  "every reload accepted, nginx answering after",
+  (f) => {
+    const m = f.measurements;
+    const sent = num(m, "reloads_sent") ?? 0;
+    const failed = num(m, "reloads_failed") ?? 0;
+    // `nginx -s reload` exiting 0 only sends SIGHUP; the master logging a reconfiguration for each is the proof it took them
+    const takenUp = num(m, "sighup_reconfigurations_logged");
+    const ok = sent > 1 && failed === 0 && takenUp !== null && takenUp >= sent && m.nginx_answers_after === true;
+    return {
+      ok,
+      observed: `${sent - failed}/${sent}`,
+      detail: `${sent} reloads (${num(m, "reloads_expected") ?? "?"} asked) every ${num(m, "mean_interval_ms") ?? "?"} ms (asked ${(f.params as FaultOf<"reload-storm">).every_ms} ms; a reload and its wait take longer here), ${failed} failed, ${num(m, "sighup_reconfigurations_logged") ?? "?"} taken up by nginx's master, up to ${num(m, "max_nginx_workers") ?? "?"} worker processes at once; nginx ${m.nginx_answers_after ? "answered" : "did NOT answer"} after`,
+    };
+  },
+);
 
 interface MeasuredRemoval {
   node: string;
@@ -117,23 +171,37 @@ interface MeasuredRemoval {
 }
 
 /** health-removal: every node seen draining or down was out of nginx's upstream within remove_within_ms, and got no request after. */
-export const healthDrivenRemoval = faultCheck("health-driven-removal", "health-removal", "removed within remove_within_ms, no request after", (f) => {
-  const limit = (f.params as FaultOf<"health-removal">).remove_within_ms;
-  const removals = (f.measurements.removals ?? []) as unknown as MeasuredRemoval[];
-  const undetected = (f.measurements.undetected ?? []) as string[];
-  const bad = removals.filter((r) => r.detection_to_removal_ms === undefined || r.detection_to_removal_ms > limit || (r.reached_after_removal ?? 0) > 0);
-  const worst = Math.max(0, ...removals.map((r) => r.detection_to_removal_ms ?? Infinity));
-  const parts = removals.map(
-    (r) =>
-      `${r.node} seen ${r.state}${r.onset_to_detection_ms == null ? "" : ` ${r.onset_to_detection_ms} ms after its fault`}, removed ${r.detection_to_removal_ms ?? "never"} ms after detection, ${r.reached_after_removal ?? "?"} request(s) reached it after`,
-  );
-  if (undetected.length) parts.push(`never detected: ${undetected.join(", ")}`);
-  return {
-    ok: bad.length === 0 && undetected.length === 0,
-    observed: removals.length ? `${worst} ms` : "no removal",
-    detail: parts.length ? parts.join("; ") : "no node went draining or down while the controller ran",
-  };
-});
+export const healthDrivenRemoval = faultCheck(
+  "health-driven-removal",
+  "health-removal",
+  "removed within remove_within_ms, no request after",
+  (f) => {
+    const limit = (f.params as FaultOf<"health-removal">).remove_within_ms;
+    const removals = (f.measurements.removals ?? []) as unknown as MeasuredRemoval[];
+    const undetected = (f.measurements.undetected ?? []) as string[];
+    const bad = removals.filter(
+      (r) => r.detection_to_removal_ms === undefined || r.detection_to_removal_ms > limit || (r.reached_after_removal ?? 0) > 0,
+    );
+    const worst = Math.max(0, ...removals.map((r) => r.detection_to_removal_ms ?? Infinity));
+    const parts = removals.map(
+      (r) =>
+        `${r.node} seen ${r.state}${r.onset_to_detection_ms == null ? "" : ` ${r.onset_to_detection_ms} ms after its fault`}, removed ${r.detection_to_removal_ms ?? "never"} ms after detection, ${r.reached_after_removal ?? "?"} request(s) reached it after`,
+    );
+    if (undetected.length) parts.push(`never detected: ${undetected.join(", ")}`);
+    return {
+      ok: bad.length === 0 && undetected.length === 0,
+      observed: removals.length ? `${worst} ms` : "no removal",
+      detail: parts.length ? parts.join("; ") : "no node went draining or down while the controller ran",
+    };
+  },
+);
 
 /** The checks the faults add; each passes with "no such fault in this scenario" where it does not apply. */
-export const FAULT_CHECKS: FaultCheck[] = [workerRespawned, passiveHealthRoutedAround, freezeBoundedByReadTimeout, networkFaultTookEffect, reloadStormApplied, healthDrivenRemoval];
+export const FAULT_CHECKS: FaultCheck[] = [
+  workerRespawned,
+  passiveHealthRoutedAround,
+  freezeBoundedByReadTimeout,
+  networkFaultTookEffect,
+  reloadStormApplied,
+  healthDrivenRemoval,
+];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { GeneratorStats } from "../records/generator-stats.ts";
 import { Scenario } from "../scenario/schema.ts";
 import { generatorCheck } from "./generator-check.ts";
-import type { GeneratorStats } from "../records/generator-stats.ts";
 
 const scenario = Scenario.parse({ name: "t", load: { rate_per_s: 1000 } });
 
@@ -43,7 +43,10 @@ describe("generator-kept-up", () => {
     expect(r.detail).toContain("185.4 ms late (p99; max 240 ms)");
     // its own loop was mostly idle: the CPU went elsewhere, and the detail says so instead of blaming the client
     expect(r.detail).toContain("busy only 25% of the time, so it waited for a CPU");
-    const refused = generatorCheck(stats({ sendLagMs: { p50: 3, p99: 185.4, max: 240 }, nice: 0, niceNote: "raising it to -10 was refused (EACCES)" }), scenario);
+    const refused = generatorCheck(
+      stats({ sendLagMs: { p50: 3, p99: 185.4, max: 240 }, nice: 0, niceNote: "raising it to -10 was refused (EACCES)" }),
+      scenario,
+    );
     expect(refused.detail).toContain("while it ran at nice 0 (raising it to -10 was refused (EACCES))");
   });
 

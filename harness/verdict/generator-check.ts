@@ -1,6 +1,6 @@
-import type { Scenario } from "../scenario/schema.ts";
-import type { CheckOutcome } from "../records/records.ts";
 import type { GeneratorStats } from "../records/generator-stats.ts";
+import type { CheckOutcome } from "../records/records.ts";
+import type { Scenario } from "../scenario/schema.ts";
 
 export const GENERATOR_CHECK = "generator-kept-up";
 
@@ -19,8 +19,10 @@ export function generatorCheck(stats: GeneratorStats, scenario: Scenario): Check
   const rateShare = open && stats.intendedRatePerS > 0 ? stats.sentRatePerS / stats.intendedRatePerS : 1;
   const problems: string[] = [];
   if (lag > limits.max_send_lag_p99_ms) problems.push(`requests were written up to ${ms(lag)} late (p99; max ${ms(stats.sendLagMs.max)})`);
-  if (busy > limits.max_event_loop_busy) problems.push(`its event loop was busy ${pct(busy)} of the time (CPU ${pct(stats.cpuShareOfOneCore)} of a core)`);
-  if (rateShare < limits.min_rate_share) problems.push(`it sent ${rate(stats.sentRatePerS)} of the ${rate(stats.intendedRatePerS)} scheduled (${pct(rateShare)})`);
+  if (busy > limits.max_event_loop_busy)
+    problems.push(`its event loop was busy ${pct(busy)} of the time (CPU ${pct(stats.cpuShareOfOneCore)} of a core)`);
+  if (rateShare < limits.min_rate_share)
+    problems.push(`it sent ${rate(stats.sentRatePerS)} of the ${rate(stats.intendedRatePerS)} scheduled (${pct(rateShare)})`);
   const capped = stats.maxWaitingForConnection > 0 && stats.maxInFlight >= stats.maxConnections;
   const why = capped
     ? `; all ${stats.maxConnections} connections were in use and up to ${stats.maxWaitingForConnection} requests waited for one (raise load.max_connections, or the server is too slow for this rate)`

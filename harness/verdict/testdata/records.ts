@@ -1,10 +1,10 @@
-import { Scenario } from "../../scenario/schema.ts";
-import { judge } from "../checks.ts";
+import type { DrainRecord } from "../../records/drain-record.ts";
+import type { GeneratorStats } from "../../records/generator-stats.ts";
+import type { LedgerRow } from "../../records/ledger-row.ts";
 import type { Records } from "../../records/records.ts";
 import type { AppEvent, NginxRow } from "../../records/server-logs.ts";
-import type { DrainRecord } from "../../records/drain-record.ts";
-import type { LedgerRow } from "../../records/ledger-row.ts";
-import type { GeneratorStats } from "../../records/generator-stats.ts";
+import { Scenario } from "../../scenario/schema.ts";
+import { judge } from "../checks.ts";
 
 // Hand-made records of a 4 s run at 10 req/s: node-1 is drained (removed at
 // 1.5 s, SIGTERM at 2.0 s, exit at 2.5 s). Each test breaks one thing.
@@ -72,8 +72,33 @@ export function request(seq: number): Req {
   const addr = node === "node-1" ? "10.0.0.1:8000" : "10.0.0.2:8000";
   const id = `r-${seq}`;
   return {
-    client: { seq, id, kind: 0, method: "GET", serviceMs: 10, intendedMs: t, sentMs: t, endMs: t + 20, status: 200, error: "none", node, bytes: 10, attempts: 1 },
-    nginx: [{ endEpochMs: T0 + t + 19, id, method: "GET", status: 200, upstreamAddrs: [addr], upstreamStatuses: ["200"], requestTimeMs: 18, generation: t < 1500 ? 1 : 2 }],
+    client: {
+      seq,
+      id,
+      kind: 0,
+      method: "GET",
+      serviceMs: 10,
+      intendedMs: t,
+      sentMs: t,
+      endMs: t + 20,
+      status: 200,
+      error: "none",
+      node,
+      bytes: 10,
+      attempts: 1,
+    },
+    nginx: [
+      {
+        endEpochMs: T0 + t + 19,
+        id,
+        method: "GET",
+        status: 200,
+        upstreamAddrs: [addr],
+        upstreamStatuses: ["200"],
+        requestTimeMs: 18,
+        generation: t < 1500 ? 1 : 2,
+      },
+    ],
     app: [
       { epochMs: T0 + t + 2, event: "start", id, node, pid: 7 },
       { epochMs: T0 + t + 15, event: "finish", id, node, pid: 7, status: 200 },

@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { readBaseline } from "../records/baseline.ts";
+import { readClientLedger } from "../records/ledger-row.ts";
+import type { Records } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
+import { readReport } from "../records/report-reader.ts";
+import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
+import { writeViews } from "../report/write-views.ts";
+import { applySet, validateScenario } from "../scenario/load-scenario.ts";
+import { UsageError } from "../util/errors.ts";
+import { judge } from "../verdict/checks.ts";
+import { buildReport } from "./build-report.ts";
+
+export interface RejudgeOptions {
+  /** `--set checks.*=...`: only the checks section may change; the run itself happened as it did. */
+  sets?: string[];
+  baselineFile?: string;
+  /** Where the new report.json and views go; default <run-dir>/judged/. */
+  outDir?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * drainlab judge: the checks run again on a finished run's raw records (the
+ * client ledger, nginx's log, the app ledgers) and the drain, fault and
+ * generator records of its report.json; a new report.json and views are
+ * written beside them. The stored figures are recomputed, never copied.
+ */
+export async function rejudge(runDir: string, options: RejudgeOptions = {}): Promise<{ report: Report; dir: string }> {
+  const dir = resolve(runDir);
+  const old = readReport(join(dir, "report.json"));
+  if (old.t0_epoch_ms === undefined)
+    throw new UsageError(
+      `${join(dir, "report.json")}: written before drainlab kept t0_epoch_ms (schema 1); its raw records cannot be put on the run's clock again`,
+    );
+  for (const set of options.sets ?? []) {
+    if (!set.startsWith("checks.")) throw new UsageError(`--set ${set}: judge changes only checks.* (the run itself happened as it did)`);
+  }
+  const raw = structuredClone(old.parameters) as unknown as Record<string, unknown>;
+  for (const set of options.sets ?? []) applySet(raw, set);
+  const scenario = validateScenario(raw, `${join(dir, "report.json")} parameters`);
+
+  const ledgerPath = join(dir, old.files?.client_ledger ?? RAW_FILES.clientLedger);
+  if (!existsSync(ledgerPath)) throw new UsageError(`${ledgerPath}: the run's client ledger is missing; nothing to judge`);
+  const ledger = readClientLedger(ledgerPath);
+  const nodes = old.stack.addresses ?? old.stack.nodes;
+  const server = readServerRecords(dir, nodes, old.t0_epoch_ms);
+  server.unreadable += ledger.unreadable;
+  const drains = old.drains ?? (old.drain ? [old.drain] : []);
+  const records: Records = {
+    scenario,
+    rows: ledger.rows,
+    timeline: old.timeline,
+    drains,
+    loadStartMs: old.generator.startMs,
+    loadEndMs: old.generator.endMs,
+    server,
+    faults: old.faults ?? [],
+    generator: old.generator,
+    baseline: options.baselineFile ? readBaseline(options.baselineFile) : undefined,
+  };
+  const judgement = judge(records);
+  const outDir = resolve(options.outDir ?? join(dir, "judged"));
+  const report = buildReport(records, judgement, {
+    runId: old.run_id,
+    startedAt: old.started_at,
+    wallTimeS: old.wall_time_s,
+    scenarioFile: old.scenario.file,
+    stack: old.stack,
+    baseline: records.baseline ? { run_id: records.baseline.run_id, file: records.baseline.file } : null,
+    // the raw records stay where the run wrote them
+    files: Object.fromEntries(Object.entries(old.files ?? {}).map(([k, v]) => [k, join(dir, v)])),
+    t0EpochMs: old.t0_epoch_ms,
+  });
+  try {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  } catch (e) {
+    throw new UsageError(`--out ${outDir}: cannot write report.json there (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  await writeViews(report, outDir, options.log ?? (() => {}));
+  return { report, dir: outDir };
+}
