@@ -16,7 +16,12 @@ function cruise(cwd: string): { code: number; out: string } {
 /** A tree shaped like harness/ with the given files, for the rules' must-fail controls. */
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "drainlab-arch-"));
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", allowImportingTsExtensions: true, noEmit: true } }));
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", allowImportingTsExtensions: true, noEmit: true },
+    }),
+  );
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);

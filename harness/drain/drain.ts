@@ -1,7 +1,8 @@
-import { type DrainRecord, MONITOR_DETECT_TIMEOUT_MS, READD_HEALTH_TIMEOUT_MS } from "../records/drain-record.ts";
+import type { DrainRecord } from "../records/drain-record.ts";
 import type { Timeline } from "../records/timeline.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
+import { nodeName } from "../scenario/topology.ts";
 import type { Stack } from "../stack/stack.ts";
 import { sleep } from "../util/sleep.ts";
 import type { HealthMonitor } from "./health-monitor.ts";
@@ -9,8 +10,8 @@ import type { HealthMonitor } from "./health-monitor.ts";
 /** The targets of a scenario's drain, in order: one node, or every node in turn (rolling). */
 export function drainTargets(scenario: Scenario): string[] {
   const { drain, stack } = scenario;
-  if (!drain.rolling) return [`node-${drain.target}`];
-  return Array.from({ length: stack.nodes }, (_, i) => `node-${((drain.target - 1 + i) % stack.nodes) + 1}`);
+  if (!drain.rolling) return [nodeName(drain.target)];
+  return Array.from({ length: stack.nodes }, (_, i) => nodeName(((drain.target - 1 + i) % stack.nodes) + 1));
 }
 
 /** Drains every target in turn; a rolling drain restarts and re-adds each node before the next. */
@@ -25,7 +26,7 @@ export async function runDrains(
   const records: DrainRecord[] = [];
   for (const target of drainTargets(scenario)) {
     const record = await drainNode(stack, scenario, target, timeline, monitor, signal);
-    if (scenario.drain.rolling) Object.assign(record, await readd(stack, target, timeline, monitor, signal));
+    if (scenario.drain.rolling) Object.assign(record, await readd(stack, scenario.drain, target, timeline, monitor, signal));
     records.push(record);
   }
   return records;
@@ -59,12 +60,12 @@ async function drainNode(
     if (drain.mark_draining) {
       // from when the flag is sent: the monitor may see it before `docker exec` returns
       markedMs = timeline.now();
-      const flip = await stack.execIn(target, ["touch", "/tmp/drainlab-draining"]);
+      const flip = await stack.markDraining(target);
       timeline.add("mark-draining", { target, ok: flip === 0 });
     } else {
       timeline.add("mark-draining", { target, skipped: true });
     }
-    seenMs = await monitor.waitFor(target, "draining", MONITOR_DETECT_TIMEOUT_MS);
+    seenMs = await monitor.waitFor(target, "draining", scenario.drain.detect_timeout_ms);
     timeline.add("monitor-detected", { target, seen: seenMs !== null, seen_at_ms: seenMs });
     removalGeneration = await stack.setDown(target, true, { reload: drain.reload });
     const removed = timeline.add("removed", {
@@ -127,6 +128,7 @@ async function drainNode(
 /** Restart the drained node, wait until the monitor sees it healthy, put it back in the upstream and reload. */
 async function readd(
   stack: Stack,
+  drain: Scenario["drain"],
   target: string,
   timeline: Timeline,
   monitor: HealthMonitor,
@@ -134,13 +136,13 @@ async function readd(
 ): Promise<Pick<DrainRecord, "readded_ms" | "readd_healthy_seen_ms">> {
   await stack.restart(target);
   timeline.add("restarted", { target, address: stack.node(target).address });
-  const healthyMs = await monitor.waitFor(target, "ok", READD_HEALTH_TIMEOUT_MS);
+  const healthyMs = await monitor.waitFor(target, "ok", drain.readd_health_timeout_ms);
   timeline.add("monitor-detected", { target, seen: healthyMs !== null, state: "ok" });
   // back in service from the moment the reload is sent: new nginx workers route to it at once
   const backMs = timeline.add("readd", { target, command: "nginx -s reload" }).t_ms;
   const generation = await stack.setDown(target, false);
   await stack.waitForReload();
   timeline.add("readded", { target, generation });
-  await sleep(stack.settleAfterReaddMs, signal);
+  await sleep(drain.settle_after_readd_ms, signal);
   return { readded_ms: backMs, readd_healthy_seen_ms: healthyMs };
 }

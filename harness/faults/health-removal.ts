@@ -1,6 +1,7 @@
 import { drainTargets } from "../drain/drain.ts";
 import type { HealthState } from "../drain/health-monitor.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
+import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import { sleep } from "../util/sleep.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
@@ -99,7 +100,7 @@ export function measureHealthRemoval(record: FaultRecord, { server, faults }: Fa
   );
   const measured = removals.map((r) => {
     const onset = onsets.filter((f) => f.target === r.node && f.start_ms <= r.detected_ms).at(-1);
-    const effectiveEpoch = r.effective_ms === undefined ? null : server.t0EpochMs + r.effective_ms;
+    const effectiveEpoch = r.effective_ms === undefined ? null : toEpochMs(r.effective_ms, server.t0EpochMs);
     const reached =
       effectiveEpoch === null
         ? null

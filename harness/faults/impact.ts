@@ -1,4 +1,6 @@
 import type { FaultRecord, Json } from "../records/fault-record.ts";
+import { toRunMs } from "../records/timeline.ts";
+import { upstreamAddr } from "../scenario/topology.ts";
 import type { FaultEvidence } from "./types.ts";
 
 /** One attempt nginx made on an upstream, on the run's clock. */
@@ -17,7 +19,7 @@ export interface Attempt {
 
 /** nginx's attempts on one node, in order of arrival, from its access log. */
 export function attemptsOn({ server }: FaultEvidence, node: string): Attempt[] {
-  const addresses = new Set(server.nodes.filter((n) => n.name === node).map((n) => `${n.address}:8000`));
+  const addresses = new Set(server.nodes.filter((n) => n.name === node).map((n) => upstreamAddr(n.address)));
   const attempts: Attempt[] = [];
   for (const row of server.nginx) {
     row.upstreamAddrs.forEach((addr, i) => {
@@ -25,8 +27,8 @@ export function attemptsOn({ server }: FaultEvidence, node: string): Attempt[] {
       const status = row.upstreamStatuses[i] ?? "-";
       attempts.push({
         id: row.id,
-        startMs: row.endEpochMs - row.requestTimeMs - server.t0EpochMs,
-        endMs: row.endEpochMs - server.t0EpochMs,
+        startMs: toRunMs(row.endEpochMs - row.requestTimeMs, server.t0EpochMs),
+        endMs: toRunMs(row.endEpochMs, server.t0EpochMs),
         status,
         failed: !/^[234]\d\d$/.test(status),
         retried: i < row.upstreamAddrs.length - 1,

@@ -1,5 +1,6 @@
 import type { FaultRecord, Json } from "../records/fault-record.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
+import { nodeName } from "../scenario/topology.ts";
 import { attemptsOn } from "./impact.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
 
@@ -13,7 +14,7 @@ type KillNode = FaultOf<"kill-node">;
 export const killNode: FaultDefinition<KillNode> = {
   kind: "kill-node",
   async run({ stack, timeline }, fault) {
-    const target = `node-${fault.target}`;
+    const target = nodeName(fault.target);
     const container = stack.container(target);
     const start = timeline.add("fault-kill-node", { target, signal: "SIGKILL" });
     const exited = container.wait();

@@ -1,8 +1,9 @@
 import { constants } from "node:os";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
+import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
+import { nodeName } from "../scenario/topology.ts";
 import { sleep } from "../util/sleep.ts";
-import { addAt, runMs } from "./clock.ts";
 import { attemptsOn } from "./impact.ts";
 import { type LogLine, logLinesSince } from "./node-logs.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
@@ -35,7 +36,7 @@ const POLL_SLACK_S = 5;
 export const killWorker: FaultDefinition<KillWorker> = {
   kind: "kill-worker",
   async run({ stack, scenario, timeline, signal }, fault) {
-    const target = `node-${fault.target}`;
+    const target = nodeName(fault.target);
     const runtime = scenario.stack.runtime;
     const start = timeline.add("fault-kill-worker", { target, worker: fault.worker, signal: fault.signal, runtime });
     const signo = constants.signals[fault.signal];
@@ -68,11 +69,11 @@ export const killWorker: FaultDefinition<KillWorker> = {
     }
     if (result.error) return { ...record, error: result.error, measurements: { runtime, workers_before: result.workers_before ?? [] } };
 
-    const killedMs = runMs(timeline, result.killed_epoch_ms);
-    addAt(timeline, killedMs, "worker-killed", { target, pid: result.killed_pid, signal: fault.signal });
-    const respawnMs = result.respawn_epoch_ms === null ? null : runMs(timeline, result.respawn_epoch_ms);
+    const killedMs = timeline.atEpoch(result.killed_epoch_ms);
+    timeline.addAt(killedMs, "worker-killed", { target, pid: result.killed_pid, signal: fault.signal });
+    const respawnMs = result.respawn_epoch_ms === null ? null : timeline.atEpoch(result.respawn_epoch_ms);
     if (respawnMs !== null)
-      addAt(timeline, respawnMs, "worker-respawned", { target, pid: result.respawned_pid, after_ms: Math.round(respawnMs - killedMs) });
+      timeline.addAt(respawnMs, "worker-respawned", { target, pid: result.respawned_pid, after_ms: Math.round(respawnMs - killedMs) });
     else timeline.add("worker-not-respawned", { target, pid: result.killed_pid, waited_s: timeoutS });
 
     // the supervisor's own account, and when the replacement's app was ready
@@ -86,8 +87,8 @@ export const killWorker: FaultDefinition<KillWorker> = {
       await sleep(100, signal);
     }
     if (result.respawned_pid === null) lines = await logLinesSince(stack, target, result.killed_epoch_ms - 1000);
-    const readyMs = ready ? runMs(timeline, ready.epochMs) : null;
-    if (readyMs !== null) addAt(timeline, readyMs, "worker-ready", { target, pid: result.respawned_pid });
+    const readyMs = ready ? timeline.atEpoch(ready.epochMs) : null;
+    if (readyMs !== null) timeline.addAt(readyMs, "worker-ready", { target, pid: result.respawned_pid });
     const evidence = lines.filter(
       (l) =>
         mentions(l.text, result.killed_pid) ||
@@ -127,7 +128,7 @@ export function measureKillWorker(record: FaultRecord, evidence: FaultEvidence):
   const outcomes = held.map((id) => byId.get(id)).filter((r) => r !== undefined);
   const firstServed =
     typeof fresh === "number" ? server.app.find((e) => e.node === record.target && e.pid === fresh && e.event === "start") : undefined;
-  const killedEpoch = server.t0EpochMs + record.start_ms;
+  const killedEpoch = toEpochMs(record.start_ms, server.t0EpochMs);
   const benched = passiveHealthBench(evidence, record.target, record.start_ms);
   return {
     held_by_killed_worker: held.length,

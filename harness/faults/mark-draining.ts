@@ -1,4 +1,5 @@
 import type { FaultOf } from "../scenario/fault-schema.ts";
+import { nodeName } from "../scenario/topology.ts";
 import type { FaultDefinition } from "./types.ts";
 
 type MarkDraining = FaultOf<"mark-draining">;
@@ -7,8 +8,8 @@ type MarkDraining = FaultOf<"mark-draining">;
 export const markDraining: FaultDefinition<MarkDraining> = {
   kind: "mark-draining",
   async run({ stack, timeline }, fault) {
-    const target = `node-${fault.target}`;
-    const code = await stack.execIn(target, ["touch", "/tmp/drainlab-draining"]);
+    const target = nodeName(fault.target);
+    const code = await stack.markDraining(target);
     const e = timeline.add("fault-mark-draining", { target, ok: code === 0 });
     return {
       kind: "mark-draining",
@@ -16,7 +17,7 @@ export const markDraining: FaultDefinition<MarkDraining> = {
       start_ms: e.t_ms,
       end_ms: e.t_ms,
       params: fault,
-      error: code === 0 ? null : `touch /tmp/drainlab-draining exited ${code}`,
+      error: code === 0 ? null : `flagging ${target} draining exited ${code}`,
       measurements: {},
     };
   },

@@ -1,5 +1,6 @@
 import type { FaultRecord, Json } from "../records/fault-record.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
+import { APP_PORT, nodeName } from "../scenario/topology.ts";
 import type { Stack } from "../stack/stack.ts";
 import { sleep } from "../util/sleep.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
@@ -29,7 +30,7 @@ const DAEMON_SLACK_S = 5;
 export const netem: FaultDefinition<Netem> = {
   kind: "netem",
   async run({ stack, timeline, signal }, fault) {
-    const target = `node-${fault.target}`;
+    const target = nodeName(fault.target);
     const start = timeline.add("fault-netem", {
       target,
       delay_ms: fault.delay_ms,
@@ -62,7 +63,7 @@ export const netem: FaultDefinition<Netem> = {
     try {
       if (fault.reset_every_ms !== null) {
         while (timeline.now() < endAt) {
-          const ss = await stack.execOutput(target, ["ss", "-K", "-tn", "state", "established", "( sport = :8000 )"]);
+          const ss = await stack.execOutput(target, ["ss", "-K", "-tn", "state", "established", `( sport = :${APP_PORT} )`]);
           const killed = ss.output.split("\n").filter((l) => /:8000\s/.test(l)).length;
           resets++;
           socketsReset += killed;

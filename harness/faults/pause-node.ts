@@ -1,5 +1,7 @@
 import type { FaultRecord, Json } from "../records/fault-record.ts";
+import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
+import { nodeName } from "../scenario/topology.ts";
 import { sleep } from "../util/sleep.ts";
 import { attemptsOn } from "./impact.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
@@ -14,7 +16,7 @@ type PauseNode = FaultOf<"pause-node">;
 export const pauseNode: FaultDefinition<PauseNode> = {
   kind: "pause-node",
   async run({ stack, scenario, timeline, signal }, fault) {
-    const target = `node-${fault.target}`;
+    const target = nodeName(fault.target);
     const container = stack.container(target);
     timeline.add("fault-pause-node", {
       target,
@@ -48,13 +50,13 @@ export function measurePauseNode(record: FaultRecord, evidence: FaultEvidence): 
   const { server, rows, scenario } = evidence;
   const thaw = record.end_ms ?? record.start_ms;
   const attempts = attemptsOn(evidence, record.target!).filter((a) => a.startMs >= record.start_ms && a.startMs < thaw);
-  const thawEpoch = server.t0EpochMs + thaw;
+  const thawEpoch = toEpochMs(thaw, server.t0EpochMs);
   const finishedAfterThaw = server.app.filter((e) => e.node === record.target && e.event === "finish" && e.epochMs >= thawEpoch);
   const byId = new Map(rows.map((r) => [r.id, r]));
   // answered at the client before the node finished it: nobody was waiting for that work any more
   const late = finishedAfterThaw.filter((e) => {
     const r = byId.get(e.id);
-    return r !== undefined && !Number.isNaN(r.endMs) && r.endMs + server.t0EpochMs < e.epochMs;
+    return r !== undefined && !Number.isNaN(r.endMs) && toEpochMs(r.endMs, server.t0EpochMs) < e.epochMs;
   });
   const due = rows.filter((r) => r.intendedMs >= record.start_ms && r.intendedMs < thaw && !Number.isNaN(r.endMs));
   const waits = due.map((r) => r.endMs - r.intendedMs - r.serviceMs);

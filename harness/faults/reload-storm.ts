@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
 import type { Json } from "../records/fault-record.ts";
+import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
-import { addAt, runMs } from "./clock.ts";
 import type { FaultDefinition } from "./types.ts";
 
 type ReloadStorm = FaultOf<"reload-storm">;
@@ -33,8 +32,8 @@ export const reloadStorm: FaultDefinition<ReloadStorm> = {
       .split("\n")
       .map((l) => /^reload (\d+) (\d) (\d+)/.exec(l))
       .filter((m) => m !== null)
-      .map((m) => ({ t_ms: runMs(timeline, Number(m[1])), ok: m[2] === "0", workers: Number(m[3]) }));
-    for (const r of reloads) if (!r.ok) addAt(timeline, r.t_ms, "reload-failed", { during: "reload-storm" });
+      .map((m) => ({ t_ms: timeline.atEpoch(Number(m[1])), ok: m[2] === "0", workers: Number(m[3]) }));
+    for (const r of reloads) if (!r.ok) timeline.addAt(r.t_ms, "reload-failed", { during: "reload-storm" });
     const up = await fetch(`${stack.url}/drainlab/generation`, { headers: { connection: "close" } })
       .then((res) => res.ok)
       .catch(() => false);
@@ -43,7 +42,7 @@ export const reloadStorm: FaultDefinition<ReloadStorm> = {
       failed: reloads.filter((r) => !r.ok).length,
       nginx_answers: up,
     });
-    const epochOf = (t_ms: number) => t_ms + (timeline.t0 + performance.timeOrigin);
+    const epochOf = (t_ms: number) => toEpochMs(t_ms, timeline.t0EpochMs);
     const processed = sighupsLogged(stack.nginxLogDir, epochOf(start.t_ms) - 1000, epochOf(end.t_ms) + 1000);
     const measurements: Record<string, Json> = {
       reloads_sent: reloads.length,

@@ -3,6 +3,7 @@ import type { FaultRecord } from "../records/fault-record.ts";
 import type { Timeline } from "../records/timeline.ts";
 import type { Fault } from "../scenario/fault-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { nodeName } from "../scenario/topology.ts";
 import type { Stack } from "../stack/stack.ts";
 import { sleep } from "../util/sleep.ts";
 import { impactOf } from "./impact.ts";
@@ -41,7 +42,7 @@ export async function runFaults(
 function failedRecord(fault: Fault, t_ms: number, error: string): FaultRecord {
   return {
     kind: fault.kind,
-    target: "target" in fault ? `node-${fault.target}` : null,
+    target: "target" in fault ? nodeName(fault.target) : null,
     start_ms: t_ms,
     end_ms: null,
     params: fault,

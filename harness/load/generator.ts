@@ -4,6 +4,7 @@ import type { GeneratorStats, LoadProgress } from "../records/generator-stats.ts
 
 export type { LoadProgress };
 
+import { toEpochMs } from "../records/timeline.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
@@ -123,7 +124,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     });
   }, PROGRESS_INTERVAL_MS);
   const startMs = performance.now() - t0;
-  const epochOf = (ms: number) => performance.timeOrigin + t0 + ms;
+  const epochOf = (ms: number) => toEpochMs(ms, performance.timeOrigin + t0);
   let next = 0;
   let scheduleDone!: () => void;
   const scheduled = new Promise<void>((resolve) => (scheduleDone = resolve));

@@ -17,13 +17,8 @@ export interface DrainRecord {
   readded_ms: number | null;
   /** When the flag that makes the node report draining was sent; null when the drain had no such step (no removal, or drain.mark_draining false). */
   marked_ms: number | null;
-  /** When the health monitor saw the node report draining, before the removal; null when it did not within MONITOR_DETECT_TIMEOUT_MS (or there was no removal). */
+  /** When the health monitor saw the node report draining, before the removal; null when it did not within drain.detect_timeout_ms (or there was no removal). */
   draining_seen_ms: number | null;
   /** Rolling drains: when the monitor saw the restarted node healthy before its re-add; null when it did not (or it was not re-added). */
   readd_healthy_seen_ms: number | null;
 }
-
-/** How long the removal waits for the monitor to see the node draining; the step's check fails past it. */
-export const MONITOR_DETECT_TIMEOUT_MS = 5_000;
-/** How long a re-add waits for the restarted node to be seen healthy. */
-export const READD_HEALTH_TIMEOUT_MS = 30_000;

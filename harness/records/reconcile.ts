@@ -1,8 +1,10 @@
 import { LOSS_CLASSES, type LossClass, type PrimaryClass } from "../scenario/loss-classes.ts";
+import { upstreamAddr } from "../scenario/topology.ts";
 import type { LedgerRow } from "./ledger-row.ts";
 import type { Records } from "./records.ts";
 import type { AppEvent, NginxRow } from "./server-logs.ts";
 import { drainWindows, dueDuringDrain } from "./summaries.ts";
+import { toRunMs } from "./timeline.ts";
 
 export { LOSS_CLASSES, type LossClass, type PrimaryClass };
 
@@ -56,8 +58,8 @@ const MAX_MARKS = 5000;
 /** Reconciles the client ledger with nginx's access log and the app ledgers, by request id. */
 export function reconcile(r: Records): Reconciliation {
   const { server } = r;
-  const toRel = (epochMs: number) => round(epochMs - server.t0EpochMs);
-  const nodeOfAddr = new Map(server.nodes.map((n) => [`${n.address}:8000`, n.name]));
+  const toRel = (epochMs: number) => toRunMs(epochMs, server.t0EpochMs);
+  const nodeOfAddr = new Map(server.nodes.map((n) => [upstreamAddr(n.address), n.name]));
   const nodeNames = [...new Set(server.nodes.map((n) => n.name))];
   const nginxById = groupBy(server.nginx, (x) => x.id);
   const appById = groupBy(server.app, (x) => x.id);

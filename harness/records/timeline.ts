@@ -23,6 +23,25 @@ export class Timeline {
     return e;
   }
 
+  /** Epoch ms of t0: where server timestamps (same kernel, same clock) meet the run's clock. */
+  get t0EpochMs(): number {
+    return performance.timeOrigin + this.t0;
+  }
+
+  /** An epoch time (a container's clock, a log timestamp) on this run's clock: ms since t0. */
+  atEpoch(epochMs: number): number {
+    return toRunMs(epochMs, this.t0EpochMs);
+  }
+
+  /** Puts an event on the timeline at a time measured elsewhere (inside a container), keeping the timeline in time order. */
+  addAt(t_ms: number, event: string, detail: Record<string, unknown> = {}): TimelineEvent {
+    const e = { t_ms: round(t_ms), event, detail };
+    let i = this.events.length;
+    while (i > 0 && this.events[i - 1]!.t_ms > e.t_ms) i--;
+    this.events.splice(i, 0, e);
+    return e;
+  }
+
   first(event: string): TimelineEvent | undefined {
     return this.events.find((e) => e.event === event);
   }
@@ -30,4 +49,13 @@ export class Timeline {
 
 export function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
+}
+
+/** The one conversion from an epoch time to the run's clock (ms since t0), and back. */
+export function toRunMs(epochMs: number, t0EpochMs: number): number {
+  return round(epochMs - t0EpochMs);
+}
+
+export function toEpochMs(runMs: number, t0EpochMs: number): number {
+  return runMs + t0EpochMs;
 }

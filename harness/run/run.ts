@@ -225,7 +225,7 @@ async function collectAndJudge(
   await writeClientLedger(join(run.runDir, RAW_FILES.clientLedger), rows);
   load.ledger.dispose();
 
-  const t0EpochMs = performance.timeOrigin + timeline.t0;
+  const t0EpochMs = timeline.t0EpochMs;
   const nodes = stack.addresses();
   const server = readServerRecords(run.runDir, nodes, t0EpochMs);
   const faults = measureFaults(ctx.faults, { scenario, rows, server });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FAULT_CHECK_NAMES, Faults } from "./fault-schema.ts";
 import { LOSS_CLASS_CHECKS, LOSS_CLASSES, type LossClass } from "./loss-classes.ts";
+import { nodeName } from "./topology.ts";
 
 /**
  * The scenario format. Every default lives here, and the resolved scenario
@@ -166,6 +167,14 @@ const ScenarioFields = z.strictObject({
       wait_margin_s: seconds.default(2),
       /** Override the stop wait entirely (seconds after SIGTERM until SIGKILL). */
       stop_wait_s: seconds.nullable().default(null),
+      /** The stop wait when the graceful limit is unlimited (uvicorn's default, no gunicorn): SIGKILL after this many seconds. */
+      unlimited_stop_wait_s: seconds.default(30),
+      /** How long the removal waits for the monitor to see the node report draining; health-reported-draining fails past it. */
+      detect_timeout_ms: durationMs.default(5000),
+      /** Rolling drains: how long a re-add waits for the restarted node to be seen healthy. */
+      readd_health_timeout_ms: durationMs.default(30_000),
+      /** Rolling drains: pause after a node is back in the upstream before the next node's drain starts. */
+      settle_after_readd_ms: durationMs.default(1000),
     })
     .prefault({}),
   /** Faults on the drain's timeline (harness/faults/fault-schema.ts): crashes, freezes, network faults, reload storms. */
@@ -224,7 +233,7 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
     ctx.addIssue({
       code: "custom",
       path: ["drain", "target"],
-      message: `no node-${s.drain.target}: the stack has ${nodes} nodes (stack.nodes)`,
+      message: `no ${nodeName(s.drain.target)}: the stack has ${nodes} nodes (stack.nodes)`,
     });
   }
   s.faults.forEach((f, i) => {
@@ -232,7 +241,7 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
       ctx.addIssue({
         code: "custom",
         path: ["faults", i, "target"],
-        message: `no node-${f.target}: the stack has ${nodes} nodes (stack.nodes)`,
+        message: `no ${nodeName(f.target)}: the stack has ${nodes} nodes (stack.nodes)`,
       });
     }
   });

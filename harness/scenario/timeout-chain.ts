@@ -14,7 +14,6 @@ export interface TimeoutChain {
 }
 
 /** The stop wait when nothing in the chain limits the drain (uvicorn alone, no timeout_graceful_shutdown). */
-export const UNLIMITED_STOP_WAIT_S = 30;
 
 /**
  * The effective graceful limit of nginx -> gunicorn -> uvicorn: uvicorn cuts
@@ -25,9 +24,9 @@ export const UNLIMITED_STOP_WAIT_S = 30;
  */
 export function timeoutChain(scenario: Scenario): TimeoutChain {
   const uv = scenario.stack.uvicorn.timeout_graceful_shutdown_s;
-  const { wait_margin_s: margin, stop_wait_s: stopWait } = scenario.drain;
+  const { wait_margin_s: margin, stop_wait_s: stopWait, unlimited_stop_wait_s: unlimitedWait } = scenario.drain;
   if (scenario.stack.runtime === "uvicorn") {
-    const wait = stopWait ?? (uv === null ? UNLIMITED_STOP_WAIT_S : uv + margin);
+    const wait = stopWait ?? (uv === null ? unlimitedWait : uv + margin);
     return {
       runtime: "uvicorn",
       uvicorn_graceful_s: uv,

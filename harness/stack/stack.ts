@@ -7,13 +7,13 @@ import { LABEL_OWNER_PID, LABEL_RUN_ID, runLabels } from "../env/labels.ts";
 import type { LoadEntry } from "../records/report.ts";
 import { netAdminTargets } from "../scenario/capabilities.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { APP_PORT, DRAIN_FLAG_PATH, nodeName } from "../scenario/topology.ts";
 import { EnvironmentError } from "../util/errors.ts";
 import { HttpReady, STARTUP_TIMEOUT_MS, StartedOnly, waitForHttp } from "./http-ready.ts";
 import { containerLoadEntry } from "./load-entry.ts";
 import { LoopbackContainer } from "./loopback-container.ts";
 import { renderNginxConfig } from "./nginx-config.ts";
 
-const APP_PORT = 8000;
 const NGINX_PORT = 8080;
 /** The configuration generation nginx starts with; each rewrite of the upstream adds one. */
 const FIRST_GENERATION = 1;
@@ -89,7 +89,6 @@ export class Stack implements AsyncDisposable {
   }
 
   /** How long traffic gets to spread back onto a re-added node before the next drain starts. */
-  readonly settleAfterReaddMs = 1000;
 
   /** Starts an exited node again (same container, same ledger folder) and learns its address, which may have changed. */
   async restart(name: string): Promise<void> {
@@ -101,7 +100,7 @@ export class Stack implements AsyncDisposable {
     if (!address) throw new EnvironmentError(`${name} has no address after its restart`);
     if (address !== node.address) this.formerAddresses.push({ name, address: node.address });
     node.address = address;
-    const port = info.NetworkSettings.Ports["8000/tcp"]?.[0]?.HostPort;
+    const port = info.NetworkSettings.Ports[`${APP_PORT}/tcp`]?.[0]?.HostPort;
     if (port) node.directUrl = `http://127.0.0.1:${port}`;
   }
 
@@ -115,6 +114,11 @@ export class Stack implements AsyncDisposable {
     const container = name === "nginx" ? this.nginx : this.apps.find((c) => c.getId() === this.node(name).containerId)!;
     const { exitCode, output } = await container.exec(command);
     return { exitCode, output };
+  }
+
+  /** Flags a node draining: its /health answers 503 from then on. Returns the command's exit code (0: flagged). */
+  markDraining(name: string): Promise<number> {
+    return this.execIn(name, ["touch", DRAIN_FLAG_PATH]);
   }
 
   /** Runs a command inside a node; returns its exit code. */
@@ -229,10 +233,6 @@ export function demuxDockerLog(buf: Buffer): Buffer {
   return parts.length > 0 ? Buffer.concat(parts) : buf;
 }
 
-export function nodeName(index: number): string {
-  return `node-${index}`;
-}
-
 /** Starts network, app nodes and nginx. On any failure everything already started is removed before the error is thrown. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { scenario, runId, images, docker, rawDir } = options;
@@ -269,6 +269,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           .withAddedCapabilities(...(netAdmin.has(name) ? ["NET_ADMIN"] : []))
           .withEnvironment({
             DRAINLAB_NODE: name,
+            DRAINLAB_DRAIN_FLAG: DRAIN_FLAG_PATH,
             DRAINLAB_RUNTIME: scenario.stack.runtime,
             GUNICORN_WORKERS: String(gunicorn.workers),
             GUNICORN_GRACEFUL_TIMEOUT: String(gunicorn.graceful_timeout_s),

@@ -1,4 +1,4 @@
-import { type DrainRecord, MONITOR_DETECT_TIMEOUT_MS, READD_HEALTH_TIMEOUT_MS } from "../records/drain-record.ts";
+import type { DrainRecord } from "../records/drain-record.ts";
 import { figuresOf, type RunFigures } from "../records/figures.ts";
 import type { LossClass, Reconciliation } from "../records/reconcile.ts";
 import { type CheckOutcome, type CheckResult, type Records, settle } from "../records/records.ts";
@@ -99,7 +99,7 @@ export const drainedNodeExitedCleanly: Check = ({ drains }) => {
  */
 export const healthReportedDraining: Check = ({ drains, scenario }) => {
   const name = "health-reported-draining";
-  const expected = `each drained node seen draining within ${secs(MONITOR_DETECT_TIMEOUT_MS)} of the flag, before its removal`;
+  const expected = `each drained node seen draining within ${secs(scenario.drain.detect_timeout_ms)} of the flag, before its removal`;
   const stepped = drains.filter((d) => d.removed);
   if (stepped.length === 0) {
     const why =
@@ -113,7 +113,7 @@ export const healthReportedDraining: Check = ({ drains, scenario }) => {
       problems.push(
         d.marked_ms === null
           ? `${d.target} was never flagged draining (drain.mark_draining ${scenario.drain.mark_draining}), and its health never said so`
-          : `${d.target} was flagged at ${secs(d.marked_ms)}, and the monitor did not see it draining within ${secs(MONITOR_DETECT_TIMEOUT_MS)} after that`,
+          : `${d.target} was flagged at ${secs(d.marked_ms)}, and the monitor did not see it draining within ${secs(scenario.drain.detect_timeout_ms)} after that`,
       );
     } else {
       seen.push(
@@ -122,7 +122,7 @@ export const healthReportedDraining: Check = ({ drains, scenario }) => {
     }
     if (d.readded_ms !== null && d.readd_healthy_seen_ms === null) {
       problems.push(
-        `${d.target} was re-added at ${secs(d.readded_ms)} without the monitor seeing it healthy within ${secs(READD_HEALTH_TIMEOUT_MS)}`,
+        `${d.target} was re-added at ${secs(d.readded_ms)} without the monitor seeing it healthy within ${secs(scenario.drain.readd_health_timeout_ms)}`,
       );
     }
   }
