@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { figuresOf } from "../records/figures.ts";
 import { LOSS_CLASSES, type Reconciliation } from "../records/reconcile.ts";
 import { type Records, settle } from "../records/records.ts";
-import { CHECKS } from "../verdict/checks.ts";
+import { CHECKS } from "../verdict/verdict.ts";
 import { CLASS_CHECK_NAMES, describeCounts, lossClassOfCheck, lossRows, storyLines, storyOutcome } from "./loss-classes.ts";
 import { legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
 
@@ -65,7 +65,7 @@ describe("CLASS_CHECK_NAMES", () => {
     const figures = figuresOf(records);
     // what fails on these empty records whatever the counts (traffic-continued, with no answers at all)
     const failing = (counts: Reconciliation["counts"]) =>
-      CHECKS.map((check) => settle(check(records, { ...figures, reconciliation: { ...base, counts } })))
+      CHECKS.map((check) => settle({ ...check.run(records, { ...figures, reconciliation: { ...base, counts } }), name: check.name }))
         .filter((c) => !c.ok)
         .map((c) => c.name);
     const none = failing(Object.fromEntries(LOSS_CLASSES.map((c) => [c, 0])) as Reconciliation["counts"]);

@@ -4,8 +4,8 @@ import { lintScenario } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { VERSION } from "../util/version.ts";
-import type { Judgement } from "../verdict/checks.ts";
 import { factsOf } from "../verdict/facts.ts";
+import type { Judgement } from "../verdict/verdict.ts";
 
 /** What a report says about the run beyond its records: identity, stack, files. */
 export interface RunMeta {

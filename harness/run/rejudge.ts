@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readBaseline } from "../records/baseline.ts";
 import { readClientLedger } from "../records/ledger-row.ts";
@@ -6,10 +6,12 @@ import type { Records } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import { readReport } from "../records/report-reader.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
-import { writeViews } from "../report/write-views.ts";
+import { jsonReporter, REPORT_FILE } from "../report/json.ts";
+import { Multiplexer } from "../report/multiplexer.ts";
+import { fileReporters } from "../report/write-views.ts";
 import { applySet, validateScenario } from "../scenario/load-scenario.ts";
 import { UsageError } from "../util/errors.ts";
-import { judge } from "../verdict/checks.ts";
+import { judge } from "../verdict/verdict.ts";
 import { buildReport } from "./build-report.ts";
 
 export interface RejudgeOptions {
@@ -75,10 +77,10 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
   });
   try {
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
   } catch (e) {
-    throw new UsageError(`--out ${outDir}: cannot write report.json there (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new UsageError(`--out ${outDir}: cannot create it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  await writeViews(report, outDir, options.log ?? (() => {}));
+  const written = await new Multiplexer([jsonReporter(), ...fileReporters()], options.log).onEnd(report, outDir);
+  if (!written.includes(join(outDir, REPORT_FILE))) throw new UsageError(`--out ${outDir}: cannot write ${REPORT_FILE} there (see above)`);
   return { report, dir: outDir };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
@@ -17,12 +17,15 @@ import type { Records } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
 import { Timeline } from "../records/timeline.ts";
-import { writeViews } from "../report/write-views.ts";
+import { jsonReporter, REPORT_FILE } from "../report/json.ts";
+import { Multiplexer } from "../report/multiplexer.ts";
+import type { Reporter } from "../report/reporter.ts";
+import { fileReporters } from "../report/write-views.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { type Stack, startStack } from "../stack/stack.ts";
 import { sweep } from "../stack/sweep.ts";
 import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "../util/errors.ts";
-import { judge } from "../verdict/checks.ts";
+import { judge } from "../verdict/verdict.ts";
 import { buildReport } from "./build-report.ts";
 import { runTasks, type Task } from "./tasks.ts";
 
@@ -35,6 +38,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** An earlier report.json to compare with (gate: no-regression-vs-baseline). */
   baselineFile?: string;
+  /** Views beyond report.json, report.html, junit.xml and summary.md (progress, terminal): all behind one multiplexer. */
+  reporters?: Reporter[];
 }
 
 export interface RunResult {
@@ -196,7 +201,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const baseline = options.baselineFile ? readBaseline(options.baselineFile) : undefined;
   const startedAt = new Date();
   const wallStart = performance.now();
-  const ctx: RunContext = { scenario, options, log, runId, rawDir, versions: {}, drains: [], faults: [] };
+  const views = new Multiplexer([jsonReporter(), ...fileReporters(), ...(options.reporters ?? [])], log);
+  await views.onBegin({ runId, scenario: scenario.name, runDir });
+  const onProgress = options.onProgress;
+  const ctx: RunContext = {
+    scenario,
+    options: { ...options, onProgress: (p) => (views.onProgress(p), onProgress?.(p)) },
+    log,
+    runId,
+    rawDir,
+    versions: {},
+    drains: [],
+    faults: [],
+  };
 
   await runTasks([setup, stackUp, monitor, loadDrainFaults], ctx, { signal: options.signal });
   if (options.signal?.aborted) {
@@ -204,6 +221,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     throw options.signal.reason;
   }
   const report = await collectAndJudge(ctx, { baseline, startedAt, wallStart, runDir });
+  const written = await views.onEnd(report, runDir);
+  if (!written.includes(join(runDir, REPORT_FILE)))
+    throw new EnvironmentError(`cannot write ${join(runDir, REPORT_FILE)} (see above); the run's raw records are in ${rawDir}`);
   if (ctx.engineLost) {
     throw new EngineLostError(
       `${ctx.engineLost}; the ${report.requests.sent} requests gathered so far are in ${join(runDir, "report.json")} (verdict error)`,
@@ -213,7 +233,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   return { report, runDir };
 }
 
-/** collect, judge, report: the raw records written, read back from the servers' logs, judged, and report.json with its views. */
+/** collect and judge: the raw client ledger written, the servers' logs read back, the checks run, the report built. */
 async function collectAndJudge(
   ctx: RunContext,
   run: { baseline?: Baseline; startedAt: Date; wallStart: number; runDir: string },
@@ -260,11 +280,5 @@ async function collectAndJudge(
     error: ctx.engineLost,
   });
   report.wall_time_s = Math.round((performance.now() - run.wallStart) / 10) / 100;
-  try {
-    writeFileSync(join(run.runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-  } catch (e) {
-    throw new EnvironmentError(`cannot write ${join(run.runDir, "report.json")} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  await writeViews(report, run.runDir, ctx.log);
   return report;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Scenario } from "../scenario/schema.ts";
-import { judge } from "./checks.ts";
+import { CheckName, Scenario } from "../scenario/schema.ts";
 import { clean, drain, failing, judgeWith, records, T0 } from "./testdata/records.ts";
+import { CHECKS, judge } from "./verdict.ts";
 
 describe("checks on hand-made records", () => {
   it("a clean run passes every check and counts per node", () => {
@@ -129,5 +129,12 @@ describe("checks on hand-made records", () => {
     const v = judge(records(reqs));
     expect(failing(v)).toEqual(["traffic-continued"]);
     expect(v.checks.find((c) => c.name === "traffic-continued")!.observed).toBe("1100 ms"); // 1.92 s -> 3.02 s
+  });
+});
+
+describe("the check catalog", () => {
+  it("has one check per name the scenario schema knows, and no other", () => {
+    expect(CHECKS.map((c) => c.name).sort()).toEqual([...CheckName.options].sort());
+    for (const c of CHECKS) expect(c.means.length, c.name).toBeGreaterThan(10);
   });
 });

@@ -7,7 +7,7 @@ import { FAULT_CHECKS, NO_SUCH_FAULT } from "./fault-checks.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
 import { generatorCheck } from "./generator-check.ts";
 
-type Check = (r: Records, f: RunFigures) => CheckOutcome;
+export type Check = (r: Records, f: RunFigures) => CheckOutcome;
 
 /** The server record each class is decided from: without any of it the class has no evidence, not zero. */
 const NEEDS: Partial<Record<LossClass, "app" | "nginx">> = {
@@ -18,7 +18,7 @@ const NEEDS: Partial<Record<LossClass, "app" | "nginx">> = {
 };
 
 /** One check per loss class: at most the scenario's allowed count (default 0). */
-function classCheck(lossClass: LossClass): Check {
+export function classCheck(lossClass: LossClass): Check {
   const { check: name, means, node_field: field } = LOSS_CLASS_TABLE[lossClass];
   return ({ scenario }, { reconciliation: rec }) => {
     const count = rec.counts[lossClass];
@@ -191,7 +191,7 @@ export const serverRecordsComplete: Check = (_r, { reconciliation: rec }) => {
 };
 
 /** A saturated generator makes a slow client look like a slow server: such a run must not pass. */
-const generatorKeptUp: Check = (r) =>
+export const generatorKeptUp: Check = (r) =>
   r.generator
     ? generatorCheck(r.generator, r.scenario)
     : {
@@ -202,39 +202,6 @@ const generatorKeptUp: Check = (r) =>
         expected: "figures from the generator",
         detail: "no generator figures in these records",
       };
-
-export const CHECKS: Check[] = [
-  classCheck("failed"),
-  classCheck("unanswered"),
-  classCheck("cut-short"),
-  classCheck("retried-by-nginx"),
-  classCheck("executed-twice"),
-  classCheck("misrouted"),
-  classCheck("slow-during-drain"),
-  drainedNodeExitedCleanly,
-  healthReportedDraining,
-  trafficContinued,
-  serverRecordsComplete,
-  p99DuringDrainCheck,
-  drainDurationCheck,
-  baselineCheck,
-  generatorKeptUp,
-  ...FAULT_CHECKS,
-];
-
-export interface Judgement {
-  verdict: "pass" | "fail";
-  checks: CheckResult[];
-  figures: RunFigures;
-}
-
-/** The verdict: every check over the records and the figures computed once from them; a run passes when none fails or lacks evidence. */
-export function judge(records: Records): Judgement {
-  const figures = figuresOf(records);
-  // a fault's check is part of the verdict only when the scenario has that fault
-  const checks = CHECKS.map((check) => settle(check(records, figures))).filter((c) => c.detail !== NO_SUCH_FAULT);
-  return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks, figures };
-}
 
 function secs(value: number): string {
   return `${(value / 1000).toFixed(3)} s`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Scenario } from "../scenario/schema.ts";
-import { judge } from "./checks.ts";
 import { clean, failing, records } from "./testdata/records.ts";
+import { judge } from "./verdict.ts";
 
 const withChecks = (checks: object) => Scenario.parse({ name: "t", load: { warmup_s: 0 }, checks: { max_gap_ms: 500, ...checks } });
 

@@ -4,7 +4,7 @@ import type { LedgerRow } from "../../records/ledger-row.ts";
 import type { Records } from "../../records/records.ts";
 import type { AppEvent, NginxRow } from "../../records/server-logs.ts";
 import { Scenario } from "../../scenario/schema.ts";
-import { judge } from "../checks.ts";
+import { judge } from "../verdict.ts";
 
 // Hand-made records of a 4 s run at 10 req/s: node-1 is drained (removed at
 // 1.5 s, SIGTERM at 2.0 s, exit at 2.5 s). Each test breaks one thing.

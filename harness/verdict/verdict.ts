@@ -1,0 +1,116 @@
+import { figuresOf, type RunFigures } from "../records/figures.ts";
+import { type CheckResult, type Records, settle } from "../records/records.ts";
+import { LOSS_CLASS_TABLE } from "../scenario/loss-classes.ts";
+import type { CheckName } from "../scenario/schema.ts";
+import {
+  type Check,
+  classCheck,
+  drainedNodeExitedCleanly,
+  generatorKeptUp,
+  healthReportedDraining,
+  serverRecordsComplete,
+  trafficContinued,
+} from "./checks.ts";
+import {
+  freezeBoundedByReadTimeout,
+  healthDrivenRemoval,
+  NO_SUCH_FAULT,
+  networkFaultTookEffect,
+  passiveHealthRoutedAround,
+  reloadStormApplied,
+  workerRespawned,
+} from "./fault-checks.ts";
+import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
+
+export interface CatalogEntry {
+  /** What a pass means, in one line (the views and `expect.failing_checks` name checks by their key). */
+  means: string;
+  run: Check;
+}
+
+const loss = (c: keyof typeof LOSS_CLASS_TABLE): CatalogEntry => ({
+  means: `no request where ${LOSS_CLASS_TABLE[c].means} (beyond checks.allowed.${c})`,
+  run: classCheck(c),
+});
+
+/**
+ * Every check of the verdict, in report order. Typed against the schema's
+ * CheckName, so a check without a name the scenario can expect, or a name
+ * without a check, does not compile. Adding a check: its function, its name
+ * in the schema's list, one line here.
+ */
+const CATALOG = {
+  "no-failed-requests": loss("failed"),
+  "no-unanswered-requests": loss("unanswered"),
+  "no-cut-short-requests": loss("cut-short"),
+  "no-retried-by-nginx": loss("retried-by-nginx"),
+  "no-executed-twice": loss("executed-twice"),
+  "no-misrouted-requests": loss("misrouted"),
+  "no-slow-during-drain": loss("slow-during-drain"),
+  "drained-node-exited-cleanly": {
+    means: "every drained node exited by itself with code 0 within the stop wait",
+    run: drainedNodeExitedCleanly,
+  },
+  "health-reported-draining": {
+    means: "each drained node reported draining on its health check, and the monitor saw it before the removal",
+    run: healthReportedDraining,
+  },
+  "traffic-continued": { means: "the nodes not being drained answered without a gap longer than checks.max_gap_ms", run: trafficContinued },
+  "server-records-complete": {
+    means: "every answered request is in nginx's log and every ok answer finished in its node's app ledger",
+    run: serverRecordsComplete,
+  },
+  "p99-during-drain": {
+    means: "p99 latency of the requests due during the drain within checks.p99_during_drain_ms",
+    run: p99DuringDrainCheck,
+  },
+  "drain-duration": { means: "every drain, from its start to the node's exit, within checks.max_drain_s", run: drainDurationCheck },
+  "no-regression-vs-baseline": {
+    means: "p99 during the drain and every loss count no worse than --baseline's, within tolerance",
+    run: baselineCheck,
+  },
+  "generator-kept-up": {
+    means: "the load generator sent on schedule: a saturated client is never taken for a slow server",
+    run: generatorKeptUp,
+  },
+  "worker-respawned": { means: "kill-worker: the supervisor started a replacement worker within respawn_within_s", run: workerRespawned },
+  "passive-health-routed-around": {
+    means: "kill-node: nginx's passive health stopped choosing the dead node within route_around_within_ms",
+    run: passiveHealthRoutedAround,
+  },
+  "freeze-bounded-by-read-timeout": {
+    means: "pause-node: nobody waited on the frozen node longer than proxy_read_timeout (or the freeze) plus 1 s",
+    run: freezeBoundedByReadTimeout,
+  },
+  "network-fault-took-effect": {
+    means: "netem: packets went through the impairment and its effect was observed",
+    run: networkFaultTookEffect,
+  },
+  "reload-storm-applied": {
+    means: "reload-storm: every reload was taken up by nginx's master and nginx still answered",
+    run: reloadStormApplied,
+  },
+  "health-driven-removal": {
+    means: "health-removal: every node seen draining or down left nginx's upstream within remove_within_ms, and got no request after",
+    run: healthDrivenRemoval,
+  },
+} satisfies Record<CheckName, CatalogEntry>;
+
+export const CHECKS: Array<CatalogEntry & { name: CheckName }> = Object.entries(CATALOG).map(([name, entry]) => ({
+  name: name as CheckName,
+  ...entry,
+}));
+
+export interface Judgement {
+  verdict: "pass" | "fail";
+  checks: CheckResult[];
+  figures: RunFigures;
+}
+
+/** The verdict: every check over the records and the figures computed once from them; a run passes when none fails or lacks evidence. */
+export function judge(records: Records): Judgement {
+  const figures = figuresOf(records);
+  // a fault's check is part of the verdict only when the scenario has that fault
+  const checks = CHECKS.map((c) => settle({ ...c.run(records, figures), name: c.name })).filter((c) => c.detail !== NO_SUCH_FAULT);
+  return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks, figures };
+}
