@@ -1,10 +1,8 @@
 import type { DrainRecord } from "../records/drain-record.ts";
-import { figuresOf, type RunFigures } from "../records/figures.ts";
+import type { RunFigures } from "../records/figures.ts";
 import type { LossClass, Reconciliation } from "../records/reconcile.ts";
-import { type CheckOutcome, type CheckResult, type Records, settle } from "../records/records.ts";
+import type { CheckOutcome, Records } from "../records/records.ts";
 import { LOSS_CLASS_TABLE } from "../scenario/loss-classes.ts";
-import { FAULT_CHECKS, NO_SUCH_FAULT } from "./fault-checks.ts";
-import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
 import { generatorCheck } from "./generator-check.ts";
 
 export type Check = (r: Records, f: RunFigures) => CheckOutcome;
