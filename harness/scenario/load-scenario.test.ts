@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../util/errors.ts";
-import { applySet, loadScenario } from "./load-scenario.ts";
+import { applySet, loadScenario, MAX_SCENARIO_BYTES } from "./load-scenario.ts";
 import { scenarioJsonSchema } from "./schema.ts";
 
 function file(text: string): string {
@@ -79,6 +79,127 @@ describe("loadScenario", () => {
 
   it("reports a missing file", () => {
     expect(() => loadScenario("/nonexistent/s.yaml")).toThrow(/cannot read scenario \(ENOENT\)/);
+  });
+});
+
+const BOMB = [
+  "name: bomb",
+  "a: &a [1,1,1,1,1,1,1,1,1]",
+  ..."bcdefghi".split("").map((c, i) => `${c}: &${c} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(",")}]`),
+  "",
+].join("\n");
+
+describe("loadScenario on hostile files", () => {
+  it("refuses an alias bomb and an unresolved alias, naming the file", () => {
+    const bomb = file(BOMB);
+    expect(() => loadScenario(bomb)).toThrow(UsageError);
+    expect(() => loadScenario(bomb)).toThrow(/s\.yaml: not valid YAML: aliases expand too far \(an alias bomb/);
+    expect(() => loadScenario(file("name: *nope\n"))).toThrow(/s\.yaml: not valid YAML: Unresolved alias .*: nope/);
+    expect(() => loadScenario(file("name: x\na: &a [*a]\n"))).toThrow(/a cycle/);
+  });
+
+  it("refuses what yaml only warns about, and collections nested past any scenario, before they recurse", () => {
+    expect(() => loadScenario(file("name: !foo bar\n"))).toThrow(/line 1, column 7: TAG_RESOLVE_FAILED \(Unresolved tag: !foo\)/);
+    const deep = `name: x\na: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`;
+    expect(() => loadScenario(file(deep))).toThrow(/s\.yaml: not valid YAML: collections nested 65 deep \(at most 64\)/);
+    expect(() => loadScenario(file("name: x\nname: y\n"))).toThrow(/line 2, column 1: DUPLICATE_KEY/);
+  });
+
+  it("says a list at the top is a list, and that an empty argument is no file", () => {
+    expect(() => loadScenario(file("- a\n- b\n"))).toThrow(/s\.yaml: a scenario must be a YAML mapping \(got a list\)/);
+    expect(() => loadScenario(file("just words\n"))).toThrow(/\(got a string, "just words"\)/);
+    expect(() => loadScenario(file(""))).toThrow(/\(got an empty file\)/);
+    expect(() => loadScenario("")).toThrow(/^no scenario file given/);
+  });
+
+  it("reads at most MAX_SCENARIO_BYTES, so a device or a huge file is refused, not slurped", () => {
+    expect(() => loadScenario("/dev/zero")).toThrow(/\/dev\/zero: larger than 256 kB, not a scenario/);
+    expect(() => loadScenario(file(`name: x\n# ${"x".repeat(MAX_SCENARIO_BYTES)}\n`))).toThrow(/larger than 256 kB/);
+    expect(() => loadScenario(tmpdir())).toThrow(/cannot read scenario \(EISDIR/);
+  });
+
+  it("shows NaN and infinity in a file as themselves, not as JSON's null", () => {
+    expect(() => loadScenario(file("name: x\nload: { rate_per_s: .nan }\n"))).toThrow(/load\.rate_per_s: .*received NaN.*\(value: NaN\)/);
+    expect(() => loadScenario(file("name: x\nload: { rate_per_s: -.inf }\n"))).toThrow(/\(value: -Infinity\)/);
+  });
+
+  it("escapes control characters of the file's fields and keys in its message", () => {
+    const e = (() => {
+      try {
+        loadScenario(file('name: x\n"evil\\e[31m\\nverdict   PASS": 1\n'));
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    expect(e?.message).toContain("unknown field(s) evil\\x1b[31m\\nverdict   PASS");
+    expect(e?.message).not.toMatch(/[\x1b]/);
+  });
+
+  it("keeps a __proto__ key in a file a plain (unknown) key, never the prototype", () => {
+    expect(() => loadScenario(file("name: x\n__proto__: { polluted: 1 }\n"))).toThrow(/unknown field\(s\) __proto__/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe("--set on hostile input", () => {
+  const withMix = () => file("name: x\nload:\n  mix: [{ method: GET, ms: 5 }, { method: POST, ms: 6 }]\n");
+
+  it("takes an index up to the list's length (appends one) and names --set, list and range past it", () => {
+    expect(loadScenario(withMix(), ["load.mix.2.method=GET", "load.mix.2.ms=7"]).load.mix.map((m) => m.ms)).toEqual([5, 6, 7]);
+    expect(() => loadScenario(withMix(), ["load.mix.99.ms=2"])).toThrow(
+      /^--set load\.mix\.99\.ms=2: load\.mix has 2 entries \(index 0\.\.2\)$/,
+    );
+    const started = Date.now();
+    expect(() => loadScenario(withMix(), ["load.mix.100000000.ms=2"])).toThrow(/load\.mix has 2 entries/);
+    expect(() => loadScenario(withMix(), ["load.mix.99999999999999999999999.ms=2"])).toThrow(/load\.mix has 2 entries/);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(() => loadScenario(file("name: x\n"), ["load.mix.5.ms=2"])).toThrow(
+      /--set load\.mix\.5\.ms=2: load\.mix is not in the file, so its list starts at index 0 \(index 0\.\.0\)/,
+    );
+  });
+
+  it("refuses a value that would not be valid YAML in a file, naming the --set", () => {
+    const ok = file("name: x\n");
+    expect(() => loadScenario(ok, ['name="unclosed'])).toThrow(
+      /^--set name="unclosed: the value is not valid YAML at column 10: MISSING_CHAR/,
+    );
+    expect(() => loadScenario(ok, ["name=*nope"])).toThrow(/^--set name=\*nope: the value is not valid YAML: Unresolved alias/);
+    expect(() => loadScenario(ok, ["name=!foo bar"])).toThrow(
+      /^--set name=!foo bar: the value is not valid YAML at column 1: TAG_RESOLVE_FAILED/,
+    );
+    expect(() => loadScenario(ok, ["name=a\n---\nb"])).toThrow(
+      /^--set name=a\\n---\\nb: the value is not valid YAML: more than one document/,
+    );
+  });
+
+  it("refuses __proto__, constructor and prototype segments, and pollutes nothing", () => {
+    for (const set of ["__proto__.polluted=1", "constructor.prototype.polluted=1", "load.__proto__.polluted=1", "a.prototype=1"]) {
+      expect(() => loadScenario(file("name: x\n"), [set])).toThrow(/is not a scenario field \(a reserved name\)/);
+      expect(() => applySet({}, set)).toThrow(UsageError);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("refuses NaN and infinity, anywhere in the value", () => {
+    expect(() => loadScenario(file("name: x\n"), ["load.rate_per_s=.nan"])).toThrow(
+      /^--set load\.rate_per_s=\.nan: NaN is not a finite number; give a number such as 200$/,
+    );
+    expect(() => applySet({}, "load.rate_per_s=-.inf")).toThrow(/-Infinity is not a finite number/);
+    expect(() => applySet({}, "load.mix=[{ms: .NaN}]")).toThrow(/NaN is not a finite number/);
+  });
+
+  it("names a path through a scalar, and reads only the target's own fields", () => {
+    expect(() => applySet({ name: "x" }, "name.first=1")).toThrow(/--set name\.first=1: name is "x", not a mapping/);
+    const target: Record<string, unknown> = {};
+    applySet(target, "toString.x=1");
+    expect(target).toEqual({ toString: { x: 1 } });
+  });
+
+  it("escapes control characters of the --set in its message, and clips a long one", () => {
+    expect(() => applySet({}, "a..b=\x1b[2J")).toThrow(/^--set a\.\.b=\\x1b\[2J: empty segment/);
+    const long = `name=${"[".repeat(5000)}`;
+    expect(() => applySet({}, long)).toThrow(/\.\.\. \(5005 characters\): the value is not valid YAML: collections nested 65 deep/);
   });
 });
 

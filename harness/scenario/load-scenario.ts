@@ -1,86 +1,163 @@
-import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { z } from "zod";
 import { UsageError } from "../util/errors.ts";
+import { printable, shown, showValue } from "../util/text.ts";
+import { parseYaml, YamlTextError } from "../util/yaml.ts";
 import { Scenario } from "./schema.ts";
+
+/** No scenario comes near this (the catalog's largest is 2 kB); the cap keeps /dev/zero or a log file from filling memory. */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
+
+/** Path segments --set refuses: writing them would reach Object.prototype, not a scenario field. */
+const RESERVED_SEGMENTS = new Set(["__proto__", "constructor", "prototype"]);
 
 /** Reads, overrides (`--set a.b=v`) and validates a scenario file. Throws UsageError naming file, field and value. */
 export function loadScenario(file: string, sets: string[] = []): Scenario {
-  let text: string;
+  if (file === "") throw new UsageError("no scenario file given (an empty file name)");
+  const name = shown(file, 500);
+  const text = readScenarioText(file, name);
+  let raw: unknown;
   try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UsageError(`${file}: cannot read scenario (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    raw = parseYaml(text);
+  } catch (e) {
+    if (e instanceof YamlTextError) throw new UsageError(`${name}: ${e.message}`);
+    throw e;
   }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const where = e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "";
-    throw new UsageError(`${file}: not valid YAML at ${where}: ${e.code}`);
-  }
-  const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new UsageError(`${file}: a scenario must be a YAML mapping (got ${raw === null ? "an empty file" : typeof raw})`);
+    throw new UsageError(`${name}: a scenario must be a YAML mapping (got ${kindOf(raw)})`);
   }
   for (const assignment of sets) applySet(raw as Record<string, unknown>, assignment);
   return validateScenario(raw, file);
 }
 
+/** The file's text, at most MAX_SCENARIO_BYTES read (a device or a huge file is refused, not slurped). */
+function readScenarioText(file: string, name: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (err) {
+    throw new UsageError(`${name}: cannot read scenario (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  try {
+    if (fstatSync(fd).isDirectory()) throw new UsageError(`${name}: cannot read scenario (EISDIR: a folder, not a file)`);
+    const buffer = Buffer.alloc(MAX_SCENARIO_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_SCENARIO_BYTES)
+        throw new UsageError(`${name}: larger than ${MAX_SCENARIO_BYTES / 1024} kB, not a scenario (the largest in scenarios/ is 2 kB)`);
+    }
+    return buffer.toString("utf8", 0, length);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${name}: cannot read scenario (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "an empty file";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return `a string, ${showValue(value, 60)}`;
+  if (typeof value === "number") return `a number, ${showValue(value)}`;
+  if (typeof value === "boolean") return `${value}`;
+  return typeof value;
+}
+
 export function validateScenario(raw: unknown, file = "<scenario>"): Scenario {
   const result = Scenario.safeParse(raw);
-  if (!result.success) throw new UsageError(formatIssues(file, raw, result.error.issues));
+  if (!result.success) throw new UsageError(formatIssues(shown(file, 500), raw, result.error.issues));
   return result.data;
 }
 
 function formatIssues(file: string, raw: unknown, issues: z.core.$ZodIssue[]): string {
   const lines = issues.slice(0, 10).map((issue) => {
-    const field = issue.path.map(String).join(".") || "(top level)";
+    const field = shown(issue.path.map(String).join("."), 120) || "(top level)";
     const value = valueAt(raw, issue.path);
-    const shown = value === undefined ? "missing" : JSON.stringify(value);
-    const hint = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : issue.message;
-    return `  ${field}: ${hint} (value: ${shown})`;
+    const seen = value === undefined ? "missing" : showValue(value);
+    const hint =
+      issue.code === "unrecognized_keys"
+        ? `unknown field(s) ${shown(issue.keys.join(", "), 200)}`
+        : printable(issue.message).replace(/received NaN|received Infinity/, (m) => `${m} (not a finite number)`);
+    return `  ${field}: ${hint} (value: ${seen})`;
   });
-  return `${file}: invalid scenario\n${lines.join("\n")}`;
+  const more = issues.length > 10 ? [`  ... and ${issues.length - 10} more`] : [];
+  return `${file}: invalid scenario\n${[...lines, ...more].join("\n")}`;
 }
 
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
   let node: unknown = raw;
   for (const key of path) {
-    if (node === null || typeof node !== "object") return undefined;
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return undefined;
     node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
 }
 
-/** `a.b.c=value`: value parsed as YAML, so numbers, booleans, null and lists keep their type. */
+/** The first number in `value` (a scalar, or inside a list or mapping) that is NaN or infinite. */
+function nonFinite(value: unknown): number | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "number" && !Number.isFinite(v)) return v;
+    if (v !== null && typeof v === "object") for (const item of Array.isArray(v) ? v : Object.values(v)) stack.push(item);
+  }
+  return undefined;
+}
+
+/**
+ * `a.b.c=value`: value parsed as YAML, so numbers, booleans, null and lists keep their type.
+ * A value that is not valid YAML, a path through `__proto__` and the like, an index past
+ * the end of a list (one past appends) and NaN or infinity are refused, naming the --set.
+ */
 export function applySet(target: Record<string, unknown>, assignment: string): void {
+  const what = `--set ${shown(assignment)}`;
   const eq = assignment.indexOf("=");
-  if (eq <= 0) throw new UsageError(`--set ${assignment}: expected key=value, e.g. --set load.rate_per_s=200`);
+  if (eq <= 0) throw new UsageError(`${what}: expected key=value, e.g. --set load.rate_per_s=200`);
   const path = assignment.slice(0, eq).split(".");
-  const valueText = assignment.slice(eq + 1);
+  for (const key of path) {
+    if (key === "") throw new UsageError(`${what}: empty segment in field path`);
+    if (RESERVED_SEGMENTS.has(key)) throw new UsageError(`${what}: "${key}" is not a scenario field (a reserved name)`);
+  }
   let value: unknown;
   try {
-    value = parseDocument(valueText).toJS();
-  } catch {
-    value = valueText;
+    value = parseYaml(assignment.slice(eq + 1));
+  } catch (e) {
+    if (e instanceof YamlTextError) throw new UsageError(`${what}: the value is ${e.message}`);
+    throw e;
   }
-  let node: Record<string, unknown> = target;
+  const bad = nonFinite(value);
+  if (bad !== undefined) throw new UsageError(`${what}: ${bad} is not a finite number; give a number such as 200`);
+  const field = (i: number) => shown(path.slice(0, i).join("."), 120);
+  let node: Record<string | number, unknown> = target;
+  let created = false;
   for (const [i, key] of path.entries()) {
-    if (key === "") throw new UsageError(`--set ${assignment}: empty segment in field path`);
-    const last = i === path.length - 1;
-    if (Array.isArray(node) && !/^\d+$/.test(key)) {
-      throw new UsageError(`--set ${assignment}: ${path.slice(0, i).join(".")} is a list; "${key}" is not an index (0, 1, ...)`);
-    }
-    const index = Array.isArray(node) ? Number(key) : key;
-    if (last) {
-      (node as Record<string | number, unknown>)[index] = value;
-    } else {
-      const next = (node as Record<string | number, unknown>)[index];
-      if (next === undefined || next === null) (node as Record<string | number, unknown>)[index] = {};
-      else if (typeof next !== "object") {
-        throw new UsageError(`--set ${assignment}: ${path.slice(0, i + 1).join(".")} is ${JSON.stringify(next)}, not a mapping`);
+    let index: string | number = key;
+    if (Array.isArray(node)) {
+      if (!/^\d+$/.test(key)) throw new UsageError(`${what}: ${field(i)} is a list; "${shown(key, 40)}" is not an index (0, 1, ...)`);
+      index = Number(key);
+      if (index > node.length) {
+        const n = node.length;
+        const why = created
+          ? `${field(i)} is not in the file, so its list starts at index 0`
+          : `${field(i)} has ${n} ${n === 1 ? "entry" : "entries"}`;
+        throw new UsageError(`${what}: ${why} (index 0..${n})`);
       }
-      node = (node as Record<string | number, Record<string, unknown>>)[index]!;
     }
+    if (i === path.length - 1) {
+      node[index] = value;
+      return;
+    }
+    const next = Object.hasOwn(node, index) ? node[index] : undefined;
+    created = next === undefined || next === null;
+    // a missing node followed by an index starts a list, so the index is checked against it
+    if (created) node[index] = /^\d+$/.test(path[i + 1]!) ? [] : {};
+    else if (typeof next !== "object") {
+      throw new UsageError(`${what}: ${field(i + 1)} is ${showValue(next, 60)}, not a mapping`);
+    }
+    node = node[index] as Record<string | number, unknown>;
   }
 }
