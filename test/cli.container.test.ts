@@ -49,23 +49,44 @@ describe("drainlab command on the real stack", () => {
     expect(await labelled()).toEqual({ containers: 0, networks: 0 });
   });
 
+  it("SIGKILL of the harness mid-load: the run's reaper removes its containers and network within 10 s", async () => {
+    const { code, runId, exitAfterMs } = await interruptRunWhen(/\bload\b.*sent \d+/, "SIGKILL");
+    expect(code).toBeNull();
+    expect(exitAfterMs).toBeLessThan(1_000);
+    expect(runId, "the run folder was named").toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
+    const killedAt = Date.now();
+    let left = await labelled(runId);
+    while ((left.containers > 0 || left.networks > 0) && Date.now() - killedAt < 30_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = await labelled(runId);
+    }
+    const tookMs = Date.now() - killedAt;
+    process.stderr.write(`reaper: run ${runId} left nothing ${tookMs} ms after the SIGKILL\n`);
+    expect(left).toEqual({ containers: 0, networks: 0 });
+    expect(tookMs).toBeLessThan(10_000);
+  });
+
   it("clean removes everything drainlab labelled, also what a crashed run left", async () => {
     const docker = new Docker();
     const images = await ensureImages(docker);
     const scenario = Scenario.parse({ name: "leftover" });
     // a stack nobody stops: what a kill -9 of drainlab would leave behind
     const stack = await startStack({ scenario, runId: "leftover-test", images, docker, rawDir: join(TEST_REPORTS_DIR, "leftover-test") });
-    expect((await labelled("leftover-test")).containers).toBe(3);
+    // nginx, two nodes and the run's reaper (whose connection this process still holds)
+    expect((await labelled("leftover-test")).containers).toBe(4);
     const r = cli(["clean"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/removed 3 container\(s\) and 1 network\(s\)/);
+    expect(r.stdout).toMatch(/removed 4 container\(s\) and 1 network\(s\)/);
     expect(await labelled()).toEqual({ containers: 0, networks: 0 });
     await stack.stop(); // idempotent, and harmless after the sweep
   });
 });
 
-/** Runs drain-one-node as a user would and sends SIGINT once stderr matches `when`. */
-async function interruptRunWhen(when: RegExp): Promise<{ code: number; stderr: string; exitAfterMs: number }> {
+/** Runs drain-one-node as a user would and sends `signal` once stderr matches `when`. */
+async function interruptRunWhen(
+  when: RegExp,
+  signal: NodeJS.Signals = "SIGINT",
+): Promise<{ code: number | null; stderr: string; exitAfterMs: number; runId: string }> {
   const child = spawn(
     process.execPath,
     [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR],
@@ -78,7 +99,8 @@ async function interruptRunWhen(when: RegExp): Promise<{ code: number; stderr: s
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve) => child.stderr.on("data", () => when.test(stderr) && resolve()));
   const interruptedAt = Date.now();
-  child.kill("SIGINT");
-  const [code] = (await once(child, "exit")) as [number];
-  return { code, stderr, exitAfterMs: Date.now() - interruptedAt };
+  child.kill(signal);
+  const [code] = (await once(child, "exit")) as [number | null];
+  const runId = /run (\d{8}-\d{6}-[0-9a-f]{6}): starting/.exec(stderr)?.[1] ?? "";
+  return { code, stderr, exitAfterMs: Date.now() - interruptedAt, runId };
 }

@@ -13,6 +13,7 @@ import { HttpReady, STARTUP_TIMEOUT_MS, StartedOnly, waitForHttp } from "./http-
 import { containerLoadEntry } from "./load-entry.ts";
 import { LoopbackContainer } from "./loopback-container.ts";
 import { renderNginxConfig } from "./nginx-config.ts";
+import { type Reaper, startReaper } from "./reaper.ts";
 
 const NGINX_PORT = 8080;
 /** The configuration generation nginx starts with; each rewrite of the upstream adds one. */
@@ -56,6 +57,7 @@ export class Stack implements AsyncDisposable {
     private readonly apps: StartedTestContainer[],
     private readonly networkId: string,
     private readonly options: StackOptions,
+    private readonly reaper: Reaper | null = null,
   ) {}
 
   /** Where load and the harness's own requests to nginx go (see loadEntry). */
@@ -207,6 +209,7 @@ export class Stack implements AsyncDisposable {
       .getNetwork(this.networkId)
       .remove()
       .catch(() => {});
+    await this.reaper?.stop();
   }
 }
 
@@ -245,6 +248,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   } catch (err) {
     throw new EnvironmentError(`testcontainers cannot reach the Docker engine: ${(err as Error).message}`);
   }
+  // first, so that whatever follows is removed even if this process is SIGKILLed from here on
+  const reaper = await startReaper(docker, runId, images.app, labels("reaper")).catch((err: Error) => {
+    throw new EnvironmentError(`the run's reaper did not start: ${err.message}`);
+  });
   const networkName = `drainlab-${runId}`;
   const network = await docker.createNetwork({ Name: networkName, Driver: "bridge", Labels: labels("network"), CheckDuplicate: true });
   const started: StartedTestContainer[] = [];
@@ -253,7 +260,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const names = Array.from({ length: scenario.stack.nodes }, (_, i) => nodeName(i + 1));
     // CAP_NET_ADMIN only for the node a network fault targets, never for the others
     const netAdmin = new Set(netAdminTargets(scenario));
-    log(`starting ${names.length} app nodes and nginx ...`);
+    log(`run ${runId}: starting ${names.length} app nodes and nginx ...`);
     // the nodes' addresses are known once their containers run, so nginx starts while they boot
     // allSettled: no node may still be starting when a failure sweeps the run's containers
     const appStarts = await Promise.allSettled(
@@ -356,12 +363,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       apps.map((a) => a.container),
       network.id,
       options,
+      reaper,
     );
   } catch (err) {
     // a container whose start() threw is not in `started`: sweep by the run's label
     const leftovers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] }) });
     await removeContainers(docker, [...started.map((c) => c.getId()), ...leftovers.map((c) => c.Id)]);
     await network.remove().catch(() => {});
+    await reaper?.stop();
     if (err instanceof EnvironmentError) throw err;
     throw new EnvironmentError(`the stack did not start: ${(err as Error).message}`);
   }
