@@ -4,24 +4,25 @@ import { loadScenario } from "../scenario/load-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { ExitCode } from "../util/errors.ts";
+import { printable } from "../util/text.ts";
 import type { CommandState } from "./options.ts";
 import { collect } from "./options.ts";
 
-/** The chain, the longest request and every finding, as `drainlab lint` prints them. */
+/** The chain, the longest request and every finding, as `drainlab lint` prints them; text from the scenario is shown escaped. */
 export function renderLint(scenario: Scenario, file: string, findings: LintFinding[]): string {
   const c = timeoutChain(scenario);
   const longest = longestRequest(scenario.load.mix);
   const errors = lintErrors(findings).length;
   const warnings = findings.length - errors;
   const lines = [
-    `drainlab lint ${scenario.name}  ${file}`,
+    `drainlab lint ${printable(scenario.name)}  ${printable(file)}`,
     `chain     effective graceful limit ${c.effective_graceful_s} s, limited by ${c.limited_by} ` +
       `(uvicorn ${c.uvicorn_graceful_s === null ? "unlimited" : `${c.uvicorn_graceful_s} s`}, gunicorn graceful_timeout ${c.gunicorn_graceful_timeout_s} s); stop wait ${c.stop_wait_s} s`,
     `longest   ${longest ? `${longest.ms} ms (load.mix[${longest.index}] ${longest.kind.method})` : "no request"}; ` +
       `nginx proxy_read_timeout ${scenario.stack.nginx.proxy_read_timeout_s} s, client timeout ${scenario.load.timeout_s} s, grace ${scenario.load.grace_s} s`,
     "",
     ...(findings.length
-      ? findings.map((f) => `${f.severity === "error" ? "ERROR  " : "warning"}   ${f.code}: ${f.message}`)
+      ? findings.map((f) => `${f.severity === "error" ? "ERROR  " : "warning"}   ${printable(`${f.code}: ${f.message}`)}`)
       : ["no finding: the timeout chain is consistent with the mix"]),
     "",
     `lint      ${errors} error(s), ${warnings} warning(s)${errors ? "  (exit 1)" : ""}`,

@@ -1,5 +1,6 @@
 import { type CheckStatus, STATUS_LABEL, statusOf } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
+import { printableStrings } from "../util/text.ts";
 import { drainsOf } from "./describe.ts";
 import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { lossRows, storyLines } from "./loss-classes.ts";
@@ -11,8 +12,14 @@ import type { DrainRecord } from "../records/drain-record.ts";
 /** Events of an example story shown in the terminal; report.html has them all. */
 const STORY_EVENTS = 8;
 
-/** The compact end-of-run summary: verdict, requests, latency, drains, faults, facts, lint, one line per check, loss classes. */
-export function renderTerminal(report: Report, color = false): string {
+/**
+ * The compact end-of-run summary: verdict, requests, latency, drains, faults, facts, lint, one line per check, loss classes.
+ * Every string of the report (scenario name, check details, fault and fact text, lint messages, ...) is shown with its
+ * control characters escaped, so a scenario or a report.json cannot recolour the output or forge a line such as the
+ * verdict; the only escape sequences written are paint's own colours.
+ */
+export function renderTerminal(untrusted: Report, color = false): string {
+  const report = printableStrings(untrusted);
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const ok = (b: boolean) => (b ? paint(32, "PASS") : paint(31, "FAIL"));
   const status = (st: CheckStatus) => paint(STATUS_COLOR[st], STATUS_LABEL[st]);
