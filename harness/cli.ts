@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
+import { checkBaseline } from "./cli/baseline-guard.ts";
 import { registerCommands } from "./cli/commands.ts";
 import { ensureEngine, isEngineLost } from "./env/engine.ts";
 import { ensureImages } from "./env/images.ts";
@@ -13,6 +14,8 @@ import { loadScenario } from "./scenario/load-scenario.ts";
 import { scenarioJsonSchema } from "./scenario/schema.ts";
 import { sweep } from "./stack/sweep.ts";
 import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "./util/errors.ts";
+import { ensureWritableDir } from "./util/out-dir.ts";
+import { printable } from "./util/text.ts";
 import { VERSION } from "./util/version.ts";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -38,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
     )
     .action(async (file: string, opts: { set: string[]; out: string; baseline?: string }) => {
       const scenario = loadScenario(file, opts.set);
+      // refused here, before anything starts: a --out no run folder can go in (under /proc a recursive mkdir spins
+      // forever) and a --baseline that is not a report.json
+      if (opts.baseline !== undefined) checkBaseline(opts.baseline);
+      ensureWritableDir("--out", opts.out, "the run folder");
       const abort = new AbortController();
       const onSignal = (sig: NodeJS.Signals) => {
         if (abort.signal.aborted) return;
@@ -136,7 +143,8 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? ExitCode.pass : ExitCode.usage;
     }
     if (e instanceof DrainlabError) {
-      err(`drainlab: ${e.message}`);
+      // messages quote file names, --set values and fields: shown, never obeyed by the terminal
+      err(`drainlab: ${printable(e.message, { keepNewlines: true })}`);
       return e.exitCode;
     }
     if (isEngineLost(e)) {
@@ -145,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
       );
       return ExitCode.environment;
     }
-    err(`drainlab: internal error: ${(e as Error).stack ?? String(e)}`);
+    err(`drainlab: internal error: ${printable(e instanceof Error ? (e.stack ?? e.message) : String(e), { keepNewlines: true })}`);
     return ExitCode.environment;
   }
 }

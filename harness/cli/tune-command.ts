@@ -4,6 +4,8 @@ import { SAFETY_SHARE, STOP_WAIT_MARGIN_S } from "../tune/recommend.ts";
 import { planTune, runTune } from "../tune/tune.ts";
 import { renderTuneText } from "../tune/tune-report.ts";
 import { ExitCode, UsageError } from "../util/errors.ts";
+import { ensureWritableDir } from "../util/out-dir.ts";
+import { printable, shown } from "../util/text.ts";
 import { withInterrupt } from "./interrupt.ts";
 import type { CommandState } from "./options.ts";
 import { collect, err, runsProgress } from "./options.ts";
@@ -42,14 +44,16 @@ Example:
     )
     .action(async (file: string, opts: { param: string; range: string; step: string; repeats: string; set: string[]; out: string }) => {
       const repeats = Number(opts.repeats);
-      if (!Number.isInteger(repeats)) throw new UsageError(`--repeats ${opts.repeats}: expected a whole number from 1 to 10`);
+      if (!Number.isInteger(repeats)) throw new UsageError(`--repeats ${shown(opts.repeats)}: expected a whole number from 1 to 10`);
+      // before planning, so the first line says what is wrong (runTune checks again, for other callers)
+      ensureWritableDir("--out", opts.out, "the tune folder");
       const plan = planTune(file, opts.param, parseRange(opts.range, opts.step), repeats, opts.set);
       err(`tune      ${plan.param} over ${plan.values.join(", ")}; ${plan.repeats} repeat(s) per passing value`);
       for (const [end, findings] of [
         ["lo", plan.lint.get(plan.values[0]!)!],
         ["hi", plan.lint.get(plan.values[plan.values.length - 1]!)!],
       ] as const) {
-        for (const f of findings) err(`lint ${end}   ${f.severity} ${f.code}: ${f.message}`);
+        for (const f of findings) err(printable(`lint ${end}   ${f.severity} ${f.code}: ${f.message}`));
       }
       const { progress, log, onProgress } = runsProgress();
       try {
@@ -71,7 +75,7 @@ Example:
             }),
           err,
         );
-        process.stdout.write(renderTuneText(tune, dir));
+        process.stdout.write(printable(renderTuneText(tune, dir), { keepNewlines: true }));
         state.setExitCode(tune.recommendation ? ExitCode.pass : ExitCode.checkFailed);
       } finally {
         progress.done();

@@ -99,4 +99,16 @@ describe("tune", () => {
     expect(json).toMatchObject({ error: "engine went away", smallest_passing: null, recommendation: null });
     expect(json.evidence).toHaveLength(1);
   });
+
+  it("refuses an --out no folder can go in before any run, naming it", async () => {
+    const plan = planTune(FILE, PARAM, parseRange("1..5", "1"), 1);
+    let ran = 0;
+    const runCell = async (s: Scenario) => (ran++, fakeRun(s));
+    await expect(runTune(plan, { outDir: FILE, runCell })).rejects.toThrow(UsageError);
+    await expect(runTune(plan, { outDir: join(FILE, "x"), runCell })).rejects.toThrow(
+      /^--out .*t\.yaml\/x: cannot create the tune folder in .* \(ENOTDIR\): .*t\.yaml is a file, not a folder$/,
+    );
+    await expect(runTune(plan, { outDir: "/proc/drainlab-nope", runCell })).rejects.toThrow(/\(ENOENT\)/);
+    expect(ran).toBe(0);
+  });
 });

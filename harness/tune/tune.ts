@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type CellRunOptions, type RunSummary, runCell } from "../matrix/cell.ts";
 import { newRunId, type RunOptions } from "../run/run.ts";
@@ -7,6 +7,7 @@ import { type LintFinding, lintErrors, lintScenario } from "../scenario/lint.ts"
 import { loadScenario } from "../scenario/load-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { UsageError } from "../util/errors.ts";
+import { ensureWritableDir } from "../util/out-dir.ts";
 import { VERSION } from "../util/version.ts";
 import { bisect } from "./bisect.ts";
 import { gridValues, type TuneRange } from "./range.ts";
@@ -91,7 +92,8 @@ export interface TuneOptions {
 export async function runTune(plan: TunePlan, options: TuneOptions = {}): Promise<{ tune: TuneReport; dir: string; written: string[] }> {
   const run = options.runCell ?? runCell;
   const tuneId = `tune-${newRunId()}`;
-  const dir = resolve(options.outDir ?? "reports", tuneId);
+  // --out checked (and made) before any run starts: a file, a read-only folder or /proc is exit 2 naming it
+  const dir = join(ensureWritableDir("--out", options.outDir ?? "reports", "the tune folder"), tuneId);
   const runsDir = join(dir, "runs");
   mkdirSync(runsDir, { recursive: true });
   const wallStart = performance.now();
