@@ -1,10 +1,17 @@
 import type { Command } from "commander";
+import { DEFAULT_MAX_CELLS } from "../matrix/grid.ts";
 import { matrixExitCode, planMatrix, runMatrix } from "../matrix/matrix.ts";
 import { MATRIX_EXIT_RULE } from "../matrix/matrix-report.ts";
 import { renderMatrixText } from "../matrix/matrix-text.ts";
+import { UsageError } from "../util/errors.ts";
+import { ensureWritableDir } from "../util/out-dir.ts";
+import { printable, shown } from "../util/text.ts";
 import { withInterrupt } from "./interrupt.ts";
 import type { CommandState } from "./options.ts";
 import { collect, err, runsProgress } from "./options.ts";
+
+/** --max-cells itself has a ceiling: past it even planning (every cell loaded and linted) takes long. */
+const MAX_MAX_CELLS = 100_000;
 
 export function register(program: Command, state: CommandState): void {
   program
@@ -19,6 +26,7 @@ export function register(program: Command, state: CommandState): void {
     )
     .option("--set <key=value>", "override a scenario field in every cell (repeatable)", collect, [])
     .option("--out <dir>", "parent folder for the matrix folder", "reports")
+    .option("--max-cells <n>", "refuse a grid of more cells than this (each is a full run on a fresh stack)", String(DEFAULT_MAX_CELLS))
     .addHelpText(
       "after",
       `
@@ -28,17 +36,24 @@ under cells/. Every cell is resolved and linted before any container starts.
 "p99 drain" is the p99 latency of the requests due while the node drained
 (client ledger rows with intendedMs in [drain.start_ms, drain.exit_ms]).
 
-Exit codes: ${MATRIX_EXIT_RULE}; 2 for a bad scenario, --grid or --set.
+At most --max-cells cells (default ${DEFAULT_MAX_CELLS}); a larger grid is refused before anything starts.
+
+Exit codes: ${MATRIX_EXIT_RULE}; 2 for a bad scenario, --grid, --set, --out or --max-cells.
 
 Example:
   drainlab matrix scenarios/matrix/graceful-vs-request.yaml \\
     --grid stack.uvicorn.timeout_graceful_shutdown_s=1,5 --grid load.mix.0.ms=200,2500`,
     )
-    .action(async (file: string, opts: { grid: string[]; set: string[]; out: string }) => {
-      const plan = planMatrix(file, opts.grid, opts.set);
+    .action(async (file: string, opts: { grid: string[]; set: string[]; out: string; maxCells: string }) => {
+      const maxCells = Number(opts.maxCells);
+      if (!/^\d+$/.test(opts.maxCells.trim()) || maxCells < 1 || maxCells > MAX_MAX_CELLS)
+        throw new UsageError(`--max-cells ${shown(opts.maxCells)}: expected a whole number from 1 to ${MAX_MAX_CELLS}`);
+      // before planning, so the first line says what is wrong (runMatrix checks again, for other callers)
+      ensureWritableDir("--out", opts.out, "the matrix folder");
+      const plan = planMatrix(file, opts.grid, opts.set, { maxCells });
       const errors = plan.cells.filter((c) => c.lint.some((f) => f.severity === "error")).length;
       err(
-        `matrix    ${plan.cells.length} cells over ${plan.axes.map((a) => `${a.key} (${a.values.length})`).join(" x ")}; lint errors in ${errors} cell(s)`,
+        `matrix    ${plan.cells.length} cells over ${plan.axes.map((a) => `${printable(a.key)} (${a.values.length})`).join(" x ")}; lint errors in ${errors} cell(s)`,
       );
       const { progress, log, onProgress } = runsProgress();
       try {
@@ -51,16 +66,19 @@ Example:
               onProgress,
               onCell: (event, cell, total) => {
                 progress.done();
-                if (event === "start") err(`cell ${cell.index + 1}/${total}  ${cell.label}`);
+                // grid values and errors come from the scenario: shown, never obeyed by the terminal
+                if (event === "start") err(`cell ${cell.index + 1}/${total}  ${printable(cell.label)}`);
                 else
                   err(
-                    `cell ${cell.index + 1}/${total}  ${cell.status.toUpperCase()}${cell.run ? `  ${cell.run.failing_checks.join(", ") || "all checks passed"}  ${cell.run.wall_time_s} s` : `  ${cell.error ?? ""}`}`,
+                    printable(
+                      `cell ${cell.index + 1}/${total}  ${cell.status.toUpperCase()}${cell.run ? `  ${cell.run.failing_checks.join(", ") || "all checks passed"}  ${cell.run.wall_time_s} s` : `  ${cell.error ?? ""}`}`,
+                    ),
                   );
               },
             }),
           err,
         );
-        process.stdout.write(renderMatrixText(matrix, dir));
+        process.stdout.write(printable(renderMatrixText(matrix, dir), { keepNewlines: true }));
         state.setExitCode(matrixExitCode(matrix));
       } finally {
         progress.done();

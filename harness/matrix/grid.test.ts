@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../util/errors.ts";
-import { axesFromMapping, gridCells, mergeAxes, parseGridOption } from "./grid.ts";
+import { axesFromMapping, cellCount, gridCells, mergeAxes, parseGridOption } from "./grid.ts";
 
 describe("matrix grid", () => {
   it("parses --grid values as YAML scalars", () => {
@@ -33,5 +33,19 @@ describe("matrix grid", () => {
       { key: "b", values: [4, 5] },
     ]);
     expect(gridCells([])).toEqual([]);
+  });
+
+  it("refuses values that are not valid YAML, non-finite numbers and prototype paths, naming the --grid", () => {
+    expect(() => parseGridOption("name=*nope")).toThrow(/^--grid name=\*nope: value "\*nope" is not valid YAML: Unresolved alias/);
+    expect(() => parseGridOption("name=a,!foo b")).toThrow(/value "!foo b" is not valid YAML at column 1: TAG_RESOLVE_FAILED/);
+    expect(() => parseGridOption("load.rate_per_s=1,.nan")).toThrow(/value "\.nan" is NaN, not a finite number/);
+    expect(() => parseGridOption("__proto__.polluted=1")).toThrow(/"__proto__" is not a scenario field/);
+    expect(() => parseGridOption("a.constructor=1")).toThrow(/"constructor" is not a scenario field/);
+    expect(() => parseGridOption(`a=${"[".repeat(10_000)}`)).toThrow(/nested 65 deep/);
+  });
+
+  it("counts cells without making them", () => {
+    expect(cellCount([])).toBe(0);
+    expect(cellCount([parseGridOption("a=1,2,3"), parseGridOption("b=1,2")])).toBe(6);
   });
 });

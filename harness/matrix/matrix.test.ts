@@ -140,4 +140,30 @@ describe("matrix", () => {
     };
     await expect(runMatrix(planMatrix(scenarioFile(FILE), []), { outDir: out, runCell, signal: abort.signal })).rejects.toBe(interrupt);
   });
+
+  it("refuses more cells than maxCells (default 100) before loading any, naming the count and --max-cells", () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1).join(",");
+    const file = scenarioFile("name: plain\n");
+    const started = Date.now();
+    expect(() => planMatrix(file, [`load.rate_per_s=${values}`, `drain.stop_wait_s=${values}`])).toThrow(
+      /^the grid makes 10000 cells \(load\.rate_per_s 100 x drain\.stop_wait_s 100\), more than --max-cells 100; pass --max-cells 10000 to run them all/,
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(planMatrix(file, [`load.rate_per_s=${values}`]).cells).toHaveLength(100);
+    expect(() => planMatrix(file, ["load.rate_per_s=1,2,3"], [], { maxCells: 2 })).toThrow(/makes 3 cells .*, more than --max-cells 2;/);
+    expect(planMatrix(file, ["load.rate_per_s=1,2,3"], [], { maxCells: 3 }).cells).toHaveLength(3);
+  });
+
+  it("refuses an --out no folder can go in before any cell runs, naming it", async () => {
+    const notAFolder = scenarioFile("x");
+    let ran = 0;
+    const runCell = async (s: Scenario) => (ran++, fakeRun(s));
+    const plan = planMatrix(scenarioFile(FILE), []);
+    await expect(runMatrix(plan, { outDir: notAFolder, runCell })).rejects.toThrow(UsageError);
+    await expect(runMatrix(plan, { outDir: notAFolder, runCell })).rejects.toThrow(
+      /^--out .*m\.yaml: cannot create the matrix folder in .* \(ENOTDIR\)/,
+    );
+    await expect(runMatrix(plan, { outDir: "/proc/drainlab-nope", runCell })).rejects.toThrow(/--out \/proc\/drainlab-nope: .*\(ENOENT\)/);
+    expect(ran).toBe(0);
+  });
 });

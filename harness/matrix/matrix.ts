@@ -1,14 +1,25 @@
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { newRunId, type RunOptions } from "../run/run.ts";
 import { type LintFinding, lintScenario } from "../scenario/lint.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
+import { ensureWritableDir } from "../util/out-dir.ts";
+import { shown } from "../util/text.ts";
 import { VERSION } from "../util/version.ts";
 import { type CellRunOptions, type RunSummary, runCell } from "./cell.ts";
-import { axesFromMapping, type GridAxis, type GridCell, gridCells, mergeAxes, parseGridOption } from "./grid.ts";
+import {
+  axesFromMapping,
+  cellCount,
+  DEFAULT_MAX_CELLS,
+  type GridAxis,
+  type GridCell,
+  gridCells,
+  mergeAxes,
+  parseGridOption,
+} from "./grid.ts";
 import {
   DRAIN_P99_SOURCE,
   MATRIX_EXIT_RULE,
@@ -28,11 +39,19 @@ export interface MatrixPlan {
   cells: Array<{ cell: GridCell; scenario: Scenario; lint: LintFinding[] }>;
 }
 
-export function planMatrix(file: string, gridOptions: string[], sets: string[] = []): MatrixPlan {
+export function planMatrix(file: string, gridOptions: string[], sets: string[] = [], options: { maxCells?: number } = {}): MatrixPlan {
+  const maxCells = options.maxCells ?? DEFAULT_MAX_CELLS;
   const base = loadScenario(file, sets);
   const axes = mergeAxes(axesFromMapping(base.grid), gridOptions.map(parseGridOption));
   if (axes.length === 0)
-    throw new UsageError(`${file}: no grid; pass --grid key=v1,v2 (repeatable) or add a grid: mapping to the scenario`);
+    throw new UsageError(`${shown(file)}: no grid; pass --grid key=v1,v2 (repeatable) or add a grid: mapping to the scenario`);
+  // counted before any cell is made or loaded: 100 x 100 values would be 10,000 runs of minutes each
+  const count = cellCount(axes);
+  if (count > maxCells)
+    throw new UsageError(
+      `the grid makes ${count} cells (${axes.map((a) => `${shown(a.key, 80)} ${a.values.length}`).join(" x ")}), more than --max-cells ${maxCells}; ` +
+        `pass --max-cells ${count} to run them all, or give fewer values`,
+    );
   const cells = gridCells(axes).map((cell) => {
     let scenario: Scenario;
     try {
@@ -70,7 +89,8 @@ export async function runMatrix(
   const log = options.log ?? (() => {});
   const run = options.runCell ?? runCell;
   const matrixId = `matrix-${newRunId()}`;
-  const dir = resolve(options.outDir ?? "reports", matrixId);
+  // --out checked (and made) before any cell starts: a file, a read-only folder or /proc is exit 2 naming it
+  const dir = join(ensureWritableDir("--out", options.outDir ?? "reports", "the matrix folder"), matrixId);
   const cellsDir = join(dir, "cells");
   mkdirSync(cellsDir, { recursive: true });
   const wallStart = performance.now();
