@@ -1,0 +1,138 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const BIN = new URL("../../bin/drainlab.mjs", import.meta.url).pathname;
+
+/**
+ * The command, spawned. DOCKER_HOST names no engine, so a guard that failed to
+ * stop a bad command early ends at exit 3 instead of starting containers; a hang
+ * is killed (SIGKILL: the /proc hang ignored SIGTERM) and shows as code null.
+ */
+function drainlab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, CI: "true", NO_COLOR: "1", DOCKER_HOST: "unix:///nonexistent/drainlab-test.sock" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), "drainlab-hostile-"));
+function scenarioFile(text: string, name = `s${Math.random().toString(16).slice(2, 8)}.yaml`): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const OK = scenarioFile("name: ok\n");
+const MIX2 = scenarioFile("name: x\nload:\n  mix: [{ method: GET, ms: 5 }, { method: GET, ms: 6 }]\n");
+const BOMB = scenarioFile(
+  [
+    "name: bomb",
+    "a: &a [1,1,1,1,1,1,1,1,1]",
+    ..."bcdefghi".split("").map((c, i) => `${c}: &${c} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(",")}]`),
+    "",
+  ].join("\n"),
+);
+
+/** Exit 2, the message's first line, and no stack trace. */
+function usage(r: { code: number | null; stderr: string }, firstLine: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr.split("\n")[0]).toMatch(firstLine);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+}
+
+// Every case is refused before anything starts; each spawn is about a second of tsx start-up, so they run side by side.
+describe("drainlab on hostile input: exit 2 naming file, field or flag, and the value", { timeout: 60_000 }, () => {
+  it("alias bombs, unresolved aliases, a list at the top and an empty file argument", async () => {
+    const [bomb, nope, list, empty] = await Promise.all([
+      drainlab("lint", BOMB),
+      drainlab("lint", scenarioFile("name: *nope\n")),
+      drainlab("lint", scenarioFile("- a\n- b\n")),
+      drainlab("lint", ""),
+    ]);
+    usage(bomb, /^drainlab: .*\.yaml: not valid YAML: aliases expand too far \(an alias bomb; at most 100 expansions per anchor\)$/);
+    expect(bomb.stderr).toContain(BOMB);
+    usage(nope, /^drainlab: .*\.yaml: not valid YAML: Unresolved alias \(the anchor must be set before the alias\): nope$/);
+    usage(list, /^drainlab: .*\.yaml: a scenario must be a YAML mapping \(got a list\)$/);
+    usage(empty, /^drainlab: no scenario file given/);
+  });
+
+  it("--set: list indices, YAML that a file would refuse, prototype paths and non-finite numbers", async () => {
+    const rs = await Promise.all([
+      drainlab("lint", MIX2, "--set", "load.mix.99.ms=2"),
+      drainlab("lint", MIX2, "--set", "load.mix.100000000.ms=2"),
+      drainlab("lint", OK, "--set", 'name="unclosed'),
+      drainlab("lint", OK, "--set", "name=*nope"),
+      drainlab("lint", OK, "--set", "name=!foo bar"),
+      drainlab("lint", OK, "--set", "__proto__.polluted=1"),
+      drainlab("lint", OK, "--set", "load.rate_per_s=.nan"),
+      drainlab("lint", scenarioFile("name: x\nload: { rate_per_s: .nan }\n")),
+    ]);
+    usage(rs[0]!, /^drainlab: --set load\.mix\.99\.ms=2: load\.mix has 2 entries \(index 0\.\.2\)$/);
+    usage(rs[1]!, /^drainlab: --set load\.mix\.100000000\.ms=2: load\.mix has 2 entries \(index 0\.\.2\)$/);
+    usage(rs[2]!, /^drainlab: --set name="unclosed: the value is not valid YAML at column 10: MISSING_CHAR/);
+    usage(rs[3]!, /^drainlab: --set name=\*nope: the value is not valid YAML: Unresolved alias/);
+    usage(rs[4]!, /^drainlab: --set name=!foo bar: the value is not valid YAML at column 1: TAG_RESOLVE_FAILED/);
+    usage(rs[5]!, /^drainlab: --set __proto__\.polluted=1: "__proto__" is not a scenario field \(a reserved name\)$/);
+    usage(rs[6]!, /^drainlab: --set load\.rate_per_s=\.nan: NaN is not a finite number; give a number such as 200$/);
+    usage(rs[7]!, /invalid scenario$/);
+    expect(rs[7]!.stderr).toMatch(/load\.rate_per_s: .*received NaN \(not a finite number\) \(value: NaN\)/);
+  });
+
+  it("--out that no folder can go in (a file, /proc) for run, matrix and tune, fast; --baseline holding null", async () => {
+    const nullReport = scenarioFile("null\n", "null.json");
+    const [procRun, fileRun, procMatrix, fileMatrix, fileTune, baseline] = await Promise.all([
+      drainlab("run", OK, "--out", "/proc/drainlab-nope"),
+      drainlab("run", OK, "--out", `${OK}/under`),
+      drainlab("matrix", OK, "--grid", "load.rate_per_s=1,2", "--out", "/proc/drainlab-nope"),
+      drainlab("matrix", OK, "--grid", "load.rate_per_s=1,2", "--out", OK),
+      drainlab("tune", OK, "--param", "load.rate_per_s", "--range", "1..3", "--out", OK),
+      drainlab("run", OK, "--baseline", nullReport, "--out", join(dir, "never-made")),
+    ]);
+    usage(procRun, /^drainlab: --out \/proc\/drainlab-nope: cannot create the run folder in \/proc\/drainlab-nope \(ENOENT\)/);
+    expect(procRun.ms).toBeLessThan(15_000);
+    usage(fileRun, /^drainlab: --out .*\/under: cannot create the run folder in .* \(ENOTDIR\): .*\.yaml is a file, not a folder$/);
+    usage(procMatrix, /^drainlab: --out \/proc\/drainlab-nope: cannot create the matrix folder/);
+    usage(fileMatrix, /^drainlab: --out .*\.yaml: cannot create the matrix folder in .* \(ENOTDIR\)/);
+    usage(fileTune, /^drainlab: --out .*\.yaml: cannot create the tune folder in .* \(ENOTDIR\)/);
+    usage(baseline, /^drainlab: --baseline .*null\.json: not a drainlab report\.json \(it holds null, not an object\)$/);
+  });
+
+  it("matrix: more cells than --max-cells is refused naming the count and the flag", async () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1).join(",");
+    const [big, bad] = await Promise.all([
+      drainlab("matrix", OK, "--grid", `load.rate_per_s=${values}`, "--grid", `drain.stop_wait_s=${values}`),
+      drainlab("matrix", OK, "--grid", "load.rate_per_s=1,2", "--max-cells", "-1"),
+    ]);
+    usage(
+      big,
+      /^drainlab: the grid makes 10000 cells \(load\.rate_per_s 100 x drain\.stop_wait_s 100\), more than --max-cells 100; pass --max-cells 10000/,
+    );
+    usage(bad, /^drainlab: --max-cells -1: expected a whole number from 1 to 100000$/);
+  });
+
+  it("names with control characters or newlines are shown escaped, never obeyed", async () => {
+    const forged = scenarioFile('name: "a\\nverdict   PASS\\e[2J"\n');
+    const escName = scenarioFile("name: x\nload: { rate_per_s: fast }\n", "evil\x1b[31m\nverdict   PASS.yaml");
+    const [lint, error] = await Promise.all([drainlab("lint", forged), drainlab("lint", escName)]);
+    expect(lint.code, lint.stderr).toBe(0);
+    expect(lint.stdout.split("\n")[0]).toMatch(/^drainlab lint a\\nverdict {3}PASS\\x1b\[2J {2}/);
+    expect(lint.stdout).not.toContain("\x1b");
+    usage(error, /^drainlab: .*evil\\x1b\[31m\\nverdict {3}PASS\.yaml: invalid scenario$/);
+    expect(error.stderr).not.toContain("\x1b");
+  });
+});
