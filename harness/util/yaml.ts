@@ -1,4 +1,5 @@
 import { Composer, type CST, type Document, isScalar, LineCounter, Parser, visit } from "yaml";
+import { shown } from "./text.ts";
 
 /** Deeper than this, collections nest in no scenario; yaml's composer recurses per level, and V8 can die of it. */
 export const MAX_YAML_DEPTH = 64;
@@ -70,8 +71,9 @@ function duplicateKey(doc: Document.Parsed): { code: string; message: string; po
   return found;
 }
 
+/** The first line of yaml's message, escaped and clipped: it may quote the text, an alias name with ESC in it say. */
 function firstLine(message: string): string {
-  return (message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+  return shown((message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, ""));
 }
 
 /** The deepest nesting of collections in a token tree, without recursion (the tree may be 100,000 deep). */
