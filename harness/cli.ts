@@ -1,9 +1,9 @@
 import { dirname, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
-import { checkBaseline } from "./cli/baseline-guard.ts";
 import { registerCommands } from "./cli/commands.ts";
-import { ensureEngine, isEngineLost } from "./env/engine.ts";
+import { engineLost, ensureEngine } from "./env/engine.ts";
 import { ensureImages } from "./env/images.ts";
+import { readBaseline } from "./records/baseline.ts";
 import { readReport } from "./records/report-reader.ts";
 import { LiveProgress } from "./report/progress.ts";
 import { renderTerminal } from "./report/terminal.ts";
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       const scenario = loadScenario(file, opts.set);
       // refused here, before anything starts: a --out no run folder can go in (under /proc a recursive mkdir spins
       // forever) and a --baseline that is not a report.json
-      if (opts.baseline !== undefined) checkBaseline(opts.baseline);
+      if (opts.baseline !== undefined) readBaseline(opts.baseline);
       ensureWritableDir("--out", opts.out, "the run folder");
       const abort = new AbortController();
       const onSignal = (sig: NodeJS.Signals) => {
@@ -147,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
       err(`drainlab: ${printable(e.message, { keepNewlines: true })}`);
       return e.exitCode;
     }
-    if (isEngineLost(e)) {
+    if (await engineLost()) {
       err(
         `drainlab: the Docker engine stopped answering (${(e as Error).message}); nothing was judged. Start it again and re-run; \`drainlab clean\` removes what is left.`,
       );

@@ -26,5 +26,5 @@ export { type TimeoutChain, timeoutChain } from "./scenario/timeout-chain.ts";
 export { type AppNode, Stack, startStack } from "./stack/stack.ts";
 export { sweep } from "./stack/sweep.ts";
 export { DrainlabError, EnvironmentError, ExitCode, UsageError } from "./util/errors.ts";
-export { CHECKS, judge } from "./verdict/verdict.ts";
 export { generatorCheck } from "./verdict/generator-check.ts";
+export { CHECKS, judge } from "./verdict/verdict.ts";

@@ -109,7 +109,10 @@ describe("drainlab on hostile input: exit 2 naming file, field or flag, and the 
     usage(procMatrix, /^drainlab: --out \/proc\/drainlab-nope: cannot create the matrix folder/);
     usage(fileMatrix, /^drainlab: --out .*\.yaml: cannot create the matrix folder in .* \(ENOTDIR\)/);
     usage(fileTune, /^drainlab: --out .*\.yaml: cannot create the tune folder in .* \(ENOTDIR\)/);
-    usage(baseline, /^drainlab: --baseline .*null\.json: not a drainlab report\.json \(it holds null, not an object\)$/);
+    usage(
+      baseline,
+      /^drainlab: --baseline .*null\.json: not a drainlab report\.json: field \(top level\): Invalid input: expected object, received null$/,
+    );
   });
 
   it("matrix: more cells than --max-cells is refused naming the count and the flag", async () => {

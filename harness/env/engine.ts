@@ -1,9 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, openSync } from "node:fs";
+import { existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import Docker from "dockerode";
 import { EnvironmentError } from "../util/errors.ts";
 
 const ENGINE_START_TIMEOUT_MS = 60_000;
+const ENGINE_PING_TIMEOUT_MS = 3_000;
+const DOCKERD_RESTART_PAUSE_MS = 2_000;
 const DOCKERD_LOG = "/var/log/drainlab-dockerd.log";
 
 export function dockerClient(): Docker {
@@ -41,32 +43,58 @@ export async function ensureEngine(log: (line: string) => void = () => {}): Prom
     run("apt-get", ["update", "-qq"]);
     run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"]);
   }
-  log(`starting dockerd (log: ${DOCKERD_LOG}) ...`);
   const out = openSync(DOCKERD_LOG, "a");
-  const child = spawn("dockerd", [], { detached: true, stdio: ["ignore", out, out] });
-  child.unref();
-
   const deadline = Date.now() + ENGINE_START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (await engineAnswers(docker)) return docker;
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 250));
+  // right after an engine was killed its containerd may still be going away, and the new dockerd
+  // gives up ("timeout waiting for containerd"): start it again until the deadline
+  for (let attempt = 1; Date.now() < deadline; attempt++) {
+    removeStalePidFile(log);
+    log(`starting dockerd${attempt > 1 ? ` (attempt ${attempt}: the last one exited)` : ""} (log: ${DOCKERD_LOG}) ...`);
+    const child = spawn("dockerd", [], { detached: true, stdio: ["ignore", out, out] });
+    child.unref();
+    while (Date.now() < deadline && child.exitCode === null) {
+      if (await engineAnswers(docker)) return docker;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (child.exitCode === null) break;
+    await new Promise((r) => setTimeout(r, DOCKERD_RESTART_PAUSE_MS));
   }
   throw new EnvironmentError(`dockerd did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s; see ${DOCKERD_LOG}`);
 }
 
-/** The error says the engine went away (its socket refused or vanished), not that a request to it failed. */
-export function isEngineLost(err: unknown): boolean {
-  let e = err as { code?: string; address?: string; message?: string; cause?: unknown } | undefined;
-  for (let depth = 0; e && depth < 4; depth++, e = e.cause as typeof e) {
-    if (
-      (e.code === "ECONNREFUSED" || e.code === "ENOENT" || e.code === "ECONNRESET") &&
-      /docker\.sock|DOCKER_HOST/.test(`${e.address ?? ""} ${e.message ?? ""}`)
-    )
-      return true;
-    if (/connect (ECONNREFUSED|ENOENT) .*docker\.sock/.test(e.message ?? "")) return true;
+/**
+ * After a Docker call failed: is the engine gone (its socket refuses, or the
+ * ping does not answer within a few seconds), rather than that one call
+ * having failed? Whatever the error looked like (ECONNREFUSED, EPIPE, a reset
+ * stream), only the ping decides.
+ */
+export async function engineLost(docker: Docker = dockerClient()): Promise<boolean> {
+  const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), ENGINE_PING_TIMEOUT_MS).unref());
+  return !(await Promise.race([engineAnswers(docker), timeout]));
+}
+
+const DOCKERD_PID_FILE = "/var/run/docker.pid";
+
+/**
+ * A dockerd that was killed leaves its pid file, and refuses to start while
+ * the pid in it is alive; a killed dockerd whose parent is gone can linger as
+ * a zombie that nobody reaps. A pid file whose process is not a running
+ * dockerd is stale: remove it.
+ */
+function removeStalePidFile(log: (line: string) => void): void {
+  if (!existsSync(DOCKERD_PID_FILE)) return;
+  const pid = readFileSync(DOCKERD_PID_FILE, "utf8").trim();
+  let running = false;
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ..."
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    running = /^\d+ \(dockerd\) [^Z]/.test(stat);
+  } catch {
+    running = false;
   }
-  return false;
+  if (running) return;
+  log(`removing ${DOCKERD_PID_FILE}: pid ${pid} is not a running dockerd (a killed engine left it)`);
+  rmSync(DOCKERD_PID_FILE, { force: true });
 }
 
 export function hasCommand(name: string): boolean {

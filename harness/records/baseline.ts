@@ -1,34 +1,24 @@
-import { readFileSync } from "node:fs";
 import { UsageError } from "../util/errors.ts";
+import type { Baseline } from "./records.ts";
+import type { Report } from "./report.ts";
 
-/** What a later run is compared with: the figures of an earlier report.json. */
-export interface Baseline {
-  run_id: string;
-  file: string;
-  p99_during_drain_ms: number | null;
-  counts: Record<string, number>;
-}
+export type { Baseline };
 
-/** Reads the figures a run is compared with from an earlier report.json; a bad file is a usage error naming it. */
+import { readReport } from "./report-reader.ts";
+
+/** Reads the figures a run is compared with from an earlier report.json (validated by the one report reader); a bad file is exit 2 naming it. */
 export function readBaseline(file: string): Baseline {
-  let report: { run_id?: unknown; latency_during_drain_ms?: { p99?: unknown; count?: unknown }; reconciliation?: { counts?: unknown } };
-  try {
-    report = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new UsageError(`--baseline ${file}: cannot read a report.json (${why})`);
-  }
-  const counts = report.reconciliation?.counts;
-  if (typeof report.run_id !== "string" || !counts || typeof counts !== "object") {
-    throw new UsageError(
-      `--baseline ${file}: not a drainlab report.json with reconciliation.counts (field reconciliation.counts: ${JSON.stringify(counts)})`,
-    );
-  }
+  const report = readReport(file, "--baseline");
   const lat = report.latency_during_drain_ms;
+  const counts = (report as Partial<Report>).reconciliation?.counts;
+  if (!counts)
+    throw new UsageError(
+      `--baseline ${file}: a report.json without reconciliation.counts (written before drainlab reconciled its records)`,
+    );
   return {
     run_id: report.run_id,
     file,
-    p99_during_drain_ms: lat && typeof lat.p99 === "number" && Number(lat.count) > 0 ? lat.p99 : null,
-    counts: counts as Record<string, number>,
+    p99_during_drain_ms: lat && lat.count > 0 ? lat.p99 : null,
+    counts,
   };
 }

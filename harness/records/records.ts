@@ -1,5 +1,4 @@
 import type { Scenario } from "../scenario/schema.ts";
-import type { Baseline } from "./baseline.ts";
 import type { DrainRecord } from "./drain-record.ts";
 import type { FaultRecord } from "./fault-record.ts";
 import type { GeneratorStats } from "./generator-stats.ts";
@@ -10,6 +9,13 @@ export type { ServerRecords };
 
 import type { TimelineEvent } from "./timeline.ts";
 
+/** What a later run is compared with: the figures of an earlier report.json. */
+export interface Baseline {
+  run_id: string;
+  file: string;
+  p99_during_drain_ms: number | null;
+  counts: Record<string, number>;
+}
 /** Everything a verdict is judged on: plain data, no handles. */
 export interface Records {
   scenario: Scenario;

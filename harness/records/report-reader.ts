@@ -57,8 +57,9 @@ export function parseReport(value: unknown, source: string): Report {
   return upgradeReport(parsed.data as unknown as Report);
 }
 
-/** Reads, validates and upgrades a report.json; any problem is a usage error naming the file and field. */
-export function readReport(file: string): Report {
+/** Reads, validates and upgrades a report.json; any problem is a usage error naming the file (or `flag file`) and field. */
+export function readReport(file: string, flag?: string): Report {
+  const name = flag ? `${flag} ${file}` : file;
   let text: string;
   try {
     if (statSync(file).size > MAX_REPORT_BYTES)
@@ -66,13 +67,13 @@ export function readReport(file: string): Report {
     text = readFileSync(file, "utf8");
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${file}: cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new UsageError(`${name}: cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${file}: not JSON (${(e as Error).message})`);
+    throw new UsageError(`${name}: not JSON (${(e as Error).message})`);
   }
-  return parseReport(value, file);
+  return parseReport(value, name);
 }

@@ -109,9 +109,12 @@ function header(report: Report): string {
   const baseline = baselineOf(report);
   if (baseline) rows.push(["baseline", describeBaseline(baseline)]);
   return (
-    `<header><h1><span class="verdict ${report.verdict === "pass" ? "pass" : "fail"}" id="verdict">${report.verdict === "pass" ? "PASS" : "FAIL"}</span>` +
+    `<header><h1><span class="verdict ${report.verdict === "pass" ? "pass" : "fail"}" id="verdict">${report.verdict.toUpperCase()}</span>` +
     `<span id="scenario-name">${e(report.scenario.name)}</span></h1>\n` +
     `<p class="note" id="scenario-description">${e(report.scenario.description)}</p>\n` +
+    (report.error
+      ? `<p class="note fail" id="run-error">The run did not finish: ${e(report.error)}. What was gathered until then is judged below; the verdict is error, never pass or fail.</p>\n`
+      : "") +
     `<p class="meta">run ${e(report.run_id)} &middot; started ${e(report.started_at)} &middot; ${e(report.wall_time_s)} s wall time` +
     ` &middot; drainlab ${e(report.drainlab_version)}${report.scenario.file ? ` &middot; ${e(report.scenario.file)}` : ""}</p>\n` +
     `<dl class="summary">${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl></header>`

@@ -52,6 +52,13 @@ export function renderJunit(report: Report): string {
     .property("expectation_met", String(report.expectation.met))
     .property("expectation_detail", report.expectation.detail);
   if (report.scenario.file) suite.property("scenario_file", report.scenario.file);
+  // a run that could not finish is one <error>, whatever its checks say
+  if (report.verdict === "error")
+    suite
+      .testCase()
+      .className(`drainlab.${report.scenario.name}`)
+      .name("run-completed")
+      .error(report.error ?? "the run did not finish", "run-error");
   const loss = lossRows(report);
   for (const r of loss) suite.property(`loss.${r.lossClass}`, String(r.count));
   factsOf(report).forEach((f, i) => {

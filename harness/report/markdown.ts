@@ -60,8 +60,9 @@ export function renderMarkdown(report: Report): string {
   const baseline = baselineOf(report);
   const g = report.generator;
   const lines = [
-    `## ${pass ? "✅ PASS" : "❌ FAIL"}: drainlab ${m(report.scenario.name)}`,
+    `## ${pass ? "✅ PASS" : report.verdict === "error" ? "⛔ ERROR" : "❌ FAIL"}: drainlab ${m(report.scenario.name)}`,
     "",
+    ...(report.error ? [`**The run did not finish:** ${m(report.error)}. What was gathered until then is judged below.`, ""] : []),
     ...(report.scenario.description ? [`${m(report.scenario.description)}`, ""] : []),
     `**Expectation:** ${m(x.verdict)}${x.failing_checks.length ? ` (failing ${m(x.failing_checks.join(", "))})` : ""}, ${x.met ? "met" : "**NOT met**"}: ${m(x.detail)}`,
     "",

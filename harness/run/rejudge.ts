@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readBaseline } from "../records/baseline.ts";
 import { readClientLedger } from "../records/ledger-row.ts";
@@ -11,6 +11,7 @@ import { Multiplexer } from "../report/multiplexer.ts";
 import { fileReporters } from "../report/write-views.ts";
 import { applySet, validateScenario } from "../scenario/load-scenario.ts";
 import { UsageError } from "../util/errors.ts";
+import { ensureWritableDir } from "../util/out-dir.ts";
 import { judge } from "../verdict/verdict.ts";
 import { buildReport } from "./build-report.ts";
 
@@ -75,11 +76,7 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
     files: Object.fromEntries(Object.entries(old.files ?? {}).map(([k, v]) => [k, join(dir, v)])),
     t0EpochMs: old.t0_epoch_ms,
   });
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`--out ${outDir}: cannot create it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  ensureWritableDir("--out", outDir, "the judged report");
   const written = await new Multiplexer([jsonReporter(), ...fileReporters()], options.log).onEnd(report, outDir);
   if (!written.includes(join(outDir, REPORT_FILE))) throw new UsageError(`--out ${outDir}: cannot write ${REPORT_FILE} there (see above)`);
   return { report, dir: outDir };

@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import { runDrains } from "../drain/drain.ts";
 import { HealthMonitor } from "../drain/health-monitor.ts";
-import { ensureEngine, isEngineLost } from "../env/engine.ts";
+import { engineLost, ensureEngine } from "../env/engine.ts";
 import { ensureImages, type Images } from "../env/images.ts";
 import { measureFaults, runFaults } from "../faults/runner.ts";
 import { type LoadProgress, type LoadResult, prepareLoad, runLoad } from "../load/generator.ts";
@@ -25,6 +25,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { type Stack, startStack } from "../stack/stack.ts";
 import { sweep } from "../stack/sweep.ts";
 import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "../util/errors.ts";
+import { ensureWritableDir } from "../util/out-dir.ts";
 import { judge } from "../verdict/verdict.ts";
 import { buildReport } from "./build-report.ts";
 import { runTasks, type Task } from "./tasks.ts";
@@ -106,11 +107,13 @@ const stackUp: Task<RunContext> = {
     ctx.versions = await ctx.stack.versions();
   },
   async teardown(ctx) {
+    // with the engine gone nothing can be removed now, and a call may never return: the next run's sweep removes it
+    if (ctx.engineLost) return;
     try {
       await ctx.stack?.stop();
     } catch (e) {
       // with the engine gone nothing can be removed now; the next run's sweep does it
-      if (!isEngineLost(e)) throw e;
+      if (!(await engineLost(ctx.docker))) throw e;
       ctx.engineLost ??= `the Docker engine stopped answering while the stack was being removed (${(e as Error).message})`;
     }
   },
@@ -153,25 +156,30 @@ const loadDrainFaults: Task<RunContext> = {
         signal: abort.signal,
         onProgress: (p) => ctx.options.onProgress?.({ ...p, phase }),
       });
-      const drainDone = scenario.drain.enabled
-        ? runDrains(stack, scenario, timeline, health, abort.signal).then((d) => ((phase = "load, drained"), d))
-        : Promise.resolve([]);
+      // a drain or fault step waiting on a dead engine may never return: the watchdog's abort ends the wait
+      const drainDone = abortable(
+        scenario.drain.enabled
+          ? runDrains(stack, scenario, timeline, health, abort.signal).then((d) => ((phase = "load, drained"), d))
+          : Promise.resolve([]),
+        abort.signal,
+      );
       drainDone.catch(() => abort.abort(new Error("drain failed")));
-      const faultsDone = runFaults(stack, scenario, timeline, health, abort.signal);
+      const faultsDone = abortable(runFaults(stack, scenario, timeline, health, abort.signal), abort.signal);
       faultsDone.catch(() => abort.abort(new Error("faults failed")));
+      const watchdog = watchEngine(ctx.docker!, abort);
       const [load, drained, faulted] = await Promise.allSettled([loadDone, drainDone, faultsDone]);
+      watchdog.stop();
       if (load.status === "fulfilled") ctx.load = load.value;
       if (drained.status === "fulfilled") ctx.drains = drained.value;
       if (faulted.status === "fulfilled") ctx.faults = faulted.value;
       const failure = [drained, faulted, load].find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-      if (failure) {
-        if (isEngineLost(failure.reason) && ctx.load && !outer?.aborted) {
-          ctx.engineLost = `the Docker engine stopped answering during the load (${(failure.reason as Error).message})`;
-          timeline.add("engine-lost", { error: (failure.reason as Error).message });
-        } else {
-          ctx.load?.ledger.dispose();
-          throw failure.reason;
-        }
+      if (watchdog.lostAtMs !== null || (failure && ctx.load && !outer?.aborted && (await engineLost(ctx.docker)))) {
+        const at = watchdog.lostAtMs === null ? "" : ` ${((watchdog.lostAtMs - timeline.t0) / 1000).toFixed(1)} s into the load`;
+        ctx.engineLost = `the Docker engine stopped answering${at}; the drain and faults could not finish`;
+        timeline.add("engine-lost", { error: failure ? (failure.reason as Error).message : null });
+      } else if (failure) {
+        ctx.load?.ledger.dispose();
+        throw failure.reason;
       }
       timeline.add("load-end", { sent: ctx.load!.ledger.length });
     } finally {
@@ -179,6 +187,41 @@ const loadDrainFaults: Task<RunContext> = {
     }
   },
 };
+
+/** Rejects with the signal's reason when it aborts, whether or not `work` ever settles. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+const ENGINE_WATCH_INTERVAL_MS = 1_000;
+
+/** Pings the engine while the load runs; when it stops answering, aborts the run (the load ends, the drain's wait too). */
+function watchEngine(docker: Docker, abort: AbortController): { stop(): void; readonly lostAtMs: number | null } {
+  let stopped = false;
+  const state = {
+    lostAtMs: null as number | null,
+    stop: () => {
+      stopped = true;
+    },
+  };
+  void (async () => {
+    while (!stopped && !abort.signal.aborted) {
+      await new Promise((r) => setTimeout(r, ENGINE_WATCH_INTERVAL_MS).unref());
+      if (stopped || abort.signal.aborted) return;
+      if (await engineLost(docker)) {
+        state.lostAtMs = performance.now();
+        abort.abort(new EnvironmentError("the Docker engine stopped answering"));
+        return;
+      }
+    }
+  })();
+  return state;
+}
 
 /**
  * One run: setup, stack, monitor, load || drain || faults, then (after the
@@ -191,6 +234,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const runId = newRunId();
   const runDir = resolve(options.outDir ?? "reports", runId);
   const rawDir = join(runDir, "raw");
+  ensureWritableDir("--out", options.outDir ?? "reports", "the run folder");
   try {
     mkdirSync(rawDir, { recursive: true });
   } catch (err) {
