@@ -1,12 +1,14 @@
 import { dirname, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./cli/commands.ts";
+import { withInterrupt } from "./cli/interrupt.ts";
 import { engineLost, ensureEngine } from "./env/engine.ts";
 import { ensureImages } from "./env/images.ts";
 import { readBaseline } from "./records/baseline.ts";
 import { readReport } from "./records/report-reader.ts";
 import { LiveProgress } from "./report/progress.ts";
 import { renderTerminal } from "./report/terminal.ts";
+import { terminalReporter } from "./report/terminal-reporter.ts";
 import { fileReporters, writeViews } from "./report/write-views.ts";
 import { rejudge } from "./run/rejudge.ts";
 import { runScenario } from "./run/run.ts";
@@ -45,30 +47,24 @@ export async function main(argv: string[]): Promise<number> {
       // forever) and a --baseline that is not a report.json
       if (opts.baseline !== undefined) readBaseline(opts.baseline);
       ensureWritableDir("--out", opts.out, "the run folder");
-      const abort = new AbortController();
-      const onSignal = (sig: NodeJS.Signals) => {
-        if (abort.signal.aborted) return;
-        err(`\n${sig}: stopping the load and tearing the stack down ...`);
-        abort.abort(new DrainlabError(`interrupted by ${sig}; everything started was removed`, ExitCode.interrupted));
-      };
-      process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
       const progress = new LiveProgress();
+      const terminal = terminalReporter((text) => process.stdout.write(text), Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
       try {
-        const { report, runDir } = await runScenario(scenario, {
-          scenarioFile: file,
-          outDir: opts.out,
-          baselineFile: opts.baseline,
-          signal: abort.signal,
-          log: (line) => err(line),
-          onProgress: (p) => progress.update(p),
-        });
-        progress.done();
-        process.stdout.write(renderTerminal(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
-        process.stdout.write(`report    ${runDir}/report.json\n          ${runDir}/report.html\n`);
+        const { report } = await withInterrupt(
+          (signal) =>
+            runScenario(scenario, {
+              scenarioFile: file,
+              outDir: opts.out,
+              baselineFile: opts.baseline,
+              signal,
+              log: err,
+              reporters: [progress, terminal],
+            }),
+          err,
+        );
         exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
       } finally {
         progress.done();
-        process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
       }
     });
 
