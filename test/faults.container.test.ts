@@ -25,7 +25,7 @@ async function withStack<T>(scenario: Scenario, runId: string, body: (stack: Sta
   }
 }
 
-/** Each container of a run by role (node-1, node-2, nginx): its HostConfig.CapAdd. */
+/** Each container of a run by role (node-1, node-2, nginx, the reaper): its HostConfig.CapAdd. */
 async function capabilities(docker: Docker, runId: string): Promise<Record<string, string[]>> {
   const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] }) });
   const out: Record<string, string[]> = {};
@@ -50,7 +50,7 @@ describe("faults on the real stack", () => {
   it("the netem scenario's target alone gets CAP_NET_ADMIN: tc and iptables work there and are refused elsewhere", async () => {
     const runId = `faults-capadd-${process.pid}`;
     await withStack(loadScenario(join(SCENARIOS_DIR, "netem-delay-loss.yaml")), runId, async (stack, docker) => {
-      expect(await capabilities(docker, runId)).toEqual({ "node-1": ["NET_ADMIN"], "node-2": [], nginx: [] });
+      expect(await capabilities(docker, runId)).toEqual({ "node-1": ["NET_ADMIN"], "node-2": [], nginx: [], reaper: [] });
       const iptables = ["iptables-legacy", "-L", "OUTPUT", "-n"];
       expect((await stack.execOutput("node-1", iptables)).exitCode).toBe(0);
       const refused = await stack.execOutput("node-2", iptables);
@@ -63,7 +63,7 @@ describe("faults on the real stack", () => {
   it("a scenario without a network fault grants no capability, and runtime uvicorn runs uvicorn --workers as PID 1 without gunicorn", async () => {
     const runId = `faults-uvicorn-${process.pid}`;
     await withStack(loadScenario(join(SCENARIOS_DIR, "kill-worker-uvicorn.yaml")), runId, async (stack, docker) => {
-      expect(await capabilities(docker, runId)).toEqual({ "node-1": [], "node-2": [], nginx: [] });
+      expect(await capabilities(docker, runId)).toEqual({ "node-1": [], "node-2": [], nginx: [], reaper: [] });
       const pid1 = await stack.execOutput("node-1", ["sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo; ps -eo args="]);
       expect(pid1.output.split("\n")[0]).toMatch(/^python3 -m uvicorn app:app .*--workers 2 .*--timeout-graceful-shutdown 5/);
       expect(pid1.output).not.toMatch(/gunicorn/);

@@ -34,6 +34,6 @@ describe("gate: --baseline", () => {
   it("exits 2 naming a baseline that is not a report", () => {
     const r = cli(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--baseline", join(SCENARIOS_DIR, "drain-one-node.yaml")]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--baseline .*drain-one-node\.yaml: cannot read a report\.json/);
+    expect(r.stderr).toMatch(/--baseline .*drain-one-node\.yaml: not JSON/);
   });
 });

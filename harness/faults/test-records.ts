@@ -47,6 +47,8 @@ export function nginx(id: string, startMs: number, endMs: number, attempts: Arra
     upstreamStatuses: attempts.map(([, s]) => s),
     requestTimeMs: endMs - startMs,
     generation: 1,
+    upstreamConnectMs: [],
+    upstreamHeaderMs: [],
   };
 }
 

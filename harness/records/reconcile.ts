@@ -2,7 +2,7 @@ import { LOSS_CLASSES, type LossClass, type PrimaryClass } from "../scenario/los
 import { upstreamAddr } from "../scenario/topology.ts";
 import type { LedgerRow } from "./ledger-row.ts";
 import type { Records } from "./records.ts";
-import type { AppEvent, NginxRow } from "./server-logs.ts";
+import { type AppEvent, attemptAnswered, attemptConnected, type NginxRow } from "./server-logs.ts";
 import { drainWindows, dueDuringDrain } from "./summaries.ts";
 import { toRunMs } from "./timeline.ts";
 
@@ -28,8 +28,10 @@ export interface NodeCounts {
   app_finished: number;
   cut_short: number;
   misrouted: number;
-  /** nginx attempts on this node that it gave up on and re-sent elsewhere. */
+  /** nginx attempts on this node that had reached it, which nginx gave up on and re-sent elsewhere. */
   retried_away: number;
+  /** nginx attempts on this node that never connected (refused), re-sent elsewhere. */
+  rerouted_away: number;
 }
 
 export interface Reconciliation {
@@ -49,6 +51,8 @@ export interface Reconciliation {
     answered_but_not_in_nginx_log: number;
     /** ok answers (X-Node named the node) whose node's app ledger has no finish for the id (absent in reports before 0.2). */
     answered_but_not_in_app_ledger?: number;
+    /** nginx attempts that got a response header from a node whose app ledger has no start for the id (absent before schema 2). */
+    attempts_without_app_start?: number;
   };
 }
 
@@ -63,10 +67,16 @@ export function reconcile(r: Records): Reconciliation {
   const nodeNames = [...new Set(server.nodes.map((n) => n.name))];
   const nginxById = groupBy(server.nginx, (x) => x.id);
   const appById = groupBy(server.app, (x) => x.id);
-  // a node is out of service from its removal taking effect until it is re-added (if ever)
+  // a node is out of service from its removal taking effect until it is re-added (if ever); nginx
+  // itself says which config served a request, so a request of the removal's generation is out too
   const outOfService = r.drains
     .filter((d) => d.removed && d.reload_effective_ms !== null)
-    .map((d) => ({ node: d.target, from: d.reload_effective_ms!, to: d.readded_ms ?? Number.POSITIVE_INFINITY }));
+    .map((d) => ({
+      node: d.target,
+      from: d.reload_effective_ms!,
+      generation: d.removal_generation,
+      to: d.readded_ms ?? Number.POSITIVE_INFINITY,
+    }));
   const windows = drainWindows(r.drains, r.loadEndMs);
 
   const primary: Record<PrimaryClass, number> = { ok: 0, failed: 0, unanswered: 0 };
@@ -78,6 +88,7 @@ export function reconcile(r: Records): Reconciliation {
   const marks: Reconciliation["marks"] = [];
   let missingInNginx = 0;
   let missingInApp = 0;
+  let attemptsWithoutStart = 0;
 
   for (const row of r.rows) {
     const ng = nginxById.get(row.id) ?? [];
@@ -109,18 +120,36 @@ export function reconcile(r: Records): Reconciliation {
       classes.push("cut-short");
       for (const n of cutOn) node(n).cut_short++;
     }
-    const retried = ng.filter((x) => x.upstreamAddrs.length > 1);
-    if (retried.length > 0) {
-      classes.push("retried-by-nginx");
-      for (const x of retried) for (const addr of x.upstreamAddrs.slice(0, -1)) node(nodeOfAddr.get(addr) ?? addr).retried_away++;
+    // retries by cause, from nginx's own record of each attempt: one that never connected never reached an app
+    let harmful = false;
+    let rerouted = false;
+    for (const x of ng) {
+      x.upstreamAddrs.slice(0, -1).forEach((addr, i) => {
+        const name = nodeOfAddr.get(addr) ?? addr;
+        if (attemptConnected(x, i)) {
+          harmful = true;
+          node(name).retried_away++;
+        } else {
+          rerouted = true;
+          node(name).rerouted_away++;
+        }
+      });
+      // an attempt a node answered (a response header) must have its start in that node's app ledger
+      x.upstreamAddrs.forEach((addr, i) => {
+        const name = nodeOfAddr.get(addr);
+        if (name && attemptAnswered(x, i) && !app.some((e) => e.event === "start" && e.node === name)) attemptsWithoutStart++;
+      });
     }
+    if (harmful) classes.push("retried-by-nginx");
+    if (rerouted) classes.push("rerouted-before-app");
     if (app.filter((e) => e.event === "finish").length > 1) classes.push("executed-twice");
-    const misroutedTo = app.find(
-      (e) => e.event === "start" && outOfService.some((o) => o.node === e.node && toRel(e.epochMs) > o.from && toRel(e.epochMs) < o.to),
-    );
+    // the work was done (a complete response on the app's side, or the order written) yet the client saw a failure
+    if (p !== "ok" && app.some((e) => e.event === "order" || (e.event === "finish" && (e.status ?? 0) < 500)))
+      classes.push("finished-but-failed");
+    const misroutedTo = misroutedAttempt(ng, outOfService, nodeOfAddr, server.t0EpochMs);
     if (misroutedTo) {
       classes.push("misrouted");
-      node(misroutedTo.node).misrouted++;
+      node(misroutedTo).misrouted++;
     }
     const overhead = row.endMs - row.intendedMs - row.serviceMs;
     const inDrain = dueDuringDrain(row, windows);
@@ -147,8 +176,34 @@ export function reconcile(r: Records): Reconciliation {
       unreadable_lines: server.unreadable,
       answered_but_not_in_nginx_log: missingInNginx,
       answered_but_not_in_app_ledger: missingInApp,
+      attempts_without_app_start: attemptsWithoutStart,
     },
   };
+}
+
+/**
+ * The drained node an attempt of this request reached after its removal took
+ * effect, if any: by nginx's receive time (after the reload was seen to take
+ * effect, or after the rewrite when no reload followed) or by the config
+ * generation nginx logged (the removal's or later), until a re-add. An attempt
+ * that was refused counts too: nginx still chose the node.
+ */
+function misroutedAttempt(
+  ng: NginxRow[],
+  outOfService: Array<{ node: string; from: number; generation: number | null; to: number }>,
+  nodeOfAddr: Map<string, string>,
+  t0EpochMs: number,
+): string | null {
+  for (const x of ng) {
+    const received = toRunMs(x.endEpochMs - x.requestTimeMs, t0EpochMs);
+    for (const addr of x.upstreamAddrs) {
+      const name = nodeOfAddr.get(addr);
+      const o = outOfService.find((w) => w.node === name);
+      if (!o || received >= o.to) continue;
+      if (received > o.from || (o.generation !== null && x.generation >= o.generation)) return o.node;
+    }
+  }
+  return null;
 }
 
 export function primaryOf(row: LedgerRow): PrimaryClass {
@@ -190,7 +245,7 @@ function story(
 }
 
 function emptyNode(): NodeCounts {
-  return { answered: 0, app_started: 0, app_finished: 0, cut_short: 0, misrouted: 0, retried_away: 0 };
+  return { answered: 0, app_started: 0, app_finished: 0, cut_short: 0, misrouted: 0, retried_away: 0, rerouted_away: 0 };
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

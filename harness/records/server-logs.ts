@@ -43,6 +43,13 @@ export interface NginxRow {
   upstreamStatuses: string[];
   requestTimeMs: number;
   generation: number;
+  /**
+   * Per attempt, ms to connect to the upstream; null: the connection was never made (refused, timed out),
+   * so that attempt never reached an app. Empty when the log has no $upstream_connect_time (unknown).
+   */
+  upstreamConnectMs: Array<number | null>;
+  /** Per attempt, ms until the upstream's response header; null: no response began. Empty when unknown. */
+  upstreamHeaderMs: Array<number | null>;
 }
 
 /** One line of a node's app ledger (fixtures/app/app.py). */
@@ -83,6 +90,16 @@ const list = (v: unknown) =>
     .map((s) => s.trim())
     .filter((s) => s && s !== "-");
 
+/** "0.001, -, 0.002" (or " : " between redirect hops) into ms per attempt, "-" as null; absent: []. */
+const times = (v: unknown): Array<number | null> =>
+  v === undefined || v === null || v === ""
+    ? []
+    : String(v)
+        .split(/\s*[,:]\s+|,\s*/)
+        .map((s) => s.trim())
+        .filter((s) => s !== "")
+        .map((s) => (s === "-" ? null : Number(s) * 1000));
+
 export function readNginxLog(path: string): ParsedLog<NginxRow> {
   return readJsonLines(path, (o) => {
     if (!o.id) return undefined;
@@ -99,6 +116,8 @@ export function readNginxLog(path: string): ParsedLog<NginxRow> {
       upstreamStatuses: list(o.upstream_status),
       requestTimeMs: Number(o.request_time) * 1000,
       generation: Number(o.generation),
+      upstreamConnectMs: times(o.upstream_connect_time),
+      upstreamHeaderMs: times(o.upstream_header_time),
     };
   });
 }
@@ -116,4 +135,16 @@ export function readAppLedger(path: string): ParsedLog<AppEvent> {
         }
       : undefined,
   );
+}
+
+/** Whether nginx's own record says attempt `i` of a request connected to its upstream; unknown (no connect times logged) counts as yes. */
+export function attemptConnected(row: NginxRow, i: number): boolean {
+  if (row.upstreamConnectMs.length === 0) return true;
+  return row.upstreamConnectMs[i] !== null && row.upstreamConnectMs[i] !== undefined;
+}
+
+/** Whether attempt `i` got a response header from its upstream: the app (or its server) certainly had the request. */
+export function attemptAnswered(row: NginxRow, i: number): boolean {
+  const h = row.upstreamHeaderMs[i];
+  return h !== null && h !== undefined;
 }

@@ -53,7 +53,7 @@ export interface FaultInterval {
   edge: string;
 }
 
-export type MarkShape = "circle" | "ring" | "square" | "diamond" | "triangle-down" | "cross" | "plus";
+export type MarkShape = "circle" | "ring" | "square" | "diamond" | "triangle-down" | "triangle-up" | "cross" | "plus" | "minus";
 
 export interface LossMarks {
   class: LossClass;
@@ -71,7 +71,9 @@ export const LOSS_MARK_STYLES: Record<LossClass, { color: string; shape: MarkSha
   unanswered: { color: "#222222", shape: "ring" },
   "cut-short": { color: "#e7298a", shape: "triangle-down" },
   "retried-by-nginx": { color: "#56b4e9", shape: "diamond" },
+  "rerouted-before-app": { color: "#a6cee3", shape: "minus" },
   "executed-twice": { color: "#6a3d9a", shape: "square" },
+  "finished-but-failed": { color: "#b8860b", shape: "triangle-up" },
   misrouted: { color: "#009e73", shape: "plus" },
   "slow-during-drain": { color: "#8c564b", shape: "circle" },
 };

@@ -90,7 +90,7 @@
       ctx.moveTo(x - r, y - s * 0.8 * r);
       ctx.lineTo(x + r, y - s * 0.8 * r);
       ctx.lineTo(x, y + s * r);
-    } else if (shape === "cross" || shape === "plus" || shape === "ring") {
+    } else if (shape === "cross" || shape === "plus" || shape === "ring" || shape === "minus") {
       ctx.lineWidth = Math.max(1.5, 0.45 * r);
       if (shape === "ring") ctx.arc(x, y, 0.8 * r, 0, 2 * Math.PI);
       else if (shape === "cross") {
@@ -101,8 +101,10 @@
       } else {
         ctx.moveTo(x - r, y);
         ctx.lineTo(x + r, y);
-        ctx.moveTo(x, y - r);
-        ctx.lineTo(x, y + r);
+        if (shape === "plus") {
+          ctx.moveTo(x, y - r);
+          ctx.lineTo(x, y + r);
+        }
       }
       ctx.stroke();
       return;

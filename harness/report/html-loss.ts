@@ -4,7 +4,7 @@ import type { ChartData } from "./chart-data.ts";
 import { drainsOf, seconds } from "./describe.ts";
 import { escapeHtml as e } from "./html-escape.ts";
 import { table } from "./html-sections.ts";
-import { describeRecords, type LossRow, lossRows, reconciliationOf, storyOutcome } from "./loss-classes.ts";
+import { allowedText, describeRecords, type LossRow, lossRows, reconciliationOf, storyOutcome } from "./loss-classes.ts";
 
 const NO_RECONCILIATION = `<p class="note none">This report was written before drainlab reconciled the client, nginx and app records: no loss classes.</p>`;
 
@@ -16,7 +16,7 @@ export function lossClassesSection(report: Report): string {
   const cells = rows.map((r) => [
     r.lossClass,
     String(r.count),
-    String(r.allowed),
+    allowedText(r.allowed),
     r.ok ? "PASS" : "FAIL",
     r.check,
     r.where || "-",

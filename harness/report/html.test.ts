@@ -116,7 +116,9 @@ describe("renderHtml: loss classes", () => {
       ["unanswered", "0", "0", "PASS", "no-unanswered-requests", "-", "-"],
       ["cut-short", "31", "0", "FAIL", "no-cut-short-requests", "node-1 31", "20261125-031048-90eebe-36"],
       ["retried-by-nginx", "31", "0", "FAIL", "no-retried-by-nginx", "node-1 31", "20261125-031048-90eebe-36"],
+      ["rerouted-before-app", "0", "any", "PASS", "no-rerouted-before-app", "-", "-"],
       ["executed-twice", "0", "0", "PASS", "no-executed-twice", "-", "-"],
+      ["finished-but-failed", "0", "0", "PASS", "no-finished-but-failed", "-", "-"],
       ["misrouted", "0", "0", "PASS", "no-misrouted-requests", "-", "-"],
       ["slow-during-drain", "9", "0", "FAIL", "no-slow-during-drain", "-", "20261125-031048-90eebe-80"],
     ]);

@@ -1,6 +1,6 @@
 import { LOSS_CLASSES, type LossClass, type Reconciliation, type Story } from "../records/reconcile.ts";
 import type { Report } from "../records/report.ts";
-import { CLASS_CHECK_NAMES, LOSS_CLASS_TABLE, lossClassOfCheck } from "../scenario/loss-classes.ts";
+import { CLASS_CHECK_NAMES, DEFAULT_ALLOWED, LOSS_CLASS_TABLE, lossClassOfCheck } from "../scenario/loss-classes.ts";
 import { seconds } from "./describe.ts";
 
 export { CLASS_CHECK_NAMES, lossClassOfCheck };
@@ -10,7 +10,8 @@ export interface LossRow {
   lossClass: LossClass;
   count: number;
   /** parameters.checks.allowed (0 when the scenario sets none). */
-  allowed: number;
+  /** null: no limit. */
+  allowed: number | null;
   ok: boolean;
   check: string;
   /** Where it happened: counts per node, or per client error for `failed`; "" when nowhere. */
@@ -28,15 +29,16 @@ export function reconciliationOf(report: Report): Reconciliation | null {
 export function lossRows(report: Report): LossRow[] {
   const rec = reconciliationOf(report);
   if (!rec) return [];
-  const allowed: Partial<Record<LossClass, number>> = report.parameters.checks?.allowed ?? {};
+  const allowed: Partial<Record<LossClass, number | null>> = report.parameters.checks?.allowed ?? {};
   return LOSS_CLASSES.map((lossClass) => {
     const count = rec.counts[lossClass] ?? 0;
-    const limit = allowed[lossClass] ?? 0;
+    // a report from before a class existed has no allowance for it: its table default
+    const limit = lossClass in allowed ? (allowed[lossClass] ?? null) : DEFAULT_ALLOWED[lossClass];
     return {
       lossClass,
       count,
       allowed: limit,
-      ok: count <= limit,
+      ok: limit === null || count <= limit,
       check: CLASS_CHECK_NAMES[lossClass],
       where: whereOf(rec, lossClass),
       stories: rec.examples[lossClass] ?? [],
@@ -89,4 +91,9 @@ export function describeRecords(rec: Reconciliation): string {
     `reconciled ${x.client_rows} client rows with ${x.nginx_rows} nginx log rows and ${x.app_events} app ledger events by request id; ` +
     `${x.unreadable_lines} unreadable lines, ${x.answered_but_not_in_nginx_log} answered requests missing from nginx's log`
   );
+}
+
+/** An allowance as the tables show it. */
+export function allowedText(allowed: number | null): string {
+  return allowed === null ? "any" : String(allowed);
 }

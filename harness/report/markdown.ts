@@ -16,7 +16,7 @@ import {
   keyMeasurement,
   lintOf,
 } from "./findings.ts";
-import { describeRecords, lossRows, reconciliationOf } from "./loss-classes.ts";
+import { allowedText, describeRecords, lossRows, reconciliationOf } from "./loss-classes.ts";
 import { drainPhases, runEndMs } from "./phases.ts";
 
 const MD_STATUS: Record<CheckStatus, string> = {
@@ -148,7 +148,7 @@ function lossLines(report: Report): string[] {
       row([
         m(r.lossClass),
         String(r.count),
-        String(r.allowed),
+        allowedText(r.allowed),
         r.ok ? "✅ pass" : "❌ **FAIL**",
         r.where ? m(r.where) : "-",
         r.stories[0] ? m(r.stories[0].id) : "-",

@@ -9,7 +9,7 @@ describe("renderTerminal", () => {
     const out = lines(renderTerminal(storedReport()));
     const loss = out.findIndex((l) => l.startsWith("loss "));
     expect(out[loss]).toBe(
-      "loss      failed 0  unanswered 0  cut-short 0  retried-by-nginx 0  executed-twice 0  misrouted 0  slow-during-drain 0",
+      "loss      failed 0  unanswered 0  cut-short 0  retried-by-nginx 0  rerouted-before-app 0  executed-twice 0  finished-but-failed 0  misrouted 0  slow-during-drain 0",
     );
     expect(loss).toBeGreaterThan(out.findIndex((l) => l.startsWith("server-records-complete")));
     expect(out[loss + 1]).toBe("");
@@ -21,7 +21,7 @@ describe("renderTerminal", () => {
     const from = out.indexOf("loss      ");
     expect(out.slice(from, out.indexOf("\nverdict"))).toBe(
       [
-        "loss      failed 0  unanswered 0  cut-short 31  retried-by-nginx 31  executed-twice 0  misrouted 0  slow-during-drain 9",
+        "loss      failed 0  unanswered 0  cut-short 31  retried-by-nginx 31  rerouted-before-app 0  executed-twice 0  finished-but-failed 0  misrouted 0  slow-during-drain 9",
         "  cut-short 31 (allowed 0): e.g. 20261125-031048-90eebe-36, also retried-by-nginx",
         "      0.908 s  client            due: GET (3000 ms of work)",
         "      0.909 s  client            sent",
@@ -57,7 +57,7 @@ describe("renderTerminal", () => {
   it("paints failing classes red on a colour terminal", () => {
     const out = renderTerminal(lossReport(), true);
     expect(out).toContain(
-      "loss      failed 0  unanswered 0  \x1b[31mcut-short 31\x1b[0m  \x1b[31mretried-by-nginx 31\x1b[0m  executed-twice 0",
+      "loss      failed 0  unanswered 0  \x1b[31mcut-short 31\x1b[0m  \x1b[31mretried-by-nginx 31\x1b[0m  rerouted-before-app 0  executed-twice 0",
     );
   });
 

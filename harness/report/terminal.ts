@@ -3,7 +3,7 @@ import type { Report } from "../records/report.ts";
 import { printableStrings } from "../util/text.ts";
 import { drainsOf } from "./describe.ts";
 import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
-import { lossRows, storyLines } from "./loss-classes.ts";
+import { allowedText, lossRows, storyLines } from "./loss-classes.ts";
 
 const STATUS_COLOR: Record<CheckStatus, number> = { pass: 32, fail: 31, "no-evidence": 31, skipped: 90 };
 
@@ -71,7 +71,7 @@ function lossLines(report: Report, paint: (code: number, s: string) => string): 
   const lines = ["", `loss      ${counts}`];
   const told = new Set<string>();
   for (const r of rows.filter((row) => !row.ok)) {
-    const head = `  ${r.lossClass} ${r.count} (allowed ${r.allowed})`;
+    const head = `  ${r.lossClass} ${r.count} (allowed ${allowedText(r.allowed)})`;
     const story = r.stories[0];
     if (!story) {
       lines.push(`${head}: no example recorded`);

@@ -21,12 +21,14 @@ import { jsonReporter, REPORT_FILE } from "../report/json.ts";
 import { Multiplexer } from "../report/multiplexer.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { fileReporters } from "../report/write-views.ts";
+import { longestRequest } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { type Stack, startStack } from "../stack/stack.ts";
 import { sweep } from "../stack/sweep.ts";
 import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "../util/errors.ts";
 import { ensureWritableDir } from "../util/out-dir.ts";
 import { judge } from "../verdict/verdict.ts";
+import { waitForAppsIdle } from "./apps-idle.ts";
 import { buildReport } from "./build-report.ts";
 import { runTasks, type Task } from "./tasks.ts";
 
@@ -182,6 +184,12 @@ const loadDrainFaults: Task<RunContext> = {
         throw failure.reason;
       }
       timeline.add("load-end", { sent: ctx.load!.ledger.length });
+      if (!ctx.engineLost) {
+        // the apps finish what they started before the stack stops, or the teardown would cut it
+        const longest = longestRequest(scenario.load.mix)?.ms ?? 0;
+        const idle = await waitForAppsIdle(join(ctx.rawDir, ".."), await stack.runningNodes(), longest + scenario.load.apps_idle_margin_ms);
+        timeline.add("apps-idle", { waited_ms: idle.waitedMs, still_open: idle.open });
+      }
     } finally {
       outer?.removeEventListener("abort", onOuterAbort);
     }

@@ -65,6 +65,15 @@ export class Stack implements AsyncDisposable {
     return this.entry.url;
   }
 
+  /** The nodes whose container is running now (a drained or killed node is not). */
+  async runningNodes(): Promise<string[]> {
+    const { docker } = this.options;
+    const states = await Promise.all(
+      this.nodes.map(async (n) => ((await docker.getContainer(n.containerId).inspect()).State.Running ? n.name : null)),
+    );
+    return states.filter((n): n is string => n !== null);
+  }
+
   node(name: string): AppNode {
     const node = this.nodes.find((n) => n.name === name);
     if (!node) throw new Error(`no node ${name} in this stack`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CheckName, Scenario } from "../scenario/schema.ts";
-import { clean, drain, failing, judgeWith, records, T0 } from "./testdata/records.ts";
+import { clean, drain, failing, judgeWith, type Req, records, T0 } from "./testdata/records.ts";
 import { CHECKS, judge } from "./verdict.ts";
 
 describe("checks on hand-made records", () => {
@@ -17,17 +17,67 @@ describe("checks on hand-made records", () => {
 
   it("failed: a 502 and a reset, broken down by error class", () => {
     const reqs = clean();
+    // refused by its only upstream: nginx never connected, the app never saw it
     Object.assign(reqs[5]!.client, { status: 502, error: "http-5xx", node: null });
+    Object.assign(reqs[5]!.nginx[0]!, { status: 502, upstreamStatuses: ["502"], upstreamConnectMs: [null], upstreamHeaderMs: [null] });
+    reqs[5]!.app = [];
     Object.assign(reqs[6]!.client, { status: 0, error: "reset", node: null });
+    reqs[6]!.app = [];
     reqs[6]!.nginx = [];
     const v = judge(records(reqs));
     expect(failing(v)).toEqual(["no-failed-requests"]);
     expect(v.checks[0]!.detail).toContain("1 http-5xx, 1 reset");
   });
 
-  it("unanswered: no end time", () => {
+  it("unanswered: no end time; the app had finished it, so it is also finished-but-failed", () => {
     const v = judgeWith(7, (r) => Object.assign(r.client, { endMs: Number.NaN, status: 0, error: "unanswered" }));
-    expect(failing(v)).toEqual(["no-unanswered-requests"]);
+    expect(failing(v)).toEqual(["no-unanswered-requests", "no-finished-but-failed"]);
+    const never = judgeWith(7, (r) => {
+      Object.assign(r.client, { endMs: Number.NaN, status: 0, error: "unanswered" });
+      r.app = r.app.filter((e) => e.event === "start");
+    });
+    expect(failing(never)).toContain("no-cut-short-requests");
+    expect(failing(never)).not.toContain("no-finished-but-failed");
+  });
+
+  it("finished-but-failed: a POST the app committed (its order line) while the client saw a 504", () => {
+    const v = judgeWith(22, (r) => {
+      Object.assign(r.client, { method: "POST", status: 504, error: "http-5xx", node: null });
+      Object.assign(r.nginx[0]!, { status: 504, upstreamStatuses: ["504"], upstreamHeaderMs: [null] });
+      r.app = [r.app[0]!, { epochMs: r.app[0]!.epochMs + 5, event: "order", id: r.client.id, node: r.app[0]!.node, pid: 7 }];
+    });
+    expect(failing(v)).toEqual(["no-failed-requests", "no-cut-short-requests", "no-finished-but-failed"]);
+    expect(v.figures.reconciliation.examples["finished-but-failed"]![0]!.id).toBe("r-22");
+  });
+
+  it("retries by cause: a refused attempt re-sent elsewhere is rerouted-before-app, allowed by default; one that had connected stays a loss", () => {
+    const refused = judgeWith(12, (r) => {
+      Object.assign(r.nginx[0]!, {
+        upstreamAddrs: ["10.0.0.1:8000", "10.0.0.2:8000"],
+        upstreamStatuses: ["502", "200"],
+        upstreamConnectMs: [null, 0.4],
+        upstreamHeaderMs: [null, 12],
+      });
+    });
+    expect(failing(refused)).toEqual([]);
+    expect(refused.figures.reconciliation.counts["rerouted-before-app"]).toBe(1);
+    expect(refused.figures.reconciliation.counts["retried-by-nginx"]).toBe(0);
+    expect(refused.checks.find((c) => c.name === "no-rerouted-before-app")).toMatchObject({
+      status: "pass",
+      observed: 1,
+      expected: "any (no limit)",
+    });
+    // a lost start cannot turn a cut into a harmless retry: the cause is nginx's connect time, not the app ledger
+    const cut = judgeWith(12, (r) => {
+      Object.assign(r.nginx[0]!, {
+        upstreamAddrs: ["10.0.0.1:8000", "10.0.0.2:8000"],
+        upstreamStatuses: ["502", "200"],
+        upstreamConnectMs: [0.3, 0.4],
+        upstreamHeaderMs: [null, 12],
+      });
+    });
+    expect(failing(cut)).toEqual(["no-retried-by-nginx"]);
+    expect(cut.figures.reconciliation.counts["rerouted-before-app"]).toBe(0);
   });
 
   it("cut-short and retried-by-nginx: the design's silent GET retry, which the client never saw", () => {
@@ -55,18 +105,34 @@ describe("checks on hand-made records", () => {
     expect(failing(v)).toEqual(["no-executed-twice"]);
   });
 
-  it("misrouted: reached the drained node after the reload took effect, but not before", () => {
-    const late = judgeWith(17, (r) => {
+  it("misrouted: decided by nginx's receive time and config generation, refused attempts included", () => {
+    const toNode1 = (r: Req) => {
       r.app = r.app.map((e) => ({ ...e, node: "node-1" }));
       r.client.node = "node-1";
-    });
+      r.nginx[0]!.upstreamAddrs = ["10.0.0.1:8000"];
+    };
+    // received at 1.7 s, after the reload took effect (1.5 s)
+    const late = judgeWith(17, toNode1);
     expect(failing(late)).toEqual(["no-misrouted-requests"]);
     expect(late.figures.reconciliation.by_node["node-1"]!.misrouted).toBe(1);
-    const early = judgeWith(13, (r) => {
-      r.app = r.app.map((e) => ({ ...e, node: "node-1" }));
-      r.client.node = "node-1";
+    // an old-generation request nginx received before the reload took effect is not misrouted
+    expect(failing(judgeWith(13, toNode1))).toEqual([]);
+    // received before the harness saw the reload take effect, but served by the new config (generation 2): misrouted
+    const newConfig = judgeWith(14, (r) => {
+      toNode1(r);
+      r.nginx[0]!.generation = 2;
     });
-    expect(failing(early)).toEqual([]);
+    expect(failing(newConfig)).toEqual(["no-misrouted-requests"]);
+    // nginx chose the removed node, the connection was refused and it went on to node-2: still misrouted
+    const refused = judgeWith(18, (r) => {
+      Object.assign(r.nginx[0]!, {
+        upstreamAddrs: ["10.0.0.1:8000", "10.0.0.2:8000"],
+        upstreamStatuses: ["502", "200"],
+        upstreamConnectMs: [null, 0.3],
+        upstreamHeaderMs: [null, 12],
+      });
+    });
+    expect(failing(refused)).toEqual(["no-misrouted-requests"]);
   });
 
   it("slow-during-drain: only inside the drain window, net of the request's own work", () => {
@@ -92,10 +158,20 @@ describe("checks on hand-made records", () => {
   it("server-records-complete fails when the answering node's app ledger lacks the request, as a lost ledger would make it", () => {
     // the app ledger of the drained node is gone: every check that reads it would see nothing to flag
     const v = judge(records(clean().map((r) => (r.client.node === "node-1" ? { ...r, app: [] } : r))));
-    expect(failing(v)).toEqual(["server-records-complete"]);
+    // and with it, the evidence that the drain met traffic
+    expect(failing(v)).toEqual(["drain-exercised", "server-records-complete"]);
     const check = v.checks.find((c) => c.name === "server-records-complete")!;
-    expect(check.observed).toBe("7 missing");
+    expect(check.observed).toBe("14 missing");
     expect(check.detail).toContain("7 answered ok but not finished in the answering node's app ledger");
+    expect(check.detail).toContain("7 nginx attempt(s) a node answered without a start in that node's app ledger");
+  });
+
+  it("server-records-complete fails on a missing start line (the only evidence of a cut) and on unreadable lines", () => {
+    const noStart = judgeWith(3, (r) => (r.app = r.app.filter((e) => e.event !== "start")));
+    expect(failing(noStart)).toEqual(["server-records-complete"]);
+    const unreadable = judge(records(clean(), { server: { ...records(clean()).server, unreadable: 2 } }));
+    expect(failing(unreadable)).toEqual(["server-records-complete"]);
+    expect(unreadable.checks.find((c) => c.name === "server-records-complete")!.observed).toBe("0 missing, 2 unreadable");
   });
 
   it("drained-node-exited-cleanly fails when SIGKILLed after the wait or on a non-zero code", () => {

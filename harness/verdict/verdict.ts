@@ -5,6 +5,7 @@ import type { CheckName } from "../scenario/schema.ts";
 import {
   type Check,
   classCheck,
+  drainExercised,
   drainedNodeExitedCleanly,
   generatorKeptUp,
   healthReportedDraining,
@@ -44,9 +45,15 @@ const CATALOG = {
   "no-unanswered-requests": loss("unanswered"),
   "no-cut-short-requests": loss("cut-short"),
   "no-retried-by-nginx": loss("retried-by-nginx"),
+  "no-rerouted-before-app": loss("rerouted-before-app"),
   "no-executed-twice": loss("executed-twice"),
+  "no-finished-but-failed": loss("finished-but-failed"),
   "no-misrouted-requests": loss("misrouted"),
   "no-slow-during-drain": loss("slow-during-drain"),
+  "drain-exercised": {
+    means: "the drain met traffic: requests in flight on the drained node when it began, and due throughout it",
+    run: drainExercised,
+  },
   "drained-node-exited-cleanly": {
     means: "every drained node exited by itself with code 0 within the stop wait",
     run: drainedNodeExitedCleanly,

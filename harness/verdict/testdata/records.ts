@@ -97,6 +97,8 @@ export function request(seq: number): Req {
         upstreamStatuses: ["200"],
         requestTimeMs: 18,
         generation: t < 1500 ? 1 : 2,
+        upstreamConnectMs: [0.3],
+        upstreamHeaderMs: [15],
       },
     ],
     app: [
@@ -120,7 +122,19 @@ export function records(reqs: Req[], over: Partial<Records> = {}): Records {
   };
 }
 
-export const clean = () => Array.from({ length: 40 }, (_, i) => request(i));
+/** r-9 on node-1 runs 300 ms, so node-1 holds it when its drain begins at 1000 ms (drain-exercised). */
+export const clean = () =>
+  Array.from({ length: 40 }, (_, i) => {
+    const r = request(i);
+    if (i === 9) {
+      r.client.serviceMs = 290;
+      r.client.endMs += 290;
+      r.nginx[0]!.endEpochMs += 290;
+      r.nginx[0]!.requestTimeMs += 290;
+      r.app[1]!.epochMs += 290;
+    }
+    return r;
+  });
 
 /** Applies `change` to request `seq` of a clean run and judges it. */
 export function judgeWith(seq: number, change: (r: Req) => void, over: Partial<Records> = {}) {
