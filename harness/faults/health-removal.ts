@@ -85,6 +85,15 @@ export const healthRemoval: FaultDefinition<HealthRemoval> = {
     };
   },
   measure: measureHealthRemoval,
+  summarize(m) {
+    const removals = Array.isArray(m.removals) ? (m.removals as Array<Record<string, Json>>) : [];
+    const undetected = Array.isArray(m.undetected) ? m.undetected : [];
+    const parts = removals.map(
+      (r) => `${String(r.node)} ${String(r.state)}: removed ${String(r.detection_to_removal_ms)} ms after detection`,
+    );
+    if (undetected.length) parts.push(`undetected: ${undetected.map((u) => (typeof u === "string" ? u : JSON.stringify(u))).join(", ")}`);
+    return parts.join("; ") || "no removal";
+  },
 };
 
 /**

@@ -33,6 +33,10 @@ export const killNode: FaultDefinition<KillNode> = {
     };
   },
   measure: measureKillNode,
+  summarize: (m) =>
+    typeof m.route_around_after_ms !== "number"
+      ? `exit ${String(m.exit_code)}, no evidence nginx met the dead node`
+      : `exit ${String(m.exit_code)}, routed around after ${m.route_around_after_ms} ms`,
 };
 
 /**

@@ -113,6 +113,12 @@ export const killWorker: FaultDefinition<KillWorker> = {
     };
   },
   measure: measureKillWorker,
+  summarize(m) {
+    const ready = typeof m.ready_after_ms === "number" ? `, ready after ${m.ready_after_ms} ms` : "";
+    return typeof m.respawned_pid !== "number"
+      ? `not respawned (pid ${String(m.killed_pid)} killed, workers left ${JSON.stringify(m.workers_after ?? null)})`
+      : `respawned after ${String(m.respawn_after_ms)} ms (pid ${String(m.killed_pid)} -> ${String(m.respawned_pid)})${ready}`;
+  },
 };
 
 /** The requests the killed worker held, from the app ledger, and what became of them at the client. */

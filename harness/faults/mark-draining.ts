@@ -21,4 +21,5 @@ export const markDraining: FaultDefinition<MarkDraining> = {
       measurements: {},
     };
   },
+  summarize: () => "marked draining",
 };

@@ -265,7 +265,7 @@ describe("measureHealthRemoval", () => {
 });
 
 describe("measureFaults", () => {
-  it("adds each kind's figures and the generic impact, and leaves a failed fault as it is", () => {
+  it("adds each kind's figures, the generic impact and its summary line, and leaves a failed fault's figures as they are", () => {
     const failed = faultRecord({ kind: "netem", duration_s: 1 }, { error: "no tc" });
     const storm = faultRecord({ kind: "reload-storm", duration_s: 1, every_ms: 200 }, { target: null }, { reloads_sent: 5 });
     const [a, b] = measureFaults([failed, storm], {
@@ -273,7 +273,8 @@ describe("measureFaults", () => {
       rows: [row(1, { sentMs: 1000, endMs: 1100 })],
       server: server(),
     });
-    expect(a).toBe(failed);
+    expect(a).toEqual({ ...failed, summary: "error: no tc" });
     expect(b!.measurements).toMatchObject({ reloads_sent: 5, impact: { requests: 1, failed: 0 } });
+    expect(b!.summary).toMatch(/^5 of .* reloads sent/);
   });
 });

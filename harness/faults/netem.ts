@@ -85,6 +85,11 @@ export const netem: FaultDefinition<Netem> = {
     };
   },
   measure: measureNetem,
+  summarize(m) {
+    const delay = typeof m.extra_latency_ms === "number" ? `+${m.extra_latency_ms} ms latency via ${String(m.mechanism)}` : "";
+    const reset = m.sockets_reset ? `${String(m.sockets_reset)} sockets reset in ${String(m.reset_rounds)} rounds` : "";
+    return [delay, reset].filter(Boolean).join(", ") || `no effect measured (${String(m.mechanism_why ?? m.mechanism)})`;
+  },
 };
 
 export function netemArgs(fault: Pick<Netem, "delay_ms" | "jitter_ms" | "loss_pct">): string[] {

@@ -43,6 +43,8 @@ export const pauseNode: FaultDefinition<PauseNode> = {
     };
   },
   measure: measurePauseNode,
+  summarize: (m) =>
+    `frozen ${String(m.frozen_ms)} ms, ${String(m.timed_out_attempts)} of ${String(m.attempts_on_frozen_node)} attempts timed out`,
 };
 
 /** nginx's attempts on the frozen node, and the work it did after the thaw for clients that had given up. */

@@ -64,6 +64,8 @@ export const reloadStorm: FaultDefinition<ReloadStorm> = {
       measurements,
     };
   },
+  summarize: (m) =>
+    `${String(m.reloads_sent)} of ${String(m.reloads_expected)} reloads sent, ${String(m.reloads_failed)} failed, ${String(m.sighup_reconfigurations_logged)} applied per nginx's log`,
 };
 
 /** How many reloads nginx's master took up between two epoch times, from its error log ("2026/11/25 03:27:59 [notice] ... signal 1 (SIGHUP) received ..., reconfiguring"). */

@@ -59,8 +59,9 @@ function failedRecord(fault: Fault, t_ms: number, error: string): FaultRecord {
 export function measureFaults(faults: FaultRecord[], evidence: Omit<FaultEvidence, "faults">): FaultRecord[] {
   const all = { ...evidence, faults };
   return faults.map((record) => {
-    if (record.error) return record;
-    const own = faultDefinition(record.kind).measure?.(record, all) ?? {};
-    return { ...record, measurements: { ...record.measurements, ...own, impact: impactOf(record, all) } };
+    if (record.error) return { ...record, summary: `error: ${record.error}` };
+    const def = faultDefinition(record.kind);
+    const measurements = { ...record.measurements, ...(def.measure?.(record, all) ?? {}), impact: impactOf(record, all) };
+    return { ...record, measurements, summary: def.summarize(measurements) };
   });
 }

@@ -31,4 +31,6 @@ export interface FaultDefinition<F extends Fault = Fault> {
   run: (ctx: FaultContext, fault: F) => Promise<FaultRecord>;
   /** Figures only the records can give (nginx's log, the app ledger), added to measurements. */
   measure?: (record: FaultRecord, evidence: FaultEvidence) => Record<string, Json>;
+  /** The one line that says what it did, from its measurements: every view shows it. */
+  summarize: (measurements: Record<string, Json>) => string;
 }

@@ -16,6 +16,8 @@ export interface FaultRecord {
   error: string | null;
   /** Figures taken while it ran, then from the records after the run (measureFaults). */
   measurements: Record<string, Json>;
+  /** The one line that says what the fault did, written by its own module after measuring (absent before schema 2). */
+  summary?: string;
 }
 
 /** A claim about the software under test, checked against what the run observed. */

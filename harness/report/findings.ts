@@ -48,44 +48,10 @@ export function describeLint(f: LintFinding): string {
 
 const num = (v: Json | undefined): number | null => (typeof v === "number" ? v : null);
 
-/** The one figure that says what the fault did, by kind; its error instead when a step failed. */
+/** The one line that says what the fault did (its module wrote it), its error when a step failed, or its figures (a report before schema 2). */
 export function keyMeasurement(f: FaultRecord): string {
   if (f.error) return `error: ${f.error}`;
-  const m = f.measurements;
-  switch (f.kind) {
-    case "kill-worker": {
-      const ready = num(m.ready_after_ms) === null ? "" : `, ready after ${m.ready_after_ms} ms`;
-      return num(m.respawned_pid) === null
-        ? `not respawned (pid ${String(m.killed_pid)} killed, workers left ${JSON.stringify(m.workers_after ?? null)})`
-        : `respawned after ${m.respawn_after_ms} ms (pid ${String(m.killed_pid)} -> ${String(m.respawned_pid)})${ready}`;
-    }
-    case "kill-node":
-      return num(m.route_around_after_ms) === null
-        ? `exit ${String(m.exit_code)}, no evidence nginx met the dead node`
-        : `exit ${String(m.exit_code)}, routed around after ${m.route_around_after_ms} ms`;
-    case "pause-node":
-      return `frozen ${String(m.frozen_ms)} ms, ${String(m.timed_out_attempts)} of ${String(m.attempts_on_frozen_node)} attempts timed out`;
-    case "netem": {
-      const delay = num(m.extra_latency_ms) === null ? "" : `+${m.extra_latency_ms} ms latency via ${String(m.mechanism)}`;
-      const reset = num(m.sockets_reset) ? `${m.sockets_reset} sockets reset in ${String(m.reset_rounds)} rounds` : "";
-      return [delay, reset].filter(Boolean).join(", ") || `no effect measured (${String(m.mechanism_why ?? m.mechanism)})`;
-    }
-    case "reload-storm":
-      return `${String(m.reloads_sent)} of ${String(m.reloads_expected)} reloads sent, ${String(m.reloads_failed)} failed, ${String(m.sighup_reconfigurations_logged)} applied per nginx's log`;
-    case "health-removal": {
-      const removals = Array.isArray(m.removals) ? (m.removals as Array<Record<string, Json>>) : [];
-      const undetected = Array.isArray(m.undetected) ? m.undetected : [];
-      const parts = removals.map(
-        (r) => `${String(r.node)} ${String(r.state)}: removed ${String(r.detection_to_removal_ms)} ms after detection`,
-      );
-      if (undetected.length) parts.push(`undetected: ${undetected.map((u) => (typeof u === "string" ? u : JSON.stringify(u))).join(", ")}`);
-      return parts.join("; ") || "no removal";
-    }
-    case "mark-draining":
-      return "marked draining";
-  }
-  // a kind this drainlab does not know (a newer report): its figures as they are
-  return describeMeasurements(f);
+  return f.summary ?? describeMeasurements(f);
 }
 
 /** The window's outcome the fault measured (harness/faults/impact.ts), or "" when it has none. */
