@@ -214,3 +214,22 @@ describe("the check catalog", () => {
     for (const c of CHECKS) expect(c.means.length, c.name).toBeGreaterThan(10);
   });
 });
+
+describe("drain-exercised", () => {
+  it("fails a drain that met no traffic: nothing in flight on the node, or no request due during the drain", () => {
+    // the drain starts after the load's schedule (12 s) has ended, when nothing is in flight
+    const late = judge(records(clean(), { drains: [{ ...drain, start_ms: 13_000, signal_ms: 13_500, exit_ms: 14_000 }] }));
+    const check = late.checks.find((c) => c.name === "drain-exercised")!;
+    expect(check).toMatchObject({ status: "fail", observed: "node-1 held 0 at 13.000 s" });
+    expect(check.detail).toContain("the drain proved nothing: node-1 held 0 request(s) when its drain began at 13.000 s");
+    expect(check.detail).toContain("not throughout node-1's drain");
+    // the clean run's drain holds r-9 at 1 s
+    expect(judge(records(clean())).checks.find((c) => c.name === "drain-exercised")).toMatchObject({ status: "pass", observed: "node-1 held 1 at 1.000 s" });
+  });
+
+  it("is skipped without a drain, and has no evidence without an app ledger", () => {
+    expect(judge(records(clean(), { drains: [] })).checks.find((c) => c.name === "drain-exercised")!.status).toBe("skipped");
+    const noLedger = judge(records(clean().map((r) => ({ ...r, app: [] }))));
+    expect(noLedger.checks.find((c) => c.name === "drain-exercised")!.status).toBe("no-evidence");
+  });
+});
