@@ -8,6 +8,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          // unit tests first, alone: their CPU (hostile-input spawns dozens of processes) must not share the
+          // two cores with a drain being timed
+          sequence: { groupOrder: 0 },
           include: ["harness/**/*.test.ts"],
           exclude: ["**/*.container.test.ts", "**/node_modules/**"],
         },
@@ -15,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: "container",
+          sequence: { groupOrder: 1 },
           include: ["harness/**/*.container.test.ts", "test/**/*.container.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
