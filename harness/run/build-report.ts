@@ -83,9 +83,9 @@ export function expectationOf(
       : `${want === "pass" ? "passed" : `failed as expected on ${mustFail.join(", ")}`}${also}`
     : verdict.verdict !== want && !verdictOk
       ? `expected ${want}, got ${verdict.verdict}${failed.length ? ` (failed: ${failed.join(", ")})` : ""}`
-      : [
+      : `${[
           ...(missing.length ? [`expected ${missing.join(", ")} to fail`] : []),
           ...(unexpected.length ? [`${unexpected.join(", ")} failed unexpectedly`] : []),
-        ].join("; ") + `; failed: ${failed.join(", ") || "none"}`;
+        ].join("; ")}; failed: ${failed.join(", ") || "none"}`;
   return { verdict: want, failing_checks: mustFail, met, detail };
 }

@@ -30,6 +30,7 @@ import { ensureWritableDir } from "../util/out-dir.ts";
 import { judge } from "../verdict/verdict.ts";
 import { waitForAppsIdle } from "./apps-idle.ts";
 import { buildReport } from "./build-report.ts";
+import { abortable, watchEngine } from "./engine-watch.ts";
 import { runTasks, type Task } from "./tasks.ts";
 
 export interface RunOptions {
@@ -195,41 +196,6 @@ const loadDrainFaults: Task<RunContext> = {
     }
   },
 };
-
-/** Rejects with the signal's reason when it aborts, whether or not `work` ever settles. */
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-const ENGINE_WATCH_INTERVAL_MS = 1_000;
-
-/** Pings the engine while the load runs; when it stops answering, aborts the run (the load ends, the drain's wait too). */
-function watchEngine(docker: Docker, abort: AbortController): { stop(): void; readonly lostAtMs: number | null } {
-  let stopped = false;
-  const state = {
-    lostAtMs: null as number | null,
-    stop: () => {
-      stopped = true;
-    },
-  };
-  void (async () => {
-    while (!stopped && !abort.signal.aborted) {
-      await new Promise((r) => setTimeout(r, ENGINE_WATCH_INTERVAL_MS).unref());
-      if (stopped || abort.signal.aborted) return;
-      if (await engineLost(docker)) {
-        state.lostAtMs = performance.now();
-        abort.abort(new EnvironmentError("the Docker engine stopped answering"));
-        return;
-      }
-    }
-  })();
-  return state;
-}
 
 /**
  * One run: setup, stack, monitor, load || drain || faults, then (after the
