@@ -1,4 +1,4 @@
-import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
+import type { Fact, FaultRecord } from "../records/fault-record.ts";
 import type { GeneratorStats } from "../records/generator-stats.ts";
 import type { Percentiles, Report } from "../records/report.ts";
 import type { LintFinding } from "../scenario/lint.ts";
@@ -45,8 +45,6 @@ export function holdsText(fact: Fact): string {
 export function describeLint(f: LintFinding): string {
   return `${f.severity} ${f.code}: ${f.message}`;
 }
-
-const num = (v: Json | undefined): number | null => (typeof v === "number" ? v : null);
 
 /** The one line that says what the fault did (its module wrote it), its error when a step failed, or its figures (a report before schema 2). */
 export function keyMeasurement(f: FaultRecord): string {

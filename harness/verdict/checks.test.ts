@@ -224,7 +224,10 @@ describe("drain-exercised", () => {
     expect(check.detail).toContain("the drain proved nothing: node-1 held 0 request(s) when its drain began at 13.000 s");
     expect(check.detail).toContain("not throughout node-1's drain");
     // the clean run's drain holds r-9 at 1 s
-    expect(judge(records(clean())).checks.find((c) => c.name === "drain-exercised")).toMatchObject({ status: "pass", observed: "node-1 held 1 at 1.000 s" });
+    expect(judge(records(clean())).checks.find((c) => c.name === "drain-exercised")).toMatchObject({
+      status: "pass",
+      observed: "node-1 held 1 at 1.000 s",
+    });
   });
 
   it("is skipped without a drain, and has no evidence without an app ledger", () => {
