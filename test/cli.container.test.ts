@@ -1,13 +1,11 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
-import { ensureImages, PROJECT_ROOT } from "../harness/env/images.ts";
+import { ensureImages } from "../harness/env/images.ts";
 import { Scenario } from "../harness/scenario/schema.ts";
 import { startStack } from "../harness/stack/stack.ts";
-import { cli, labelled, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
+import { cli, labelled, SCENARIOS_DIR, spawnDrainlab, TEST_REPORTS_DIR } from "./support.ts";
 
 describe("drainlab command on the real stack", () => {
   it("run exits 0 on a pass and prints the verdict table and report path", () => {
@@ -87,20 +85,12 @@ async function interruptRunWhen(
   when: RegExp,
   signal: NodeJS.Signals = "SIGINT",
 ): Promise<{ code: number | null; stderr: string; exitAfterMs: number; runId: string }> {
-  const child = spawn(
-    process.execPath,
-    [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR],
-    {
-      env: { ...process.env, CI: "true" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((resolve) => child.stderr.on("data", () => when.test(stderr) && resolve()));
+  const run = spawnDrainlab(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR]);
+  await run.until(when);
   const interruptedAt = Date.now();
-  child.kill(signal);
-  const [code] = (await once(child, "exit")) as [number | null];
+  run.child.kill(signal);
+  const code = await run.exit();
+  const stderr = run.stderr();
   const runId = /run (\d{8}-\d{6}-[0-9a-f]{6}): starting/.exec(stderr)?.[1] ?? "";
   return { code, stderr, exitAfterMs: Date.now() - interruptedAt, runId };
 }

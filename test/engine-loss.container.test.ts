@@ -1,13 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureEngine } from "../harness/env/engine.ts";
-import { PROJECT_ROOT } from "../harness/env/images.ts";
 import { readClientLedger } from "../harness/records/ledger-row.ts";
 import type { Report } from "../harness/records/report.ts";
-import { cli, labelled, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
+import { cli, labelled, SCENARIOS_DIR, spawnDrainlab, TEST_REPORTS_DIR } from "./support.ts";
 
 // The Docker engine dies during the load (SIGKILL to dockerd, as a crash or an
 // OOM kill would): drainlab must exit 3 with one plain sentence, and still
@@ -21,21 +19,13 @@ describe("engine lost mid-run", () => {
   });
 
   it("exits 3 naming the engine, and writes a partial report with the client ledger", async () => {
-    const child = spawn(
-      process.execPath,
-      [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR],
-      {
-        env: { ...process.env, CI: "true" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const run = spawnDrainlab(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR]);
     // a second into the load (the progress line names its phase), the engine goes
-    await new Promise<void>((resolve) => child.stderr.on("data", () => /\bload\b.*sent \d+/.test(stderr) && resolve()));
+    await run.until(/\bload\b.*sent \d+/);
     await new Promise((r) => setTimeout(r, 1000));
     expect(spawnSync("pkill", ["-9", "-x", "dockerd"]).status, "dockerd was running").toBe(0);
-    const [code] = (await once(child, "exit")) as [number];
+    const code = await run.exit();
+    const stderr = run.stderr();
 
     expect(code, stderr).toBe(3);
     expect(stderr).toMatch(

@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
@@ -31,4 +32,26 @@ export async function labelled(runId?: string): Promise<{ containers: number; ne
   const filters = JSON.stringify({ label: [runId ? `${LABEL_RUN_ID}=${runId}` : `${LABEL_MANAGED}=true`] });
   const [containers, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
   return { containers: containers.length, networks: networks.length };
+}
+
+/** drainlab running in the background as a user would start it: wait for a line on stderr, then signal it or let it end. */
+export function spawnDrainlab(args: string[]): {
+  child: ChildProcess;
+  stderr: () => string;
+  until: (when: RegExp) => Promise<void>;
+  exit: () => Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), ...args], {
+    env: { ...process.env, CI: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  return {
+    child,
+    stderr: () => stderr,
+    until: (when) => new Promise<void>((resolve) => child.stderr!.on("data", () => when.test(stderr) && resolve())),
+    exit: () => exited,
+  };
 }

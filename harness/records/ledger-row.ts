@@ -1,6 +1,7 @@
 import { once } from "node:events";
-import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import type { ErrorClass } from "./error-class.ts";
+import { type ParsedLog, readJsonLines } from "./jsonl.ts";
 
 /** One request as the client saw it. Times are ms since the run's t0 (NaN: did not happen). */
 export interface LedgerRow {
@@ -33,20 +34,11 @@ export async function writeClientLedger(path: string, rows: Iterable<LedgerRow>)
 const TIMES = ["intendedMs", "sentMs", "endMs"] as const;
 
 /** Reads a client ledger written by writeClientLedger; null times are NaN again ("did not happen"). */
-export function readClientLedger(path: string): { rows: LedgerRow[]; unreadable: number } {
-  if (!existsSync(path)) return { rows: [], unreadable: 0 };
-  const rows: LedgerRow[] = [];
-  let unreadable = 0;
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const row = JSON.parse(line) as LedgerRow;
-      if (typeof row.id !== "string" || typeof row.seq !== "number") throw new Error("not a ledger row");
-      for (const t of TIMES) if (row[t] === null) row[t] = Number.NaN;
-      rows.push(row);
-    } catch {
-      unreadable++;
-    }
-  }
-  return { rows, unreadable };
+export function readClientLedger(path: string): ParsedLog<LedgerRow> {
+  return readJsonLines(path, (o) => {
+    const row = o as unknown as LedgerRow;
+    if (typeof row.id !== "string" || typeof row.seq !== "number") throw new Error("not a ledger row");
+    for (const t of TIMES) if (row[t] === null) row[t] = Number.NaN;
+    return row;
+  });
 }

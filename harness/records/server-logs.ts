@@ -1,5 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type ParsedLog, readJsonLines } from "./jsonl.ts";
+
+export type { ParsedLog };
 
 /** What the servers recorded: nginx's access log and every node's app ledger, the drained node's included. */
 export interface ServerRecords {
@@ -55,33 +57,12 @@ export interface NginxRow {
 /** One line of a node's app ledger (fixtures/app/app.py). */
 export interface AppEvent {
   epochMs: number;
-  event: "start" | "finish" | "cancel" | "order";
+  /** ledger-active: a worker loaded the app with the ledger on (id "-"); the rest are per request. */
+  event: "start" | "finish" | "cancel" | "order" | "ledger-active";
   id: string;
   node: string;
   pid: number;
   status?: number;
-}
-
-export interface ParsedLog<T> {
-  rows: T[];
-  /** Lines that did not parse (a node SIGKILLed mid-write); counted, never fatal. */
-  unreadable: number;
-}
-
-function readJsonLines<T>(path: string, map: (o: Record<string, unknown>) => T | undefined): ParsedLog<T> {
-  if (!existsSync(path)) return { rows: [], unreadable: 0 };
-  const rows: T[] = [];
-  let unreadable = 0;
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const row = map(JSON.parse(line) as Record<string, unknown>);
-      if (row) rows.push(row);
-    } catch {
-      unreadable++;
-    }
-  }
-  return { rows, unreadable };
 }
 
 const list = (v: unknown) =>
