@@ -1,4 +1,4 @@
-import { LOSS_CLASSES, type LossClass, type PrimaryClass } from "../scenario/loss-classes.ts";
+import { LOSS_CLASS_TABLE, LOSS_CLASSES, type LossClass, type PrimaryClass } from "../scenario/loss-classes.ts";
 import { upstreamAddr } from "../scenario/topology.ts";
 import type { LedgerRow } from "./ledger-row.ts";
 import type { Records } from "./records.ts";
@@ -204,6 +204,20 @@ function misroutedAttempt(
     }
   }
   return null;
+}
+
+/**
+ * Where a loss class happened, the one place it is worked out: per client
+ * error for `failed`, per node for the classes that have a node count; empty
+ * for the others. The check's detail and every view's "where" read it.
+ */
+export function lossWhere(rec: Reconciliation, lossClass: LossClass): Array<{ where: string; count: number }> {
+  if (lossClass === "failed") return Object.entries(rec.failed_by_error ?? {}).map(([where, count]) => ({ where, count }));
+  const field = LOSS_CLASS_TABLE[lossClass].node_field;
+  if (!field) return [];
+  return Object.entries(rec.by_node)
+    .map(([where, c]) => ({ where, count: c[field] ?? 0 }))
+    .filter((w) => w.count > 0);
 }
 
 export function primaryOf(row: LedgerRow): PrimaryClass {

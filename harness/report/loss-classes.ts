@@ -1,4 +1,4 @@
-import { LOSS_CLASSES, type LossClass, type Reconciliation, type Story } from "../records/reconcile.ts";
+import { LOSS_CLASSES, type LossClass, lossWhere, type Reconciliation, type Story } from "../records/reconcile.ts";
 import type { Report } from "../records/report.ts";
 import { CLASS_CHECK_NAMES, DEFAULT_ALLOWED, LOSS_CLASS_TABLE, lossClassOfCheck } from "../scenario/loss-classes.ts";
 import { seconds } from "./describe.ts";
@@ -47,16 +47,8 @@ export function lossRows(report: Report): LossRow[] {
 }
 
 function whereOf(rec: Reconciliation, lossClass: LossClass): string {
-  if (lossClass === "failed") {
-    return Object.entries(rec.failed_by_error ?? {})
-      .map(([error, n]) => `${error} ${n}`)
-      .join(", ");
-  }
-  const field = LOSS_CLASS_TABLE[lossClass].node_field;
-  if (!field) return "";
-  return Object.entries(rec.by_node)
-    .filter(([, c]) => c[field] > 0)
-    .map(([node, c]) => `${node} ${c[field]}`)
+  return lossWhere(rec, lossClass)
+    .map((w) => `${w.where} ${w.count}`)
     .join(", ");
 }
 

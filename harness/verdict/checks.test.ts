@@ -26,7 +26,7 @@ describe("checks on hand-made records", () => {
     reqs[6]!.nginx = [];
     const v = judge(records(reqs));
     expect(failing(v)).toEqual(["no-failed-requests"]);
-    expect(v.checks[0]!.detail).toContain("1 http-5xx, 1 reset");
+    expect(v.checks[0]!.detail).toContain("[http-5xx: 1, reset: 1]");
   });
 
   it("unanswered: no end time; the app had finished it, so it is also finished-but-failed", () => {

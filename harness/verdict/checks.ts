@@ -1,6 +1,6 @@
 import type { DrainRecord } from "../records/drain-record.ts";
 import type { RunFigures } from "../records/figures.ts";
-import type { LossClass, Reconciliation } from "../records/reconcile.ts";
+import { type LossClass, lossWhere } from "../records/reconcile.ts";
 import type { CheckOutcome, Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
@@ -19,16 +19,13 @@ const NEEDS: Partial<Record<LossClass, "app" | "nginx">> = {
 
 /** One check per loss class: at most the scenario's allowed count (default 0). */
 export function classCheck(lossClass: LossClass): Check {
-  const { check: name, means, node_field: field } = LOSS_CLASS_TABLE[lossClass];
+  const { check: name, means } = LOSS_CLASS_TABLE[lossClass];
   return ({ scenario }, { reconciliation: rec }) => {
     const count = rec.counts[lossClass];
     // parameters of a report older than the class have no key for it: the class's default
     const allowed = lossClass in scenario.checks.allowed ? scenario.checks.allowed[lossClass] : DEFAULT_ALLOWED[lossClass];
     const expected = allowed === null ? "any (no limit)" : allowed === 0 ? "0" : `<= ${allowed}`;
-    const nodes = Object.entries(rec.by_node)
-      .map(([node, c]) => [node, field ? c[field] : 0] as const)
-      .filter(([, n]) => n > 0)
-      .map(([node, n]) => `${node}: ${n}`);
+    const where = lossWhere(rec, lossClass).map((w) => `${w.where}: ${w.count}`);
     const first = rec.examples[lossClass]?.[0]?.id;
     const needs = NEEDS[lossClass];
     const x = rec.records;
@@ -51,16 +48,9 @@ export function classCheck(lossClass: LossClass): Check {
       detail:
         count === 0
           ? `none (${means})`
-          : `${count} ${means}${nodes.length ? ` [${nodes.join(", ")}]` : ""}${first ? `; e.g. ${first}` : ""}${failedBreakdown(lossClass, rec)}`,
+          : `${count} ${means}${where.length ? ` [${where.join(", ")}]` : ""}${first ? `; e.g. ${first}` : ""}`,
     };
   };
-}
-
-function failedBreakdown(lossClass: LossClass, rec: Reconciliation): string {
-  if (lossClass !== "failed" || !rec.failed_by_error) return "";
-  return `; ${Object.entries(rec.failed_by_error)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(", ")}`;
 }
 
 /** Every drained node exited by itself with code 0 within the stop wait: no SIGKILL needed. */
