@@ -9,6 +9,9 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3-fastapi python3-uvicorn gunicorn python3-uvloop python3-httptools iproute2 procps iptables \
  && rm -rf /var/lib/apt/lists/*
+# the app ledger, activated for every app uvicorn loads (fixtures/ledger/sitecustomize.py), as for a user's app
+COPY fixtures/ledger /drainlab-ledger
+ENV PYTHONPATH=/drainlab-ledger
 COPY fixtures/app /app
 WORKDIR /app
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1

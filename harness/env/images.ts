@@ -28,7 +28,7 @@ export interface Images {
 export async function ensureImages(docker: Docker, log: (line: string) => void = () => {}): Promise<Images> {
   const base = await ensureBaseImage(docker, log);
   const baseId = (await docker.getImage(base).inspect()).Id;
-  const app = await ensureBuilt(docker, "app", ["docker/app.Dockerfile", "fixtures/app"], base, baseId, log);
+  const app = await ensureBuilt(docker, "app", ["docker/app.Dockerfile", "fixtures/app", "fixtures/ledger"], base, baseId, log);
   const nginx = await ensureBuilt(docker, "nginx", ["docker/nginx.Dockerfile"], base, baseId, log);
   return { base, app, nginx };
 }
