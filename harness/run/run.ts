@@ -115,7 +115,6 @@ const stackUp: Task<RunContext> = {
     try {
       await ctx.stack?.stop();
     } catch (e) {
-      // with the engine gone nothing can be removed now; the next run's sweep does it
       if (!(await engineLost(ctx.docker))) throw e;
       ctx.engineLost ??= `the Docker engine stopped answering while the stack was being removed (${(e as Error).message})`;
     }
