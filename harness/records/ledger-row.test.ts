@@ -2,24 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type LedgerRow, readClientLedger, writeClientLedger } from "./ledger-row.ts";
-
-const row = (seq: number, over: Partial<LedgerRow> = {}): LedgerRow => ({
-  seq,
-  id: `r-${seq}`,
-  kind: 0,
-  method: "GET",
-  serviceMs: 10,
-  intendedMs: seq,
-  sentMs: seq,
-  endMs: seq + 5,
-  status: 200,
-  error: "none",
-  node: "node-2",
-  bytes: 10,
-  attempts: 1,
-  ...over,
-});
+import { row } from "../faults/test-records.ts";
+import { readClientLedger, writeClientLedger } from "./ledger-row.ts";
 
 describe("client ledger jsonl", () => {
   it("reads back what it wrote, NaN times included", async () => {
