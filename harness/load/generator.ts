@@ -32,6 +32,8 @@ export interface LoadOptions {
   spareConnections?: number;
   /** Run the generator ahead of the stack it shares the cores with (load/priority.ts); stats.nice says how it ran. */
   raisePriority?: boolean;
+  /** false: the mix is a user's system's (paths sent as written, no `?ms=`). Default true: drainlab's fixture. */
+  fixtureMix?: boolean;
 }
 
 export interface LoadResult {
@@ -82,7 +84,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const priority = options.raisePriority ? raisePriority() : undefined;
   await warmUp();
   const pacer = new ConstantRatePacer(load.rate_per_s, load.duration_s);
-  const mix = new RequestMix(load.mix, seededRandom(load.seed));
+  const mix = new RequestMix(load.mix, seededRandom(load.seed), options.fixtureMix ?? true);
   const ledger = new Ledger(
     options.idPrefix,
     load.mix.map((k) => k.method),

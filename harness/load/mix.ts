@@ -1,4 +1,5 @@
-import type { RequestKind } from "../scenario/schema.ts";
+import { readFileSync } from "node:fs";
+import { isIdempotent, type RequestKind } from "../scenario/schema.ts";
 
 /** Small seeded PRNG (mulberry32): the same seed gives the same request mix, run after run. */
 export function seededRandom(seed: number): () => number {
@@ -14,29 +15,57 @@ export function seededRandom(seed: number): () => number {
 
 export interface PlannedRequest {
   kind: number;
-  method: "GET" | "POST";
+  method: string;
   path: string;
   serviceMs: number;
   /** Encoded once per kind and shared by every request of that kind. */
   body: Buffer | undefined;
+  /** The kind's own headers as undici's flat [name, value, ...] list (x-request-id is added when sent). */
+  headers: string[];
+  /** Statuses that count as ok; null: any below 400. */
+  okStatus: ReadonlySet<number> | null;
+  idempotent: boolean;
+}
+
+interface KindPlan {
+  body: Buffer | undefined;
+  headers: string[];
+  okStatus: ReadonlySet<number> | null;
+  idempotent: boolean;
+}
+
+/** The body a kind sends: the fixture's padded JSON for POST, or the entry's body / body_file. */
+function bodyOf(k: RequestKind, fixture: boolean): Buffer | undefined {
+  if (k.body_file !== undefined) return readFileSync(k.body_file);
+  if (k.body !== undefined) return Buffer.from(typeof k.body === "string" ? k.body : JSON.stringify(k.body));
+  if (fixture && k.method === "POST") return Buffer.from(JSON.stringify({ pad: "x".repeat(Math.max(0, k.body_bytes - 10)) }));
+  return undefined;
+}
+
+function planOf(k: RequestKind, fixture: boolean): KindPlan {
+  const body = bodyOf(k, fixture);
+  const headers = Object.entries(k.headers ?? {}).flat();
+  const named = new Set(Object.keys(k.headers ?? {}).map((h) => h.toLowerCase()));
+  if (body && !named.has("content-type") && (fixture || typeof k.body === "object")) headers.push("content-type", "application/json");
+  return { body, headers, okStatus: k.ok_status ? new Set(k.ok_status) : null, idempotent: isIdempotent(k) };
 }
 
 /** Draws requests from the scenario's weighted mix. */
 export class RequestMix {
   private readonly cumulative: number[];
-  private readonly bodies: Array<Buffer | undefined>;
+  private readonly plans: KindPlan[];
   /** "/work?ms=N" strings, made once per kind and service time rather than once per request. */
   private readonly paths: Array<Map<number, string>>;
 
   constructor(
     readonly kinds: RequestKind[],
     private readonly random: () => number,
+    /** The fixture's mix: paths get `?ms=`; otherwise each path is sent as written (a user's system). */
+    private readonly fixture = true,
   ) {
     let sum = 0;
     this.cumulative = kinds.map((k) => (sum += k.weight));
-    this.bodies = kinds.map((k) =>
-      k.method === "POST" ? Buffer.from(JSON.stringify({ pad: "x".repeat(Math.max(0, k.body_bytes - 10)) })) : undefined,
-    );
+    this.plans = kinds.map((k) => planOf(k, fixture));
     this.paths = kinds.map(() => new Map());
   }
 
@@ -50,10 +79,11 @@ export class RequestMix {
     const paths = this.paths[kind]!;
     let path = paths.get(serviceMs);
     if (path === undefined) {
-      path = `${k.path ?? (k.method === "POST" ? "/orders" : "/work")}?ms=${serviceMs}`;
+      path = this.fixture ? `${k.path ?? (k.method === "POST" ? "/orders" : "/work")}?ms=${serviceMs}` : k.path!;
       paths.set(serviceMs, path);
     }
-    return { kind, method: k.method, path, serviceMs, body: this.bodies[kind] };
+    const plan = this.plans[kind]!;
+    return { kind, method: k.method, path, serviceMs, ...plan };
   }
 }
 

@@ -10,7 +10,7 @@ const NONE = ERROR_CLASSES.indexOf("none");
 const HTTP_4XX = ERROR_CLASSES.indexOf("http-4xx");
 const HTTP_5XX = ERROR_CLASSES.indexOf("http-5xx");
 const UNANSWERED = ERROR_CLASSES.indexOf("unanswered");
-const JSON_TYPE = "application/json";
+const OTHER = ERROR_CLASSES.indexOf("other");
 /** "x-node" in bytes: the response header naming the node that answered. */
 const X_NODE = Buffer.from("x-node");
 
@@ -116,7 +116,7 @@ export class Sender {
       error === "reset" &&
       !ex.responded &&
       !this.abandoned &&
-      (policy === "all" || (policy === "idempotent" && ex.req.method === "GET")) &&
+      (policy === "all" || (policy === "idempotent" && ex.req.idempotent)) &&
       this.options.ledger.attemptsOf(ex.seq) === 1
     );
   }
@@ -147,7 +147,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       {
         path: req.path,
         method: req.method,
-        headers: req.body ? ["x-request-id", id, "content-type", JSON_TYPE] : ["x-request-id", id],
+        headers: ["x-request-id", id, ...req.headers],
         body: req.body,
         reset: retry,
       },
@@ -181,7 +181,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     const s = this.status;
-    this.sender.done(this, s, s >= 500 ? HTTP_5XX : s >= 400 ? HTTP_4XX : NONE, this.nodeIndex, this.bytes);
+    const ok = this.req.okStatus ? this.req.okStatus.has(s) : s < 400;
+    this.sender.done(this, s, ok ? NONE : s >= 500 ? HTTP_5XX : s >= 400 ? HTTP_4XX : OTHER, this.nodeIndex, this.bytes);
   }
 
   onError(err: Error): void {
