@@ -16,6 +16,12 @@ export function renderLint(scenario: Scenario, file: string, findings: LintFindi
   const warnings = findings.length - errors;
   const lines = [
     `drainlab lint ${printable(scenario.name)}  ${printable(file)}`,
+    ...(scenario.system
+      ? [
+          "note      system: your gunicorn/uvicorn and nginx settings are read from the running containers, so this lint",
+          "          sees drainlab's defaults for them; `drainlab run` lints the settings it reads (report: lint)",
+        ]
+      : []),
     `chain     effective graceful limit ${c.effective_graceful_s} s, limited by ${c.limited_by} ` +
       `(uvicorn ${c.uvicorn_graceful_s === null ? "unlimited" : `${c.uvicorn_graceful_s} s`}, gunicorn graceful_timeout ${c.gunicorn_graceful_timeout_s} s); stop wait ${c.stop_wait_s} s`,
     `longest   ${longest ? `${longest.ms} ms (load.mix[${longest.index}] ${longest.kind.method})` : "no request"}; ` +

@@ -13,6 +13,8 @@ export interface HealthChange {
 export interface MonitoredNode {
   name: string;
   directUrl: string;
+  /** The node's health path: /health for the fixture, system.app.health_path for a user's app. */
+  healthPath: string;
 }
 
 /**
@@ -67,7 +69,7 @@ export class HealthMonitor {
     if (this.polling) return;
     this.polling = true;
     try {
-      await Promise.all(this.nodes.map(async (n) => this.observe(n.name, await probe(n.directUrl, this.intervalMs))));
+      await Promise.all(this.nodes.map(async (n) => this.observe(n.name, await probe(`${n.directUrl}${n.healthPath}`, this.intervalMs))));
     } finally {
       this.polling = false;
     }
@@ -89,9 +91,9 @@ export class HealthMonitor {
   }
 }
 
-async function probe(directUrl: string, timeoutMs: number): Promise<HealthState> {
+async function probe(url: string, timeoutMs: number): Promise<HealthState> {
   try {
-    const res = await fetch(`${directUrl}/health`, { signal: AbortSignal.timeout(Math.max(timeoutMs, 200)) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(timeoutMs, 200)) });
     await res.arrayBuffer();
     return res.status === 200 ? "ok" : "draining";
   } catch {

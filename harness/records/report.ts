@@ -7,6 +7,7 @@ import type { GeneratorStats } from "./generator-stats.ts";
 import type { Reconciliation } from "./reconcile.ts";
 import type { CheckResult } from "./records.ts";
 import type { Percentiles, SeriesBucket } from "./summaries.ts";
+import type { SystemReport } from "./system-report.ts";
 import type { TimelineEvent } from "./timeline.ts";
 
 /** How the harness reaches nginx: its address on the run's own network, or its port published on 127.0.0.1. */
@@ -41,6 +42,8 @@ export interface Report {
   timeout_chain: TimeoutChain;
   /** Inconsistencies in the timeout chain, found before any container started (drainlab lint). */
   lint: LintFinding[];
+  /** A user's system (scenario `system:`): what drainlab read from it and every change it made to it. */
+  system?: SystemReport;
   stack: {
     images: { base: string; app: string; nginx: string };
     nodes: Array<{ name: string; address: string }>;

@@ -107,6 +107,22 @@ export function timelineSection(report: Report): string {
   return `<section><h2>Timeline</h2>\n${table("timeline", ["t", "event", "detail"], rows)}</section>`;
 }
 
+/** A user's system: the signal path, each node's workers and ledger, and every change drainlab made. */
+export function systemSection(report: Report): string {
+  const sys = report.system;
+  if (!sys) return "";
+  const rows: string[][] = [
+    ...(sys.signal_path ? [["signal path", sys.signal_path.note]] : []),
+    ...sys.nodes.map((n) => [
+      n.name,
+      `${n.workers_ready} worker(s) serving at the load's start; app ledger ${n.ledger_active ? "active" : "NOT active"}`,
+    ]),
+    ...sys.overrides.map((o) => ["override", o]),
+    ...sys.notes.map((o) => ["note", o]),
+  ];
+  return `<section><h2>Your system</h2>\n${table("system", ["what", "value"], rows)}</section>`;
+}
+
 export function stackSection(report: Report): string {
   const rows: string[][] = [
     ...Object.entries(report.stack.versions).map(([k, v]) => [k, v]),

@@ -16,6 +16,7 @@ import {
   parametersSection,
   phasesLegend,
   stackSection,
+  systemSection,
   timelineSection,
   timeoutChainSection,
 } from "./html-sections.ts";
@@ -150,6 +151,7 @@ ${lossMarksLegend(data, reconciliationOf(report) !== null)}
 <div class="chart" id="chart-failures" data-chart="failures" data-phases="${phases}" data-faults="${faults}"></div>
 </section>
 ${checksSection(report)}
+${systemSection(report)}
 ${factsSection(report)}
 ${faultsSection(report)}
 ${lossClassesSection(report)}

@@ -117,6 +117,20 @@ function findingLines(report: Report): string[] {
           ...faults.map((f) => row([m(f.kind), m(f.target ?? "-"), m(faultSpan(f)), m(keyMeasurement(f)), m(describeImpact(f) || "-")])),
           "",
         ]),
+    ...(report.system
+      ? [
+          "### Your system",
+          "",
+          ...(report.system.signal_path ? [`- signal path: ${m(report.system.signal_path.note)}`] : []),
+          ...report.system.nodes.map(
+            (n) =>
+              `- ${m(n.name)}: ${n.workers_ready} worker(s) serving at the load's start; app ledger ${n.ledger_active ? "active" : "**not active**"}`,
+          ),
+          ...report.system.overrides.map((o) => `- override: ${m(o)}`),
+          ...report.system.notes.map((o) => `- note: ${m(o)}`),
+          "",
+        ]
+      : []),
     ...(lint.length === 0
       ? []
       : [

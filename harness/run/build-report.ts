@@ -20,6 +20,7 @@ export interface RunMeta {
   t0EpochMs: number;
   /** Set when the run could not finish (engine lost): the verdict is then "error". */
   error?: string;
+  system?: Report["system"];
 }
 
 /** Pure: a run's records, its judgement and its identity into the canonical report.json. */
@@ -40,6 +41,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     parameters: scenario,
     timeout_chain: timeoutChain(scenario),
     lint: lintScenario(scenario),
+    ...(meta.system ? { system: meta.system } : {}),
     stack: meta.stack,
     requests: figures.requests,
     latency_ms: figures.latency_ms,

@@ -23,8 +23,9 @@ import type { Reporter } from "../report/reporter.ts";
 import { fileReporters } from "../report/write-views.ts";
 import { longestRequest } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import { type Stack, startStack } from "../stack/stack.ts";
+import { fixturePlanner, type Stack, startStack } from "../stack/stack.ts";
 import { sweep } from "../stack/sweep.ts";
+import { effectiveScenario, systemPlanner } from "../stack/system.ts";
 import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "../util/errors.ts";
 import { ensureWritableDir } from "../util/out-dir.ts";
 import { judge } from "../verdict/verdict.ts";
@@ -99,15 +100,25 @@ const setup: Task<RunContext> = {
 const stackUp: Task<RunContext> = {
   title: "stack",
   async run(ctx) {
-    ctx.stack = await startStack({
-      scenario: ctx.scenario,
-      runId: ctx.runId,
-      images: ctx.images!,
-      docker: ctx.docker!,
-      rawDir: ctx.rawDir,
-      log: ctx.log,
-    });
+    ctx.stack = await startStack(
+      {
+        scenario: ctx.scenario,
+        runId: ctx.runId,
+        images: ctx.images!,
+        docker: ctx.docker!,
+        rawDir: ctx.rawDir,
+        log: ctx.log,
+      },
+      ctx.scenario.system ? systemPlanner : fixturePlanner,
+    );
     ctx.versions = await ctx.stack.versions();
+    const system = ctx.stack.profile.system;
+    if (system) {
+      // from here on the scenario is the system as it really runs: its settings read from the containers
+      ctx.scenario = effectiveScenario(ctx.scenario, system);
+      for (const line of [...system.overrides, ...system.notes]) ctx.log(`system: ${line}`);
+      if (system.signal_path?.shell_pid1) ctx.log(`system: ${system.signal_path.note}`);
+    }
   },
   async teardown(ctx) {
     // with the engine gone nothing can be removed now, and a call may never return: the next run's sweep removes it
@@ -155,6 +166,7 @@ const loadDrainFaults: Task<RunContext> = {
         spareConnections: 0,
         // the stack shares the cores: ahead of it, the generator's sends leave on time
         raisePriority: true,
+        fixtureMix: scenario.system === undefined,
         signal: abort.signal,
         onProgress: (p) => ctx.options.onProgress?.({ ...p, phase }),
       });
@@ -277,6 +289,7 @@ async function collectAndJudge(
     baseline: run.baseline,
     faults,
     generator: load.stats,
+    ...(stack.profile.system ? { system: stack.profile.system } : {}),
   };
   const judgement = judge(records);
   const report = buildReport(records, judgement, {
@@ -295,6 +308,7 @@ async function collectAndJudge(
     files,
     t0EpochMs,
     error: ctx.engineLost,
+    system: stack.profile.system,
   });
   report.wall_time_s = Math.round((performance.now() - run.wallStart) / 10) / 100;
   return report;

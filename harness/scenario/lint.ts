@@ -28,8 +28,6 @@ export interface LintFinding {
   fields: string[];
 }
 
-/** nginx's upstream keepalive_timeout default; drainlab's template does not set it. */
-export const NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_S = 60;
 /** Below this, a later link of the chain races the earlier one it is meant to back up. */
 export const CHAIN_MARGIN_S = 1;
 
@@ -166,12 +164,13 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
         `after the removal's reload the old nginx workers close connections still waiting past it, cutting requests in flight at the reload`,
     );
   }
-  if (stack.nginx.upstream_keepalive > 0 && stack.gunicorn.keepalive_s < NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_S) {
+  const upstreamIdle = stack.nginx.upstream_keepalive_timeout_s;
+  if (stack.nginx.upstream_keepalive > 0 && stack.gunicorn.keepalive_s <= upstreamIdle) {
     add(
       "warning",
       "node-keepalive-shorter-than-nginx",
-      ["stack.gunicorn.keepalive_s", "stack.nginx.upstream_keepalive"],
-      `stack.gunicorn.keepalive_s ${stack.gunicorn.keepalive_s} s is shorter than nginx's upstream keepalive_timeout (${NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_S} s, its default) ` +
+      ["stack.gunicorn.keepalive_s", "stack.nginx.upstream_keepalive_timeout_s"],
+      `stack.gunicorn.keepalive_s ${stack.gunicorn.keepalive_s} s is not longer than nginx's upstream keepalive_timeout (${upstreamIdle} s) ` +
         `with stack.nginx.upstream_keepalive ${stack.nginx.upstream_keepalive}: a node may close an idle connection just as nginx reuses it ` +
         `(nginx then re-sends a GET or answers a POST 502)`,
     );

@@ -4,6 +4,7 @@ import { UsageError } from "../util/errors.ts";
 import { printable, shown, showValue } from "../util/text.ts";
 import { parseYaml, YamlTextError } from "../util/yaml.ts";
 import { Scenario } from "./schema.ts";
+import { resolveScenarioPaths } from "./system-paths.ts";
 
 /** No scenario comes near this (the catalog's largest is 2 kB); the cap keeps /dev/zero or a log file from filling memory. */
 export const MAX_SCENARIO_BYTES = 256 * 1024;
@@ -27,7 +28,7 @@ export function loadScenario(file: string, sets: string[] = []): Scenario {
     throw new UsageError(`${name}: a scenario must be a YAML mapping (got ${kindOf(raw)})`);
   }
   for (const assignment of sets) applySet(raw as Record<string, unknown>, assignment);
-  return validateScenario(raw, file);
+  return resolveScenarioPaths(validateScenario(raw, file), file);
 }
 
 /** The file's text, at most MAX_SCENARIO_BYTES read (a device or a huge file is refused, not slurped). */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FAULT_CHECK_NAMES, Faults } from "./fault-schema.ts";
 import { DEFAULT_ALLOWED, LOSS_CLASS_CHECKS, LOSS_CLASSES, type LossClass } from "./loss-classes.ts";
+import { System } from "./system-schema.ts";
 import { nodeName } from "./topology.ts";
 
 /**
@@ -20,13 +21,33 @@ const ServiceTime = z.union([
   }),
 ]);
 
+/** Methods that may be sent twice with the effect of once (RFC 9110 9.2.2): the client retries only these by default. */
+export const IDEMPOTENT_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
+
 const RequestKind = z.strictObject({
   weight: z.number().positive().default(1),
-  method: z.enum(["GET", "POST"]),
-  /** GET goes to /work (idempotent); POST goes to /orders (not idempotent). */
-  path: z.enum(["/work", "/orders"]).optional(),
+  /** The fixture serves GET and POST; with `system:`, any method the app serves. */
+  method: z.string().regex(/^[A-Z]+$/, "an HTTP method in capitals, e.g. GET"),
+  /**
+   * Fixture: GET goes to /work (idempotent), POST to /orders (not idempotent), with `?ms=` appended.
+   * With `system:`, the path (and query) sent as it is.
+   */
+  path: z.string().startsWith("/").max(2000).optional(),
+  /** Fixture: how long the handler sleeps. With `system:`, drainlab fills it with expected_ms (or the warm-up's measure). */
   ms: ServiceTime.default(0),
+  /** Fixture: the size of a POST's JSON body. */
   body_bytes: z.number().int().nonnegative().default(64),
+  /** With `system:`: how long the request normally takes; absent, it is measured on a node before the load. */
+  expected_ms: durationMs.optional(),
+  headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a header name"), z.string()).optional(),
+  /** The request body: a string as it is, anything else as JSON. */
+  body: z.unknown().optional(),
+  /** The request body read from this file (relative to the scenario file). */
+  body_file: z.string().min(1).optional(),
+  /** Statuses that count as ok; absent: any status below 400. */
+  ok_status: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+  /** Whether a client may retry it after a reset; default: by method (GET, HEAD, OPTIONS, PUT, DELETE). */
+  idempotent: z.boolean().optional(),
 });
 
 export const CheckName = z.enum([
@@ -79,6 +100,8 @@ const ScenarioFields = z.strictObject({
       repeat: z.number().int().min(1).max(10).default(1),
     })
     .prefault({}),
+  /** The user's own stack (app image, gunicorn/uvicorn config, nginx.conf, services); absent: drainlab's fixture. */
+  system: System.optional(),
   stack: z
     .strictObject({
       nodes: z.number().int().min(2).max(8).default(2),
@@ -110,6 +133,8 @@ const ScenarioFields = z.strictObject({
             .default("error timeout"),
           /** Idle keepalive connections from nginx to the nodes; 0 = a new connection per request. */
           upstream_keepalive: z.number().int().nonnegative().default(0),
+          /** How long nginx keeps an idle upstream connection (the upstream's keepalive_timeout; nginx's default 60 s). */
+          upstream_keepalive_timeout_s: seconds.default(60),
           worker_shutdown_timeout_s: seconds.default(10),
           max_fails: z.number().int().nonnegative().default(1),
           fail_timeout_s: seconds.default(10),
@@ -262,6 +287,19 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
       });
     }
   });
+  s.load.mix.forEach((k, i) => {
+    const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: ["load", "mix", i, field], message });
+    if (k.body !== undefined && k.body_file !== undefined) issue("body", "give body or body_file, not both");
+    if (s.system) {
+      if (k.path === undefined) issue("path", "required with system: the path (and query) your app serves");
+      if (k.ms !== 0) issue("ms", "ms is the fixture's sleep; with system: give expected_ms (or leave it out to measure it)");
+    } else {
+      if (!["GET", "POST"].includes(k.method))
+        issue("method", "the fixture serves GET (/work) and POST (/orders); other methods need system:");
+      if (k.path !== undefined && k.path !== "/work" && k.path !== "/orders")
+        issue("path", "the fixture serves /work and /orders; other paths need system:");
+    }
+  });
   const limit = s.stack.uvicorn.timeout_graceful_shutdown_s;
   if (s.stack.runtime === "uvicorn" && limit !== null && !Number.isInteger(limit)) {
     ctx.addIssue({
@@ -278,6 +316,11 @@ export type Scenario = z.output<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;
 export type RequestKind = z.output<typeof RequestKind>;
 export type CheckName = z.output<typeof CheckName>;
+
+/** Whether the client may send this request again after a reset before any response. */
+export function isIdempotent(k: Pick<RequestKind, "method" | "idempotent">): boolean {
+  return k.idempotent ?? IDEMPOTENT_METHODS.includes(k.method);
+}
 
 /** JSON Schema for editors (yaml-language-server, VS Code). */
 export function scenarioJsonSchema(): unknown {

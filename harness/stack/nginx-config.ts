@@ -10,6 +10,18 @@ export interface UpstreamServer {
   down: boolean;
 }
 
+/**
+ * drainlab's JSON access log (its fields are read by records/server-logs.ts), as log_format's
+ * quoted strings; {{generation}} is the configuration generation, so each row says which one served it.
+ */
+export const ACCESS_LOG_FORMAT = [
+  `'{"t":$msec,"id":"$http_x_request_id","method":"$request_method","uri":"$request_uri",'`,
+  `'"status":$status,"upstream_addr":"$upstream_addr","upstream_status":"$upstream_status",'`,
+  `'"request_time":$request_time,"upstream_response_time":"$upstream_response_time",'`,
+  `'"upstream_connect_time":"$upstream_connect_time","upstream_header_time":"$upstream_header_time",'`,
+  `'"bytes":$body_bytes_sent,"generation":{{generation}},"worker_pid":$pid}'`,
+].join("\n        ");
+
 const TEMPLATE_PATH = join(PROJECT_ROOT, "fixtures/nginx/nginx.conf.template");
 
 export function renderNginxConfig(
@@ -20,6 +32,7 @@ export function renderNginxConfig(
 ): string {
   const values: Record<string, string> = {
     generation: String(generation),
+    log_format: ACCESS_LOG_FORMAT.replace("{{generation}}", String(generation)),
     worker_processes: String(nginx.worker_processes),
     worker_shutdown_timeout: nginxTime(nginx.worker_shutdown_timeout_s),
     proxy_connect_timeout: nginxTime(nginx.proxy_connect_timeout_s),
@@ -31,7 +44,10 @@ export function renderNginxConfig(
           `        server ${s.address}:${s.port} max_fails=${nginx.max_fails} fail_timeout=${nginxTime(nginx.fail_timeout_s)}${s.down ? " down" : ""};`,
       )
       .join("\n"),
-    keepalive: nginx.upstream_keepalive > 0 ? `        keepalive ${nginx.upstream_keepalive};` : "",
+    keepalive:
+      nginx.upstream_keepalive > 0
+        ? `        keepalive ${nginx.upstream_keepalive};\n        keepalive_timeout ${nginxTime(nginx.upstream_keepalive_timeout_s)};`
+        : "",
   };
   return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = values[key];

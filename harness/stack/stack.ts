@@ -8,19 +8,23 @@ import type { LoadEntry } from "../records/report.ts";
 import { netAdminTargets } from "../scenario/capabilities.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { APP_PORT, DRAIN_FLAG_PATH, nodeName } from "../scenario/topology.ts";
-import { EnvironmentError } from "../util/errors.ts";
+import { DrainlabError, EnvironmentError } from "../util/errors.ts";
 import { HttpReady, STARTUP_TIMEOUT_MS, StartedOnly, waitForHttp } from "./http-ready.ts";
 import { containerLoadEntry } from "./load-entry.ts";
 import { LoopbackContainer } from "./loopback-container.ts";
-import { renderNginxConfig } from "./nginx-config.ts";
+import { renderNginxConfig, type UpstreamServer } from "./nginx-config.ts";
 import { type Reaper, startReaper } from "./reaper.ts";
+import type { SystemState } from "./system-state.ts";
 
 const NGINX_PORT = 8080;
+const PS_SCRIPT = `ps -eo pid=,args= 2>/dev/null || for d in /proc/[0-9]*; do printf '%s ' "\${d#/proc/}"; tr '\\0' ' ' < "$d/cmdline" 2>/dev/null; echo; done`;
 /** The configuration generation nginx starts with; each rewrite of the upstream adds one. */
 const FIRST_GENERATION = 1;
 
 export interface AppNode {
   name: string;
+  /** The health monitor's path on the node (the fixture's /health, or system.app.health_path). */
+  healthPath: string;
   /** The node's address on the run's network, as nginx sees it. */
   address: string;
   /** http://127.0.0.1:<port>: the node itself, for the health monitor only. */
@@ -40,6 +44,24 @@ export interface StackOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * What differs between drainlab's fixture and a user's system: the app's port and health path,
+ * how a node is marked draining, and how nginx's configuration is written for a generation.
+ */
+export interface StackProfile {
+  appPort: number;
+  /** Renders nginx's configuration with these upstream servers, for a configuration generation. */
+  render(servers: UpstreamServer[], generation: number): string;
+  /** Marks a node draining; resolves to the step's exit code (0: marked). */
+  markDraining(stack: Stack, name: string): Promise<number>;
+  /** Undoes the mark in a node restarted after its drain (a rolling drain re-adds it). */
+  unmark(stack: Stack, name: string): Promise<void>;
+  /** Containers beside nginx and the nodes (the system's services): removed with the stack, their logs kept. */
+  services: Array<{ name: string; containerId: string }>;
+  /** A user's system: what drainlab read from it and changed in it (absent for the fixture). */
+  system?: SystemState;
+}
+
 /** A running stack: nginx in front of N app nodes on a network of its own. stop() is idempotent. */
 export class Stack implements AsyncDisposable {
   generation = FIRST_GENERATION;
@@ -57,7 +79,8 @@ export class Stack implements AsyncDisposable {
     private readonly apps: StartedTestContainer[],
     private readonly networkId: string,
     private readonly options: StackOptions,
-    private readonly reaper: Reaper | null = null,
+    private readonly reaper: Reaper | null,
+    readonly profile: StackProfile,
   ) {}
 
   /** Where load and the harness's own requests to nginx go (see loadEntry). */
@@ -111,8 +134,9 @@ export class Stack implements AsyncDisposable {
     if (!address) throw new EnvironmentError(`${name} has no address after its restart`);
     if (address !== node.address) this.formerAddresses.push({ name, address: node.address });
     node.address = address;
-    const port = info.NetworkSettings.Ports[`${APP_PORT}/tcp`]?.[0]?.HostPort;
+    const port = info.NetworkSettings.Ports[`${this.profile.appPort}/tcp`]?.[0]?.HostPort;
     if (port) node.directUrl = `http://127.0.0.1:${port}`;
+    await this.profile.unmark(this, name);
   }
 
   /** Every address each node has had, for reading nginx's $upstream_addr. */
@@ -121,15 +145,21 @@ export class Stack implements AsyncDisposable {
   }
 
   /** Runs a command inside a node, or in nginx when name is "nginx"; returns its exit code and output (faults read pids and stats). */
-  async execOutput(name: string, command: string[]): Promise<{ exitCode: number; output: string }> {
+  async execOutput(name: string, command: string[], workingDir?: string): Promise<{ exitCode: number; output: string }> {
     const container = name === "nginx" ? this.nginx : this.apps.find((c) => c.getId() === this.node(name).containerId)!;
-    const { exitCode, output } = await container.exec(command);
+    const { exitCode, output } = await container.exec(command, workingDir ? { workingDir } : undefined);
     return { exitCode, output };
   }
 
-  /** Flags a node draining: its /health answers 503 from then on. Returns the command's exit code (0: flagged). */
+  /** A node's stdout and stderr so far. */
+  async containerLogs(name: string): Promise<string> {
+    const logs = await this.options.docker.getContainer(this.node(name).containerId).logs({ stdout: true, stderr: true });
+    return demuxDockerLog(logs).toString("utf8");
+  }
+
+  /** Flags a node draining: its health check fails from then on. Returns the step's exit code (0: flagged). */
   markDraining(name: string): Promise<number> {
-    return this.execIn(name, ["touch", DRAIN_FLAG_PATH]);
+    return this.profile.markDraining(this, name);
   }
 
   /** Runs a command inside a node; returns its exit code. */
@@ -178,7 +208,8 @@ export class Stack implements AsyncDisposable {
 
   /** Pids of nginx workers that still accept connections (not "is shutting down"). */
   private async acceptingWorkers(): Promise<number[]> {
-    const ps = await this.nginx.exec(["ps", "-eo", "pid=,args="]);
+    // procps where the image has it (drainlab's); /proc read by the shell in a user's nginx image
+    const ps = await this.nginx.exec(["sh", "-c", PS_SCRIPT]);
     return ps.output
       .split("\n")
       .filter((line) => /nginx: worker process\s*$/.test(line))
@@ -186,8 +217,8 @@ export class Stack implements AsyncDisposable {
   }
 
   render(generation: number): string {
-    const servers = this.nodes.map((n) => ({ address: n.address, port: APP_PORT, down: this.down.has(n.name) }));
-    return renderNginxConfig(this.options.scenario.stack.nginx, servers, generation);
+    const servers = this.nodes.map((n) => ({ address: n.address, port: this.profile.appPort, down: this.down.has(n.name) }));
+    return this.profile.render(servers, generation);
   }
 
   /** Stops and removes every container and the network; saves container logs first. Safe to call twice. */
@@ -202,18 +233,16 @@ export class Stack implements AsyncDisposable {
 
   private async teardown(): Promise<void> {
     const { docker } = this.options;
-    await Promise.all(
-      [this.nginx, ...this.apps].map(async (c, i) => {
-        const dir = i === 0 ? this.nginxLogDir : this.nodes[i - 1]!.logDir;
-        try {
-          const logs = await docker.getContainer(c.getId()).logs({ stdout: true, stderr: true, timestamps: true });
-          writeFileSync(join(dir, "container.log"), demuxDockerLog(logs));
-        } catch {
-          // a container that never started has no logs
-        }
-      }),
+    const logged = [
+      { id: this.nginx.getId(), dir: this.nginxLogDir },
+      ...this.nodes.map((n) => ({ id: n.containerId, dir: n.logDir })),
+      ...this.profile.services.map((s) => ({ id: s.containerId, dir: join(this.options.rawDir, `service-${s.name}`) })),
+    ];
+    await Promise.all(logged.map(({ id, dir }) => saveContainerLog(docker, id, dir)));
+    await removeContainers(
+      docker,
+      logged.map((c) => c.id),
     );
-    await removeContainers(docker, [this.nginx.getId(), ...this.apps.map((c) => c.getId())]);
     await docker
       .getNetwork(this.networkId)
       .remove()
@@ -222,7 +251,18 @@ export class Stack implements AsyncDisposable {
   }
 }
 
-async function removeContainers(docker: Docker, ids: string[]): Promise<void> {
+/** The container's stdout and stderr, with timestamps, to <dir>/container.log. */
+export async function saveContainerLog(docker: Docker, id: string, dir: string): Promise<void> {
+  try {
+    const logs = await docker.getContainer(id).logs({ stdout: true, stderr: true, timestamps: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "container.log"), demuxDockerLog(logs));
+  } catch {
+    // a container that never started has no logs
+  }
+}
+
+export async function removeContainers(docker: Docker, ids: string[]): Promise<void> {
   await Promise.all(
     ids.map((id) =>
       docker
@@ -245,8 +285,66 @@ export function demuxDockerLog(buf: Buffer): Buffer {
   return parts.length > 0 ? Buffer.concat(parts) : buf;
 }
 
+/** How one app node's container starts. */
+export interface NodeSpec {
+  image: string;
+  env: Record<string, string>;
+  /** Replaces the image's CMD; undefined keeps it. */
+  command?: string[];
+  binds: Array<{ source: string; target: string; mode?: "ro" | "rw" }>;
+}
+
+/** What the planner hands startStack: the profile, the nodes' and nginx's containers, and the readiness that means it. */
+export interface StackPlan {
+  profile: StackProfile;
+  node(name: string, logDir: string): NodeSpec;
+  nginx: {
+    image: string;
+    /** Where nginx listens inside its container (load enters there). */
+    port: number;
+    command?: string[];
+    /** Files beside the configuration (a user's includes), copied in before nginx starts. */
+    files: Array<{ content: string | Buffer; target: string }>;
+  };
+  /** After every node answers its health path: e.g. every worker of every node serves. */
+  ready?(stack: Stack): Promise<void>;
+}
+
+/** Starts what the plan needs before the nodes (a system's services) and returns the plan; anything it started is labelled with the run. */
+export type StackPlanner = (options: StackOptions, network: { id: string; name: string }) => Promise<StackPlan>;
+
+/** drainlab's own fixture: the FastAPI app under gunicorn or uvicorn, nginx from the template, /health and a drain flag file. */
+export const fixturePlanner: StackPlanner = async ({ scenario }) => {
+  const { gunicorn, uvicorn } = scenario.stack;
+  return {
+    profile: {
+      appPort: APP_PORT,
+      render: (servers, generation) => renderNginxConfig(scenario.stack.nginx, servers, generation),
+      markDraining: (stack, name) => stack.execIn(name, ["touch", DRAIN_FLAG_PATH]),
+      // the fixture's start removes its own flag
+      unmark: async () => {},
+      services: [],
+    },
+    node: (name, logDir) => ({
+      image: "",
+      env: {
+        DRAINLAB_NODE: name,
+        DRAINLAB_DRAIN_FLAG: DRAIN_FLAG_PATH,
+        DRAINLAB_RUNTIME: scenario.stack.runtime,
+        GUNICORN_WORKERS: String(gunicorn.workers),
+        GUNICORN_GRACEFUL_TIMEOUT: String(gunicorn.graceful_timeout_s),
+        GUNICORN_TIMEOUT: String(gunicorn.timeout_s),
+        GUNICORN_KEEPALIVE: String(gunicorn.keepalive_s),
+        UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN: uvicorn.timeout_graceful_shutdown_s === null ? "" : String(uvicorn.timeout_graceful_shutdown_s),
+      },
+      binds: [{ source: logDir, target: "/var/log/drainlab" }],
+    }),
+    nginx: { image: "", port: NGINX_PORT, files: [] },
+  };
+};
+
 /** Starts network, app nodes and nginx. On any failure everything already started is removed before the error is thrown. */
-export async function startStack(options: StackOptions): Promise<Stack> {
+export async function startStack(options: StackOptions, planner: StackPlanner = fixturePlanner): Promise<Stack> {
   const { scenario, runId, images, docker, rawDir } = options;
   const log = options.log ?? (() => {});
   const labels = (role: string) => ({ ...runLabels(runId, role), [LABEL_OWNER_PID]: String(process.pid) });
@@ -265,7 +363,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const network = await docker.createNetwork({ Name: networkName, Driver: "bridge", Labels: labels("network"), CheckDuplicate: true });
   const started: StartedTestContainer[] = [];
   try {
-    const { gunicorn, uvicorn } = scenario.stack;
+    const plan = await planner(options, { id: network.id, name: networkName });
+    const { appPort } = plan.profile;
     const names = Array.from({ length: scenario.stack.nodes }, (_, i) => nodeName(i + 1));
     // CAP_NET_ADMIN only for the node a network fault targets, never for the others
     const netAdmin = new Set(netAdminTargets(scenario));
@@ -276,36 +375,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       names.map(async (name) => {
         const logDir = join(rawDir, name);
         mkdirSync(logDir, { recursive: true });
-        const container = await new LoopbackContainer(images.app)
+        const spec = plan.node(name, logDir);
+        let container = new LoopbackContainer(spec.image || images.app)
           .withName(`drainlab-${runId}-${name}`)
           .withLabels(labels(name))
           // network mode only: adding aliases makes testcontainers attach the default bridge as well
           .withNetworkMode(network.id)
           .withHostname(name)
           .withAddedCapabilities(...(netAdmin.has(name) ? ["NET_ADMIN"] : []))
-          .withEnvironment({
-            DRAINLAB_NODE: name,
-            DRAINLAB_DRAIN_FLAG: DRAIN_FLAG_PATH,
-            DRAINLAB_RUNTIME: scenario.stack.runtime,
-            GUNICORN_WORKERS: String(gunicorn.workers),
-            GUNICORN_GRACEFUL_TIMEOUT: String(gunicorn.graceful_timeout_s),
-            GUNICORN_TIMEOUT: String(gunicorn.timeout_s),
-            GUNICORN_KEEPALIVE: String(gunicorn.keepalive_s),
-            UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN:
-              uvicorn.timeout_graceful_shutdown_s === null ? "" : String(uvicorn.timeout_graceful_shutdown_s),
-          })
-          .withBindMounts([{ source: logDir, target: "/var/log/drainlab" }])
-          .withExposedPorts(APP_PORT)
-          .withWaitStrategy(new StartedOnly())
-          .start();
-        started.push(container);
-        return { name, container, logDir };
+          .withEnvironment(spec.env)
+          .withBindMounts(spec.binds)
+          .withExposedPorts(appPort)
+          .withWaitStrategy(new StartedOnly());
+        if (spec.command) container = container.withCommand(spec.command);
+        const running = await container.start();
+        started.push(running);
+        return { name, container: running, logDir };
       }),
     );
     const apps = appStarts.map((r) => {
       if (r.status === "rejected") throw r.reason;
       return r.value;
     });
+    const healthPath = scenario.system?.app.health_path ?? "/health";
     const nodes: AppNode[] = await Promise.all(
       apps.map(async ({ name, container, logDir }) => {
         const info = await docker.getContainer(container.getId()).inspect();
@@ -313,8 +405,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         if (!address) throw new EnvironmentError(`${name} has no address on the run's network`);
         return {
           name,
+          healthPath,
           address,
-          directUrl: `http://127.0.0.1:${container.getMappedPort(APP_PORT)}`,
+          directUrl: `http://127.0.0.1:${container.getMappedPort(appPort)}`,
           containerId: container.getId(),
           logDir,
         };
@@ -323,25 +416,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const nginxLogDir = join(rawDir, "nginx");
     mkdirSync(nginxLogDir, { recursive: true });
-    const conf = renderNginxConfig(
-      scenario.stack.nginx,
-      nodes.map((n) => ({ address: n.address, port: APP_PORT, down: false })),
+    const conf = plan.profile.render(
+      nodes.map((n) => ({ address: n.address, port: appPort, down: false })),
       FIRST_GENERATION,
     );
     writeFileSync(join(nginxLogDir, `nginx.conf.${FIRST_GENERATION}`), conf);
-    const nginxStart = new LoopbackContainer(images.nginx)
+    const nginxPort = plan.nginx.port;
+    let nginxContainer = new LoopbackContainer(plan.nginx.image || images.nginx)
       .withName(`drainlab-${runId}-nginx`)
       .withLabels(labels("nginx"))
       .withNetworkMode(network.id)
-      .withCopyContentToContainer([{ content: conf, target: "/etc/nginx/nginx.conf" }])
+      .withCopyContentToContainer([...plan.nginx.files, { content: conf, target: "/etc/nginx/nginx.conf" }])
       .withBindMounts([{ source: nginxLogDir, target: "/var/log/drainlab" }])
-      .withExposedPorts(NGINX_PORT)
-      .withWaitStrategy(new HttpReady("/drainlab/generation", NGINX_PORT))
-      .withStartupTimeout(STARTUP_TIMEOUT_MS)
-      .start()
-      .then((c) => (started.push(c), c));
+      .withExposedPorts(nginxPort)
+      .withWaitStrategy(new HttpReady("/drainlab/generation", nginxPort))
+      .withStartupTimeout(STARTUP_TIMEOUT_MS);
+    if (plan.nginx.command) nginxContainer = nginxContainer.withCommand(plan.nginx.command);
+    const nginxStart = nginxContainer.start().then((c) => (started.push(c), c));
     const healthy = nodes.map((n) =>
-      waitForHttp(docker.getContainer(n.containerId), `${n.directUrl}/health`).catch((e: Error) => {
+      waitForHttp(docker.getContainer(n.containerId), `${n.directUrl}${n.healthPath}`).catch((e: Error) => {
         throw new EnvironmentError(`${n.name} did not become healthy: ${e.message}`);
       }),
     );
@@ -350,9 +443,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const failure = settled.find((r) => r.status === "rejected");
     if (failure) throw failure.reason;
     const nginx = await nginxStart;
-    const publishedUrl = `http://127.0.0.1:${nginx.getMappedPort(NGINX_PORT)}`;
+    const publishedUrl = `http://127.0.0.1:${nginx.getMappedPort(nginxPort)}`;
     const entry = await containerLoadEntry(docker, nginx.getId(), networkName, publishedUrl, {
-      port: NGINX_PORT,
+      port: nginxPort,
       probePath: "/drainlab/generation",
       // the configuration this run just wrote, not another nginx at that address
       expectBody: String(FIRST_GENERATION),
@@ -363,7 +456,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         : `load goes to nginx's published port ${entry.url}`,
     );
     // in node order: teardown files each container's log under the node of the same index
-    return new Stack(
+    const stack = new Stack(
       runId,
       entry,
       nodes,
@@ -373,14 +466,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       network.id,
       options,
       reaper,
+      plan.profile,
     );
+    try {
+      await plan.ready?.(stack);
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
+    return stack;
   } catch (err) {
     // a container whose start() threw is not in `started`: sweep by the run's label
     const leftovers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] }) });
     await removeContainers(docker, [...started.map((c) => c.getId()), ...leftovers.map((c) => c.Id)]);
     await network.remove().catch(() => {});
     await reaper?.stop();
-    if (err instanceof EnvironmentError) throw err;
+    if (err instanceof DrainlabError) throw err;
     throw new EnvironmentError(`the stack did not start: ${(err as Error).message}`);
   }
 }

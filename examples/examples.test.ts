@@ -1,0 +1,103 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { loadScenario } from "../harness/scenario/load-scenario.ts";
+
+/**
+ * The examples are what a user copies: each scenario must load (schema and
+ * paths), each image must build from Debian trixie alone, and each CI
+ * workflow must gate on drainlab's exit code and publish its reports.
+ */
+
+const EXAMPLES = new URL(".", import.meta.url).pathname;
+const examples = readdirSync(EXAMPLES, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+const filesIn = (dir: string, match: RegExp) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => match.test(f))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
+/** Every Dockerfile of an example, a folder deep at most. */
+const dockerfiles = (dir: string) => [
+  ...filesIn(dir, /^Dockerfile/),
+  ...readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+    .flatMap((e) => filesIn(join(dir, e.name), /^Dockerfile/)),
+];
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  "continue-on-error"?: unknown;
+}
+
+it("there are examples", () => {
+  expect(examples).toEqual(expect.arrayContaining(["shop", "uvicorn-workers"]));
+});
+
+describe.each(examples)("examples/%s", (name) => {
+  const dir = join(EXAMPLES, name);
+
+  it("has scenarios, each loading with its paths", () => {
+    const scenarios = filesIn(dir, /\.yaml$/);
+    expect(scenarios.length).toBeGreaterThan(0);
+    for (const file of scenarios) {
+      const scenario = loadScenario(file);
+      expect(scenario.system, file).toBeDefined();
+    }
+  });
+
+  it("has a passing scenario and a must-fail control", () => {
+    const verdicts = filesIn(dir, /\.yaml$/).map((f) => loadScenario(f).expect);
+    expect(verdicts.some((e) => e.verdict === "pass")).toBe(true);
+    expect(verdicts.some((e) => e.verdict === "fail" && e.failing_checks.length > 0)).toBe(true);
+  });
+
+  it("builds its images from Debian trixie (ARG BASE_IMAGE, FROM $BASE_IMAGE, apt-get)", () => {
+    const files = dockerfiles(dir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const lines = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !l.startsWith("#"));
+      expect(lines.slice(0, 2), file).toEqual(["ARG BASE_IMAGE=debian:trixie-slim", `FROM $\{BASE_IMAGE}`]);
+      expect(lines.join("\n"), file).not.toMatch(/\bpip3? install\b/);
+    }
+  });
+
+  it("has a CI workflow that gates on drainlab and publishes junit.xml and summary.md", () => {
+    const workflows = filesIn(join(dir, ".github/workflows"), /\.ya?ml$/);
+    expect(workflows.length).toBeGreaterThan(0);
+    for (const file of workflows) {
+      const doc = parse(readFileSync(file, "utf8")) as { on?: unknown; jobs?: Record<string, { steps?: Step[] }> };
+      expect(doc.on, file).toBeDefined();
+      const steps = Object.values(doc.jobs ?? {}).flatMap((job) => job.steps ?? []);
+      expect(steps.length, file).toBeGreaterThan(0);
+      const drain = steps.find((s) => /\bdrainlab(@\S+)? run\b/.test(s.run ?? ""));
+      expect(drain, `${file}: a step running drainlab`).toBeDefined();
+      // its exit code is the gate: nothing may swallow it
+      expect(drain?.["continue-on-error"], file).toBeUndefined();
+      expect(drain?.run, file).not.toMatch(/\|\|\s*true/);
+      const published = (what: string) =>
+        steps.filter((s) => s !== drain && JSON.stringify({ run: s.run, with: s.with }).includes(what) && s.if === "always()");
+      expect(published("junit.xml").length, `${file}: junit.xml published, if: always()`).toBeGreaterThan(0);
+      expect(published("summary.md").length, `${file}: summary.md published, if: always()`).toBeGreaterThan(0);
+      expect(
+        steps.some((s) => s.uses?.startsWith("mikepenz/action-junit-report") && /junit\.xml/.test(String(s.with?.report_paths))),
+        file,
+      ).toBe(true);
+      expect(
+        steps.some((s) => /summary\.md.*GITHUB_STEP_SUMMARY/.test(s.run ?? "")),
+        file,
+      ).toBe(true);
+    }
+  });
+});

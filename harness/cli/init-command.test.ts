@@ -1,0 +1,147 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { PROJECT_ROOT } from "../env/images.ts";
+import { loadScenario, validateScenario } from "../scenario/load-scenario.ts";
+import { UsageError } from "../util/errors.ts";
+import { parseYaml } from "../util/yaml.ts";
+import { initScenario, registerInit, renderInit, upstreamNames } from "./init-command.ts";
+
+const tempDir = () => mkdtempSync(join(tmpdir(), "drainlab-init-"));
+
+/** A copy of examples/<name> without the scenarios it ships, so init writes its own. */
+function example(name: string): string {
+  const dir = join(tempDir(), name);
+  cpSync(join(PROJECT_ROOT, "examples", name), dir, { recursive: true, filter: (src) => !src.endsWith(".yaml") });
+  return dir;
+}
+
+function write(dir: string, files: Record<string, string>): string {
+  mkdirSync(dir, { recursive: true });
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("drainlab init", () => {
+  it("finds the shop's Dockerfile, gunicorn config, nginx.conf, upstream, port and health path", () => {
+    const dir = example("shop");
+    const { file, found } = initScenario(dir, { force: false });
+    expect(file).toBe(join(dir, "drainlab.yaml"));
+    expect(found).toMatchObject({
+      dockerfile: "Dockerfile",
+      build_context: ".",
+      server: "gunicorn",
+      gunicorn_config: "gunicorn.conf.py",
+      nginx_config: "nginx/nginx.conf",
+      upstream: "shop_backend",
+      port: "8000",
+      health_path: "/healthz",
+      drain_flag: "/tmp/shop-draining",
+      route: "GET /api/items",
+    });
+    const scenario = loadScenario(file);
+    expect(scenario.system?.app).toMatchObject({ port: 8000, health_path: "/healthz", mark_draining: { file: "/tmp/shop-draining" } });
+    expect(scenario.system?.nginx).toMatchObject({ config: join(dir, "nginx/nginx.conf"), upstream: "shop_backend" });
+    expect(scenario.load.mix).toEqual([expect.objectContaining({ method: "GET", path: "/api/items" })]);
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain("TODO");
+    expect(text).toContain("# - { method: POST, path: /api/orders, body: {} }");
+  });
+
+  it("finds a uvicorn --workers service with a conf.d-style nginx.conf", () => {
+    const dir = example("uvicorn-workers");
+    const { file, found } = initScenario(dir, { force: false });
+    expect(found).toMatchObject({ server: "uvicorn", gunicorn_config: null, nginx_config: "nginx.conf", upstream: "api", port: "8000" });
+    expect(found.health_path).toBe("/health");
+    expect(loadScenario(file).system?.app.mark_draining).toBe("none");
+  });
+
+  it("refuses to overwrite drainlab.yaml, and --force overwrites it", () => {
+    const dir = example("shop");
+    const { file } = initScenario(dir, { force: false });
+    writeFileSync(file, "name: mine\n");
+    expect(() => initScenario(dir, { force: false })).toThrow(UsageError);
+    expect(() => initScenario(dir, { force: false })).toThrow(/drainlab\.yaml exists; --force overwrites it/);
+    expect(readFileSync(file, "utf8")).toBe("name: mine\n");
+    initScenario(dir, { force: true });
+    expect(readFileSync(file, "utf8")).toContain("upstream: shop_backend");
+  });
+
+  it("writes a scenario of TODOs in an empty folder: valid, but run names the missing nginx.conf", () => {
+    const dir = tempDir();
+    const { file, found } = initScenario(dir, { force: false });
+    expect(Object.values(found).every((v) => v === null)).toBe(true);
+    const text = readFileSync(file, "utf8");
+    for (const gap of ["no Dockerfile found", "no nginx config found", "no upstream block found", "a path your app serves"]) {
+      expect(text).toContain(`TODO: ${gap}`);
+    }
+    expect(validateScenario(parseYaml(text)).system?.nginx.upstream).toBe("backend");
+    expect(() => loadScenario(file)).toThrow(/system\.nginx\.config: no file/);
+  });
+
+  it("follows `gunicorn -c` in a Dockerfile one folder down to the copied file and its bind", () => {
+    const dir = write(tempDir(), {
+      "service/Dockerfile": [
+        "FROM debian:trixie-slim",
+        "COPY service/conf/gconf.py /etc/app/gconf.py",
+        "COPY service/app /app",
+        'CMD ["gunicorn", "--config", "/etc/app/gconf.py", "app:app"]',
+      ].join("\n"),
+      "service/conf/gconf.py": 'bind = ["0.0.0.0:9000"]\nworkers = 2\n',
+      "service/app/main.py": '@app.get("/livez")\nasync def live(): ...\n@router.get("/v1/things/{id}")\n@router.get("/v1/things")\n',
+      "tools/Dockerfile": "FROM busybox\n",
+      "deploy/nginx-prod.conf":
+        "# upstream commented { }\nupstream unused { server a:1; }\nupstream web { server b:2; }\nserver { location / { proxy_pass http://web/; } }\n",
+    });
+    const { file, found } = initScenario(dir, { force: false });
+    expect(found).toMatchObject({
+      dockerfile: "service/Dockerfile",
+      build_context: ".",
+      gunicorn_config: "service/conf/gconf.py",
+      port: "9000",
+      nginx_config: "deploy/nginx-prod.conf",
+      upstream: "web",
+      health_path: "/livez",
+      route: "GET /v1/things",
+    });
+    const scenario = loadScenario(file);
+    expect(scenario.system?.app.build).toMatchObject({ context: dir, dockerfile: "service/Dockerfile" });
+    expect(scenario.system?.app.port).toBe(9000);
+  });
+
+  it("lists upstreams a proxy_pass uses first, and scans a file the parser refuses", () => {
+    expect(upstreamNames("upstream a { server x; }\nupstream b { server y; }\nserver { location / { proxy_pass http://b; } }")).toEqual([
+      "b",
+      "a",
+    ]);
+    expect(upstreamNames('upstream a { server x; # "quoted" }\n}\nupstream broken {')).toEqual(["a", "broken"]);
+  });
+
+  it("registers `init --dir --force` and prints what it found and the next command", async () => {
+    const dir = example("shop");
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const program = new Command("drainlab").exitOverride();
+    registerInit(program);
+    await program.parseAsync(["init", "--dir", dir], { from: "user" });
+    const printed = out.mock.calls.map((c) => String(c[0])).join("");
+    expect(printed).toMatch(/found\s+Dockerfile\s+Dockerfile/);
+    expect(printed).toMatch(/upstream\s+shop_backend/);
+    expect(printed).toMatch(/next\s+npx drainlab run \S*drainlab\.yaml/);
+    await expect(program.parseAsync(["init", "--dir", dir], { from: "user" })).rejects.toThrow(UsageError);
+    await program.parseAsync(["init", "--dir", dir, "--force"], { from: "user" });
+    await expect(program.parseAsync(["init", "--dir", join(dir, "missing")], { from: "user" })).rejects.toThrow(/not a folder/);
+  });
+
+  it("shows the next command for a path with spaces quoted", () => {
+    const dir = write(join(tempDir(), "my app"), {});
+    const { file, found } = initScenario(dir, { force: false });
+    expect(renderInit(file, found, "/")).toContain(`npx drainlab run '${file.slice(1)}'`);
+  });
+});

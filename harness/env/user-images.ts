@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import type Docker from "dockerode";
+import { UsageError } from "../util/errors.ts";
+import { LABEL_MANAGED } from "./labels.ts";
+
+/** An image a scenario names: one the engine has, or a Dockerfile to build. */
+export interface ImageSourceSpec {
+  image?: string;
+  build?: { context: string; dockerfile: string; args: Record<string, string> };
+}
+
+/** How the image was had, for the report: a build lists the build args drainlab added. */
+export interface ResolvedImage {
+  image: string;
+  built_from: string | null;
+  /** Build args drainlab passed that the scenario did not (BASE_IMAGE: no registry answers here). */
+  added_build_args: Record<string, string>;
+}
+
+const BUILD_OUTPUT_LINES = 25;
+
+/**
+ * The user's image: checked present, or built with `docker build` (the CLI, so the user's
+ * .dockerignore and BuildKit behave exactly as in their own builds). A Dockerfile that declares
+ * `ARG BASE_IMAGE` gets drainlab's base, which exists offline; the scenario's own args win.
+ * `what` names the scenario field in errors (system.app, system.services[0]).
+ */
+export async function ensureUserImage(
+  docker: Docker,
+  spec: ImageSourceSpec,
+  what: string,
+  baseImage: string,
+  log: (line: string) => void,
+): Promise<ResolvedImage> {
+  if (spec.image) {
+    try {
+      await docker.getImage(spec.image).inspect();
+    } catch {
+      throw new UsageError(`${what}.image: ${spec.image} is not in the Docker engine (build or load it first, or give ${what}.build)`);
+    }
+    return { image: spec.image, built_from: null, added_build_args: {} };
+  }
+  const build = spec.build!;
+  const dockerfile = isAbsolute(build.dockerfile) ? build.dockerfile : join(build.context, build.dockerfile);
+  let text: string;
+  try {
+    text = readFileSync(dockerfile, "utf8");
+  } catch (err) {
+    throw new UsageError(`${what}.build.dockerfile: cannot read ${dockerfile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const added: Record<string, string> = {};
+  if (/^\s*ARG\s+BASE_IMAGE\b/im.test(text) && build.args.BASE_IMAGE === undefined) added.BASE_IMAGE = baseImage;
+  const tag = `drainlab/sut-${createHash("sha256").update(`${build.context}\0${dockerfile}`).digest("hex").slice(0, 12)}:latest`;
+  log(`building ${what} from ${dockerfile} (tagged ${tag}) ...`);
+  const args = ["build", "-t", tag, "-f", dockerfile, "--label", `${LABEL_MANAGED}=true`];
+  for (const [k, v] of Object.entries({ ...added, ...build.args })) args.push("--build-arg", `${k}=${v}`);
+  args.push(build.context);
+  const { code, output } = await runDocker(args);
+  if (code !== 0) {
+    const tail = output.trimEnd().split("\n").slice(-BUILD_OUTPUT_LINES).join("\n");
+    throw new UsageError(`${what}.build: docker build of ${dockerfile} failed (exit ${code}):\n${tail}`);
+  }
+  return { image: tag, built_from: dockerfile, added_build_args: added };
+}
+
+function runDocker(args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("docker", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const keep = (b: Buffer) => {
+      chunks.push(b);
+      size += b.length;
+      // only the tail is shown: keep memory bounded on a chatty build
+      while (size > 256 * 1024 && chunks.length > 1) size -= chunks.shift()!.length;
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", (err) => resolve({ code: 127, output: `cannot run docker: ${err.message}` }));
+    child.on("close", (code) => resolve({ code: code ?? 1, output: Buffer.concat(chunks).toString("utf8") }));
+  });
+}
