@@ -17,9 +17,10 @@ export function catalog(): string[] {
 }
 
 /** Runs the drainlab command as a user would; returns exit code and output. */
-export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), ...args], {
     encoding: "utf8",
+    cwd,
     env: { ...process.env, CI: "true", ...env },
     timeout: 300_000,
   });

@@ -145,10 +145,10 @@ export class Stack implements AsyncDisposable {
   }
 
   /** Runs a command inside a node, or in nginx when name is "nginx"; returns its exit code and output (faults read pids and stats). */
-  async execOutput(name: string, command: string[], workingDir?: string): Promise<{ exitCode: number; output: string }> {
+  async execOutput(name: string, command: string[], workingDir?: string): Promise<{ exitCode: number; output: string; stdout: string }> {
     const container = name === "nginx" ? this.nginx : this.apps.find((c) => c.getId() === this.node(name).containerId)!;
-    const { exitCode, output } = await container.exec(command, workingDir ? { workingDir } : undefined);
-    return { exitCode, output };
+    const { exitCode, output, stdout } = await container.exec(command, workingDir ? { workingDir } : undefined);
+    return { exitCode, output, stdout };
   }
 
   /** A node's stdout and stderr so far. */

@@ -20,7 +20,7 @@ import {
   workerGracefulScript,
 } from "./effective.ts";
 import { ACCESS_LOG_FORMAT } from "./nginx-config.ts";
-import type { Stack, StackPlanner } from "./stack.ts";
+import { demuxDockerLog, type Stack, type StackPlanner } from "./stack.ts";
 import type { SystemState } from "./system-state.ts";
 import { type EffectiveNginx, editUserNginx, effectiveNginx, NginxSyntaxError, UserNginxError } from "./user-nginx.ts";
 
@@ -75,6 +75,12 @@ export const systemPlanner: StackPlanner = async (options, network) => {
     started.push({ name: svc.name, containerId: id });
     await serviceReady(docker, id, svc, `system.services[${i}]`);
   }
+
+  // on the run's network, after the services: names the configuration resolves must resolve here too
+  await nginxTest(docker, system.nginx.image ?? images.nginx, probe.config, files, confText, system.nginx.config, {
+    labels: labels("nginx-test"),
+    network: network.name,
+  });
 
   const env: Record<string, string> = { ...system.app.env };
   if (system.app.ledger) {
@@ -148,18 +154,18 @@ async function readSystem(stack: Stack, scenario: Scenario, state: SystemState):
   const system = scenario.system!;
   const first = stack.nodes[0]!.name;
   const ps = await stack.execOutput(first, ["python3", "-c", PROCESS_SCRIPT]);
-  const processes: ProcessInfo[] = ps.exitCode === 0 ? JSON.parse(ps.output) : [];
+  const processes: ProcessInfo[] = ps.exitCode === 0 ? JSON.parse(ps.stdout) : [];
   if (ps.exitCode !== 0)
     state.notes.push(`cannot list node-1's processes with python3 (exit ${ps.exitCode}): signal path and settings unknown`);
   const server = findServer(processes);
   state.signal_path = processes.length > 0 ? signalPath(processes, server) : null;
   if (server?.kind === "gunicorn") {
     const printed = await stack.execOutput(first, [...server.master.argv, "--print-config"], server.master.cwd);
-    const config = parsePrintConfig(printed.output);
+    const config = parsePrintConfig(printed.stdout);
     let workerGraceful: number | null = null;
     if (config.worker_class) {
       const kw = await stack.execOutput(first, ["python3", "-c", workerGracefulScript(config.worker_class)], server.master.cwd);
-      workerGraceful = kw.exitCode === 0 ? (JSON.parse(kw.output.trim().split("\n").pop()!) as number | null) : null;
+      workerGraceful = kw.exitCode === 0 ? (JSON.parse(kw.stdout.trim().split("\n").pop()!) as number | null) : null;
     }
     if (printed.exitCode !== 0 || !config.workers)
       state.notes.push(`gunicorn --print-config failed in node-1 (exit ${printed.exitCode}); gunicorn's defaults assumed`);
@@ -171,8 +177,14 @@ async function readSystem(stack: Stack, scenario: Scenario, state: SystemState):
   }
   state.nodes = await workersReady(stack, state.server?.workers ?? 1, system.app.ready_timeout_s * 1000, system.app.ledger);
   const dump = await stack.execOutput("nginx", ["nginx", "-T"]);
-  if (dump.exitCode === 0) state.nginx = effectiveNginx(dump.output, system.nginx.upstream);
-  else state.notes.push(`nginx -T failed (exit ${dump.exitCode}): nginx's effective settings unknown`);
+  try {
+    if (dump.exitCode !== 0) throw new Error(`exit ${dump.exitCode}`);
+    state.nginx = effectiveNginx(dump.stdout, system.nginx.upstream);
+  } catch (err) {
+    state.notes.push(
+      `nginx -T could not be read (${(err as Error).message}): nginx's effective settings unknown, drainlab's defaults used`,
+    );
+  }
   state.measured_ms = await measureDurations(stack, scenario);
 }
 
@@ -302,6 +314,66 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
     socket.once("error", () => resolve(false));
     socket.once("timeout", () => (socket.destroy(), resolve(false)));
   });
+}
+
+/**
+ * `nginx -t` on the edited configuration, in the nginx image the run uses, before anything else
+ * starts. Its error names the user's file and line (found again in the edited text), not only
+ * the line of drainlab's copy.
+ */
+async function nginxTest(
+  docker: Docker,
+  image: string,
+  config: string,
+  files: Array<{ content: Buffer; target: string }>,
+  userText: string,
+  userFile: string,
+  { labels, network }: { labels: Record<string, string>; network: string },
+): Promise<void> {
+  const write = [...files, { content: Buffer.from(config), target: "/etc/nginx/nginx.conf" }]
+    .map((f) => `echo ${f.content.toString("base64")} | base64 -d > ${f.target}`)
+    .join(" && ");
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: ["sh", "-c", `mkdir -p /var/log/drainlab && ${write} && nginx -t`],
+    Labels: labels,
+    HostConfig: { NetworkMode: network },
+  });
+  try {
+    await container.start();
+    const { StatusCode } = await container.wait();
+    if (StatusCode === 0) return;
+    const output = demuxDockerLog(await container.logs({ stdout: true, stderr: true })).toString("utf8");
+    const emerg = output.split("\n").find((l) => /\[(emerg|alert|crit)\]/.test(l)) ?? output.trim().split("\n").pop() ?? "";
+    const m = / in \/etc\/nginx\/nginx\.conf:(\d+)/.exec(emerg);
+    let where = "";
+    if (m) {
+      const user = userLineOf(config, userText, Number(m[1]));
+      where = user === null ? ` (a line drainlab added, line ${m[1]} of its copy)` : ` (${userFile}:${user})`;
+    }
+    throw new UsageError(
+      `system.nginx.config: nginx -t refused it: ${emerg
+        .replace(/^nginx: /, "")
+        .replace(/^\S+ \S+ (\[\w+\]) \d+#\d+: /, "$1 ")
+        .trim()}${where}`,
+    );
+  } finally {
+    await container.remove({ force: true }).catch(() => {});
+  }
+}
+
+/** The user's line for line n of the edited configuration; null for a line drainlab added. */
+export function userLineOf(edited: string, userText: string, n: number): number | null {
+  const lines = edited.split("\n");
+  const line = lines[n - 1];
+  if (line === undefined || line.includes("# drainlab")) return null;
+  const same = (l: string) => l.trim() === line.trim();
+  const ordinal = lines.slice(0, n - 1).filter((l) => !l.includes("# drainlab") && same(l)).length;
+  const matches = userText
+    .split("\n")
+    .map((l, i) => (same(l) ? i + 1 : 0))
+    .filter((i) => i > 0);
+  return matches[ordinal] ?? matches[0] ?? null;
 }
 
 function readUserFile(path: string, field: string): string {
