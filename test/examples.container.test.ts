@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,10 +39,21 @@ const summary = (report: Report) =>
   `${report.expectation.detail}\n${report.checks.map((c) => `${c.status} ${c.name}: ${c.observed} (${c.detail})`).join("\n")}\nrun ${report.run_id}`;
 
 describe("bring your own stack: the examples", () => {
-  it("uvicorn-workers passes, run by the CLI from the example's own folder (paths and reports relative to it)", () => {
+  it("uvicorn-workers passes, run by `npx drainlab` installed from the packed package, in the example's own folder", () => {
     const dir = copyOf("uvicorn-workers");
-    const r = cli(["run", "drainlab.yaml"], {}, dir);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
+    // the package as npm would publish it, installed into the user's project
+    const pack = spawnSync("npm", ["pack", "--pack-destination", dir, "--json"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    expect(pack.status, pack.stderr).toBe(0);
+    const tarball = (JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
+    expect(tarball.files.map((f) => f.path).filter((f) => /(\.test\.ts|^test\/|^bench\/|^\.ci\/|^examples\/)/.test(f))).toEqual([]);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "user-project", private: true }));
+    const install = spawnSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "-D", `./${tarball.filename}`], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    expect(install.status, install.stderr).toBe(0);
+    const r = spawnSync("npx", ["drainlab", "run", "drainlab.yaml"], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true" } });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
     const runs = readdirSync(join(dir, "reports"));
     expect(runs).toHaveLength(1);
     const report = JSON.parse(readFileSync(join(dir, "reports", runs[0]!, "report.json"), "utf8")) as Report;
