@@ -1,0 +1,82 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../util/errors.ts";
+import { loadScenario, validateScenario } from "./load-scenario.ts";
+
+const system = {
+  app: { build: { context: "." } },
+  nginx: { config: "nginx.conf", upstream: "api" },
+};
+const mix = [{ method: "GET", path: "/items" }];
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "drainlab-system-"));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+describe("system: the user's own stack in a scenario", () => {
+  it("accepts a system with requests the app serves, and resolves its paths against the scenario file", () => {
+    const dir = folder({
+      "deploy/drainlab.yaml": `name: mine\nsystem:\n  app: { build: { context: .. } }\n  nginx: { config: ../nginx.conf, upstream: api }\nload:\n  mix:\n    - { method: PUT, path: /items/1, body_file: ../body.json, ok_status: [204] }\n`,
+      "nginx.conf": "upstream api { server a:1; }",
+      "body.json": "{}",
+    });
+    const s = loadScenario(join(dir, "deploy/drainlab.yaml"));
+    expect(s.system!.app.build!.context).toBe(dir);
+    expect(s.system!.nginx.config).toBe(join(dir, "nginx.conf"));
+    expect(s.load.mix[0]!.body_file).toBe(join(dir, "body.json"));
+    expect(s.system!.app).toMatchObject({ port: 8000, health_path: "/health", mark_draining: "none", ledger: true });
+  });
+
+  it("names the scenario file, the field and the path when a path does not exist", () => {
+    const dir = folder({
+      "drainlab.yaml": `name: mine\nsystem:\n  app: { image: x }\n  nginx: { config: missing.conf, upstream: api }\nload: { mix: [{ method: GET, path: / }] }\n`,
+    });
+    expect(() => loadScenario(join(dir, "drainlab.yaml"))).toThrow(/drainlab\.yaml: system\.nginx\.config: no file .*missing\.conf/);
+  });
+
+  it.each([
+    [{ ...system, app: { image: "x", build: { context: "." } } }, mix, /system\.app: give either image .* or build/],
+    [{ ...system, app: {} }, mix, /system\.app: give either image/],
+    [system, [{ method: "GET" }], /load\.mix\.0\.path: required with system:/],
+    [system, [{ method: "GET", path: "/x", ms: 50 }], /load\.mix\.0\.ms: ms is the fixture's sleep/],
+    [system, [{ method: "get", path: "/x" }], /load\.mix\.0\.method: an HTTP method in capitals/],
+    [system, [{ method: "POST", path: "/x", body: "a", body_file: "b" }], /load\.mix\.0\.body: give body or body_file, not both/],
+    [
+      {
+        ...system,
+        services: [
+          { name: "db", image: "a" },
+          { name: "db", image: "b" },
+        ],
+      },
+      mix,
+      /system\.services: service names must differ/,
+    ],
+    [{ ...system, app: { image: "x", mark_draining: { file: "relative" } } }, mix, /system\.app\.mark_draining/],
+  ])("refuses a bad system or mix with the field named (%#)", (sys, m, message) => {
+    let error: unknown;
+    try {
+      validateScenario({ name: "x", system: sys, load: { mix: m } }, "s.yaml");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it("keeps the fixture strict: other methods or paths need system:", () => {
+    expect(() => validateScenario({ name: "x", load: { mix: [{ method: "PUT" }] } })).toThrow(
+      /load\.mix\.0\.method: the fixture serves GET/,
+    );
+    expect(() => validateScenario({ name: "x", load: { mix: [{ method: "GET", path: "/admin" }] } })).toThrow(
+      /load\.mix\.0\.path: the fixture serves/,
+    );
+  });
+});
