@@ -7,7 +7,7 @@ ARG BASE_IMAGE=debian:trixie-slim
 FROM ${BASE_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3-fastapi python3-uvicorn gunicorn python3-uvloop python3-httptools iproute2 procps iptables \
+      python3-fastapi python3-uvicorn gunicorn python3-uvloop python3-httptools python3-websockets iproute2 procps iptables \
  && rm -rf /var/lib/apt/lists/*
 # the app ledger, activated for every app uvicorn loads (fixtures/ledger/sitecustomize.py), as for a user's app
 COPY fixtures/ledger /drainlab-ledger

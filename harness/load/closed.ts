@@ -91,7 +91,7 @@ export async function runClosedLoad(options: ClosedLoadOptions): Promise<LoadRes
       startMs,
       endMs: performance.now() - t0,
     };
-    return { ledger, stats };
+    return { ledger, stats, sessions: [] };
   } finally {
     clearInterval(sampler);
     await sender.destroyPools();

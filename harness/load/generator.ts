@@ -1,6 +1,8 @@
+import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
 import type { GeneratorStats, LoadProgress } from "../records/generator-stats.ts";
+import { type SessionRecord, Sessions } from "./sessions.ts";
 
 export type { LoadProgress };
 
@@ -39,6 +41,8 @@ export interface LoadOptions {
 export interface LoadResult {
   ledger: Ledger;
   stats: GeneratorStats;
+  /** The long-lived kinds of the mix (streams, SSE, WebSockets), one record each. */
+  sessions: SessionRecord[];
 }
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -114,6 +118,25 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       if (sender.inFlight === 0) idle?.();
     },
   });
+  const sessionsDone = new AbortController();
+  // every open session listens on it (its requests and sockets): as many as are open, not a leak
+  setMaxListeners(0, sessionsDone.signal);
+  const onOuterAbort = () => sessionsDone.abort();
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const sessions = new Sessions({
+    url: options.url,
+    t0,
+    timeoutMs: load.timeout_s * 1000,
+    fixture: options.fixtureMix ?? true,
+    signal: sessionsDone.signal,
+    // a session's start is a send like any other: in the rate and the lag
+    onStarted: (intendedMs, nowMs) => {
+      sender.written++;
+      sender.lastWrittenMs = nowMs;
+      const lagUs = (nowMs - intendedMs) * 1000;
+      lag.recordValue(lagUs > 0 ? Math.round(lagUs) : 0);
+    },
+  });
   const usage = new UsageMeter();
   const progress = setInterval(() => {
     usage.sample();
@@ -136,7 +159,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const due = pacer.dueBy(now - startMs);
     for (; next < due; next++) {
       const req = mix.next();
-      sender.send(ledger.begin(req.kind, req.serviceMs, startMs + pacer.intendedMs(next), now), req);
+      const intended = startMs + pacer.intendedMs(next);
+      if (req.session) sessions.start(`${options.idPrefix}-s${next}`, load.mix[req.kind]!, req.kind, intended, req.path);
+      else sender.send(ledger.begin(req.kind, req.serviceMs, intended, now), req);
     }
     if (next < pacer.total) ticker.at(epochOf(startMs + pacer.intendedMs(next)));
     else scheduleDone();
@@ -152,11 +177,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     // stragglers get until the schedule's end plus the grace period; then they are unanswered
     const graceMs = options.signal?.aborted ? 0 : load.grace_s * 1000;
     await settle(sender, (r) => (idle = r), graceMs);
+    await sessions.settle(Math.max(0, scheduleEndMs + graceMs - (performance.now() - t0)), () => sessionsDone.abort());
     const endMs = performance.now() - t0;
     await ledger.flush();
     const lastIntendedMs = startMs + pacer.intendedMs(Math.max(0, next - 1));
     return {
       ledger,
+      sessions: sessions.records,
       stats: {
         mode: "open",
         sendLagMs: lagMs(lag),
@@ -178,6 +205,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+    sessionsDone.abort();
     clearInterval(progress);
     await ticker.stop();
     await sender.destroyPools();

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { isIdempotent, type RequestKind } from "../scenario/schema.ts";
+import { isIdempotent, type RequestKind, sessionShape } from "../scenario/schema.ts";
 
 /** Small seeded PRNG (mulberry32): the same seed gives the same request mix, run after run. */
 export function seededRandom(seed: number): () => number {
@@ -25,6 +25,8 @@ export interface PlannedRequest {
   /** Statuses that count as ok; null: any below 400. */
   okStatus: ReadonlySet<number> | null;
   idempotent: boolean;
+  /** A long-lived kind (stream, sse, websocket): started as a session, not sent as a request. */
+  session: boolean;
 }
 
 interface KindPlan {
@@ -79,11 +81,28 @@ export class RequestMix {
     const paths = this.paths[kind]!;
     let path = paths.get(serviceMs);
     if (path === undefined) {
-      path = this.fixture ? `${k.path ?? (k.method === "POST" ? "/orders" : "/work")}?ms=${serviceMs}` : k.path!;
+      path = this.fixture ? fixturePath(k, serviceMs) : k.path!;
       paths.set(serviceMs, path);
     }
     const plan = this.plans[kind]!;
-    return { kind, method: k.method, path, serviceMs, ...plan };
+    return { kind, method: k.method, path, serviceMs, session: (k.kind ?? "request") !== "request", ...plan };
+  }
+}
+
+/** The fixture's path for a kind: its endpoint with the sleep, stream or feed shape as query. */
+function fixturePath(k: RequestKind, serviceMs: number): string {
+  const { units, interval_ms, resume } = sessionShape(k);
+  switch (k.kind ?? "request") {
+    case "stream":
+      return `/stream?chunks=${units}&interval_ms=${interval_ms}`;
+    case "sse":
+      return `/events?events=${units}&interval_ms=${interval_ms}&resume=${resume ? 1 : 0}`;
+    case "websocket":
+      return "/ws";
+    default: {
+      const path = `${k.path ?? (k.method === "POST" ? "/orders" : "/work")}?ms=${serviceMs}`;
+      return k.task_ms === undefined ? path : `${path}&task_ms=${k.task_ms}`;
+    }
   }
 }
 

@@ -4,6 +4,7 @@ import type { FaultRecord } from "./fault-record.ts";
 import type { GeneratorStats } from "./generator-stats.ts";
 import type { LedgerRow } from "./ledger-row.ts";
 import type { ServerRecords } from "./server-logs.ts";
+import type { SessionRecord } from "./session-record.ts";
 import type { SystemReport } from "./system-report.ts";
 
 export type { ServerRecords };
@@ -34,6 +35,8 @@ export interface Records {
   generator?: GeneratorStats;
   /** From --baseline: an earlier run to compare with. */
   baseline?: Baseline;
+  /** The long-lived sessions of the load (streams, SSE, WebSockets), one record each. */
+  sessions?: SessionRecord[];
   /** A user's system: its signal path and whether each node's app ledger was active. */
   system?: SystemReport;
 }

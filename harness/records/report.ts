@@ -6,6 +6,7 @@ import type { Fact, FaultRecord } from "./fault-record.ts";
 import type { GeneratorStats } from "./generator-stats.ts";
 import type { Reconciliation } from "./reconcile.ts";
 import type { CheckResult } from "./records.ts";
+import type { SessionRecord } from "./session-record.ts";
 import type { Percentiles, SeriesBucket } from "./summaries.ts";
 import type { SystemReport } from "./system-report.ts";
 import type { TimelineEvent } from "./timeline.ts";
@@ -42,6 +43,8 @@ export interface Report {
   timeout_chain: TimeoutChain;
   /** Inconsistencies in the timeout chain, found before any container started (drainlab lint). */
   lint: LintFinding[];
+  /** The long-lived sessions of the load (streams, SSE, WebSockets): what the client saw of each. */
+  sessions?: SessionRecord[];
   /** A user's system (scenario `system:`): what drainlab read from it and every change it made to it. */
   system?: SystemReport;
   stack: {

@@ -11,6 +11,16 @@ export interface ServerRecords {
   t0EpochMs: number;
   nodes: Array<{ name: string; address: string }>;
   unreadable: number;
+  /** The rows of the long-lived sessions (streams, SSE, WebSockets; ids `<run>-s<n>`), kept apart from the requests' reconciliation. */
+  sessions?: { nginx: NginxRow[]; app: AppEvent[] };
+}
+
+/** X-Request-Id of a session's connection (harness/load/sessions.ts): `<run id>-s<seq>`, `.r<n>` for a reconnect. */
+const SESSION_ID = /-s\d+(\.r\d+)?$/;
+
+/** The session a connection id belongs to (its reconnect suffix dropped), or null for a request's id. */
+export function sessionOf(id: string): string | null {
+  return SESSION_ID.test(id) ? id.replace(/\.r\d+$/, "") : null;
 }
 
 /** Where a run's raw records live, relative to its folder: the one naming of these paths. */
@@ -24,12 +34,15 @@ export const RAW_FILES = {
 export function readServerRecords(runDir: string, nodes: Array<{ name: string; address: string }>, t0EpochMs: number): ServerRecords {
   const nginx = readNginxLog(join(runDir, RAW_FILES.nginxAccessLog));
   const apps = [...new Set(nodes.map((n) => n.name))].map((name) => readAppLedger(join(runDir, RAW_FILES.appLedger(name))));
+  const app = apps.flatMap((a) => a.rows);
+  const isSession = (x: { id: string }) => sessionOf(x.id) !== null;
   return {
-    nginx: nginx.rows,
-    app: apps.flatMap((a) => a.rows),
+    nginx: nginx.rows.filter((x) => !isSession(x)),
+    app: app.filter((x) => !isSession(x)),
     t0EpochMs,
     nodes,
     unreadable: nginx.unreadable + apps.reduce((sum, a) => sum + a.unreadable, 0),
+    sessions: { nginx: nginx.rows.filter(isSession), app: app.filter(isSession) },
   };
 }
 
@@ -57,12 +70,29 @@ export interface NginxRow {
 /** One line of a node's app ledger (fixtures/app/app.py). */
 export interface AppEvent {
   epochMs: number;
-  /** ledger-active: a worker loaded the app with the ledger on (id "-"); the rest are per request. */
-  event: "start" | "finish" | "cancel" | "order" | "ledger-active";
+  /**
+   * ledger-active: a worker loaded the app with the ledger on (id "-"); lifespan-startup and
+   * lifespan-shutdown: the app's lifespan hooks ran in that worker (id "-"); task-start and
+   * task-finish: a BackgroundTask of the request; ws-open and ws-close: a WebSocket; the rest per request.
+   */
+  event:
+    | "start"
+    | "finish"
+    | "cancel"
+    | "order"
+    | "ledger-active"
+    | "lifespan-startup"
+    | "lifespan-shutdown"
+    | "task-start"
+    | "task-finish"
+    | "ws-open"
+    | "ws-close";
   id: string;
   node: string;
   pid: number;
   status?: number;
+  /** ws-close: the close code the app saw ("cancelled" when its handler was cancelled). */
+  code?: number | string;
 }
 
 const list = (v: unknown) =>
@@ -113,6 +143,7 @@ export function readAppLedger(path: string): ParsedLog<AppEvent> {
           node: String(o.node),
           pid: Number(o.pid),
           ...(o.status === undefined ? {} : { status: Number(o.status) }),
+          ...(o.code === undefined ? {} : { code: typeof o.code === "number" ? o.code : String(o.code) }),
         }
       : undefined,
   );

@@ -4,6 +4,7 @@ import type { ChartData } from "./chart-data.ts";
 import { describeDetail, drainsOf, flatten, seconds } from "./describe.ts";
 import { drainLatencyOf, generatorFigures } from "./findings.ts";
 import { escapeHtml as e } from "./html-escape.ts";
+import { SESSION_COLUMNS, sessionCells, sessionSummaries } from "./sessions-view.ts";
 
 /** Cells are plain text, escaped here; rowAttrs returns ready-escaped attributes. */
 export function table(id: string, head: string[], rows: string[][], rowAttrs: (i: number) => string = () => ""): string {
@@ -105,6 +106,13 @@ export function latencySection(report: Report): string {
 export function timelineSection(report: Report): string {
   const rows = report.timeline.map((ev) => [seconds(ev.t_ms), ev.event, describeDetail(ev.detail)]);
   return `<section><h2>Timeline</h2>\n${table("timeline", ["t", "event", "detail"], rows)}</section>`;
+}
+
+/** Streams, Server-Sent Events and WebSockets: one row per kind. */
+export function sessionsSection(report: Report): string {
+  const rows = sessionSummaries(report).map(sessionCells);
+  if (rows.length === 0) return "";
+  return `<section><h2>Streams, events and WebSockets</h2>\n${table("sessions", SESSION_COLUMNS, rows)}</section>`;
 }
 
 /** A user's system: the signal path, each node's workers and ledger, and every change drainlab made. */

@@ -15,6 +15,7 @@ import {
   latencySection,
   parametersSection,
   phasesLegend,
+  sessionsSection,
   stackSection,
   systemSection,
   timelineSection,
@@ -152,6 +153,7 @@ ${lossMarksLegend(data, reconciliationOf(report) !== null)}
 </section>
 ${checksSection(report)}
 ${systemSection(report)}
+${sessionsSection(report)}
 ${factsSection(report)}
 ${faultsSection(report)}
 ${lossClassesSection(report)}

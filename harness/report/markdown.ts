@@ -18,6 +18,7 @@ import {
 } from "./findings.ts";
 import { allowedText, describeRecords, lossRows, reconciliationOf } from "./loss-classes.ts";
 import { drainPhases, runEndMs } from "./phases.ts";
+import { SESSION_COLUMNS, sessionCells, sessionSummaries } from "./sessions-view.ts";
 
 const MD_STATUS: Record<CheckStatus, string> = {
   pass: "✅ pass",
@@ -117,6 +118,16 @@ function findingLines(report: Report): string[] {
           ...faults.map((f) => row([m(f.kind), m(f.target ?? "-"), m(faultSpan(f)), m(keyMeasurement(f)), m(describeImpact(f) || "-")])),
           "",
         ]),
+    ...(sessionSummaries(report).length > 0
+      ? [
+          "### Streams, events and WebSockets",
+          "",
+          row(SESSION_COLUMNS),
+          row(SESSION_COLUMNS.map(() => "---")),
+          ...sessionSummaries(report).map((s) => row(sessionCells(s).map(m))),
+          "",
+        ]
+      : []),
     ...(report.system
       ? [
           "### Your system",

@@ -4,6 +4,7 @@ import { printableStrings } from "../util/text.ts";
 import { drainsOf } from "./describe.ts";
 import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { allowedText, lossRows, storyLines } from "./loss-classes.ts";
+import { sessionSummaries } from "./sessions-view.ts";
 
 const STATUS_COLOR: Record<CheckStatus, number> = { pass: 32, fail: 31, "no-evidence": 31, skipped: 90 };
 
@@ -32,6 +33,11 @@ export function renderTerminal(untrusted: Report, color = false): string {
     `drainlab ${report.scenario.name}  run ${report.run_id}  ${report.wall_time_s} s`,
     `requests  sent ${q.sent}  ok ${q.ok}  failed ${q.failed}  unanswered ${q.unanswered}  client-retried ${q.client_retried ?? 0}`,
     `latency   p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  (from intended send time)`,
+    ...sessionSummaries(report).map(
+      (x) =>
+        `${x.kind.padEnd(10)}${x.sessions} sessions  complete ${x.complete}  reconnects ${x.reconnects}  lost ${x.lost}` +
+        (x.closeCodes ? `  close codes ${x.closeCodes}` : ""),
+    ),
     ...(d ? [`latency during drain p99 ${d.p99} ms  p50 ${d.p50} ms  max ${d.max} ms  (${d.count} answers due in a drain window)`] : []),
     `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}${rate}`,
     ...(baseline ? [`baseline  run ${baseline.run_id} (${baseline.file})`] : []),

@@ -4,7 +4,7 @@ import { lintScenario } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { VERSION } from "../util/version.ts";
-import { factsOf } from "../verdict/facts.ts";
+import { drainFactsOf, factsOf } from "../verdict/facts.ts";
 import type { Judgement } from "../verdict/verdict.ts";
 
 /** What a report says about the run beyond its records: identity, stack, files. */
@@ -27,6 +27,7 @@ export interface RunMeta {
 export function buildReport(records: Records, judgement: Judgement, meta: RunMeta): Report {
   const { scenario } = records;
   const { figures } = judgement;
+  const facts = [...factsOf(records.faults ?? [], meta.stack.versions), ...drainFactsOf(records, meta.stack.versions)];
   const verdict = meta.error ? "error" : judgement.verdict;
   return {
     schema_version: REPORT_SCHEMA_VERSION,
@@ -42,6 +43,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     timeout_chain: timeoutChain(scenario),
     lint: lintScenario(scenario),
     ...(meta.system ? { system: meta.system } : {}),
+    ...(records.sessions && records.sessions.length > 0 ? { sessions: records.sessions } : {}),
     stack: meta.stack,
     requests: figures.requests,
     latency_ms: figures.latency_ms,
@@ -53,7 +55,8 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     drain: records.drains[0] ?? null,
     drains: records.drains,
     checks: judgement.checks,
-    ...(records.faults && records.faults.length > 0 ? { faults: records.faults, facts: factsOf(records.faults, meta.stack.versions) } : {}),
+    ...(records.faults && records.faults.length > 0 ? { faults: records.faults } : {}),
+    ...(facts.length > 0 ? { facts } : {}),
     reconciliation: figures.reconciliation,
     series: figures.series,
     files: meta.files,

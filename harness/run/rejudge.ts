@@ -61,6 +61,8 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
     server,
     faults: old.faults ?? [],
     generator: old.generator,
+    ...(old.sessions ? { sessions: old.sessions } : {}),
+    ...(old.system ? { system: old.system } : {}),
     baseline: options.baselineFile ? readBaseline(options.baselineFile) : undefined,
   };
   const judgement = judge(records);
@@ -75,6 +77,7 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
     // the raw records stay where the run wrote them
     files: Object.fromEntries(Object.entries(old.files ?? {}).map(([k, v]) => [k, join(dir, v)])),
     t0EpochMs: old.t0_epoch_ms,
+    system: old.system,
   });
   ensureWritableDir("--out", outDir, "the judged report");
   const written = await new Multiplexer([jsonReporter(), ...fileReporters()], options.log).onEnd(report, outDir);

@@ -21,7 +21,7 @@ import { jsonReporter, REPORT_FILE } from "../report/json.ts";
 import { Multiplexer } from "../report/multiplexer.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { fileReporters } from "../report/write-views.ts";
-import { longestRequest } from "../scenario/lint.ts";
+import { longestHold } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { fixturePlanner, type Stack, startStack } from "../stack/stack.ts";
 import { sweep } from "../stack/sweep.ts";
@@ -198,7 +198,7 @@ const loadDrainFaults: Task<RunContext> = {
       timeline.add("load-end", { sent: ctx.load!.ledger.length });
       if (!ctx.engineLost) {
         // the apps finish what they started before the stack stops, or the teardown would cut it
-        const longest = longestRequest(scenario.load.mix)?.ms ?? 0;
+        const longest = longestHold(scenario.load.mix)?.ms ?? 0;
         const idle = await waitForAppsIdle(join(ctx.rawDir, ".."), await stack.runningNodes(), longest + scenario.load.apps_idle_margin_ms);
         timeline.add("apps-idle", { waited_ms: idle.waitedMs, still_open: idle.open });
       }
@@ -289,6 +289,7 @@ async function collectAndJudge(
     baseline: run.baseline,
     faults,
     generator: load.stats,
+    sessions: load.sessions,
     ...(stack.profile.system ? { system: stack.profile.system } : {}),
   };
   const judgement = judge(records);

@@ -1,4 +1,4 @@
-import type { RequestKind, Scenario } from "./schema.ts";
+import { type RequestKind, type Scenario, sessionShape } from "./schema.ts";
 import { timeoutChain } from "./timeout-chain.ts";
 
 /**
@@ -41,6 +41,25 @@ export function longestRequest(mix: RequestKind[]): { ms: number; index: number;
   return best;
 }
 
+/** How long one entry holds a node: a request's work plus its background task, or a session's whole length. */
+export function holdMs(kind: RequestKind): number {
+  if ((kind.kind ?? "request") !== "request") {
+    const shape = sessionShape(kind);
+    return shape.units * shape.interval_ms;
+  }
+  return (typeof kind.ms === "number" ? kind.ms : kind.ms.max) + (kind.task_ms ?? 0);
+}
+
+/** The entry that holds a node longest (a request with its background task, or a stream, feed or socket). */
+export function longestHold(mix: RequestKind[]): { ms: number; index: number; kind: RequestKind } | null {
+  let best: { ms: number; index: number; kind: RequestKind } | null = null;
+  for (const [index, kind] of mix.entries()) {
+    const ms = holdMs(kind);
+    if (!best || ms > best.ms) best = { ms, index, kind };
+  }
+  return best;
+}
+
 const s = (v: number | null) => (v === null ? "null (unlimited)" : `${v} s`);
 
 export function lintScenario(scenario: Scenario): LintFinding[] {
@@ -54,6 +73,15 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
   const longestMs = longest?.ms ?? 0;
   const mixField = longest ? `load.mix[${longest.index}]` : "load.mix";
   const longestText = longest ? `the longest request in the mix (${mixField}: ${longest.kind.method} ${longestMs} ms)` : "";
+  // what holds a node longest, background tasks and streams included: what a graceful stop must wait for
+  const hold = longestHold(load.mix);
+  const holdField = hold ? `load.mix[${hold.index}]` : "load.mix";
+  const holdKind = hold ? (hold.kind.kind ?? "request") : "request";
+  const holdText = !hold
+    ? ""
+    : holdKind === "request"
+      ? `the longest request in the mix (${holdField}: ${hold.kind.method} ${hold.ms} ms${hold.kind.task_ms ? `, its background task included` : ""})`
+      : `the longest ${holdKind} in the mix (${holdField}: ${hold.ms} ms)`;
   const uvField = "stack.uvicorn.timeout_graceful_shutdown_s";
   const guField = "stack.gunicorn.graceful_timeout_s";
   const chainText = `${uvField} ${s(chain.uvicorn_graceful_s)}, ${guField} ${chain.gunicorn_graceful_timeout_s} s`;
@@ -106,7 +134,7 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
       );
     }
 
-    if (longest && chain.effective_graceful_s * 1000 < longestMs) {
+    if (hold && chain.effective_graceful_s * 1000 < hold.ms) {
       const how =
         chain.limited_by === "gunicorn graceful_timeout"
           ? "gunicorn's master SIGKILLs the worker holding it; nginx silently re-sends a cut GET to another node (executed twice) and answers a cut POST 502"
@@ -114,8 +142,8 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
       add(
         "warning",
         "graceful-limit-shorter-than-request",
-        [uvField, guField, mixField],
-        `the effective graceful limit ${chain.effective_graceful_s} s (${chainText}) is shorter than ${longestText}: ` +
+        [uvField, guField, holdField],
+        `the effective graceful limit ${chain.effective_graceful_s} s (${chainText}) is shorter than ${holdText}: ` +
           `a request with more than ${chain.effective_graceful_s} s left at the SIGTERM is cut: ${how}. ` +
           `Whether one is in flight then depends on the rate, the mix and drain.settle_ms ${drain.settle_ms} ms: drainlab tune measures it`,
       );
@@ -143,24 +171,24 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
       `load.timeout_s ${load.timeout_s} s is not longer than ${longestText}: the client gives up on every such request`,
     );
   }
-  if (longest && load.grace_s * 1000 < longestMs) {
+  if (hold && load.grace_s * 1000 < hold.ms) {
     add(
       "error",
       "grace-shorter-than-request",
-      ["load.grace_s", mixField],
-      `load.grace_s ${load.grace_s} s is shorter than ${longestText}: requests sent in the last ${((longestMs - load.grace_s * 1000) / 1000).toFixed(1)} s ` +
+      ["load.grace_s", holdField],
+      `load.grace_s ${load.grace_s} s is shorter than ${holdText}: requests sent in the last ${((hold.ms - load.grace_s * 1000) / 1000).toFixed(1)} s ` +
         `of the schedule are still running when the run stops waiting, and count as unanswered`,
     );
   }
 
   // --- reloads: the removal's nginx -s reload (and a rolling drain's re-add)
   const reloads = drain.enabled && drain.remove && drain.reload;
-  if (reloads && longest && stack.nginx.worker_shutdown_timeout_s * 1000 < longestMs) {
+  if (reloads && hold && stack.nginx.worker_shutdown_timeout_s * 1000 < hold.ms) {
     add(
       "warning",
       "worker-shutdown-shorter-than-request",
-      ["stack.nginx.worker_shutdown_timeout_s", mixField],
-      `stack.nginx.worker_shutdown_timeout_s ${stack.nginx.worker_shutdown_timeout_s} s is shorter than ${longestText}: ` +
+      ["stack.nginx.worker_shutdown_timeout_s", holdField],
+      `stack.nginx.worker_shutdown_timeout_s ${stack.nginx.worker_shutdown_timeout_s} s is shorter than ${holdText}: ` +
         `after the removal's reload the old nginx workers close connections still waiting past it, cutting requests in flight at the reload`,
     );
   }

@@ -26,8 +26,17 @@ export const IDEMPOTENT_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
 
 const RequestKind = z.strictObject({
   weight: z.number().positive().default(1),
+  /**
+   * request: one request and its answer. The long-lived kinds are sessions on the same schedule:
+   * stream (a chunked response), sse (Server-Sent Events; the client reconnects with Last-Event-ID)
+   * and websocket (messages both ways). The fixture serves them at /stream, /events and /ws.
+   */
+  kind: z.enum(["request", "stream", "sse", "websocket"]).optional(),
   /** The fixture serves GET and POST; with `system:`, any method the app serves. */
-  method: z.string().regex(/^[A-Z]+$/, "an HTTP method in capitals, e.g. GET"),
+  method: z
+    .string()
+    .regex(/^[A-Z]+$/, "an HTTP method in capitals, e.g. GET")
+    .default("GET"),
   /**
    * Fixture: GET goes to /work (idempotent), POST to /orders (not idempotent), with `?ms=` appended.
    * With `system:`, the path (and query) sent as it is.
@@ -48,6 +57,18 @@ const RequestKind = z.strictObject({
   ok_status: z.array(z.number().int().min(100).max(599)).min(1).optional(),
   /** Whether a client may retry it after a reset; default: by method (GET, HEAD, OPTIONS, PUT, DELETE). */
   idempotent: z.boolean().optional(),
+  /** Fixture POST /background: how long its BackgroundTask runs after the response. */
+  task_ms: durationMs.optional(),
+  /** stream: chunks the fixture sends, one per interval_ms. */
+  chunks: z.number().int().min(1).max(100_000).optional(),
+  /** sse: events of the feed, one per interval_ms. */
+  events: z.number().int().min(1).max(100_000).optional(),
+  /** websocket: messages the client sends, one per interval_ms, each echoed. */
+  messages: z.number().int().min(1).max(100_000).optional(),
+  /** stream, sse, websocket: the pace of chunks, events or messages (default 100 ms). */
+  interval_ms: durationMs.optional(),
+  /** sse, fixture: whether the app honours Last-Event-ID on a reconnect (false: a control that loses events). */
+  resume: z.boolean().optional(),
 });
 
 export const CheckName = z.enum([
@@ -62,6 +83,11 @@ export const CheckName = z.enum([
   "generator-kept-up",
   "drain-exercised",
   "health-reported-draining",
+  "no-truncated-streams",
+  "no-lost-events",
+  "websockets-closed-cleanly",
+  "no-lost-background-tasks",
+  "shutdown-hooks-ran",
 ]);
 
 /** proxy_next_upstream's tokens (nginx 1.26); checked here, since the value is written into nginx.conf. */
@@ -293,11 +319,15 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
     if (s.system) {
       if (k.path === undefined) issue("path", "required with system: the path (and query) your app serves");
       if (k.ms !== 0) issue("ms", "ms is the fixture's sleep; with system: give expected_ms (or leave it out to measure it)");
-    } else {
+    } else if ((k.kind ?? "request") === "request") {
       if (!["GET", "POST"].includes(k.method))
-        issue("method", "the fixture serves GET (/work) and POST (/orders); other methods need system:");
-      if (k.path !== undefined && k.path !== "/work" && k.path !== "/orders")
-        issue("path", "the fixture serves /work and /orders; other paths need system:");
+        issue("method", "the fixture serves GET (/work) and POST (/orders, /background); other methods need system:");
+      if (k.path !== undefined && !FIXTURE_PATHS.includes(k.path))
+        issue("path", `the fixture serves ${FIXTURE_PATHS.join(", ")}; other paths need system:`);
+      if ((k.task_ms !== undefined) !== (k.path === "/background"))
+        issue("task_ms", "POST /background takes task_ms (how long its background task runs), and only it");
+    } else if (k.path !== undefined) {
+      issue("path", `the fixture serves ${k.kind} at its own path; give a path only with system:`);
     }
   });
   const limit = s.stack.uvicorn.timeout_graceful_shutdown_s;
@@ -316,6 +346,15 @@ export type Scenario = z.output<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;
 export type RequestKind = z.output<typeof RequestKind>;
 export type CheckName = z.output<typeof CheckName>;
+
+/** The fixture's request paths (the long-lived kinds have their own). */
+const FIXTURE_PATHS = ["/work", "/orders", "/background"];
+
+/** A session kind's shape with its defaults: how many chunks, events or messages, at what pace. */
+export function sessionShape(k: RequestKind): { units: number; interval_ms: number; resume: boolean } {
+  const units = k.kind === "stream" ? (k.chunks ?? 10) : k.kind === "sse" ? (k.events ?? 20) : (k.messages ?? 10);
+  return { units, interval_ms: k.interval_ms ?? 100, resume: k.resume ?? true };
+}
 
 /** Whether the client may send this request again after a reset before any response. */
 export function isIdempotent(k: Pick<RequestKind, "method" | "idempotent">): boolean {

@@ -221,7 +221,7 @@ describe("drain-exercised", () => {
     const late = judge(records(clean(), { drains: [{ ...drain, start_ms: 13_000, signal_ms: 13_500, exit_ms: 14_000 }] }));
     const check = late.checks.find((c) => c.name === "drain-exercised")!;
     expect(check).toMatchObject({ status: "fail", observed: "node-1 held 0 at 13.000 s" });
-    expect(check.detail).toContain("the drain proved nothing: node-1 held 0 request(s) when its drain began at 13.000 s");
+    expect(check.detail).toContain("the drain proved nothing: node-1 held 0 request(s) or session(s) when its drain began at 13.000 s");
     expect(check.detail).toContain("not throughout node-1's drain");
     // the clean run's drain holds r-9 at 1 s
     expect(judge(records(clean())).checks.find((c) => c.name === "drain-exercised")).toMatchObject({

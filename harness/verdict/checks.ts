@@ -165,9 +165,17 @@ export const drainExercised: Check = ({ drains, scenario, server, loadStartMs, l
   const seen: string[] = [];
   for (const d of drains) {
     const began = toEpochMs(d.start_ms, server.t0EpochMs);
-    const inFlight = inFlightAt(server.app, d.target, began);
+    // streams, feeds and sockets the node held count too: they are traffic the drain must carry
+    const sessions = (server.sessions?.app ?? []).map((e) =>
+      e.event === "ws-open" ? { ...e, event: "start" as const } : e.event === "ws-close" ? { ...e, event: "finish" as const } : e,
+    );
+    // and so do background tasks still running after their response
+    const tasks = server.app
+      .filter((e) => e.event === "task-start" || e.event === "task-finish")
+      .map((e) => ({ ...e, id: `${e.id}#task`, event: e.event === "task-start" ? ("start" as const) : ("finish" as const) }));
+    const inFlight = inFlightAt([...server.app, ...sessions, ...tasks], d.target, began);
     const to = d.exit_ms ?? loadEndMs;
-    if (inFlight < min) problems.push(`${d.target} held ${inFlight} request(s) when its drain began at ${secs(d.start_ms)}`);
+    if (inFlight < min) problems.push(`${d.target} held ${inFlight} request(s) or session(s) when its drain began at ${secs(d.start_ms)}`);
     if (loadStartMs > d.start_ms || scheduleEnd < to)
       problems.push(
         `requests were due only from ${secs(loadStartMs)} to ${secs(scheduleEnd)}, not throughout ${d.target}'s drain (${secs(d.start_ms)} to ${secs(to)})`,

@@ -1,4 +1,7 @@
 import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
+import type { Records } from "../records/records.ts";
+import type { AppEvent } from "../records/server-logs.ts";
+import { toEpochMs } from "../records/timeline.ts";
 
 const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers does not";
 
@@ -35,4 +38,61 @@ function evidenceOf(f: FaultRecord, m: Record<string, Json>): string[] {
     `${f.target}: workers before ${JSON.stringify(m.workers_before)}, after ${JSON.stringify(m.workers_after)} (faultkit.py, /proc every 5 ms)`,
     ...((m.supervisor_log ?? []) as string[]).map((line) => `log: ${line}`),
   ];
+}
+
+/**
+ * What the drain itself showed about the servers under test, measured in this
+ * run and stated with their versions: the close code uvicorn sends open
+ * WebSockets when it shuts down, whether the app's lifespan shutdown ran on
+ * the drained node after its signal, and whether the background tasks it held
+ * finished. A claim the run had no subject for is left out, never guessed.
+ */
+export function drainFactsOf(r: Records, versions: Record<string, string>): Fact[] {
+  const facts: Fact[] = [];
+  const server = `${r.scenario.stack.runtime === "uvicorn" ? "uvicorn --workers" : `gunicorn ${versions.gunicorn ?? "?"} (UvicornWorker)`}, uvicorn ${versions.uvicorn ?? "?"}`;
+  for (const d of r.drains) {
+    const signal = toEpochMs(d.signal_ms, r.server.t0EpochMs);
+    const on = (e: AppEvent) => e.node === d.target && e.epochMs >= signal;
+    const closes = (r.server.sessions?.app ?? []).filter((e) => e.event === "ws-close" && on(e));
+    if (closes.length > 0) {
+      const codes = [...new Set(closes.map((e) => String(e.code)))];
+      facts.push({
+        claim: "uvicorn closes open WebSockets with 1012 (service restart) when it shuts down",
+        source: "uvicorn PR 1816; issue 1344",
+        observed: `${server}, ${d.signal}: the app saw its ${closes.length} socket(s) on ${d.target} closed with ${codes.join(", ")}`,
+        holds: d.signal === "SIGTERM" ? codes.every((c) => c === "1012") : null,
+        evidence: closes.slice(0, 5).map((e) => `${e.id} pid ${e.pid}: ws-close ${String(e.code)}`),
+      });
+    }
+    const workers = new Set(
+      r.server.app.filter((e) => e.event === "lifespan-startup" && e.node === d.target && e.epochMs < signal).map((e) => e.pid),
+    );
+    if (workers.size > 0 && d.signal === "SIGTERM") {
+      const ran = new Set(r.server.app.filter((e) => e.event === "lifespan-shutdown" && on(e)).map((e) => e.pid));
+      const missing = [...workers].filter((p) => !ran.has(p));
+      facts.push({
+        claim: `lifespan shutdown runs in every worker on ${r.scenario.stack.runtime === "uvicorn" ? "uvicorn's" : "gunicorn's"} SIGTERM`,
+        source: "uvicorn issue 1169, PR 1824",
+        observed: `${server}: ${workers.size - missing.length} of ${workers.size} workers of ${d.target} ran it${missing.length ? ` (not pid ${missing.join(", ")}: killed first)` : ""}`,
+        holds: missing.length === 0,
+        evidence: [`exit ${d.exit_code} ${d.killed_after_wait ? "after SIGKILL" : "by itself"}, stop wait ${d.stop_wait_s} s`],
+      });
+    }
+    const tasks = r.server.app.filter((e) => e.event === "task-start" && e.node === d.target);
+    const finished = new Set(r.server.app.filter((e) => e.event === "task-finish" && e.node === d.target).map((e) => e.id));
+    const heldAtSignal = tasks.filter(
+      (e) => e.epochMs < signal && !r.server.app.some((f) => f.event === "task-finish" && f.id === e.id && f.epochMs < signal),
+    );
+    if (heldAtSignal.length > 0 && d.signal === "SIGTERM") {
+      const lost = heldAtSignal.filter((e) => !finished.has(e.id));
+      facts.push({
+        claim: "background tasks still running at SIGTERM finish within a graceful stop",
+        source: "starlette issue 1438",
+        observed: `${server}, graceful limit ${r.scenario.stack.runtime === "uvicorn" ? r.scenario.stack.uvicorn.timeout_graceful_shutdown_s : r.scenario.stack.gunicorn.graceful_timeout_s} s: ${heldAtSignal.length - lost.length} of ${heldAtSignal.length} finished`,
+        holds: lost.length === 0,
+        evidence: lost.slice(0, 5).map((e) => `${e.id} pid ${e.pid}: started, never finished`),
+      });
+    }
+  }
+  return facts;
 }

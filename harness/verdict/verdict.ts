@@ -22,6 +22,7 @@ import {
   workerRespawned,
 } from "./fault-checks.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
+import { noLostBackgroundTasks, noLostEvents, noTruncatedStreams, shutdownHooksRan, websocketsClosedCleanly } from "./session-checks.ts";
 
 export interface CatalogEntry {
   /** What a pass means, in one line (the views and `expect.failing_checks` name checks by their key). */
@@ -101,6 +102,20 @@ const CATALOG = {
     means: "health-removal: every node seen draining or down left nginx's upstream within remove_within_ms, and got no request after",
     run: healthDrivenRemoval,
   },
+  "no-truncated-streams": { means: "every chunked stream ended with the app's end marker", run: noTruncatedStreams },
+  "no-lost-events": {
+    means: "every Server-Sent Events feed reached its end with no event id skipped across a reconnect",
+    run: noLostEvents,
+  },
+  "websockets-closed-cleanly": {
+    means: "every WebSocket closed with 1000, 1001 or 1012 (a reconnect after a server's close), no message lost",
+    run: websocketsClosedCleanly,
+  },
+  "no-lost-background-tasks": {
+    means: "every background task a drained node started finished before its worker exited",
+    run: noLostBackgroundTasks,
+  },
+  "shutdown-hooks-ran": { means: "every worker of a drained node ran the app's lifespan shutdown after the signal", run: shutdownHooksRan },
 } satisfies Record<CheckName, CatalogEntry>;
 
 export const CHECKS: Array<CatalogEntry & { name: CheckName }> = Object.entries(CATALOG).map(([name, entry]) => ({

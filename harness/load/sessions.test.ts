@@ -1,0 +1,89 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Scenario } from "../scenario/schema.ts";
+import { RequestMix, seededRandom } from "./mix.ts";
+import { Sessions } from "./sessions.ts";
+
+// The client side of the long-lived kinds, against a throwaway server in this
+// process: the verdicts come from the real stack (test/*.container.test.ts).
+let url = "";
+const server = createServer((req, res) => {
+  const u = new URL(req.url!, "http://x");
+  res.setHeader("x-node", "node-1");
+  if (u.pathname === "/stream") {
+    res.write("chunk 0\n");
+    if (u.searchParams.get("cut")) return res.destroy();
+    res.end("chunk 1\nEND\n");
+    return;
+  }
+  if (u.pathname === "/events") {
+    // the first connection ends after id 2; a reconnect resumes after Last-Event-ID (or skips ahead with skip=1)
+    const last = Number(req.headers["last-event-id"] ?? 0);
+    res.setHeader("content-type", "text/event-stream");
+    if (last === 0) return res.end("id: 1\ndata: a\n\nid: 2\ndata: b\n\n");
+    const from = u.searchParams.get("skip") ? last + 3 : last + 1;
+    res.end(`id: ${from}\ndata: c\n\nid: ${from + 1}\ndata: d\n\nevent: end\ndata: end\n\n`);
+  }
+});
+
+beforeAll(async () => {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => server.close());
+
+async function one(kind: object, path: string) {
+  const k = Scenario.parse({ name: "t", system: undefined, load: { mix: [{ ...kind }] } }).load.mix[0]!;
+  const done = new AbortController();
+  const sessions = new Sessions({ url, t0: performance.now(), timeoutMs: 5000, fixture: false, signal: done.signal, onStarted: () => {} });
+  sessions.start("run-s1", k, 0, 0, path);
+  await sessions.settle(5000, () => done.abort());
+  return sessions.records[0]!;
+}
+
+describe("sessions: streams and Server-Sent Events", () => {
+  it("a stream is complete when it ends with the end marker, and truncated when cut before it", async () => {
+    expect(await one({ kind: "stream", chunks: 2 }, "/stream")).toMatchObject({ complete: true, units: 2, nodes: ["node-1"], error: null });
+    const cut = await one({ kind: "stream", chunks: 2 }, "/stream?cut=1");
+    expect(cut.complete).toBe(false);
+    expect(cut.error).toBeTruthy();
+  });
+
+  it("an SSE client reconnects with Last-Event-ID: resumed, nothing lost; skipped ahead, a gap", async () => {
+    const resumed = await one({ kind: "sse", events: 4 }, "/events");
+    expect(resumed).toMatchObject({ complete: true, units: 4, reconnects: 1, connections: 2, gaps: [] });
+    const skipped = await one({ kind: "sse", events: 4 }, "/events?skip=1");
+    expect(skipped.gaps).toEqual([{ after: 2, next: 5 }]);
+    expect(skipped.complete).toBe(false);
+  });
+});
+
+describe("the mix's paths for the fixture's long-lived kinds", () => {
+  it("sends streams, feeds and sockets to their endpoints and background tasks with task_ms", () => {
+    const mix = Scenario.parse({
+      name: "t",
+      load: {
+        mix: [
+          { kind: "stream", chunks: 5, interval_ms: 200 },
+          { kind: "sse", events: 7, resume: false },
+          { kind: "websocket" },
+          { method: "POST", path: "/background", task_ms: 900 },
+        ],
+      },
+    }).load.mix;
+    const m = new RequestMix(mix, seededRandom(1));
+    const seen = new Map<number, { path: string; session: boolean }>();
+    for (let i = 0; i < 200; i++) {
+      const r = m.next();
+      seen.set(r.kind, { path: r.path, session: r.session });
+    }
+    expect(seen.get(0)).toEqual({ path: "/stream?chunks=5&interval_ms=200", session: true });
+    expect(seen.get(1)).toEqual({ path: "/events?events=7&interval_ms=100&resume=0", session: true });
+    expect(seen.get(2)).toEqual({ path: "/ws", session: true });
+    expect(seen.get(3)).toEqual({ path: "/background?ms=0&task_ms=900", session: false });
+  });
+});

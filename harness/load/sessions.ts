@@ -1,0 +1,258 @@
+import { performance } from "node:perf_hooks";
+import { request, WebSocket } from "undici";
+import type { SessionRecord } from "../records/session-record.ts";
+import { type RequestKind, sessionShape } from "../scenario/schema.ts";
+
+export type { SessionRecord };
+
+/** How many times a session connects again after its connection ended early (SSE, WebSocket). */
+const MAX_RECONNECTS = 5;
+/** Wait before a reconnect, as the SSE `retry:` field the fixture sends. */
+const RECONNECT_DELAY_MS = 100;
+
+export interface SessionsOptions {
+  /** http://host:port of nginx. */
+  url: string;
+  /** performance.now() of the run's t0. */
+  t0: number;
+  timeoutMs: number;
+  /** drainlab's fixture: its SSE feed takes the session's start (the feed's clock) as a query parameter. */
+  fixture: boolean;
+  /** Called when a session's first connection is written, for the generator's lag and rate figures. */
+  onStarted: (intendedMs: number, nowMs: number) => void;
+  /** Set when the load is over: sessions still open stop at once and are recorded as unfinished. */
+  signal: AbortSignal;
+}
+
+/**
+ * Long-lived traffic beside the requests, started by the same open-model
+ * schedule: chunked streams, Server-Sent Events (the client reconnects with
+ * Last-Event-ID, as browsers do) and WebSockets (messages both ways). Each
+ * session is one record with every chunk, event id, message and close code it
+ * saw; every connection it opens carries X-Request-Id `<session id>` or
+ * `<session id>.r<n>` for a reconnect, so nginx's log and the app ledger show it.
+ */
+export class Sessions {
+  readonly records: SessionRecord[] = [];
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly options: SessionsOptions) {}
+
+  get open(): number {
+    return this.running.size;
+  }
+
+  start(id: string, kind: RequestKind, mixIndex: number, intendedMs: number, path: string): void {
+    const now = () => performance.now() - this.options.t0;
+    const record: SessionRecord = {
+      id,
+      kind: kind.kind as SessionRecord["kind"],
+      mix: mixIndex,
+      intended_ms: intendedMs,
+      start_ms: now(),
+      first_byte_ms: null,
+      end_ms: null,
+      nodes: [],
+      connections: 0,
+      reconnects: 0,
+      status: 0,
+      error: null,
+      complete: false,
+      units: 0,
+      expected_units: sessionShape(kind).units,
+      gaps: [],
+      close_codes: [],
+      lost_messages: 0,
+    };
+    this.records.push(record);
+    this.options.onStarted(intendedMs, record.start_ms);
+    const run =
+      kind.kind === "stream"
+        ? this.stream(record, path)
+        : kind.kind === "sse"
+          ? this.sse(record, path)
+          : this.websocket(record, path, kind);
+    const done = run
+      .catch((err: Error) => {
+        record.error ??= err.name === "AbortError" || this.options.signal.aborted ? "unfinished" : err.message.slice(0, 200);
+      })
+      .finally(() => {
+        record.end_ms = now();
+        this.running.delete(done);
+      });
+    this.running.add(done);
+  }
+
+  /** Waits for every session, at most graceMs; the rest are ended (recorded as unfinished). */
+  async settle(graceMs: number, abort: () => void): Promise<void> {
+    if (this.running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.running), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    if (this.running.size > 0) {
+      abort();
+      await Promise.all(this.running);
+    }
+  }
+
+  private now(): number {
+    return performance.now() - this.options.t0;
+  }
+
+  private headers(record: SessionRecord, extra: Record<string, string> = {}): Record<string, string> {
+    const id = record.connections === 0 ? record.id : `${record.id}.r${record.connections}`;
+    record.connections++;
+    return { "x-request-id": id, ...extra };
+  }
+
+  /** A chunked response read to its end; complete when its last line is the app's end marker (END). */
+  private async stream(record: SessionRecord, path: string): Promise<void> {
+    const res = await request(`${this.options.url}${path}`, {
+      headers: this.headers(record),
+      signal: this.options.signal,
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+    });
+    record.status = res.statusCode;
+    noteNode(record, res.headers["x-node"]);
+    let tail = "";
+    for await (const chunk of res.body) {
+      record.first_byte_ms ??= this.now();
+      const text = (chunk as Buffer).toString("latin1");
+      record.units += text.split("\n").filter((l) => l.startsWith("chunk ")).length;
+      tail = (tail + text).slice(-16);
+    }
+    record.complete = res.statusCode < 400 && tail.endsWith("END\n");
+    if (!record.complete) record.error ??= res.statusCode >= 400 ? `status ${res.statusCode}` : "ended before the end marker";
+  }
+
+  /** Server-Sent Events: reconnects with Last-Event-ID until the `end` event; an id that skips ahead is a lost event. */
+  private async sse(record: SessionRecord, path: string): Promise<void> {
+    let last = 0;
+    const sep = path.includes("?") ? "&" : "?";
+    // the feed's clock: event n is due at start + n * interval on every node, so a reconnect can resume
+    const feed = this.options.fixture
+      ? `${path}${sep}start=${Math.round(performance.timeOrigin + this.options.t0 + record.start_ms)}`
+      : path;
+    for (;;) {
+      let ended = false;
+      try {
+        const res = await request(`${this.options.url}${feed}`, {
+          headers: this.headers(record, { accept: "text/event-stream", ...(last > 0 ? { "last-event-id": String(last) } : {}) }),
+          signal: this.options.signal,
+          headersTimeout: this.options.timeoutMs,
+          bodyTimeout: this.options.timeoutMs,
+        });
+        record.status = res.statusCode;
+        noteNode(record, res.headers["x-node"]);
+        let buffer = "";
+        for await (const chunk of res.body) {
+          record.first_byte_ms ??= this.now();
+          buffer += (chunk as Buffer).toString("utf8");
+          let cut = buffer.indexOf("\n\n");
+          while (cut >= 0) {
+            const event = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            cut = buffer.indexOf("\n\n");
+            if (/^event: end$/m.test(event)) ended = true;
+            const id = /^id: (\d+)$/m.exec(event);
+            if (!id) continue;
+            const n = Number(id[1]);
+            if (n > last + 1) record.gaps.push({ after: last, next: n });
+            if (n > last) {
+              record.units++;
+              last = n;
+            }
+          }
+        }
+      } catch (err) {
+        if (this.options.signal.aborted) throw err;
+        record.error = (err as Error).message.slice(0, 200);
+      }
+      if (ended) {
+        record.complete = record.gaps.length === 0;
+        if (record.complete) record.error = null;
+        return;
+      }
+      if (record.reconnects >= MAX_RECONNECTS || this.options.signal.aborted) {
+        record.error ??= "the stream ended before its end event";
+        return;
+      }
+      record.reconnects++;
+      await sleep(RECONNECT_DELAY_MS, this.options.signal);
+    }
+  }
+
+  /**
+   * A WebSocket that sends `messages` text messages, one per interval, each echoed by the app, then
+   * closes with 1000. A close by the server with a code other than 1006 (going away, service restart)
+   * is followed by a reconnect for the rest; a message sent and never echoed is lost.
+   */
+  private async websocket(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
+    const { units: messages, interval_ms } = sessionShape(kind);
+    const wsUrl = `${this.options.url.replace(/^http/, "ws")}${path}`;
+    let sent = 0;
+    while (sent < messages) {
+      const outcome = await new Promise<{ code: number; byServer: boolean }>((resolve) => {
+        const ws = new WebSocket(wsUrl, { headers: this.headers(record) } as unknown as string[]);
+        let pending = 0;
+        let timer: NodeJS.Timeout | undefined;
+        let closing = false;
+        const onAbort = () => ws.close(1000);
+        this.options.signal.addEventListener("abort", onAbort, { once: true });
+        ws.onopen = () => {
+          record.first_byte_ms ??= this.now();
+          const next = () => {
+            if (sent >= messages) {
+              if (pending === 0 && !closing) {
+                closing = true;
+                ws.close(1000);
+              }
+              return;
+            }
+            ws.send(String(++sent));
+            pending++;
+            timer = setTimeout(next, interval_ms);
+          };
+          next();
+        };
+        ws.onmessage = () => {
+          pending--;
+          record.units++;
+          if (sent >= messages && pending === 0 && !closing) {
+            closing = true;
+            ws.close(1000);
+          }
+        };
+        ws.onclose = (ev) => {
+          clearTimeout(timer);
+          this.options.signal.removeEventListener("abort", onAbort);
+          record.lost_messages += Math.max(0, pending);
+          resolve({ code: ev.code, byServer: !closing });
+        };
+        ws.onerror = () => {};
+      });
+      record.close_codes.push(outcome.code);
+      if (!outcome.byServer) break;
+      if (outcome.code === 1006 || this.options.signal.aborted || record.reconnects >= MAX_RECONNECTS) {
+        record.error = `closed by the server with ${outcome.code}`;
+        break;
+      }
+      record.reconnects++;
+    }
+    record.complete = record.error === null && record.lost_messages === 0 && record.units >= messages;
+    if (!record.complete) record.error ??= `${record.units} of ${messages} messages echoed`;
+  }
+}
+
+function noteNode(record: SessionRecord, header: string | string[] | undefined): void {
+  const node = Array.isArray(header) ? header[0] : header;
+  if (node && !record.nodes.includes(node)) record.nodes.push(node);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}

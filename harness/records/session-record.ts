@@ -1,0 +1,36 @@
+/**
+ * One long-lived session of the load (harness/load/sessions.ts): a chunked
+ * stream, a Server-Sent Events feed or a WebSocket, with what the client saw.
+ * Times are ms since the run's t0.
+ */
+export interface SessionRecord {
+  /** X-Request-Id of its first connection; a reconnect's is `<id>.r<n>`. */
+  id: string;
+  kind: "stream" | "sse" | "websocket";
+  /** Index of its entry in load.mix. */
+  mix: number;
+  intended_ms: number;
+  start_ms: number;
+  /** First byte of the stream or feed, or the socket's open. */
+  first_byte_ms: number | null;
+  end_ms: number | null;
+  /** Nodes that answered it (X-Node), for streams and feeds. */
+  nodes: string[];
+  connections: number;
+  reconnects: number;
+  /** Status of its last HTTP response (101 is not seen for WebSockets: 0). */
+  status: number;
+  /** Why it did not complete; null when it did. */
+  error: string | null;
+  /** Stream: ended with the app's end marker; feed: reached its end event with no gap; socket: every message echoed, closed by the client. */
+  complete: boolean;
+  /** Chunks, event ids or echoed messages received. */
+  units: number;
+  expected_units: number;
+  /** SSE: an id that skipped ahead of the last one seen (events lost across a reconnect). */
+  gaps: Array<{ after: number; next: number }>;
+  /** WebSocket: the close code of each connection, in order (1006: closed without a close frame). */
+  close_codes: number[];
+  /** WebSocket: messages sent and never echoed before their connection closed. */
+  lost_messages: number;
+}

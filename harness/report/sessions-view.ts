@@ -1,0 +1,58 @@
+import type { Report } from "../records/report.ts";
+import type { SessionRecord } from "../records/session-record.ts";
+
+export interface SessionSummary {
+  kind: SessionRecord["kind"];
+  sessions: number;
+  complete: number;
+  reconnects: number;
+  /** SSE: event ids skipped; WebSocket: messages never echoed. */
+  lost: number;
+  /** WebSocket close codes, "code xN" each. */
+  closeCodes: string;
+  /** Time to first byte (or open), p50 and max, ms. */
+  ttfbP50Ms: number | null;
+  ttfbMaxMs: number | null;
+}
+
+/** One row per long-lived kind of the run, for the views (HTML, Markdown, terminal). */
+export function sessionSummaries(report: Report): SessionSummary[] {
+  const all = report.sessions ?? [];
+  const kinds = [...new Set(all.map((s) => s.kind))];
+  return kinds.map((kind) => {
+    const of = all.filter((s) => s.kind === kind);
+    const codes = new Map<number, number>();
+    for (const s of of) for (const c of s.close_codes) codes.set(c, (codes.get(c) ?? 0) + 1);
+    const ttfb = of
+      .filter((s) => s.first_byte_ms !== null)
+      .map((s) => s.first_byte_ms! - s.intended_ms)
+      .sort((a, b) => a - b);
+    return {
+      kind,
+      sessions: of.length,
+      complete: of.filter((s) => s.complete).length,
+      reconnects: of.reduce((n, s) => n + s.reconnects, 0),
+      lost: of.reduce((n, s) => n + s.lost_messages + s.gaps.reduce((m, g) => m + g.next - g.after - 1, 0), 0),
+      closeCodes: [...codes]
+        .sort(([a], [b]) => a - b)
+        .map(([c, n]) => `${c} x${n}`)
+        .join(", "),
+      ttfbP50Ms: ttfb.length ? Math.round(ttfb[Math.floor(ttfb.length / 2)]!) : null,
+      ttfbMaxMs: ttfb.length ? Math.round(ttfb[ttfb.length - 1]!) : null,
+    };
+  });
+}
+
+export const SESSION_COLUMNS = ["kind", "sessions", "complete", "reconnects", "lost", "close codes", "first byte p50 / max"];
+
+export function sessionCells(s: SessionSummary): string[] {
+  return [
+    s.kind,
+    String(s.sessions),
+    String(s.complete),
+    String(s.reconnects),
+    String(s.lost),
+    s.closeCodes || "-",
+    s.ttfbP50Ms === null ? "-" : `${s.ttfbP50Ms} / ${s.ttfbMaxMs} ms`,
+  ];
+}

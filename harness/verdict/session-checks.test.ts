@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import type { Records } from "../records/records.ts";
+import type { AppEvent } from "../records/server-logs.ts";
+import type { SessionRecord } from "../records/session-record.ts";
+import { noLostBackgroundTasks, noLostEvents, noTruncatedStreams, shutdownHooksRan, websocketsClosedCleanly } from "./session-checks.ts";
+import { clean, drain, records, T0 } from "./testdata/records.ts";
+
+// node-1's drain begins at 1000 ms, SIGTERM at 2000 ms, exit at 2500 ms (testdata/records.ts).
+const session = (id: string, kind: SessionRecord["kind"], over: Partial<SessionRecord> = {}): SessionRecord => ({
+  id,
+  kind,
+  mix: 1,
+  intended_ms: 500,
+  start_ms: 500,
+  first_byte_ms: 510,
+  end_ms: 2600,
+  nodes: ["node-1"],
+  connections: 1,
+  reconnects: 0,
+  status: 200,
+  error: null,
+  complete: true,
+  units: 20,
+  expected_units: 20,
+  gaps: [],
+  close_codes: [],
+  lost_messages: 0,
+  ...over,
+});
+const ev = (t: number, event: AppEvent["event"], id: string, node = "node-1", pid = 7, more: Partial<AppEvent> = {}): AppEvent => ({
+  epochMs: T0 + t,
+  event,
+  id,
+  node,
+  pid,
+  ...more,
+});
+
+function withSessions(sessions: SessionRecord[], sessionApp: AppEvent[], app: AppEvent[] = []): Records {
+  const r = records(clean());
+  r.sessions = sessions;
+  r.server.sessions = { nginx: [], app: sessionApp };
+  r.server.app.push(...app);
+  return r;
+}
+
+describe("no-truncated-streams", () => {
+  const openOnNode1 = [ev(510, "start", "run-s3"), ev(2400, "finish", "run-s3")];
+  it("passes when every stream ended with its end marker, and one was open on the drained node", () => {
+    const c = noTruncatedStreams(withSessions([session("run-s3", "stream")], openOnNode1));
+    expect(c).toMatchObject({ ok: true, observed: "0 of 1" });
+    expect(c.detail).toMatch(/1 stream\(s\) open on node-1 when its drain began/);
+  });
+  it("fails on a stream that ended before the end marker", () => {
+    const cut = session("run-s3", "stream", { complete: false, error: "ended before the end marker", units: 12 });
+    const c = noTruncatedStreams(withSessions([cut], [ev(510, "start", "run-s3"), ev(2500, "cancel", "run-s3")]));
+    expect(c).toMatchObject({ ok: false, observed: "1 of 1" });
+    expect(c.detail).toMatch(/run-s3 \(ended before the end marker\)/);
+  });
+  it("says no evidence when no stream was open on the drained node at its drain's start", () => {
+    const c = noTruncatedStreams(
+      withSessions([session("run-s3", "stream")], [ev(1200, "start", "run-s3", "node-2"), ev(3200, "finish", "run-s3", "node-2")]),
+    );
+    expect(c).toMatchObject({ ok: false, status: "no-evidence" });
+  });
+  it("is skipped when the mix has no stream", () => {
+    expect(noTruncatedStreams(withSessions([], [])).status).toBe("skipped");
+  });
+});
+
+describe("no-lost-events", () => {
+  const app = [ev(510, "start", "run-s4"), ev(3000, "cancel", "run-s4"), ev(3110, "start", "run-s4.r1", "node-2")];
+  it("passes a feed cut and resumed with Last-Event-ID without a gap", () => {
+    const c = noLostEvents(withSessions([session("run-s4", "sse", { reconnects: 1, connections: 2, nodes: ["node-1", "node-2"] })], app));
+    expect(c.ok).toBe(true);
+    expect(c.detail).toMatch(/1 reconnect\(s\) with Last-Event-ID, no id skipped/);
+  });
+  it("fails on an id gap across the reconnect, counting the events lost", () => {
+    const gap = session("run-s4", "sse", { reconnects: 1, gaps: [{ after: 25, next: 29 }], complete: false });
+    const c = noLostEvents(withSessions([gap], app));
+    expect(c.ok).toBe(false);
+    expect(c.detail).toMatch(/lost 3 event\(s\) \(e\.g\. after id 25 the next was 29\)/);
+  });
+});
+
+describe("websockets-closed-cleanly", () => {
+  const app = [ev(520, "ws-open", "run-s5"), ev(2000, "ws-close", "run-s5", "node-1", 7, { code: 1012 })];
+  it("passes a server's 1012 followed by a reconnect, counting the close codes", () => {
+    const c = websocketsClosedCleanly(withSessions([session("run-s5", "websocket", { close_codes: [1012, 1000], reconnects: 1 })], app));
+    expect(c.ok).toBe(true);
+    expect(c.detail).toMatch(/close codes 1000 x1, 1012 x1; 0 message\(s\) lost/);
+  });
+  it("fails on 1006 and on a message never echoed", () => {
+    const dropped = session("run-s5", "websocket", {
+      close_codes: [1006],
+      lost_messages: 1,
+      complete: false,
+      error: "closed by the server with 1006",
+    });
+    const c = websocketsClosedCleanly(withSessions([dropped], [ev(520, "ws-open", "run-s5")]));
+    expect(c).toMatchObject({ ok: false, observed: "1 of 1" });
+    expect(c.detail).toMatch(/close codes 1006 x1; 1 message\(s\) lost/);
+  });
+});
+
+describe("no-lost-background-tasks", () => {
+  it("fails on a task the drained node started and never finished; passes when it finished", () => {
+    const started = [ev(900, "task-start", "r-9")];
+    const lost = noLostBackgroundTasks(withSessions([], [], started));
+    expect(lost).toMatchObject({ ok: false, observed: "1 lost" });
+    expect(lost.detail).toMatch(/r-9 on node-1 pid 7/);
+    const done = noLostBackgroundTasks(withSessions([], [], [...started, ev(1900, "task-finish", "r-9")]));
+    expect(done.ok).toBe(true);
+  });
+  it("says no evidence when the drain met no task, and is skipped without any", () => {
+    const c = noLostBackgroundTasks(withSessions([], [], [ev(100, "task-start", "r-1"), ev(300, "task-finish", "r-1")]));
+    expect(c.status).toBe("no-evidence");
+    expect(noLostBackgroundTasks(withSessions([], [])).status).toBe("skipped");
+  });
+});
+
+describe("shutdown-hooks-ran", () => {
+  const startup = [
+    ev(0, "lifespan-startup", "-", "node-1", 7),
+    ev(0, "lifespan-startup", "-", "node-1", 8),
+    ev(0, "lifespan-startup", "-", "node-2", 9),
+  ];
+  it("passes when every worker of the drained node ran its shutdown after the signal; node-2's teardown does not count", () => {
+    const c = shutdownHooksRan(
+      withSessions([], [], [...startup, ev(2300, "lifespan-shutdown", "-", "node-1", 7), ev(2310, "lifespan-shutdown", "-", "node-1", 8)]),
+    );
+    expect(c).toMatchObject({ ok: true, observed: "2 of 2 workers" });
+  });
+  it("fails for a worker that never ran it (killed)", () => {
+    const c = shutdownHooksRan(withSessions([], [], [...startup, ev(2300, "lifespan-shutdown", "-", "node-1", 7)]));
+    expect(c).toMatchObject({ ok: false, observed: "1 of 2 workers" });
+    expect(c.detail).toBe("no lifespan shutdown in node-1 pid 8");
+  });
+  it("is skipped for an app without lifespan hooks, and says no evidence without any ledger line", () => {
+    expect(shutdownHooksRan(withSessions([], [], [ev(0, "ledger-active", "-")])).status).toBe("skipped");
+    const none = records([]);
+    expect(shutdownHooksRan({ ...none, drains: [drain] }).status).toBe("no-evidence");
+  });
+});
