@@ -105,16 +105,22 @@ export class Sessions {
     return { "x-request-id": id, ...extra };
   }
 
-  /** A chunked response read to its end; complete when its last line is the app's end marker (END). */
-  private async stream(record: SessionRecord, path: string): Promise<void> {
+  /** One HTTP connection of a session: its status and answering node noted on the record. */
+  private async connect(record: SessionRecord, path: string, headers: Record<string, string>) {
     const res = await request(`${this.options.url}${path}`, {
-      headers: this.headers(record),
+      headers,
       signal: this.options.signal,
       headersTimeout: this.options.timeoutMs,
       bodyTimeout: this.options.timeoutMs,
     });
     record.status = res.statusCode;
     noteNode(record, res.headers["x-node"]);
+    return res;
+  }
+
+  /** A chunked response read to its end; complete when its last line is the app's end marker (END). */
+  private async stream(record: SessionRecord, path: string): Promise<void> {
+    const res = await this.connect(record, path, this.headers(record));
     let tail = "";
     for await (const chunk of res.body) {
       record.first_byte_ms ??= this.now();
@@ -137,14 +143,11 @@ export class Sessions {
     for (;;) {
       let ended = false;
       try {
-        const res = await request(`${this.options.url}${feed}`, {
-          headers: this.headers(record, { accept: "text/event-stream", ...(last > 0 ? { "last-event-id": String(last) } : {}) }),
-          signal: this.options.signal,
-          headersTimeout: this.options.timeoutMs,
-          bodyTimeout: this.options.timeoutMs,
-        });
-        record.status = res.statusCode;
-        noteNode(record, res.headers["x-node"]);
+        const res = await this.connect(
+          record,
+          feed,
+          this.headers(record, { accept: "text/event-stream", ...(last > 0 ? { "last-event-id": String(last) } : {}) }),
+        );
         let buffer = "";
         for await (const chunk of res.body) {
           record.first_byte_ms ??= this.now();
