@@ -284,6 +284,12 @@ const ScenarioFields = z.strictObject({
           Object.fromEntries(LOSS_CLASSES.map((c) => [c, allowedCount(c)])) as Record<LossClass, ReturnType<typeof allowedCount>>,
         )
         .prefault({}),
+      /**
+       * shutdown-hooks-ran: judge whether every worker of a drained node ran the app's lifespan shutdown.
+       * Off by default: a scenario whose graceful limit kills workers (most controls) would fail on it too;
+       * the report states it as a fact either way.
+       */
+      require_shutdown_hooks: z.boolean().default(false),
       /** drain-exercised: requests in flight on the drained node when its drain began (the removal, or the signal without one). */
       min_in_flight_at_drain: z.number().int().nonnegative().default(1),
     })

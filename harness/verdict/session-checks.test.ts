@@ -38,6 +38,7 @@ const ev = (t: number, event: AppEvent["event"], id: string, node = "node-1", pi
 
 function withSessions(sessions: SessionRecord[], sessionApp: AppEvent[], app: AppEvent[] = []): Records {
   const r = records(clean());
+  r.scenario = { ...r.scenario, checks: { ...r.scenario.checks, require_shutdown_hooks: true } };
   r.sessions = sessions;
   r.server.sessions = { nginx: [], app: sessionApp };
   r.server.app.push(...app);
@@ -139,6 +140,8 @@ describe("shutdown-hooks-ran", () => {
   it("is skipped for an app without lifespan hooks, and says no evidence without any ledger line", () => {
     expect(shutdownHooksRan(withSessions([], [], [ev(0, "ledger-active", "-")])).status).toBe("skipped");
     const none = records([]);
-    expect(shutdownHooksRan({ ...none, drains: [drain] }).status).toBe("no-evidence");
+    const required = { ...none.scenario, checks: { ...none.scenario.checks, require_shutdown_hooks: true } };
+    expect(shutdownHooksRan({ ...none, scenario: required, drains: [drain] }).status).toBe("no-evidence");
+    expect(shutdownHooksRan({ ...none, drains: [drain] }).status).toBe("skipped");
   });
 });
