@@ -130,12 +130,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     fixture: options.fixtureMix ?? true,
     signal: sessionsDone.signal,
     // a session's start is a send like any other: in the rate and the lag
-    onStarted: (intendedMs, nowMs) => {
-      sender.written++;
-      sender.lastWrittenMs = nowMs;
-      const lagUs = (nowMs - intendedMs) * 1000;
-      lag.recordValue(lagUs > 0 ? Math.round(lagUs) : 0);
-    },
+    onStarted: (intendedMs, nowMs) => sender.countSend(intendedMs, nowMs),
   });
   const usage = new UsageMeter();
   const progress = setInterval(() => {

@@ -29,7 +29,7 @@ export interface PlannedRequest {
   session: boolean;
 }
 
-interface KindPlan {
+export interface KindPlan {
   body: Buffer | undefined;
   headers: string[];
   okStatus: ReadonlySet<number> | null;
@@ -44,7 +44,8 @@ function bodyOf(k: RequestKind, fixture: boolean): Buffer | undefined {
   return undefined;
 }
 
-function planOf(k: RequestKind, fixture: boolean): KindPlan {
+/** A kind's body, headers (flat), ok statuses and idempotency, as the generator sends it. */
+export function planOf(k: RequestKind, fixture: boolean): KindPlan {
   const body = bodyOf(k, fixture);
   const headers = Object.entries(k.headers ?? {}).flat();
   const named = new Set(Object.keys(k.headers ?? {}).map((h) => h.toLowerCase()));

@@ -72,14 +72,18 @@ export class Sender {
 
   /** @internal */
   onWritten(ex: Exchange): void {
-    const { ledger, t0, lag } = this.options;
-    const now = performance.now() - t0;
+    const now = performance.now() - this.options.t0;
     this.waiting--;
+    this.options.ledger.sent(ex.seq, now);
+    this.countSend(ex.intendedMs, now);
+  }
+
+  /** A send that left at `nowMs` for `intendedMs`: in the rate (written) and the send lag. Sessions count theirs here too. */
+  countSend(intendedMs: number, nowMs: number): void {
     this.written++;
-    this.lastWrittenMs = now;
-    ledger.sent(ex.seq, now);
-    const lagUs = (now - ex.intendedMs) * 1000;
-    lag.recordValue(lagUs > 0 ? Math.round(lagUs) : 0);
+    this.lastWrittenMs = nowMs;
+    const lagUs = (nowMs - intendedMs) * 1000;
+    this.options.lag.recordValue(lagUs > 0 ? Math.round(lagUs) : 0);
   }
 
   /** After the pool was destroyed: whatever is still open was never answered. */

@@ -43,13 +43,12 @@ export class Sessions {
   }
 
   start(id: string, kind: RequestKind, mixIndex: number, intendedMs: number, path: string): void {
-    const now = () => performance.now() - this.options.t0;
     const record: SessionRecord = {
       id,
       kind: kind.kind as SessionRecord["kind"],
       mix: mixIndex,
       intended_ms: intendedMs,
-      start_ms: now(),
+      start_ms: this.now(),
       first_byte_ms: null,
       end_ms: null,
       nodes: [],
@@ -77,7 +76,7 @@ export class Sessions {
         record.error ??= err.name === "AbortError" || this.options.signal.aborted ? "unfinished" : err.message.slice(0, 200);
       })
       .finally(() => {
-        record.end_ms = now();
+        record.end_ms = this.now();
         this.running.delete(done);
       });
     this.running.add(done);

@@ -31,14 +31,19 @@ export interface LintFinding {
 /** Below this, a later link of the chain races the earlier one it is meant to back up. */
 export const CHAIN_MARGIN_S = 1;
 
-/** The longest request the mix can ask for, and the kind that asks for it. */
-export function longestRequest(mix: RequestKind[]): { ms: number; index: number; kind: RequestKind } | null {
+/** The entry of the mix with the largest `measure`, and its index. */
+function longestBy(mix: RequestKind[], measure: (k: RequestKind) => number): { ms: number; index: number; kind: RequestKind } | null {
   let best: { ms: number; index: number; kind: RequestKind } | null = null;
   for (const [index, kind] of mix.entries()) {
-    const ms = typeof kind.ms === "number" ? kind.ms : kind.ms.max;
+    const ms = measure(kind);
     if (!best || ms > best.ms) best = { ms, index, kind };
   }
   return best;
+}
+
+/** The longest request the mix can ask for, and the kind that asks for it. */
+export function longestRequest(mix: RequestKind[]): { ms: number; index: number; kind: RequestKind } | null {
+  return longestBy(mix, (k) => (typeof k.ms === "number" ? k.ms : k.ms.max));
 }
 
 /** How long one entry holds a node: a request's work plus its background task, or a session's whole length. */
@@ -52,12 +57,7 @@ export function holdMs(kind: RequestKind): number {
 
 /** The entry that holds a node longest (a request with its background task, or a stream, feed or socket). */
 export function longestHold(mix: RequestKind[]): { ms: number; index: number; kind: RequestKind } | null {
-  let best: { ms: number; index: number; kind: RequestKind } | null = null;
-  for (const [index, kind] of mix.entries()) {
-    const ms = holdMs(kind);
-    if (!best || ms > best.ms) best = { ms, index, kind };
-  }
-  return best;
+  return longestBy(mix, holdMs);
 }
 
 const s = (v: number | null) => (v === null ? "null (unlimited)" : `${v} s`);

@@ -252,7 +252,7 @@ export class Stack implements AsyncDisposable {
 }
 
 /** The container's stdout and stderr, with timestamps, to <dir>/container.log. */
-export async function saveContainerLog(docker: Docker, id: string, dir: string): Promise<void> {
+async function saveContainerLog(docker: Docker, id: string, dir: string): Promise<void> {
   try {
     const logs = await docker.getContainer(id).logs({ stdout: true, stderr: true, timestamps: true });
     mkdirSync(dir, { recursive: true });
@@ -262,7 +262,7 @@ export async function saveContainerLog(docker: Docker, id: string, dir: string):
   }
 }
 
-export async function removeContainers(docker: Docker, ids: string[]): Promise<void> {
+async function removeContainers(docker: Docker, ids: string[]): Promise<void> {
   await Promise.all(
     ids.map((id) =>
       docker

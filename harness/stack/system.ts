@@ -5,6 +5,7 @@ import type Docker from "dockerode";
 import { PROJECT_ROOT } from "../env/images.ts";
 import { LABEL_OWNER_PID, runLabels } from "../env/labels.ts";
 import { ensureUserImage } from "../env/user-images.ts";
+import { planOf } from "../load/mix.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { SystemService } from "../scenario/system-schema.ts";
 import { EnvironmentError, UsageError } from "../util/errors.ts";
@@ -230,15 +231,9 @@ async function measureDurations(stack: Stack, scenario: Scenario): Promise<Recor
   const node = stack.nodes[0]!;
   for (const [i, k] of scenario.load.mix.entries()) {
     if (k.expected_ms !== undefined) continue;
-    const body =
-      k.body_file !== undefined
-        ? readFileSync(k.body_file)
-        : k.body === undefined
-          ? undefined
-          : typeof k.body === "string"
-            ? k.body
-            : JSON.stringify(k.body);
-    const headers = { ...(typeof k.body === "object" && k.body !== null ? { "content-type": "application/json" } : {}), ...k.headers };
+    // the body and headers exactly as the load sends them
+    const { body, headers: flat } = planOf(k, false);
+    const headers = Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, h) => [flat[2 * h]!, flat[2 * h + 1]!]));
     const times: number[] = [];
     for (let s = 0; s < MEASURE_SAMPLES; s++) {
       const t = performance.now();
