@@ -74,6 +74,21 @@ describe("lintScenario", () => {
     expect(grace!.message).toContain("last 5.0 s");
   });
 
+  it("warns when a stopped node stays in the upstream and the grace cannot cover a connect timeout to it", () => {
+    const mix = [{ method: "GET", ms: 200 }];
+    // SIGTERM without removal: nginx tries the gone node again after fail_timeout and waits proxy_connect_timeout
+    expect(codes({ load: { mix }, drain: { remove: false } })).toEqual(["warning:grace-shorter-than-connect-timeout-retry"]);
+    const f = lintScenario(scenario({ load: { mix }, drain: { remove: false } }))[0]!;
+    expect(f.message).toContain("load.grace_s 5 s is shorter than stack.nginx.proxy_connect_timeout_s 5 s");
+    expect(f.fields).toEqual(["load.grace_s", "stack.nginx.proxy_connect_timeout_s", "load.mix[0]"]);
+    expect(codes({ load: { mix, grace_s: 6 }, drain: { remove: false } })).toEqual([]);
+    // removed and reloaded: nginx never tries the stopped node
+    expect(codes({ load: { mix } })).toEqual([]);
+    expect(codes({ load: { mix }, faults: [{ kind: "kill-node", target: 1, at_s: 3 }] })).toEqual([
+      "warning:grace-shorter-than-connect-timeout-retry",
+    ]);
+  });
+
   it("warns when uvicorn's limit can never apply, or leaves gunicorn no margin", () => {
     expect(codes({ stack: { uvicorn: { timeout_graceful_shutdown_s: 60 }, gunicorn: { graceful_timeout_s: 10 } } })).toEqual([
       "warning:uvicorn-limit-never-applies",
@@ -91,7 +106,7 @@ describe("lintScenario", () => {
   it("warns on nginx worker_shutdown_timeout shorter than a request, only when the drain reloads", () => {
     const base = { load: { mix: [{ method: "GET", ms: 3000 }] }, stack: { nginx: { worker_shutdown_timeout_s: 2 } } };
     expect(codes(base)).toEqual(["warning:worker-shutdown-shorter-than-request"]);
-    expect(codes({ ...base, drain: { remove: false } })).toEqual([]);
+    expect(codes({ ...base, drain: { remove: false } })).not.toContain("warning:worker-shutdown-shorter-than-request");
   });
 
   it("warns on node keepalive shorter than nginx's upstream keepalive_timeout", () => {

@@ -181,6 +181,23 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
     );
   }
 
+  // a node whose container has gone leaves no one to refuse a connect to its address: nginx's attempt
+  // waits proxy_connect_timeout, then goes to another node (seen: 504, 200 after 5.1 s)
+  const stoppedNodeStaysUpstream =
+    (drain.enabled && (!drain.remove || !drain.reload)) || scenario.faults.some((f) => f.kind === "kill-node");
+  const slowestTripMs = stack.nginx.proxy_connect_timeout_s * 1000 + (hold?.ms ?? 0);
+  if (stoppedNodeStaysUpstream && load.grace_s * 1000 < slowestTripMs) {
+    add(
+      "warning",
+      "grace-shorter-than-connect-timeout-retry",
+      ["load.grace_s", "stack.nginx.proxy_connect_timeout_s", holdField],
+      `load.grace_s ${load.grace_s} s is shorter than stack.nginx.proxy_connect_timeout_s ${stack.nginx.proxy_connect_timeout_s} s plus ` +
+        `${hold ? holdText : "the request"}: a stopped node stays in the upstream, and nginx's next try of it (after fail_timeout) waits ` +
+        `the connect timeout on an address nobody answers before another node serves the request; one sent near the end of the schedule ` +
+        `is then still on its way when the run stops waiting, and counts as unanswered`,
+    );
+  }
+
   // --- reloads: the removal's nginx -s reload (and a rolling drain's re-add)
   const reloads = drain.enabled && drain.remove && drain.reload;
   if (reloads && hold && stack.nginx.worker_shutdown_timeout_s * 1000 < hold.ms) {
