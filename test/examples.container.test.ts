@@ -1,32 +1,19 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
 import type { Report } from "../harness/records/report.ts";
 import { runScenario } from "../harness/run/run.ts";
 import { loadScenario } from "../harness/scenario/load-scenario.ts";
-import { cli, labelled, TEST_REPORTS_DIR } from "./support.ts";
+import { cli, copyExample, labelled, removeExampleCopies, TEST_REPORTS_DIR } from "./support.ts";
 
 // The user's own stack (scenario `system:`), on the examples: each is a small
 // project unlike the fixture, built from its own Dockerfile, with its own
 // nginx.conf and (shop) a Redis service. Each example's passing scenario must
 // pass and its must-fail control fail exactly as its file says.
 const EXAMPLES = join(PROJECT_ROOT, "examples");
-const copies: string[] = [];
-
-/** A copy of an example in a fresh folder, as a user's repository would be. */
-function copyOf(example: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `drainlab-${example}-`));
-  cpSync(join(EXAMPLES, example), dir, { recursive: true });
-  copies.push(dir);
-  return dir;
-}
-
-afterAll(() => {
-  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeExampleCopies);
 
 async function run(file: string, sets: string[] = []): Promise<Report> {
   const { report } = await runScenario(loadScenario(file, sets), { scenarioFile: file, outDir: TEST_REPORTS_DIR });
@@ -40,7 +27,7 @@ const summary = (report: Report) =>
 
 describe("bring your own stack: the examples", () => {
   it("uvicorn-workers passes, run by `npx drainlab` installed from the packed package, in the example's own folder", () => {
-    const dir = copyOf("uvicorn-workers");
+    const dir = copyExample("uvicorn-workers");
     // the package as npm would publish it, installed into the user's project
     const pack = spawnSync("npm", ["pack", "--pack-destination", dir, "--json"], { cwd: PROJECT_ROOT, encoding: "utf8" });
     expect(pack.status, pack.stderr).toBe(0);
@@ -108,7 +95,7 @@ describe("bring your own stack: the examples", () => {
   });
 
   it("an nginx.conf nginx refuses stops the run before any load, naming the user's file and line; nothing is left", async () => {
-    const dir = copyOf("uvicorn-workers");
+    const dir = copyExample("uvicorn-workers");
     const conf = readFileSync(join(dir, "nginx.conf"), "utf8").replace("proxy_set_header Host $host;", "proxy_set_heade Host $host;");
     writeFileSync(join(dir, "nginx.conf"), conf);
     const line = conf.split("\n").findIndex((l) => l.includes("proxy_set_heade ")) + 1;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
@@ -55,4 +56,18 @@ export function spawnDrainlab(args: string[]): {
     until: (when) => new Promise<void>((resolve) => child.stderr!.on("data", () => when.test(stderr) && resolve())),
     exit: () => exited,
   };
+}
+
+const copies: string[] = [];
+
+/** A copy of examples/<example> in a fresh temporary folder, as a user's repository would be; removed by removeExampleCopies(). */
+export function copyExample(example: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `drainlab-${example}-`));
+  cpSync(join(PROJECT_ROOT, "examples", example), dir, { recursive: true });
+  copies.push(dir);
+  return dir;
+}
+
+export function removeExampleCopies(): void {
+  for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

@@ -1,8 +1,9 @@
 import type { DrainRecord } from "../records/drain-record.ts";
-import type { Timeline } from "../records/timeline.ts";
+import { type Timeline, toEpochMs } from "../records/timeline.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { nodeName } from "../scenario/topology.ts";
+import { logLinesSince, signalAcknowledgement } from "../stack/node-logs.ts";
 import type { Stack } from "../stack/stack.ts";
 import { sleep } from "../util/sleep.ts";
 import type { HealthMonitor } from "./health-monitor.ts";
@@ -109,6 +110,13 @@ async function drainNode(
   }
   const info = await container.inspect();
   const exitMs = timeline.add("exited", { target, exit_code: info.State.ExitCode, killed_after_wait: killed }).t_ms;
+  // the signal path as it happened: did the server itself say it took the SIGTERM (a shell as PID 1 passes nothing on)?
+  let acknowledged: DrainRecord["signal_acknowledged"];
+  if (drain.signal === "SIGTERM") {
+    const since = toEpochMs(signalMs, timeline.t0EpochMs);
+    const ack = signalAcknowledgement(await logLinesSince(stack, target, since).catch(() => []), since);
+    acknowledged = ack ? { t_ms: Math.round(timeline.atEpoch(ack.epochMs)), line: ack.text.trim() } : null;
+  }
   return {
     target,
     start_ms: startMs,
@@ -121,6 +129,7 @@ async function drainNode(
     exit_ms: exitMs,
     exit_code: info.State.ExitCode,
     killed_after_wait: killed,
+    ...(acknowledged !== undefined ? { signal_acknowledged: acknowledged } : {}),
     readded_ms: null,
     marked_ms: markedMs,
     draining_seen_ms: seenMs,

@@ -33,7 +33,7 @@ export async function ensureImages(docker: Docker, log: (line: string) => void =
   return { base, app, nginx };
 }
 
-async function imageExists(docker: Docker, name: string): Promise<boolean> {
+export async function imageExists(docker: Docker, name: string): Promise<boolean> {
   try {
     await docker.getImage(name).inspect();
     return true;
@@ -58,7 +58,7 @@ async function ensureBaseImage(docker: Docker, log: (line: string) => void): Pro
   return OFFLINE_BASE_IMAGE;
 }
 
-async function tryPull(docker: Docker, name: string): Promise<boolean> {
+export async function tryPull(docker: Docker, name: string): Promise<boolean> {
   const pull = new Promise<boolean>((resolve) => {
     docker.pull(name, (err: Error | null, stream?: NodeJS.ReadableStream) => {
       if (err || !stream) return resolve(false);

@@ -3,7 +3,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type Docker from "dockerode";
-import { UsageError } from "../util/errors.ts";
+import { EnvironmentError, UsageError } from "../util/errors.ts";
+import { baseImagesOf } from "./dockerfile-bases.ts";
+import { imageExists, tryPull } from "./images.ts";
 import { LABEL_MANAGED } from "./labels.ts";
 
 /** An image a scenario names: one the engine has, or a Dockerfile to build. */
@@ -36,10 +38,11 @@ export async function ensureUserImage(
   log: (line: string) => void,
 ): Promise<ResolvedImage> {
   if (spec.image) {
-    try {
-      await docker.getImage(spec.image).inspect();
-    } catch {
-      throw new UsageError(`${what}.image: ${spec.image} is not in the Docker engine (build or load it first, or give ${what}.build)`);
+    if (!(await haveImage(docker, spec.image, log))) {
+      throw new EnvironmentError(
+        `${what}.image: ${spec.image} is not in the Docker engine and could not be pulled (no registry answered); ` +
+          `build it (docker build -t ${spec.image} .) or load it (docker load -i <file>) first, or give ${what}.build instead`,
+      );
     }
     return { image: spec.image, built_from: null, added_build_args: {} };
   }
@@ -53,17 +56,35 @@ export async function ensureUserImage(
   }
   const added: Record<string, string> = {};
   if (/^\s*ARG\s+BASE_IMAGE\b/im.test(text) && build.args.BASE_IMAGE === undefined) added.BASE_IMAGE = baseImage;
+  const args = { ...added, ...build.args };
+  // a FROM image that is neither here nor pullable fails the build deep in its log: name it first
+  for (const ref of baseImagesOf(text, args)) {
+    if (await haveImage(docker, ref.image, log)) continue;
+    throw new EnvironmentError(
+      `${what}.build: ${dockerfile} line ${ref.line}: FROM ${ref.image} is not in the Docker engine and could not be pulled ` +
+        `(no registry answered). Load it (docker load -i <file>) or build it under that tag first, or declare ` +
+        `\`ARG BASE_IMAGE\` and use \`FROM \${BASE_IMAGE}\` so drainlab fills in its offline Debian base (${baseImage})` +
+        (ref.args.length ? `, or set ${what}.build.args.${ref.args[0]}` : ""),
+    );
+  }
   const tag = `drainlab/sut-${createHash("sha256").update(`${build.context}\0${dockerfile}`).digest("hex").slice(0, 12)}:latest`;
   log(`building ${what} from ${dockerfile} (tagged ${tag}) ...`);
-  const args = ["build", "-t", tag, "-f", dockerfile, "--label", `${LABEL_MANAGED}=true`];
-  for (const [k, v] of Object.entries({ ...added, ...build.args })) args.push("--build-arg", `${k}=${v}`);
-  args.push(build.context);
-  const { code, output } = await runDocker(args);
+  const cli = ["build", "-t", tag, "-f", dockerfile, "--label", `${LABEL_MANAGED}=true`];
+  for (const [k, v] of Object.entries(args)) cli.push("--build-arg", `${k}=${v}`);
+  cli.push(build.context);
+  const { code, output } = await runDocker(cli);
   if (code !== 0) {
     const tail = output.trimEnd().split("\n").slice(-BUILD_OUTPUT_LINES).join("\n");
-    throw new UsageError(`${what}.build: docker build of ${dockerfile} failed (exit ${code}):\n${tail}`);
+    throw new EnvironmentError(`${what}.build: docker build of ${dockerfile} failed (exit ${code}); the end of its log:\n${tail}`);
   }
   return { image: tag, built_from: dockerfile, added_build_args: added };
+}
+
+/** In the engine, or pulled now (which fails at once where no registry answers). */
+async function haveImage(docker: Docker, image: string, log: (line: string) => void): Promise<boolean> {
+  if (await imageExists(docker, image)) return true;
+  log(`pulling ${image} ...`);
+  return tryPull(docker, image);
 }
 
 function runDocker(args: string[]): Promise<{ code: number; output: string }> {

@@ -3,9 +3,9 @@ import type { FaultRecord, Json } from "../records/fault-record.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import { nodeName } from "../scenario/topology.ts";
+import { type LogLine, logLinesSince } from "../stack/node-logs.ts";
 import { sleep } from "../util/sleep.ts";
 import { attemptsOn } from "./impact.ts";
-import { type LogLine, logLinesSince } from "./node-logs.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
 
 type KillWorker = FaultOf<"kill-worker">;

@@ -20,6 +20,8 @@ const NGINX_PORT = 8080;
 const PS_SCRIPT = `ps -eo pid=,args= 2>/dev/null || for d in /proc/[0-9]*; do printf '%s ' "\${d#/proc/}"; tr '\\0' ' ' < "$d/cmdline" 2>/dev/null; echo; done`;
 /** The configuration generation nginx starts with; each rewrite of the upstream adds one. */
 const FIRST_GENERATION = 1;
+/** Lines of a container's log an error about it quotes. */
+const LOG_TAIL_LINES = 20;
 
 export interface AppNode {
   name: string;
@@ -273,6 +275,17 @@ async function removeContainers(docker: Docker, ids: string[]): Promise<void> {
   );
 }
 
+/** The last `lines` lines a container wrote (stdout and stderr), indented for an error message; "" when it wrote none. */
+export async function logTail(docker: Docker, containerId: string, lines = LOG_TAIL_LINES): Promise<string> {
+  try {
+    const buf = await docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines });
+    const text = demuxDockerLog(buf).toString("utf8").trimEnd();
+    return text ? `\n${text.replace(/^/gm, "  | ")}` : "\n  (it wrote nothing to stdout or stderr)";
+  } catch (err) {
+    return `\n  (its log could not be read: ${(err as Error).message})`;
+  }
+}
+
 /** Docker's multiplexed log stream: 8-byte frame headers before each chunk. */
 export function demuxDockerLog(buf: Buffer): Buffer {
   const parts: Buffer[] = [];
@@ -433,9 +446,12 @@ export async function startStack(options: StackOptions, planner: StackPlanner = 
       .withStartupTimeout(STARTUP_TIMEOUT_MS);
     if (plan.nginx.command) nginxContainer = nginxContainer.withCommand(plan.nginx.command);
     const nginxStart = nginxContainer.start().then((c) => (started.push(c), c));
+    const readyMs = (scenario.system?.app.ready_timeout_s ?? STARTUP_TIMEOUT_MS / 1000) * 1000;
     const healthy = nodes.map((n) =>
-      waitForHttp(docker.getContainer(n.containerId), `${n.directUrl}${n.healthPath}`).catch((e: Error) => {
-        throw new EnvironmentError(`${n.name} did not become healthy: ${e.message}`);
+      waitForHttp(docker.getContainer(n.containerId), `${n.directUrl}${n.healthPath}`, readyMs).catch(async (e: Error) => {
+        throw new EnvironmentError(
+          `${n.name} did not become healthy: ${e.message}; its last log lines:${await logTail(docker, n.containerId)}`,
+        );
       }),
     );
     // allSettled: nothing may still be starting when a failure sweeps the run's containers

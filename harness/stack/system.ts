@@ -21,7 +21,7 @@ import {
   workerGracefulScript,
 } from "./effective.ts";
 import { ACCESS_LOG_FORMAT } from "./nginx-config.ts";
-import { demuxDockerLog, type Stack, type StackPlanner } from "./stack.ts";
+import { demuxDockerLog, logTail, type Stack, type StackPlanner } from "./stack.ts";
 import type { SystemState } from "./system-state.ts";
 import { type EffectiveNginx, editUserNginx, effectiveNginx, NginxSyntaxError, UserNginxError } from "./user-nginx.ts";
 
@@ -282,8 +282,9 @@ async function serviceReady(docker: Docker, id: string, svc: SystemService, what
   for (;;) {
     const info = await container.inspect();
     if (!info.State.Running) {
-      const logs = (await container.logs({ stdout: true, stderr: true, tail: 15 })).toString("utf8");
-      throw new EnvironmentError(`${what} (${svc.name}) exited with code ${info.State.ExitCode} before it was ready:\n${logs}`);
+      throw new EnvironmentError(
+        `${what} (${svc.name}) exited with code ${info.State.ExitCode} before it was ready; its last log lines:${await logTail(docker, id)}`,
+      );
     }
     if (!svc.ready) return;
     if ("command" in svc.ready) {
@@ -297,7 +298,9 @@ async function serviceReady(docker: Docker, id: string, svc: SystemService, what
       if (address && (await tcpOpen(address, svc.ready.tcp))) return;
     }
     if (Date.now() > deadline)
-      throw new EnvironmentError(`${what} (${svc.name}) was not ready within ${svc.ready_timeout_s} s (its ready check)`);
+      throw new EnvironmentError(
+        `${what} (${svc.name}) was not ready within ${svc.ready_timeout_s} s (its ready check); its last log lines:${await logTail(docker, id)}`,
+      );
     await sleep(POLL_MS);
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CheckName, Scenario } from "../scenario/schema.ts";
+import { drainFactsOf } from "./facts.ts";
 import { clean, drain, failing, judgeWith, type Req, records, T0 } from "./testdata/records.ts";
 import { CHECKS, judge } from "./verdict.ts";
 
@@ -179,6 +180,29 @@ describe("checks on hand-made records", () => {
       "drained-node-exited-cleanly",
     ]);
     expect(failing(judge(records(clean(), { drains: [{ ...drain, exit_code: 1 }] })))).toEqual(["drained-node-exited-cleanly"]);
+  });
+
+  it("drained-node-exited-cleanly says when a killed node's server never logged the SIGTERM, and the fact says whether it reached it", () => {
+    const shell = { pid1: "/bin/sh -c python3 -m uvicorn app:app", shell_pid1: true, server_pid: 7, note: "PID 1 is a shell (...)" };
+    const system = { signal_path: shell } as unknown as NonNullable<ReturnType<typeof records>["system"]>;
+    const killed = { ...drain, killed_after_wait: true, exit_code: 137, signal_acknowledged: null };
+    const report = judge(records(clean(), { drains: [killed], system }));
+    const detail = report.checks.find((c) => c.name === "drained-node-exited-cleanly")!.detail;
+    expect(detail).toContain("PID 1 is a shell (...)");
+    expect(detail).toContain(
+      'node-1: the server never logged taking the SIGTERM (no "Handling signal: term", "Received SIGTERM", "Shutting down"',
+    );
+    const fact = drainFactsOf(records(clean(), { drains: [killed], system }), {}).find((f) => f.claim.startsWith("the drain's SIGTERM"));
+    expect(fact).toMatchObject({ holds: false, evidence: ["PID 1: /bin/sh -c python3 -m uvicorn app:app (PID 1 is a shell (...))"] });
+    const heard = { ...drain, signal_acknowledged: { t_ms: drain.signal_ms + 12, line: "[1] [INFO] Handling signal: term" } };
+    const ok = drainFactsOf(records(clean(), { drains: [heard] }), {}).find((f) => f.claim.startsWith("the drain's SIGTERM"));
+    expect(ok).toMatchObject({
+      holds: true,
+      observed: 'node-1: the server logged "[1] [INFO] Handling signal: term" 12 ms after the SIGTERM, then exited by itself with code 0',
+    });
+    // nothing logged and no shell: the run cannot tell
+    const quiet = drainFactsOf(records(clean(), { drains: [{ ...drain, signal_acknowledged: null }] }), {});
+    expect(quiet.find((f) => f.claim.startsWith("the drain's SIGTERM"))!.holds).toBeNull();
   });
 
   it("health-reported-draining fails when the monitor never saw the node draining, or a re-added node healthy", () => {

@@ -1,4 +1,4 @@
-import type { DrainRecord } from "../records/drain-record.ts";
+import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import type { RunFigures } from "../records/figures.ts";
 import { type LossClass, lossWhere } from "../records/reconcile.ts";
 import type { CheckOutcome, Records } from "../records/records.ts";
@@ -78,7 +78,12 @@ export const drainedNodeExitedCleanly: Check = (r) => {
   const worst = drains.find((d) => !clean(d)) ?? drains[0]!;
   // the signal path, read from the running node: a shell as PID 1 never passes SIGTERM on
   const path = r.system?.signal_path;
-  const why = path?.shell_pid1 && drains.some((d) => d.killed_after_wait) ? `; ${path.note}` : "";
+  const unheard = drains.filter((d) => d.killed_after_wait && d.signal_acknowledged === null);
+  const why =
+    (path?.shell_pid1 && drains.some((d) => d.killed_after_wait) ? `; ${path.note}` : "") +
+    (unheard.length > 0
+      ? `; ${unheard.map((d) => d.target).join(", ")}: the server never logged taking the SIGTERM (${SIGNAL_ACK_TEXT})`
+      : "");
   return {
     name: "drained-node-exited-cleanly",
     ok: drains.every(clean),

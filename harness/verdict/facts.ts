@@ -1,3 +1,4 @@
+import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
 import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
@@ -51,6 +52,7 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
   const facts: Fact[] = [];
   const server = `${r.scenario.stack.runtime === "uvicorn" ? "uvicorn --workers" : `gunicorn ${versions.gunicorn ?? "?"} (UvicornWorker)`}, uvicorn ${versions.uvicorn ?? "?"}`;
   for (const d of r.drains) {
+    if (d.signal_acknowledged !== undefined) facts.push(signalPathFact(r, d));
     const signal = toEpochMs(d.signal_ms, r.server.t0EpochMs);
     const on = (e: AppEvent) => e.node === d.target && e.epochMs >= signal;
     const closes = (r.server.sessions?.app ?? []).filter((e) => e.event === "ws-close" && on(e));
@@ -95,4 +97,21 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
     }
   }
   return facts;
+}
+
+/** Whether the drain's SIGTERM reached the server, as the node showed it: PID 1 read from the running node, and the server's own log line. */
+function signalPathFact(r: Records, d: DrainRecord): Fact {
+  const path = r.system?.signal_path ?? null;
+  const ack = d.signal_acknowledged ?? null;
+  const end = d.killed_after_wait ? `SIGKILLed after the ${d.stop_wait_s} s stop wait` : `exited by itself with code ${d.exit_code}`;
+  return {
+    claim: "the drain's SIGTERM reaches the server (PID 1 is the server, or passes the signal on)",
+    source: "docker stop; a shell-form CMD makes /bin/sh PID 1",
+    observed: ack
+      ? `${d.target}: the server logged "${ack.line}" ${Math.round(ack.t_ms - d.signal_ms)} ms after the SIGTERM, then ${end}`
+      : `${d.target}: ${SIGNAL_ACK_TEXT}; ${end}`,
+    // a server that logs nothing proves nothing, unless PID 1 is a shell and the node had to be killed
+    holds: ack ? true : path?.shell_pid1 && d.killed_after_wait ? false : null,
+    evidence: path ? [`PID 1: ${path.pid1 || "unknown"} (${path.note})`] : [],
+  };
 }

@@ -1,4 +1,5 @@
-import { demuxDockerLog, type Stack } from "../stack/stack.ts";
+import { SIGNAL_ACKS } from "../records/drain-record.ts";
+import { demuxDockerLog, type Stack } from "./stack.ts";
 
 export interface LogLine {
   epochMs: number;
@@ -23,4 +24,9 @@ export function parseTimestamped(text: string): LogLine[] {
     lines.push({ epochMs: Date.parse(`${m[1]}Z`) + fraction * 1000, text: m[3]! });
   }
   return lines;
+}
+
+/** The first line of the node's log at or after `sinceEpochMs` in which its server says it took the SIGTERM; null: none. */
+export function signalAcknowledgement(lines: LogLine[], sinceEpochMs: number): LogLine | null {
+  return lines.find((l) => l.epochMs >= sinceEpochMs - 1 && SIGNAL_ACKS.some((ack) => l.text.includes(ack))) ?? null;
 }
