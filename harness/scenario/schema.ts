@@ -290,7 +290,7 @@ const ScenarioFields = z.strictObject({
        * the report states it as a fact either way.
        */
       require_shutdown_hooks: z.boolean().default(false),
-      /** drain-exercised: requests in flight on the drained node when its drain began (the removal, or the signal without one). */
+      /** drain-exercised: requests the drained node held when its drain began, or took in before its removal took effect (the signal, without a removal). */
       min_in_flight_at_drain: z.number().int().nonnegative().default(1),
     })
     .prefault({}),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CheckName, Scenario } from "../scenario/schema.ts";
 import { drainFactsOf } from "./facts.ts";
-import { clean, drain, failing, judgeWith, type Req, records, T0 } from "./testdata/records.ts";
+import { clean, drain, failing, judgeWith, type Req, records, request, T0 } from "./testdata/records.ts";
 import { CHECKS, judge } from "./verdict.ts";
 
 describe("checks on hand-made records", () => {
@@ -242,16 +242,31 @@ describe("the check catalog", () => {
 describe("drain-exercised", () => {
   it("fails a drain that met no traffic: nothing in flight on the node, or no request due during the drain", () => {
     // the drain starts after the load's schedule (12 s) has ended, when nothing is in flight
-    const late = judge(records(clean(), { drains: [{ ...drain, start_ms: 13_000, signal_ms: 13_500, exit_ms: 14_000 }] }));
+    const late = judge(
+      records(clean(), { drains: [{ ...drain, start_ms: 13_000, reload_effective_ms: 13_300, signal_ms: 13_500, exit_ms: 14_000 }] }),
+    );
     const check = late.checks.find((c) => c.name === "drain-exercised")!;
-    expect(check).toMatchObject({ status: "fail", observed: "node-1 held 0 at 13.000 s" });
-    expect(check.detail).toContain("the drain proved nothing: node-1 held 0 request(s) or session(s) when its drain began at 13.000 s");
+    expect(check).toMatchObject({ status: "fail", observed: "node-1 held 0 at 13.000 s and took in 0 more by 13.300 s" });
+    expect(check.detail).toContain(
+      "the drain proved nothing: node-1 held 0 at 13.000 s and took in 0 more by 13.300 s: fewer than checks.min_in_flight_at_drain 1 request(s) or session(s) rode its drain",
+    );
     expect(check.detail).toContain("not throughout node-1's drain");
     // the clean run's drain holds r-9 at 1 s
     expect(judge(records(clean())).checks.find((c) => c.name === "drain-exercised")).toMatchObject({
       status: "pass",
-      observed: "node-1 held 1 at 1.000 s",
+      observed: expect.stringMatching(/^node-1 held 1 at 1\.000 s and took in \d+ more by 1\.500 s$/),
     });
+  });
+
+  it("counts what a fast app took in before its removal took effect: nothing in flight at the drain's first instant is no failure", () => {
+    // every request 20 ms: node-1 holds none at 1.000 s, and takes in the ones due before the reload took effect at 1.500 s
+    const fast = Array.from({ length: 40 }, (_, i) => request(i));
+    const check = judge(records(fast)).checks.find((c) => c.name === "drain-exercised")!;
+    expect(check.status).toBe("pass");
+    expect(check.observed).toMatch(/^node-1 held 0 at 1\.000 s and took in [1-9]\d* more by 1\.500 s$/);
+    // the same with the removal taking effect at once: nothing rode the drain
+    const instant = judge(records(fast, { drains: [{ ...drain, reload_effective_ms: 1000 }] }));
+    expect(instant.checks.find((c) => c.name === "drain-exercised")!.status).toBe("fail");
   });
 
   it("is skipped without a drain, and has no evidence without an app ledger", () => {
