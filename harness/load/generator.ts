@@ -11,7 +11,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
-import { ConstantRatePacer } from "./pacer.ts";
+import { pacerFor } from "./pacer.ts";
 import { raisePriority } from "./priority.ts";
 import { retryPool, Sender } from "./sender.ts";
 import { SpareConnections } from "./spare-connections.ts";
@@ -87,7 +87,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { load, t0 } = options;
   const priority = options.raisePriority ? raisePriority() : undefined;
   await warmUp();
-  const pacer = new ConstantRatePacer(load.rate_per_s, load.duration_s);
+  const pacer = pacerFor(load);
   const mix = new RequestMix(load.mix, seededRandom(load.seed), options.fixtureMix ?? true);
   const ledger = new Ledger(
     options.idPrefix,
@@ -183,7 +183,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         mode: "open",
         sendLagMs: lagMs(lag),
         ...used,
-        intendedRatePerS: load.rate_per_s,
+        // bursts (load.on_off): the schedule's own average over the same span sentRate measures
+        intendedRatePerS: load.on_off
+          ? sentRate({ written: pacer.total, lastWrittenMs: startMs + pacer.intendedMs(pacer.total - 1) }, startMs, 1000 / load.rate_per_s)
+          : load.rate_per_s,
         sentRatePerS: sentRate(sender, startMs, pacer.total > 1 ? 1000 / load.rate_per_s : 0),
         scheduleOverrunMs: round3(
           Math.max(0, (Number.isNaN(sender.lastWrittenMs) ? scheduleEndMs : sender.lastWrittenMs) - lastIntendedMs),
@@ -227,7 +230,7 @@ export async function settle(sender: Sender, onIdle: (resolve: () => void) => vo
 }
 
 /** First attempts written per second; one interval is added so a held schedule of n requests reads as its rate. */
-export function sentRate(sender: Sender, startMs: number, intervalMs: number): number {
+export function sentRate(sender: Pick<Sender, "written" | "lastWrittenMs">, startMs: number, intervalMs: number): number {
   if (sender.written === 0) return 0;
   const spanMs = sender.lastWrittenMs - startMs + intervalMs;
   return spanMs > 0 ? Math.round((sender.written / spanMs) * 1000 * 10) / 10 : 0;

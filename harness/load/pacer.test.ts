@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RequestMix, seededRandom } from "./mix.ts";
-import { ConstantRatePacer } from "./pacer.ts";
+import { ConstantRatePacer, OnOffPacer, pacerFor } from "./pacer.ts";
 
 describe("ConstantRatePacer", () => {
   it("spaces requests evenly at the rate", () => {
@@ -52,5 +52,39 @@ describe("RequestMix", () => {
       expect(d.serviceMs).toBeGreaterThanOrEqual(10);
       expect(d.serviceMs).toBeLessThanOrEqual(20);
     }
+  });
+});
+
+describe("OnOffPacer", () => {
+  it("sends bursts of on_s at the rate, then nothing for off_s", () => {
+    const p = new OnOffPacer(10, 7, 1, 2);
+    // bursts at 0-0.9 s, 3-3.9 s, 6-6.9 s
+    expect(p.total).toBe(30);
+    expect([0, 9, 10, 19, 20, 29].map((i) => p.intendedMs(i))).toEqual([0, 900, 3000, 3900, 6000, 6900]);
+    expect(p.dueBy(950)).toBe(10);
+    expect(p.dueBy(2999)).toBe(10);
+    expect(p.dueBy(3000)).toBe(11);
+    expect(p.dueBy(100_000)).toBe(30);
+  });
+
+  it("agrees with itself: dueBy(t) counts exactly the requests with intendedMs <= t", () => {
+    for (const [rate, duration, on, off] of [
+      [37, 5.3, 0.4, 1.7],
+      [200, 3, 0.25, 0],
+      [3, 10, 2, 4.5],
+    ] as const) {
+      const p = new OnOffPacer(rate, duration, on, off);
+      for (let i = 0; i < p.total; i++) {
+        const t = p.intendedMs(i);
+        expect(t).toBeLessThan(duration * 1000);
+        expect(p.dueBy(t)).toBe(i + 1);
+        expect(p.dueBy(t - 1e-6)).toBe(i);
+      }
+    }
+  });
+
+  it("is what pacerFor gives for load.on_off, and a constant rate otherwise", () => {
+    expect(pacerFor({ rate_per_s: 10, duration_s: 7, on_off: { on_s: 1, off_s: 2 } })).toBeInstanceOf(OnOffPacer);
+    expect(pacerFor({ rate_per_s: 10, duration_s: 7 })).toBeInstanceOf(ConstantRatePacer);
   });
 });

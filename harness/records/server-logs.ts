@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { type RecycleEvent, readRecycles } from "./container-log.ts";
 import { type ParsedLog, readJsonLines } from "./jsonl.ts";
 
 export type { ParsedLog };
@@ -11,6 +12,8 @@ export interface ServerRecords {
   t0EpochMs: number;
   nodes: Array<{ name: string; address: string }>;
   unreadable: number;
+  /** Worker recycles each node logged (max_requests), from its container log; null when a node's log was not saved. */
+  recycles?: RecycleEvent[] | null;
   /** The rows of the long-lived sessions (streams, SSE, WebSockets; ids `<run>-s<n>`), kept apart from the requests' reconciliation. */
   sessions?: { nginx: NginxRow[]; app: AppEvent[] };
 }
@@ -28,6 +31,7 @@ export const RAW_FILES = {
   clientLedger: "raw/client-ledger.jsonl",
   nginxAccessLog: "raw/nginx/access.jsonl",
   appLedger: (node: string) => `raw/${node}/app-ledger.jsonl`,
+  containerLog: (node: string) => `raw/${node}/container.log`,
 } as const;
 
 /** nginx's access log and every node's app ledger from a run folder (bind-mounted, so the drained node's survives its exit). */
@@ -35,6 +39,7 @@ export function readServerRecords(runDir: string, nodes: Array<{ name: string; a
   const nginx = readNginxLog(join(runDir, RAW_FILES.nginxAccessLog));
   const apps = [...new Set(nodes.map((n) => n.name))].map((name) => readAppLedger(join(runDir, RAW_FILES.appLedger(name))));
   const app = apps.flatMap((a) => a.rows);
+  const perNode = [...new Set(nodes.map((n) => n.name))].map((name) => readRecycles(join(runDir, RAW_FILES.containerLog(name)), name));
   const isSession = (x: { id: string }) => sessionOf(x.id) !== null;
   return {
     nginx: nginx.rows.filter((x) => !isSession(x)),
@@ -42,6 +47,7 @@ export function readServerRecords(runDir: string, nodes: Array<{ name: string; a
     t0EpochMs,
     nodes,
     unreadable: nginx.unreadable + apps.reduce((sum, a) => sum + a.unreadable, 0),
+    recycles: perNode.some((r) => r === null) ? null : perNode.flatMap((r) => r!),
     sessions: { nginx: nginx.rows.filter(isSession), app: app.filter(isSession) },
   };
 }

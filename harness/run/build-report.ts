@@ -4,7 +4,7 @@ import { lintScenario } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { VERSION } from "../util/version.ts";
-import { drainFactsOf, factsOf } from "../verdict/facts.ts";
+import { drainFactsOf, factsOf, recycleFactsOf } from "../verdict/facts.ts";
 import type { Judgement } from "../verdict/verdict.ts";
 
 /** What a report says about the run beyond its records: identity, stack, files. */
@@ -27,7 +27,11 @@ export interface RunMeta {
 export function buildReport(records: Records, judgement: Judgement, meta: RunMeta): Report {
   const { scenario } = records;
   const { figures } = judgement;
-  const facts = [...factsOf(records.faults ?? [], meta.stack.versions), ...drainFactsOf(records, meta.stack.versions)];
+  const facts = [
+    ...factsOf(records.faults ?? [], meta.stack.versions),
+    ...drainFactsOf(records, meta.stack.versions),
+    ...recycleFactsOf(records, figures, meta.stack.versions),
+  ];
   const verdict = meta.error ? "error" : judgement.verdict;
   return {
     schema_version: REPORT_SCHEMA_VERSION,

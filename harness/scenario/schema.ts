@@ -88,6 +88,8 @@ export const CheckName = z.enum([
   "websockets-closed-cleanly",
   "no-lost-background-tasks",
   "shutdown-hooks-ran",
+  "workers-recycled",
+  "idle-gaps-reached-keepalive",
 ]);
 
 /** proxy_next_upstream's tokens (nginx 1.26); checked here, since the value is written into nginx.conf. */
@@ -139,12 +141,18 @@ const ScenarioFields = z.strictObject({
           graceful_timeout_s: z.number().int().nonnegative().default(30),
           timeout_s: z.number().int().nonnegative().default(30),
           keepalive_s: z.number().int().nonnegative().default(2),
+          /** Worker recycling: a worker restarts after this many requests (0: never, gunicorn's default). */
+          max_requests: z.number().int().nonnegative().default(0),
+          /** gunicorn adds a random 0..jitter to each worker's max_requests, so workers do not all restart at once. */
+          max_requests_jitter: z.number().int().nonnegative().default(0),
         })
         .prefault({}),
       uvicorn: z
         .strictObject({
           /** null: uvicorn waits without limit (its own default). */
           timeout_graceful_shutdown_s: seconds.nullable().default(null),
+          /** stack.runtime uvicorn: `--limit-max-requests`, a worker exits after this many requests and the supervisor starts another; null: never. */
+          limit_max_requests: z.number().int().positive().nullable().default(null),
         })
         .prefault({}),
       nginx: z
@@ -176,6 +184,11 @@ const ScenarioFields = z.strictObject({
       warmup_s: seconds.default(1),
       /** Client-side limit per request; past it the request is a timeout. */
       timeout_s: z.number().positive().default(30),
+      /**
+       * Bursts instead of a constant rate: on_s seconds at rate_per_s, then off_s seconds with nothing
+       * sent. The idle phases let connections sit idle as long as a keepalive timeout (absent: constant rate).
+       */
+      on_off: z.strictObject({ on_s: z.number().positive().max(3600), off_s: z.number().nonnegative().max(3600) }).optional(),
       /** How long after the schedule ends the run waits for stragglers before calling them unanswered. */
       grace_s: seconds.default(5),
       /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseTimestamped, signalAcknowledgement } from "./node-logs.ts";
+import { parseTimestamped } from "../records/container-log.ts";
+import { signalAcknowledgement } from "./node-logs.ts";
 
 describe("parseTimestamped", () => {
   it("reads docker's nanosecond timestamps as epoch ms and keeps the text", () => {

@@ -402,6 +402,9 @@ export function effectiveScenario(scenario: Scenario, state: SystemState): Scena
     if (server.graceful_timeout_s !== null) s.stack.gunicorn.graceful_timeout_s = server.graceful_timeout_s;
     if (server.timeout_s !== null) s.stack.gunicorn.timeout_s = server.timeout_s;
     s.stack.uvicorn.timeout_graceful_shutdown_s = server.uvicorn_graceful_s;
+    // worker recycling as the user's server has it: gunicorn max_requests, or uvicorn --limit-max-requests
+    if (server.kind === "uvicorn") s.stack.uvicorn.limit_max_requests = server.max_requests > 0 ? server.max_requests : null;
+    else s.stack.gunicorn.max_requests = server.max_requests;
   }
   const nginx = state.nginx;
   if (nginx) {

@@ -230,6 +230,20 @@ describe("checks on hand-made records", () => {
     expect(failing(v)).toEqual(["traffic-continued"]);
     expect(v.checks.find((c) => c.name === "traffic-continued")!.observed).toBe("1100 ms"); // 1.92 s -> 3.02 s
   });
+
+  it("traffic-continued does not count an on/off load's idle phase as a gap, only what was due and unanswered", () => {
+    // the same silence from 2.0 s to 3.0 s, scheduled: bursts of 2 s, then 1 s off
+    const reqs = clean().filter((r) => !(r.client.intendedMs >= 2000 && r.client.intendedMs < 3000));
+    const onOff = Scenario.parse({ name: "t", load: { warmup_s: 0, on_off: { on_s: 2, off_s: 1 } }, checks: { max_gap_ms: 500 } });
+    const v = judge(records(reqs, { scenario: onOff }));
+    expect(v.checks.find((c) => c.name === "traffic-continued")).toMatchObject({ ok: true, observed: "200 ms" });
+    // a silence in the on phase still counts
+    const late = clean().filter((r) => !(r.client.intendedMs >= 2000 && r.client.intendedMs < 3600));
+    expect(judge(records(late, { scenario: onOff })).checks.find((c) => c.name === "traffic-continued")).toMatchObject({
+      ok: false,
+      observed: "700 ms",
+    });
+  });
 });
 
 describe("the check catalog", () => {

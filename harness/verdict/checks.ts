@@ -229,11 +229,14 @@ export const trafficContinued: Check = ({ rows, drains, scenario, loadStartMs, l
     .filter((r) => r.error === "none" && r.node !== null && r.endMs >= from && inService(drains, r.node, r.endMs))
     .map((r) => Math.min(r.endMs, to))
     .sort((a, b) => a - b);
-  // gaps count from the first answer on: long requests answer nothing for their first seconds
+  // gaps count from the first answer on: long requests answer nothing for their first seconds;
+  // the idle phases of an on/off load (load.on_off) are no gap: nothing was due then
+  const idle = idlePhases(scenario.load, loadStartMs);
   let worst = { gap: 0, at: from };
   let previous = others[0] ?? from;
   for (const t of [...others, to]) {
-    if (t - previous > worst.gap) worst = { gap: t - previous, at: previous };
+    const gap = t - previous - idle(previous, t);
+    if (gap > worst.gap) worst = { gap, at: previous };
     previous = Math.max(previous, t);
   }
   const limit = scenario.checks.max_gap_ms;
@@ -246,6 +249,23 @@ export const trafficContinued: Check = ({ rows, drains, scenario, loadStartMs, l
     detail: `${others.length} ok answers from nodes not being drained; longest gap ${secs(worst.gap)} starting at ${secs(worst.at)}`,
   };
 };
+
+/** How much of [a, b] fell in the load's idle phases (load.on_off), in ms; 0 for a constant rate. */
+function idlePhases(load: Records["scenario"]["load"], loadStartMs: number): (a: number, b: number) => number {
+  const phases = load.on_off;
+  if (!phases) return () => 0;
+  const onMs = phases.on_s * 1000;
+  const cycleMs = onMs + phases.off_s * 1000;
+  return (a, b) => {
+    let sum = 0;
+    for (let c = Math.max(0, Math.floor((a - loadStartMs) / cycleMs)); loadStartMs + c * cycleMs < b; c++) {
+      const offFrom = loadStartMs + c * cycleMs + onMs;
+      const offTo = loadStartMs + (c + 1) * cycleMs;
+      sum += Math.max(0, Math.min(b, offTo) - Math.max(a, offFrom));
+    }
+    return sum;
+  };
+}
 
 /**
  * The verdict is only as good as its records: every request the client got an

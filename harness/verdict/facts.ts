@@ -1,8 +1,10 @@
 import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
+import type { RunFigures } from "../records/figures.ts";
 import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
+import { recycleLimit } from "./load-shape-checks.ts";
 
 const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers does not";
 
@@ -114,4 +116,28 @@ function signalPathFact(r: Records, d: DrainRecord): Fact {
     holds: ack ? true : path?.shell_pid1 && d.killed_after_wait ? false : null,
     evidence: path ? [`PID 1: ${path.pid1 || "unknown"} (${path.note})`] : [],
   };
+}
+
+/**
+ * Whether worker recycling cost requests, in a run where nothing else could have (no drain, no
+ * fault): the recycles from the nodes' logs, and every loss class the reconciliation found.
+ */
+export function recycleFactsOf(r: Records, figures: RunFigures, versions: Record<string, string>): Fact[] {
+  const recycles = r.server.recycles ?? [];
+  const limit = recycleLimit(r.scenario.stack);
+  if (limit === null || recycles.length === 0 || r.scenario.drain.enabled || (r.faults ?? []).length > 0) return [];
+  const uvicorn = r.scenario.stack.runtime === "uvicorn";
+  const server = uvicorn
+    ? `uvicorn ${versions.uvicorn ?? "?"} --workers --limit-max-requests ${limit}`
+    : `gunicorn ${versions.gunicorn ?? "?"} max_requests ${limit} (jitter ${r.scenario.stack.gunicorn.max_requests_jitter}), UvicornWorker`;
+  const lost = Object.entries(figures.reconciliation.counts).filter(([c, n]) => n > 0 && c !== "slow-during-drain");
+  return [
+    {
+      claim: "worker recycling (max_requests) loses no request",
+      source: "gunicorn issues 3038 and 3199; uvicorn PR 3124",
+      observed: `${server}: ${recycles.length} recycle(s) in ${figures.requests.sent} requests; ${lost.length === 0 ? "no loss of any class" : lost.map(([c, n]) => `${c} ${n}`).join(", ")}`,
+      holds: lost.length === 0,
+      evidence: recycles.slice(0, 5).map((e) => `${e.node}: ${e.line}`),
+    },
+  ];
 }

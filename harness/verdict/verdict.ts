@@ -22,6 +22,7 @@ import {
   workerRespawned,
 } from "./fault-checks.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
+import { idleGapsReachedKeepalive, workersRecycled } from "./load-shape-checks.ts";
 import { noLostBackgroundTasks, noLostEvents, noTruncatedStreams, shutdownHooksRan, websocketsClosedCleanly } from "./session-checks.ts";
 
 export interface CatalogEntry {
@@ -101,6 +102,14 @@ const CATALOG = {
   "health-driven-removal": {
     means: "health-removal: every node seen draining or down left nginx's upstream within remove_within_ms, and got no request after",
     run: healthDrivenRemoval,
+  },
+  "workers-recycled": {
+    means: "max_requests (or --limit-max-requests): workers recycled during the load, counted from the nodes' logs",
+    run: workersRecycled,
+  },
+  "idle-gaps-reached-keepalive": {
+    means: "load.on_off: the idle gaps left upstream connections idle as long as the first keepalive timeout to expire",
+    run: idleGapsReachedKeepalive,
   },
   "no-truncated-streams": { means: "every chunked stream ended with the app's end marker", run: noTruncatedStreams },
   "no-lost-events": {
