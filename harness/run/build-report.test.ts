@@ -20,6 +20,25 @@ describe("expectationOf", () => {
     expect(expectationOf(control, { verdict: "pass", checks: checks() })).toMatchObject({ met: false, detail: "expected fail, got pass" });
   });
 
+  it("a fail with no named checks must fail on at least one may_fail check, and on nothing else", () => {
+    const lossy = Scenario.parse({
+      name: "l",
+      expect: {
+        verdict: "fail",
+        may_fail: [
+          { check: "no-failed-requests", reason: "502s" },
+          { check: "traffic-continued", reason: "nodes out" },
+        ],
+      },
+    });
+    expect(expectationOf(lossy, { verdict: "fail", checks: checks("no-failed-requests") })).toMatchObject({
+      met: true,
+      detail: "failed as expected, on no-failed-requests (each allowed by expect.may_fail)",
+    });
+    expect(expectationOf(lossy, { verdict: "pass", checks: checks() })).toMatchObject({ met: false });
+    expect(expectationOf(lossy, { verdict: "fail", checks: checks("no-cut-short-requests") })).toMatchObject({ met: false });
+  });
+
   it("a check listed in may_fail may go either way, and says so", () => {
     const near = Scenario.parse({
       name: "n",

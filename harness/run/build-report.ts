@@ -89,7 +89,9 @@ export function expectationOf(
   const detail = met
     ? want === "pass" && failed.length === 0
       ? "passed as expected"
-      : `${want === "pass" ? "passed" : `failed as expected on ${mustFail.join(", ")}`}${also}`
+      : want === "fail" && mustFail.length === 0
+        ? `failed as expected, on ${tolerated.join(", ")} (each allowed by expect.may_fail)`
+        : `${want === "pass" ? "passed" : `failed as expected on ${mustFail.join(", ")}`}${also}`
     : verdict.verdict !== want && !verdictOk
       ? `expected ${want}, got ${verdict.verdict}${failed.length ? ` (failed: ${failed.join(", ")})` : ""}`
       : `${[

@@ -115,7 +115,8 @@ export class Stack implements AsyncDisposable {
     const py = await app.exec([
       "python3",
       "-c",
-      "import json,fastapi,uvicorn,gunicorn,sys;print(json.dumps({'python':sys.version.split()[0],'fastapi':fastapi.__version__,'uvicorn':uvicorn.__version__,'gunicorn':gunicorn.__version__}))",
+      // each package on its own: a user's image may have uvicorn and no gunicorn
+      "import importlib,json,sys\nv={'python':sys.version.split()[0]}\nfor m in ('fastapi','uvicorn','gunicorn','starlette'):\n  try: v[m]=importlib.import_module(m).__version__\n  except Exception: pass\nprint(json.dumps(v))",
     ]);
     const nginx = await this.nginx.exec(["nginx", "-v"]);
     const versions: Record<string, string> = py.exitCode === 0 ? JSON.parse(py.stdout) : {};
