@@ -21,6 +21,39 @@ function properties(node: Node): Record<string, string> {
 }
 
 describe("renderJunit", () => {
+  it("names each long-lived kind's sessions in the suite's properties", () => {
+    const report = storedReport();
+    const ws = (id: string, codes: number[], lost: number) => ({
+      id,
+      kind: "websocket" as const,
+      mix: 1,
+      intended_ms: 100,
+      start_ms: 101,
+      first_byte_ms: 105,
+      end_ms: 900,
+      nodes: [],
+      connections: codes.length,
+      reconnects: codes.length - 1,
+      status: 0,
+      error: null,
+      complete: lost === 0,
+      units: 5 - lost,
+      expected_units: 5,
+      gaps: [],
+      close_codes: codes,
+      lost_messages: lost,
+    });
+    report.sessions = [ws("r-s1", [1012, 1000], 0), ws("r-s2", [1006], 2)];
+    expect(properties(parse(renderJunit(report)).suite)).toMatchObject({
+      "sessions.websocket.count": "2",
+      "sessions.websocket.complete": "1",
+      "sessions.websocket.reconnects": "1",
+      "sessions.websocket.lost": "2",
+      "sessions.websocket.close_codes": "1000 x1, 1006 x1, 1012 x1",
+      "sessions.websocket.first_byte_ms": "p50 5, max 5",
+    });
+  });
+
   it("is one testsuite for the scenario with one passing testcase per check", () => {
     const report = storedReport();
     const { suites, suite, cases } = parse(renderJunit(report));

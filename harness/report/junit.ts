@@ -7,6 +7,7 @@ import type { Report } from "../records/report.ts";
 import { factsOf, holdsText } from "./findings.ts";
 import { lossClassOfCheck, lossRows, storyLines } from "./loss-classes.ts";
 import type { Reporter } from "./reporter.ts";
+import { sessionSummaries } from "./sessions-view.ts";
 
 export const JUNIT_FILE = "junit.xml";
 
@@ -32,7 +33,7 @@ export function checkTestCase(suite: TestSuite, classname: string, check: Report
 
 /**
  * junit.xml: one testsuite per scenario (loss-class counts as `loss.<class>`
- * properties, each checked fact as `fact.<n>.*` properties), one testcase per check; a failed check is a <failure> whose
+ * properties, each checked fact as `fact.<n>.*` properties, each long-lived kind as `sessions.<kind>.*`), one testcase per check; a failed check is a <failure> whose
  * message and body carry observed, expected and detail, and for a loss class
  * the first example request's story.
  */
@@ -71,6 +72,18 @@ export function renderJunit(report: Report): string {
       .property(`${key}.source`, f.source);
     f.evidence.forEach((line, k) => suite.property(`${key}.evidence.${k + 1}`, line));
   });
+
+  // the long-lived sessions (streams, SSE, WebSockets), one group of properties per kind, as in the other views
+  for (const sum of sessionSummaries(report)) {
+    const key = `sessions.${sum.kind}`;
+    suite
+      .property(`${key}.count`, String(sum.sessions))
+      .property(`${key}.complete`, String(sum.complete))
+      .property(`${key}.reconnects`, String(sum.reconnects))
+      .property(`${key}.lost`, String(sum.lost))
+      .property(`${key}.close_codes`, sum.closeCodes || "-")
+      .property(`${key}.first_byte_ms`, sum.ttfbP50Ms === null ? "-" : `p50 ${sum.ttfbP50Ms}, max ${sum.ttfbMaxMs}`);
+  }
 
   const classname = `drainlab.${report.scenario.name}`;
   for (const check of report.checks) {
