@@ -34,6 +34,8 @@ export interface ChartData {
   }>;
   /** Each fault's interval (start .. end), shaded like the drain phases in a colour per fault kind. */
   faults: FaultInterval[];
+  /** Long-lived sessions (streams, SSE, WebSockets) open in each bucket, one series per kind; empty when the run had none. */
+  sessions: Array<{ kind: string; open: number[]; incomplete: number; color: string }>;
   /** Loss classes that happened, in LOSS_CLASSES order: one lane each at the top of the latency chart. */
   loss_marks: LossMarks[];
   colors: { p50: string; p99: string; failed: string; failed_fill: string };
@@ -138,10 +140,32 @@ export function chartData(report: Report): ChartData {
       ...(FAULT_COLORS[f.kind] ?? UNKNOWN_FAULT_COLOR),
     })),
     loss_marks: lossMarks(report),
+    sessions: sessionSeries(
+      report,
+      buckets.map((b) => b.t_ms),
+      bucketMs,
+    ),
     colors: { p50: "#1f6fb2", p99: "#d35400", failed: "#c0392b", failed_fill: "rgba(192, 57, 43, 0.6)" },
     node_colors: nodes.map((_, i) => NODE_COLORS[i % NODE_COLORS.length]!),
     node_fills: nodes.map((_, i) => `${NODE_COLORS[i % NODE_COLORS.length]!}99`),
   };
+}
+
+const SESSION_COLORS: Record<string, string> = { stream: "#1f6fb2", sse: "#2a9d8f", websocket: "#8e5ea2" };
+
+/** Per kind, how many sessions were open at some point of each bucket (from the client's start to its end, or the run's end). */
+function sessionSeries(report: Report, starts: number[], bucketMs: number): ChartData["sessions"] {
+  const all = report.sessions ?? [];
+  const kinds = [...new Set(all.map((x) => x.kind))].sort();
+  return kinds.map((kind) => {
+    const of = all.filter((x) => x.kind === kind);
+    return {
+      kind,
+      open: starts.map((t) => of.filter((x) => x.start_ms < t + bucketMs && (x.end_ms === null || x.end_ms >= t)).length),
+      incomplete: of.filter((x) => !x.complete).length,
+      color: SESSION_COLORS[kind] ?? "#6c757d",
+    };
+  });
 }
 
 function lossMarks(report: Report): LossMarks[] {

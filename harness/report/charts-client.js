@@ -240,6 +240,28 @@
     { yIncrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000] },
   );
 
+  // long-lived sessions: how many of each kind were open, on the same time axis (only when the run had some)
+  if (data.sessions && data.sessions.length) {
+    make(
+      "chart-sessions",
+      "Long-lived sessions open, by kind (streams, SSE feeds, WebSockets)",
+      "open",
+      data.sessions.map(function (x) {
+        var raw = x.open.concat([x.open[x.open.length - 1] || 0]);
+        return {
+          label: x.kind + (x.incomplete ? " (" + x.incomplete + " incomplete)" : ""),
+          stroke: x.color,
+          width: 1.5,
+          paths: stepped,
+          points: { show: false },
+          value: function (u, v, si, i) { return i == null ? "-" : fixed(raw[i], 0); },
+        };
+      }),
+      [edges].concat(data.sessions.map(function (x) { return x.open.concat([x.open[x.open.length - 1] || 0]); })),
+      { yIncrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
+    );
+  }
+
   window.addEventListener("resize", function () {
     charts.forEach(function (c) { c.setSize({ width: Math.max(320, c.root.parentNode.clientWidth), height: HEIGHT }); });
   });

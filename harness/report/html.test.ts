@@ -28,6 +28,45 @@ describe("renderHtml", () => {
   const report = storedReport();
   const html = renderHtml(report);
 
+  it("draws the long-lived sessions open per kind on their own chart, only when the run had some", () => {
+    expect(embeddedData(html).sessions).toEqual([]);
+    expect(html).not.toContain('id="chart-sessions"');
+    const withSessions = storedReport();
+    const bucket = withSessions.series.bucket_ms;
+    const session = (id: string, kind: "stream" | "websocket", startMs: number, endMs: number | null, complete: boolean) => ({
+      id,
+      kind,
+      mix: 1,
+      intended_ms: startMs,
+      start_ms: startMs,
+      first_byte_ms: startMs + 5,
+      end_ms: endMs,
+      nodes: ["node-1"],
+      connections: 1,
+      reconnects: 0,
+      status: 200,
+      error: complete ? null : "cut",
+      complete,
+      units: 3,
+      expected_units: 3,
+      gaps: [],
+      close_codes: [],
+      lost_messages: 0,
+    });
+    withSessions.sessions = [
+      session("s1", "stream", 0, 2.5 * bucket, true),
+      session("s2", "stream", bucket, null, false),
+      session("s3", "websocket", 0, 0.5 * bucket, true),
+    ];
+    const out = renderHtml(withSessions);
+    const data = embeddedData(out);
+    expect(data.sessions.map((x) => [x.kind, x.open.slice(0, 4), x.incomplete])).toEqual([
+      ["stream", [1, 2, 2, 1], 1],
+      ["websocket", [1, 0, 0, 0], 0],
+    ]);
+    expect(out).toMatch(/<div class="chart" id="chart-sessions" data-chart="sessions"[^>]* data-session-kinds="stream websocket">/);
+  });
+
   it("inlines uPlot's JS and CSS from node_modules and refers to nothing outside the file", () => {
     const js = readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8");
     const css = readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8");

@@ -149,7 +149,11 @@ ${phasesLegend(data)}
 ${lossMarksLegend(data, reconciliationOf(report) !== null)}
 <div class="chart" id="chart-latency" data-chart="latency" data-phases="${phases}" data-faults="${faults}" data-loss-classes="${e(data.loss_marks.map((m) => m.class).join(" "))}"></div>
 <div class="chart" id="chart-rps" data-chart="rps" data-phases="${phases}" data-faults="${faults}"></div>
-<div class="chart" id="chart-failures" data-chart="failures" data-phases="${phases}" data-faults="${faults}"></div>
+<div class="chart" id="chart-failures" data-chart="failures" data-phases="${phases}" data-faults="${faults}"></div>${
+    data.sessions.length > 0
+      ? `\n<div class="chart" id="chart-sessions" data-chart="sessions" data-phases="${phases}" data-faults="${faults}" data-session-kinds="${e(data.sessions.map((x) => x.kind).join(" "))}"></div>`
+      : ""
+  }
 </section>
 ${checksSection(report)}
 ${systemSection(report)}
