@@ -61,10 +61,10 @@ describe("bring your own stack: what cannot run", () => {
 
   it("an app that never becomes healthy: exit 3 with its last log lines", async () => {
     const app =
-      "{ build: { context: ., dockerfile: Dockerfile }, port: 8000, health_path: /not-here, ready_timeout_s: 4, mark_draining: none }";
+      "{ build: { context: ., dockerfile: Dockerfile }, port: 8000, health_path: /not-here, ready_timeout_s: 8, mark_draining: none }";
     const r = await runBroken(SYSTEM(app));
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/node-\d did not become healthy: \/not-here did not answer 200 within 4000 ms; its last log lines:/);
+    expect(r.stderr).toMatch(/node-\d did not become healthy: \/not-here did not answer 200 within 8000 ms; its last log lines:/);
     // uvicorn's own access log: the health path it was asked for, answered 404
     expect(r.stderr).toMatch(/\| .*"GET \/not-here HTTP\/1\.1" 404/);
   });
