@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import { Scenario } from "../scenario/schema.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
 import { Sessions } from "./sessions.ts";
@@ -85,5 +86,59 @@ describe("the mix's paths for the fixture's long-lived kinds", () => {
     expect(seen.get(1)).toEqual({ path: "/events?events=7&interval_ms=100&resume=0", session: true });
     expect(seen.get(2)).toEqual({ path: "/ws", session: true });
     expect(seen.get(3)).toEqual({ path: "/background?ms=0&task_ms=900", session: false });
+  });
+});
+
+describe("sessions: WebSockets", () => {
+  // an echo server on its own port: `?close=1012` closes the first connection cleanly right after
+  // message 3 arrives, unechoed; `?close=drop` ends it with no close frame (the client sees 1006)
+  let wsUrl = "";
+  let connections = 0;
+  let wss: WebSocketServer;
+  beforeAll(async () => {
+    wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await once(wss, "listening");
+    wsUrl = `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    wss.on("connection", (socket, req) => {
+      const first = connections++ === 0;
+      const how = new URL(req.url!, "http://x").searchParams.get("close");
+      socket.on("message", (data) => {
+        if (first && how && String(data) === "3") return how === "drop" ? socket.terminate() : socket.close(1012);
+        socket.send(data);
+      });
+    });
+  });
+  afterAll(() => wss.close());
+
+  async function socket(path: string) {
+    connections = 0;
+    const k = Scenario.parse({ name: "t", load: { mix: [{ kind: "websocket", messages: 5, interval_ms: 20 }] } }).load.mix[0]!;
+    const done = new AbortController();
+    const sessions = new Sessions({
+      url: wsUrl,
+      t0: performance.now(),
+      timeoutMs: 5000,
+      fixture: false,
+      signal: done.signal,
+      onStarted: () => {},
+    });
+    sessions.start("run-s1", k, 0, 0, path);
+    await sessions.settle(5000, () => done.abort());
+    return sessions.records[0]!;
+  }
+
+  it("after a clean close (1012) the client reconnects and sends again what was never echoed: nothing lost", async () => {
+    const r = await socket("/ws?close=1012");
+    expect(r).toMatchObject({ complete: true, units: 5, reconnects: 1, close_codes: [1012, 1000], lost_messages: 0, resent_messages: 1 });
+  });
+
+  it("a connection that ends with no close frame (1006) loses what it had not echoed", async () => {
+    const r = await socket("/ws?close=drop");
+    expect(r).toMatchObject({ complete: false, close_codes: [1006], lost_messages: 1 });
+    expect(r.resent_messages).toBeUndefined();
+  });
+
+  it("a clean run echoes every message and closes with 1000", async () => {
+    expect(await socket("/ws")).toMatchObject({ complete: true, units: 5, close_codes: [1000], lost_messages: 0 });
   });
 });

@@ -188,14 +188,15 @@ export class Sessions {
   /**
    * A WebSocket that sends `messages` text messages, one per interval, each echoed by the app, then
    * closes with 1000. A close by the server with a code other than 1006 (going away, service restart)
-   * is followed by a reconnect for the rest; a message sent and never echoed is lost.
+   * is followed by a reconnect for the rest, which first sends again what was never echoed; a message
+   * never echoed on a connection that ended abruptly (1006), or after the last reconnect, is lost.
    */
   private async websocket(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
     const { units: messages, interval_ms } = sessionShape(kind);
     const wsUrl = `${this.options.url.replace(/^http/, "ws")}${path}`;
     let sent = 0;
     while (sent < messages) {
-      const outcome = await new Promise<{ code: number; byServer: boolean }>((resolve) => {
+      const outcome = await new Promise<{ code: number; byServer: boolean; pending: number }>((resolve) => {
         const ws = new WebSocket(wsUrl, { headers: this.headers(record) } as unknown as string[]);
         let pending = 0;
         let timer: NodeJS.Timeout | undefined;
@@ -229,14 +230,21 @@ export class Sessions {
         ws.onclose = (ev) => {
           clearTimeout(timer);
           this.options.signal.removeEventListener("abort", onAbort);
-          record.lost_messages += Math.max(0, pending);
-          resolve({ code: ev.code, byServer: !closing });
+          resolve({ code: ev.code, byServer: !closing, pending: Math.max(0, pending) });
         };
         ws.onerror = () => {};
       });
       record.close_codes.push(outcome.code);
+      const resume = outcome.byServer && outcome.code !== 1006 && !this.options.signal.aborted && record.reconnects < MAX_RECONNECTS;
+      if (resume && outcome.pending > 0) {
+        // never echoed before the server's clean close: sent again on the next connection
+        sent -= outcome.pending;
+        record.resent_messages = (record.resent_messages ?? 0) + outcome.pending;
+      } else {
+        record.lost_messages += outcome.pending;
+      }
       if (!outcome.byServer) break;
-      if (outcome.code === 1006 || this.options.signal.aborted || record.reconnects >= MAX_RECONNECTS) {
+      if (!resume) {
         record.error = `closed by the server with ${outcome.code}`;
         break;
       }

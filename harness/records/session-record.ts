@@ -31,6 +31,12 @@ export interface SessionRecord {
   gaps: Array<{ after: number; next: number }>;
   /** WebSocket: the close code of each connection, in order (1006: closed without a close frame). */
   close_codes: number[];
-  /** WebSocket: messages sent and never echoed before their connection closed. */
+  /** WebSocket: messages sent and never echoed, on a connection that ended abruptly (1006) or after the last reconnect. */
   lost_messages: number;
+  /**
+   * WebSocket: messages sent again on a reconnect, because the server closed cleanly (1001, 1012) before
+   * echoing them: a message in flight when a close frame crosses it is dropped (RFC 6455 5.5.1), and a
+   * client that resumes resends what was never acknowledged, as SSE resumes with Last-Event-ID.
+   */
+  resent_messages?: number;
 }

@@ -143,7 +143,9 @@ export const websocketsClosedCleanly: Check = sessionCheck(
       .map(([c, n]) => `${c} x${n}`)
       .join(", ");
     const lost = all.reduce((n, s) => n + s.lost_messages, 0);
-    return `close codes ${counted || "none"}; ${lost} message(s) lost${bad.length ? `; e.g. ${firstIds(bad)}` : ""}`;
+    const resent = all.reduce((n, s) => n + (s.resent_messages ?? 0), 0);
+    const again = resent > 0 ? `; ${resent} sent again after a clean close (never echoed before it)` : "";
+    return `close codes ${counted || "none"}; ${lost} message(s) lost${again}${bad.length ? `; e.g. ${firstIds(bad)}` : ""}`;
   },
 );
 
