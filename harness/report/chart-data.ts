@@ -36,6 +36,8 @@ export interface ChartData {
   faults: FaultInterval[];
   /** Long-lived sessions (streams, SSE, WebSockets) open in each bucket, one series per kind; empty when the run had none. */
   sessions: Array<{ kind: string; open: number[]; incomplete: number; color: string }>;
+  /** Bucket starts of `sessions`: to the run's end, since a session can outlast the last request's bucket. */
+  sessions_t_s: number[];
   /** Loss classes that happened, in LOSS_CLASSES order: one lane each at the top of the latency chart. */
   loss_marks: LossMarks[];
   colors: { p50: string; p99: string; failed: string; failed_fill: string };
@@ -140,11 +142,7 @@ export function chartData(report: Report): ChartData {
       ...(FAULT_COLORS[f.kind] ?? UNKNOWN_FAULT_COLOR),
     })),
     loss_marks: lossMarks(report),
-    sessions: sessionSeries(
-      report,
-      buckets.map((b) => b.t_ms),
-      bucketMs,
-    ),
+    ...sessionSeries(report, bucketMs, endMs),
     colors: { p50: "#1f6fb2", p99: "#d35400", failed: "#c0392b", failed_fill: "rgba(192, 57, 43, 0.6)" },
     node_colors: nodes.map((_, i) => NODE_COLORS[i % NODE_COLORS.length]!),
     node_fills: nodes.map((_, i) => `${NODE_COLORS[i % NODE_COLORS.length]!}99`),
@@ -154,10 +152,12 @@ export function chartData(report: Report): ChartData {
 const SESSION_COLORS: Record<string, string> = { stream: "#1f6fb2", sse: "#2a9d8f", websocket: "#8e5ea2" };
 
 /** Per kind, how many sessions were open at some point of each bucket (from the client's start to its end, or the run's end). */
-function sessionSeries(report: Report, starts: number[], bucketMs: number): ChartData["sessions"] {
+function sessionSeries(report: Report, bucketMs: number, endMs: number): Pick<ChartData, "sessions" | "sessions_t_s"> {
   const all = report.sessions ?? [];
   const kinds = [...new Set(all.map((x) => x.kind))].sort();
-  return kinds.map((kind) => {
+  const lastMs = Math.max(endMs, ...all.map((x) => x.end_ms ?? 0));
+  const starts = all.length === 0 ? [] : Array.from({ length: Math.ceil(lastMs / bucketMs) }, (_, i) => i * bucketMs);
+  const sessions = kinds.map((kind) => {
     const of = all.filter((x) => x.kind === kind);
     return {
       kind,
@@ -166,6 +166,7 @@ function sessionSeries(report: Report, starts: number[], bucketMs: number): Char
       color: SESSION_COLORS[kind] ?? "#6c757d",
     };
   });
+  return { sessions, sessions_t_s: starts.map((t) => t / 1000) };
 }
 
 function lossMarks(report: Report): LossMarks[] {

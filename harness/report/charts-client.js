@@ -242,6 +242,8 @@
 
   // long-lived sessions: how many of each kind were open, on the same time axis (only when the run had some)
   if (data.sessions && data.sessions.length) {
+    var ts = data.sessions_t_s;
+    var sessionEdges = ts.concat([ts.length ? ts[ts.length - 1] + data.bucket_s : x1]);
     make(
       "chart-sessions",
       "Long-lived sessions open, by kind (streams, SSE feeds, WebSockets)",
@@ -257,7 +259,7 @@
           value: function (u, v, si, i) { return i == null ? "-" : fixed(raw[i], 0); },
         };
       }),
-      [edges].concat(data.sessions.map(function (x) { return x.open.concat([x.open[x.open.length - 1] || 0]); })),
+      [sessionEdges].concat(data.sessions.map(function (x) { return x.open.concat([x.open[x.open.length - 1] || 0]); })),
       { yIncrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
     );
   }

@@ -65,6 +65,10 @@ describe("renderHtml", () => {
       ["websocket", [1, 0, 0, 0], 0],
     ]);
     expect(out).toMatch(/<div class="chart" id="chart-sessions" data-chart="sessions"[^>]* data-session-kinds="stream websocket">/);
+    // to the run's end: s2 never ended, so it is open in the last bucket too
+    expect(data.sessions_t_s.slice(0, 2)).toEqual([0, bucket / 1000]);
+    expect(data.sessions_t_s.length * bucket).toBeGreaterThanOrEqual(runEndMs(withSessions));
+    expect(data.sessions[0]!.open.at(-1)).toBe(1);
   });
 
   it("inlines uPlot's JS and CSS from node_modules and refers to nothing outside the file", () => {
