@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Docker from "dockerode";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
 import { cli, copyExample, labelled, removeExampleCopies, TEST_REPORTS_DIR } from "./support.ts";
@@ -20,15 +21,23 @@ load: { rate_per_s: 10, duration_s: 2, mix: [{ method: GET, path: /quote, expect
 drain: { at_s: 1 }
 `;
 
+/** Every container the engine has, drainlab's or not. */
+async function allContainers(): Promise<string[]> {
+  return (await new Docker().listContainers({ all: true })).map((c) => c.Id).sort();
+}
+
 /** Runs drainlab on a scenario written into a copy of uvicorn-workers; returns the exit code and stderr. */
 async function runBroken(scenario: string, files: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
   const dir = copyExample("uvicorn-workers");
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeFileSync(join(dir, "broken.yaml"), scenario);
   const before = await labelled();
+  const containersBefore = await allContainers();
   const r = cli(["run", join(dir, "broken.yaml"), "--out", TEST_REPORTS_DIR]);
   expect(r.stderr, "no stack trace").not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
   expect(await labelled(), "nothing of the run is left").toEqual(before);
+  // not even an unlabelled one, such as the container of a failed build step
+  expect(await allContainers(), "no container left, labelled or not").toEqual(containersBefore);
   return { code: r.code, stderr: r.stderr };
 }
 

@@ -69,7 +69,8 @@ export async function ensureUserImage(
   }
   const tag = `drainlab/sut-${createHash("sha256").update(`${build.context}\0${dockerfile}`).digest("hex").slice(0, 12)}:latest`;
   log(`building ${what} from ${dockerfile} (tagged ${tag}) ...`);
-  const cli = ["build", "-t", tag, "-f", dockerfile, "--label", `${LABEL_MANAGED}=true`];
+  // --force-rm: the legacy builder otherwise keeps the container of a step that failed (BuildKit ignores it)
+  const cli = ["build", "--force-rm", "-t", tag, "-f", dockerfile, "--label", `${LABEL_MANAGED}=true`];
   for (const [k, v] of Object.entries(args)) cli.push("--build-arg", `${k}=${v}`);
   cli.push(build.context);
   const { code, output } = await runDocker(cli);
