@@ -310,6 +310,6 @@ export const generatorKeptUp: Check = (r) =>
         detail: "no generator figures in these records",
       };
 
-function secs(value: number): string {
+export function secs(value: number): string {
   return `${(value / 1000).toFixed(3)} s`;
 }

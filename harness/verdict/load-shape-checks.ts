@@ -1,8 +1,7 @@
 import type { CheckOutcome, Records } from "../records/records.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { secs } from "./checks.ts";
 import { NO_SUCH_FAULT } from "./fault-checks.ts";
-
-const secs = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 
 /** Worker recycling as the scenario (or the user's server) sets it: requests per worker, or null for none. */
 export function recycleLimit(stack: Scenario["stack"]): number | null {
