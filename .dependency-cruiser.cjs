@@ -4,7 +4,7 @@
  * Type-only imports count: tsPreCompilationDeps keeps them in the graph.
  */
 const layer = (name) => `^harness/${name}/`;
-const STAGES = "^harness/(stack|load|drain|faults)/";
+const STAGES = "^harness/(stack|load|drain|faults|attach)/";
 const TOP = "^harness/(run|cli|matrix|tune)/|^harness/(cli|index)\\.ts$";
 
 module.exports = {

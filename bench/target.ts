@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import type { Images } from "../harness/env/images.ts";
 import { LABEL_OWNER_PID, runLabels } from "../harness/env/labels.ts";
+import type { LoadEntry } from "../harness/records/report.ts";
 import { HttpReady } from "../harness/stack/http-ready.ts";
 import { containerLoadEntry } from "../harness/stack/load-entry.ts";
 import { LoopbackContainer } from "../harness/stack/loopback-container.ts";
@@ -25,7 +26,7 @@ http {
 export interface Target extends AsyncDisposable {
   /** nginx on the target's own network when the host reaches it, else http://127.0.0.1:<port>: the path drainlab's runs take (loadEntry). */
   url: string;
-  path: "run-network" | "published-port";
+  path: LoadEntry["path"];
   stop(): Promise<void>;
 }
 

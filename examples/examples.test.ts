@@ -39,11 +39,41 @@ interface Step {
   "continue-on-error"?: unknown;
 }
 
+/** Examples of attach mode judge a system drainlab did not start: no image of theirs is built by drainlab. */
+const isAttach = (name: string) => filesIn(join(EXAMPLES, name), /\.yaml$/).some((f) => /^attach:/m.test(readFileSync(f, "utf8")));
+const attachExamples = examples.filter(isAttach);
+const systemExamples = examples.filter((n) => !isAttach(n));
+
 it("there are examples", () => {
-  expect(examples).toEqual(expect.arrayContaining(["shop", "uvicorn-workers"]));
+  expect(systemExamples).toEqual(expect.arrayContaining(["shop", "uvicorn-workers"]));
+  expect(attachExamples).toEqual(expect.arrayContaining(["attach-docker", "kubernetes"]));
 });
 
-describe.each(examples)("examples/%s", (name) => {
+describe.each(attachExamples)("examples/%s (attach)", (name) => {
+  const dir = join(EXAMPLES, name);
+
+  it("has scenarios, each loading as an attach scenario on a loopback URL", () => {
+    const scenarios = filesIn(dir, /\.yaml$/).filter((f) => /^attach:/m.test(readFileSync(f, "utf8")));
+    expect(scenarios.length).toBeGreaterThan(0);
+    for (const file of scenarios) {
+      const scenario = loadScenario(file);
+      expect(scenario.attach, file).toBeDefined();
+      expect(new URL(scenario.attach!.url).hostname, file).toBe("127.0.0.1");
+    }
+  });
+
+  it("has a README that says how to run it", () => {
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(/drainlab run/);
+  });
+});
+
+it("examples/attach-docker has a passing scenario and a must-fail control", () => {
+  const verdicts = filesIn(join(EXAMPLES, "attach-docker"), /\.yaml$/).map((f) => loadScenario(f).expect);
+  expect(verdicts.some((e) => e.verdict === "pass")).toBe(true);
+  expect(verdicts.some((e) => e.verdict === "fail" && e.failing_checks.length > 0)).toBe(true);
+});
+
+describe.each(systemExamples)("examples/%s", (name) => {
   const dir = join(EXAMPLES, name);
 
   it("has scenarios, each loading with its paths", () => {

@@ -1,7 +1,7 @@
 import type { LintFinding } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { TimeoutChain } from "../scenario/timeout-chain.ts";
-import type { DrainRecord } from "./drain-record.ts";
+import type { DrainRecord, HookRecord } from "./drain-record.ts";
 import type { Fact, FaultRecord } from "./fault-record.ts";
 import type { GeneratorStats } from "./generator-stats.ts";
 import type { Reconciliation } from "./reconcile.ts";
@@ -14,7 +14,8 @@ import type { TimelineEvent } from "./timeline.ts";
 /** How the harness reaches nginx: its address on the run's own network, or its port published on 127.0.0.1. */
 export interface LoadEntry {
   url: string;
-  path: "run-network" | "published-port";
+  /** attach: the URL the scenario names (attach.url), on a system drainlab did not start. */
+  path: "run-network" | "published-port" | "attach";
   published_url: string;
 }
 
@@ -47,6 +48,8 @@ export interface Report {
   sessions?: SessionRecord[];
   /** A user's system (scenario `system:`): what drainlab read from it and every change it made to it. */
   system?: SystemReport;
+  /** attach: the system drainlab did not start, what its commands did and what the records stand on. */
+  attach?: AttachReport;
   stack: {
     images: { base: string; app: string; nginx: string };
     nodes: Array<{ name: string; address: string }>;
@@ -81,6 +84,17 @@ export interface Report {
   series: { bucket_ms: number; buckets: SeriesBucket[] };
   /** Raw records next to the report, relative to its folder. */
   files: Record<string, string>;
+}
+
+/** What an attach run stood on: its URL, the records it had and the commands that fetched them. */
+export interface AttachReport {
+  url: string;
+  client_only: boolean;
+  /** Which server records the scenario named, and how many of this run's lines each had. */
+  records: { nginx_log: string | null; nginx_rows: number; app_ledger: string[]; app_events: number };
+  /** The commands that fetched the records, as they ran (the drain's own are in drains[].hooks). */
+  record_hooks: HookRecord[];
+  notes: string[];
 }
 
 export type { Percentiles, SeriesBucket };

@@ -77,7 +77,13 @@ function round(v: number): number {
 
 /** Each drained node's window on the run's clock: from its drain's start to its exit (or the load's end). */
 export function drainWindows(drains: DrainRecord[], loadEndMs: number): Array<{ from: number; to: number }> {
-  return drains.map((d) => ({ from: d.start_ms, to: d.exit_ms ?? loadEndMs }));
+  return drains.map((d) => {
+    const exit = d.exit_ms ?? loadEndMs;
+    return {
+      from: d.start_ms,
+      to: d.window_end_ms === undefined ? exit : d.window_end_ms === null ? loadEndMs : Math.max(exit, d.window_end_ms),
+    };
+  });
 }
 
 /** Whether a request was due (intended send time) inside any drain window. */

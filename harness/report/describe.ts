@@ -13,8 +13,34 @@ export function describeDrains(report: Report): string[] {
   return drains.length === 0 ? ["no drain in this scenario"] : drains.map(describeDrain);
 }
 
+/** attach: the line every view puts first, saying what the verdict stands on; null for a run drainlab started. */
+export function evidenceLine(report: Pick<Report, "attach" | "checks">): string | null {
+  const a = report.attach;
+  if (!a) return null;
+  if (a.client_only) {
+    const skipped = report.checks.filter((c) => c.observed === "client-only").length;
+    return `client-only run (attach.client_only): judged on the client's ledger alone; ${skipped} server-side checks skipped`;
+  }
+  const missing = [...(a.records.nginx_log ? [] : ["nginx's log"]), ...(a.records.app_ledger.length > 0 ? [] : ["app ledger"])];
+  return `attached to ${a.url}: ${
+    missing.length > 0
+      ? `no ${missing.join(" and no ")} named (attach.records), so the checks that need them say no-evidence`
+      : `judged on the client's ledger, nginx's log (${a.records.nginx_rows} rows) and the app ledgers (${a.records.app_events} events)`
+  }`;
+}
+
+/** attach: a drain made of the user's commands, each with its outcome. */
+function describeHooks(d: DrainRecord): string {
+  const steps = (d.hooks ?? []).map(
+    (h) => `${h.step} ${seconds(h.start_ms)}-${seconds(h.end_ms)} ${h.timed_out ? "timed out" : `exit ${h.exit_code}`}`,
+  );
+  const exit = d.exit_code === null ? "exit code not reported" : `exit code ${d.exit_code}`;
+  return `${d.target === "*" ? "every node" : d.target} by your commands: ${steps.join(", ") || "none ran"}; ${exit}`;
+}
+
 /** One line about one drained node. */
 export function describeDrain(d: DrainRecord): string {
+  if (d.hooks) return describeHooks(d);
   const removal = d.removed ? `removed from nginx (upstream generation ${d.removal_generation}), then ` : "not removed from nginx; ";
   const exit = d.exit_ms === null ? "never seen to exit" : `exited ${seconds(d.exit_ms - d.signal_ms)} later with code ${d.exit_code}`;
   const kill = d.killed_after_wait ? `, SIGKILLed after the ${d.stop_wait_s} s stop wait` : "";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Report } from "../records/report.ts";
 import { chartData } from "./chart-data.ts";
-import { describeDrains, describeLatency, describeRequests } from "./describe.ts";
+import { describeDrains, describeLatency, describeRequests, evidenceLine } from "./describe.ts";
 import { baselineOf, describeBaseline } from "./findings.ts";
 import { escapeHtml as e, inlineScript, inlineStyle, jsonForScript } from "./html-escape.ts";
 import { factsSection, faultsSection, lintSection } from "./html-faults.ts";
@@ -110,7 +110,9 @@ function header(report: Report): string {
   ];
   const baseline = baselineOf(report);
   if (baseline) rows.push(["baseline", describeBaseline(baseline)]);
+  const evidence = evidenceLine(report);
   return (
+    (evidence ? `<p class="note fail" id="evidence">${e(evidence)}</p>\n` : "") +
     `<header><h1><span class="verdict ${report.verdict === "pass" ? "pass" : "fail"}" id="verdict">${report.verdict.toUpperCase()}</span>` +
     `<span id="scenario-name">${e(report.scenario.name)}</span></h1>\n` +
     `<p class="note" id="scenario-description">${e(report.scenario.description)}</p>\n` +

@@ -1,7 +1,7 @@
 import { type CheckStatus, STATUS_LABEL, statusOf } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import { printableStrings } from "../util/text.ts";
-import { drainsOf } from "./describe.ts";
+import { describeDrain as describeAttachedDrain, drainsOf, evidenceLine } from "./describe.ts";
 import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { allowedText, lossRows, storyLines } from "./loss-classes.ts";
 import { sessionSummaries } from "./sessions-view.ts";
@@ -29,7 +29,9 @@ export function renderTerminal(untrusted: Report, color = false): string {
   const d = drainLatencyOf(report);
   const rate = g.intendedRatePerS === undefined ? "" : `  sent ${g.sentRatePerS}/s of ${g.intendedRatePerS}/s`;
   const baseline = baselineOf(report);
+  const evidence = evidenceLine(report);
   const lines = [
+    ...(evidence ? [paint(33, evidence)] : []),
     `drainlab ${report.scenario.name}  run ${report.run_id}  ${report.wall_time_s} s`,
     `requests  sent ${q.sent}  ok ${q.ok}  failed ${q.failed}  unanswered ${q.unanswered}  client-retried ${q.client_retried ?? 0}`,
     `latency   p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  (from intended send time)`,
@@ -61,6 +63,7 @@ export function renderTerminal(untrusted: Report, color = false): string {
 }
 
 function describeDrain(d: DrainRecord): string {
+  if (d.hooks) return describeAttachedDrain(d);
   const exit = d.exit_ms === null ? "?" : ((d.exit_ms - d.signal_ms) / 1000).toFixed(2);
   const readded = typeof d.readded_ms === "number" ? `, re-added at ${(d.readded_ms / 1000).toFixed(2)} s` : "";
   return (

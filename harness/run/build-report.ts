@@ -21,6 +21,7 @@ export interface RunMeta {
   /** Set when the run could not finish (engine lost): the verdict is then "error". */
   error?: string;
   system?: Report["system"];
+  attach?: Report["attach"];
 }
 
 /** Pure: a run's records, its judgement and its identity into the canonical report.json. */
@@ -45,8 +46,10 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     scenario: { name: scenario.name, file: meta.scenarioFile, description: scenario.description },
     parameters: scenario,
     timeout_chain: timeoutChain(scenario),
-    lint: lintScenario(scenario),
+    // the timeout chain's lint reads settings drainlab sets; an attached system's are its own
+    lint: scenario.attach ? [] : lintScenario(scenario),
     ...(meta.system ? { system: meta.system } : {}),
+    ...(meta.attach ? { attach: meta.attach } : {}),
     ...(records.sessions && records.sessions.length > 0 ? { sessions: records.sessions } : {}),
     stack: meta.stack,
     requests: figures.requests,

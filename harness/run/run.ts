@@ -30,6 +30,7 @@ import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "../util/e
 import { ensureWritableDir } from "../util/out-dir.ts";
 import { judge } from "../verdict/verdict.ts";
 import { waitForAppsIdle } from "./apps-idle.ts";
+import { runAttached } from "./attach-run.ts";
 import { buildReport } from "./build-report.ts";
 import { abortable, watchEngine } from "./engine-watch.ts";
 import { runTasks, type Task } from "./tasks.ts";
@@ -244,12 +245,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     faults: [],
   };
 
-  await runTasks([setup, stackUp, monitor, loadDrainFaults], ctx, { signal: options.signal });
-  if (options.signal?.aborted) {
-    ctx.load?.ledger.dispose();
-    throw options.signal.reason;
+  let report: Report;
+  if (scenario.attach) {
+    // a system drainlab did not start: no engine, no stack, the drain is the user's commands
+    ({ report } = await runAttached(scenario, { ...ctx.options, runId, runDir, log, baseline }));
+  } else {
+    await runTasks([setup, stackUp, monitor, loadDrainFaults], ctx, { signal: options.signal });
+    if (options.signal?.aborted) {
+      ctx.load?.ledger.dispose();
+      throw options.signal.reason;
+    }
+    report = await collectAndJudge(ctx, { baseline, startedAt, wallStart, runDir });
   }
-  const report = await collectAndJudge(ctx, { baseline, startedAt, wallStart, runDir });
   const written = await views.onEnd(report, runDir);
   if (!written.includes(join(runDir, REPORT_FILE)))
     throw new EnvironmentError(`cannot write ${join(runDir, REPORT_FILE)} (see above); the run's raw records are in ${rawDir}`);

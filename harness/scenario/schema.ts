@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Attach, unnamedHost } from "./attach-schema.ts";
 import { FAULT_CHECK_NAMES, Faults } from "./fault-schema.ts";
 import { DEFAULT_ALLOWED, LOSS_CLASS_CHECKS, LOSS_CLASSES, type LossClass } from "./loss-classes.ts";
 import { System } from "./system-schema.ts";
@@ -83,6 +84,7 @@ export const CheckName = z.enum([
   "generator-kept-up",
   "drain-exercised",
   "health-reported-draining",
+  "drain-commands-succeeded",
   "no-truncated-streams",
   "no-lost-events",
   "websockets-closed-cleanly",
@@ -130,6 +132,8 @@ const ScenarioFields = z.strictObject({
     .prefault({}),
   /** The user's own stack (app image, gunicorn/uvicorn config, nginx.conf, services); absent: drainlab's fixture. */
   system: System.optional(),
+  /** A system drainlab did not start (compose, VMs, Kubernetes): load to its URL, the drain as your own commands. */
+  attach: Attach.optional(),
   stack: z
     .strictObject({
       nodes: z.number().int().min(2).max(8).default(2),
@@ -303,6 +307,11 @@ const ScenarioFields = z.strictObject({
        * the report states it as a fact either way.
        */
       require_shutdown_hooks: z.boolean().default(false),
+      /**
+       * Checks this scenario puts out of scope, each with the reason (e.g. a one-command attach drain gives
+       * no removal time, so misrouting cannot be judged): they are reported as skipped with it, never as a pass.
+       */
+      skip: z.array(z.strictObject({ check: CheckName, reason: z.string().min(1) })).default([]),
       /** drain-exercised: requests the drained node held when its drain began, or took in before its removal took effect (the signal, without a removal). */
       min_in_flight_at_drain: z.number().int().nonnegative().default(1),
     })
@@ -315,8 +324,9 @@ const ScenarioFields = z.strictObject({
 
 /** Rules across fields: every target names a node of the stack, and uvicorn's own CLI takes whole seconds. */
 function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$RefinementCtx): void {
+  if (s.attach) attachIssues(s, ctx);
   const nodes = s.stack.nodes;
-  if (s.drain.enabled && s.drain.target > nodes) {
+  if (!s.attach && s.drain.enabled && s.drain.target > nodes) {
     ctx.addIssue({
       code: "custom",
       path: ["drain", "target"],
@@ -335,6 +345,7 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
   s.load.mix.forEach((k, i) => {
     const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: ["load", "mix", i, field], message });
     if (k.body !== undefined && k.body_file !== undefined) issue("body", "give body or body_file, not both");
+    if (s.attach) return; // attachIssues
     if (s.system) {
       if (k.path === undefined) issue("path", "required with system: the path (and query) your app serves");
       if (k.ms !== 0) issue("ms", "ms is the fixture's sleep; with system: give expected_ms (or leave it out to measure it)");
@@ -357,6 +368,26 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
       message: "uvicorn --timeout-graceful-shutdown takes whole seconds (stack.runtime: uvicorn)",
     });
   }
+}
+
+/** attach: what only a stack drainlab starts can do is refused, and the load goes only where the user says. */
+function attachIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$RefinementCtx): void {
+  const a = s.attach!;
+  const issue = (path: Array<string | number>, message: string) => ctx.addIssue({ code: "custom", path, message });
+  const host = unnamedHost(a);
+  if (host !== null)
+    issue(["attach", "url"], `${host} is not loopback: name it in attach.hosts to send load there (only to a system that is yours)`);
+  if (s.system) issue(["system"], "attach: and system: exclude each other (attach judges a system drainlab did not start)");
+  if (s.faults.length > 0) issue(["faults"], "faults need a stack drainlab started; with attach:, put the fault in your drain steps");
+  if (s.drain.rolling) issue(["drain", "rolling"], "with attach:, a rolling drain is one drain.command (e.g. kubectl rollout restart)");
+  if (!s.drain.enabled) issue(["drain", "enabled"], "attach: runs the drain commands; a run with no drain has nothing to judge here");
+  const node = a.drain.node;
+  if (node !== undefined && a.nodes && !a.nodes.includes(node))
+    issue(["attach", "drain", "node"], `${node} is not in attach.nodes (${a.nodes.join(", ")})`);
+  s.load.mix.forEach((k, i) => {
+    if (k.path === undefined) issue(["load", "mix", i, "path"], "required with attach: the path (and query) your app serves");
+    if (k.ms !== 0) issue(["load", "mix", i, "ms"], "ms is the fixture's sleep; with attach: give expected_ms");
+  });
 }
 
 export const Scenario = ScenarioFields.superRefine(crossFieldIssues);

@@ -14,7 +14,7 @@ export function nodeName(index: number): string {
   return `node-${index}`;
 }
 
-/** How nginx's access log names an attempt on a node at `address`. */
+/** How nginx's access log names an attempt on a node at `address`; an address with its port (attach) as it is. */
 export function upstreamAddr(address: string): string {
-  return `${address}:${APP_PORT}`;
+  return /^[^:]+:\d+$|^\[.*\]:\d+$/.test(address) ? address : `${address}:${APP_PORT}`;
 }

@@ -1,16 +1,17 @@
-import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
+import { type DrainRecord, describeHook, hookOk, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import type { RunFigures } from "../records/figures.ts";
 import { type LossClass, lossWhere } from "../records/reconcile.ts";
 import type { CheckOutcome, Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import { DEFAULT_ALLOWED, LOSS_CLASS_TABLE } from "../scenario/loss-classes.ts";
+import { NO_SUCH_FAULT } from "./fault-checks.ts";
 import { generatorCheck } from "./generator-check.ts";
 
 export type Check = (r: Records, f: RunFigures) => CheckOutcome;
 
 /** The server record each class is decided from: without any of it the class has no evidence, not zero. */
-const NEEDS: Partial<Record<LossClass, "app" | "nginx">> = {
+export const RECORD_OF_CLASS: Partial<Record<LossClass, "app" | "nginx">> = {
   "cut-short": "app",
   "executed-twice": "app",
   "finished-but-failed": "app",
@@ -22,15 +23,25 @@ const NEEDS: Partial<Record<LossClass, "app" | "nginx">> = {
 /** One check per loss class: at most the scenario's allowed count (default 0). */
 export function classCheck(lossClass: LossClass): Check {
   const { check: name, means } = LOSS_CLASS_TABLE[lossClass];
-  return ({ scenario }, { reconciliation: rec }) => {
+  return ({ scenario, drains }, { reconciliation: rec }) => {
     const count = rec.counts[lossClass];
     // parameters of a report older than the class have no key for it: the class's default
     const allowed = lossClass in scenario.checks.allowed ? scenario.checks.allowed[lossClass] : DEFAULT_ALLOWED[lossClass];
     const expected = allowed === null ? "any (no limit)" : allowed === 0 ? "0" : `<= ${allowed}`;
     const where = lossWhere(rec, lossClass).map((w) => `${w.where}: ${w.count}`);
     const first = rec.examples[lossClass]?.[0]?.id;
-    const needs = NEEDS[lossClass];
+    const needs = RECORD_OF_CLASS[lossClass];
     const x = rec.records;
+    if (lossClass === "misrouted" && drains.some((d) => d.step_times_known === false)) {
+      return {
+        name,
+        status: "no-evidence",
+        ok: false,
+        observed: "no removal time",
+        expected,
+        detail: `one drain command (attach.drain.command) does not say when the node left nginx, so ${means} cannot be judged: give attach.drain.steps (remove, reload) to judge it`,
+      };
+    }
     if (needs && x.client_rows > 0 && (needs === "app" ? x.app_events : x.nginx_rows) === 0) {
       const what = needs === "app" ? "no app ledger event was recorded on any node" : "nginx's access log has no row";
       return {
@@ -67,6 +78,20 @@ export const drainedNodeExitedCleanly: Check = (r) => {
       expected: "exit 0 within the stop wait",
       detail: "the scenario drains no node",
     };
+  if (r.scenario.attach && drains.every((d) => d.exit_code === null)) {
+    const how =
+      "command" in r.scenario.attach.drain
+        ? "one drain command reports no node's exit"
+        : "no attach.drain.steps.wait_exit printed the node's exit code as its last line (as `docker wait` does)";
+    return {
+      name: "drained-node-exited-cleanly",
+      status: "no-evidence",
+      ok: false,
+      observed: "exit code unknown",
+      expected: "exit 0 within the stop wait",
+      detail: `${how}, so how the node stopped cannot be judged`,
+    };
+  }
   const clean = (d: DrainRecord) => d.exit_code === 0 && !d.killed_after_wait;
   const describe = (d: DrainRecord) => {
     const took = d.exit_ms === null ? null : d.exit_ms - d.signal_ms;
@@ -104,6 +129,11 @@ export const healthReportedDraining: Check = ({ drains, scenario }) => {
   const name = "health-reported-draining";
   const expected = `each drained node seen draining within ${secs(scenario.drain.detect_timeout_ms)} of the flag, before its removal`;
   const stepped = drains.filter((d) => d.removed);
+  if (scenario.attach) {
+    const detail =
+      "attach: drainlab plays no health monitor on a system it did not start; your drain's own steps (attach.drain) make the node draining";
+    return { name, status: "skipped", ok: true, observed: "no monitor", expected, detail };
+  }
   if (scenario.system?.app.mark_draining === "none") {
     const detail =
       "the system has no way to mark a node draining (system.app.mark_draining: none): nginx's removal is the drain's first step";
@@ -155,6 +185,17 @@ export const drainExercised: Check = ({ drains, scenario, server, loadStartMs, l
   const expected = `>= ${min} request(s) on the drained node during its drain (in flight when it began, or taken in before its removal took effect), and requests due throughout its drain`;
   if (drains.length === 0)
     return { name, status: "skipped", ok: true, observed: "no drain", expected, detail: "the scenario drains no node" };
+  if (drains.some((d) => d.step_times_known === false)) {
+    return {
+      name,
+      status: "no-evidence",
+      ok: false,
+      observed: "no step times",
+      expected,
+      detail:
+        "one drain command (attach.drain.command) gives the drain's window but not when the node left nginx or got its signal, so what it held then cannot be judged: give attach.drain.steps to judge it",
+    };
+  }
   if (server.app.length === 0) {
     return {
       name,
@@ -217,6 +258,8 @@ function inFlightAt(app: AppEvent[], node: string, epochMs: number): number {
 
 /** Whether `node` was out of the drain's hands at `t` (not between its drain start and its re-add). */
 function inService(drains: DrainRecord[], node: string, t: number): boolean {
+  // a drain of every node (attach: one rolling command): the service as a whole must keep answering
+  if (drains.some((d) => d.target === "*")) return true;
   return !drains.some((d) => d.target === node && t >= d.start_ms && t < (d.readded_ms ?? Number.POSITIVE_INFINITY));
 }
 
@@ -280,6 +323,15 @@ export const serverRecordsComplete: Check = (_r, { reconciliation: rec }) => {
   const notInApp = x.answered_but_not_in_app_ledger ?? 0;
   const noStart = x.attempts_without_app_start ?? 0;
   const missing = x.answered_but_not_in_nginx_log + notInApp + noStart;
+  if (x.client_rows > 0 && x.nginx_rows === 0 && x.app_events === 0)
+    return {
+      name: "server-records-complete",
+      status: "no-evidence",
+      ok: false,
+      observed: "no server records",
+      expected: "0 missing, 0 unreadable",
+      detail: `${x.client_rows} client rows, and neither nginx's log nor any app ledger has a row: nothing on the servers' side to judge by`,
+    };
   const problems = [
     ...(x.answered_but_not_in_nginx_log ? [`${x.answered_but_not_in_nginx_log} answered but not in nginx's log`] : []),
     ...(notInApp ? [`${notInApp} answered ok but not finished in the answering node's app ledger`] : []),
@@ -313,3 +365,29 @@ export const generatorKeptUp: Check = (r) =>
 export function secs(value: number): string {
   return `${(value / 1000).toFixed(3)} s`;
 }
+
+/** attach: every drain command the user gave exited 0 within its timeout (a failed step stops the later ones, restore aside). */
+export const drainCommandsSucceeded: Check = ({ scenario, drains }) => {
+  const name = "drain-commands-succeeded";
+  if (!scenario.attach) return { name, status: "skipped", ok: true, observed: "no commands", expected: "", detail: NO_SUCH_FAULT };
+  const hooks = drains.flatMap((d) => d.hooks ?? []);
+  const expected = "every drain command exits 0 within its timeout";
+  if (hooks.length === 0)
+    return { name, status: "no-evidence", ok: false, observed: "none ran", expected, detail: "no drain command ran (the run ended first)" };
+  const bad = hooks.filter((h) => !hookOk(h));
+  const given = "steps" in scenario.attach.drain ? scenario.attach.drain.steps.length : 1;
+  const notRun = given - hooks.length;
+  return {
+    name,
+    ok: bad.length === 0 && notRun === 0,
+    observed: `${hooks.length - bad.length} of ${given} ok`,
+    expected,
+    detail:
+      bad.length === 0 && notRun === 0
+        ? hooks.map(describeHook).join("; ")
+        : [
+            ...bad.map((h) => `${describeHook(h)}${h.output_tail ? `: ${h.output_tail.split("\n").slice(-3).join(" | ")}` : ""}`),
+            ...(notRun > 0 ? [`${notRun} later step(s) not run`] : []),
+          ].join("; "),
+  };
+};

@@ -1,14 +1,16 @@
 import { figuresOf, type RunFigures } from "../records/figures.ts";
 import { type CheckResult, type Records, settle } from "../records/records.ts";
-import { LOSS_CLASS_TABLE } from "../scenario/loss-classes.ts";
+import { LOSS_CLASS_TABLE, LOSS_CLASSES } from "../scenario/loss-classes.ts";
 import type { CheckName } from "../scenario/schema.ts";
 import {
   type Check,
   classCheck,
+  drainCommandsSucceeded,
   drainExercised,
   drainedNodeExitedCleanly,
   generatorKeptUp,
   healthReportedDraining,
+  RECORD_OF_CLASS,
   serverRecordsComplete,
   trafficContinued,
 } from "./checks.ts";
@@ -63,6 +65,10 @@ const CATALOG = {
   "health-reported-draining": {
     means: "each drained node reported draining on its health check, and the monitor saw it before the removal",
     run: healthReportedDraining,
+  },
+  "drain-commands-succeeded": {
+    means: "attach: every drain command (attach.drain) exited 0 within its timeout",
+    run: drainCommandsSucceeded,
   },
   "traffic-continued": { means: "the nodes not being drained answered without a gap longer than checks.max_gap_ms", run: trafficContinued },
   "server-records-complete": {
@@ -138,10 +144,43 @@ export interface Judgement {
   figures: RunFigures;
 }
 
+/**
+ * The checks that stand on the servers' records (nginx's log, the app ledgers): an attach run declared
+ * client-only (attach.client_only) skips them; any other run without those records says no-evidence.
+ */
+export const SERVER_SIDE_CHECKS: CheckName[] = [
+  ...LOSS_CLASSES.filter((c) => RECORD_OF_CLASS[c] !== undefined).map((c) => LOSS_CLASS_TABLE[c].check),
+  "server-records-complete",
+  "drain-exercised",
+  "no-lost-background-tasks",
+  "shutdown-hooks-ran",
+];
+
 /** The verdict: every check over the records and the figures computed once from them; a run passes when none fails or lacks evidence. */
 export function judge(records: Records): Judgement {
   const figures = figuresOf(records);
+  const clientOnly = records.scenario.attach?.client_only === true;
+  const skipped =
+    (name: CheckName, detail: string): CatalogEntry["run"] =>
+    () => ({
+      name,
+      status: "skipped",
+      ok: true,
+      observed: clientOnly && SERVER_SIDE_CHECKS.includes(name) ? "client-only" : "out of scope",
+      expected: "",
+      detail,
+    });
+  const skip = (c: CatalogEntry & { name: CheckName }): CatalogEntry["run"] => {
+    const declared = (records.scenario.checks.skip ?? []).find((x) => x.check === c.name);
+    if (declared) return skipped(c.name, `the scenario puts it out of scope (checks.skip): ${declared.reason}`);
+    if (clientOnly && SERVER_SIDE_CHECKS.includes(c.name))
+      return skipped(
+        c.name,
+        "the scenario declares the run client-only (attach.client_only): this check needs nginx's log or the app ledgers",
+      );
+    return c.run;
+  };
   // a fault's check is part of the verdict only when the scenario has that fault
-  const checks = CHECKS.map((c) => settle({ ...c.run(records, figures), name: c.name })).filter((c) => c.detail !== NO_SUCH_FAULT);
+  const checks = CHECKS.map((c) => settle({ ...skip(c)(records, figures), name: c.name })).filter((c) => c.detail !== NO_SUCH_FAULT);
   return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks, figures };
 }

@@ -1,0 +1,293 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Deployment, type IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import { ConfigMap, type IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { IContainer } from "kubernetes-models/v1/Container";
+import { type IService, Service } from "kubernetes-models/v1/Service";
+import { describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+import { ACCESS_LOG_FORMAT } from "../../harness/stack/nginx-config.ts";
+
+/**
+ * The Kubernetes example cannot run here (no cluster), so what can be checked
+ * offline is: every manifest is a valid object of its kind by the Kubernetes
+ * OpenAPI schemas (kubernetes-models), the drain's arithmetic holds, the
+ * ledger and nginx's log are wired the way drainlab reads them, and the
+ * scenario, the README and the manifests name the same things.
+ */
+
+const DIR = new URL(".", import.meta.url).pathname;
+const ROOT = join(DIR, "../..");
+const read = (path: string) => readFileSync(join(DIR, path), "utf8");
+
+type Doc = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: string } };
+
+/** The model of each kind the example uses; a document of any other kind is not validated, so it fails. */
+const MODELS: Record<string, (o: Doc) => void> = {
+  "apps/v1 Deployment": (o) => new Deployment(o as IDeployment).validate(),
+  "v1 Service": (o) => new Service(o as IService).validate(),
+  "v1 ConfigMap": (o) => new ConfigMap(o as IConfigMap).validate(),
+};
+
+/** Throws when the object is not valid by its kind's OpenAPI schema (or is of a kind with no model here). */
+function validate(o: Doc): void {
+  const model = MODELS[`${String(o.apiVersion)} ${String(o.kind)}`];
+  if (!model) throw new Error(`no model for apiVersion ${String(o.apiVersion)} kind ${String(o.kind)}`);
+  model(o);
+}
+
+const manifestFiles = readdirSync(join(DIR, "manifests"))
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
+const docs: Array<{ file: string; doc: Doc }> = manifestFiles.flatMap((file) =>
+  parseAllDocuments(read(join("manifests", file))).map((d) => {
+    if (d.errors.length > 0 || d.warnings.length > 0) throw new Error(`${file}: ${[...d.errors, ...d.warnings].join("; ")}`);
+    return { file, doc: d.toJS() as Doc };
+  }),
+);
+function find<T>(kind: string, name: string): T {
+  const hit = docs.find((d) => d.doc.kind === kind && d.doc.metadata?.name === name);
+  if (!hit) throw new Error(`no ${kind} ${name} in manifests/`);
+  return hit.doc as T;
+}
+const copy = <T>(o: T): T => structuredClone(o);
+
+const api = find<IDeployment>("Deployment", "api");
+const apiService = find<IService>("Service", "api");
+const nginx = find<IDeployment>("Deployment", "nginx");
+const nginxService = find<IService>("Service", "nginx");
+const nginxConf = find<IConfigMap>("ConfigMap", "nginx-conf").data?.["nginx.conf"] ?? "";
+const container = (d: IDeployment, name: string): IContainer => {
+  const c = d.spec?.template.spec?.containers.find((x) => x.name === name);
+  if (!c) throw new Error(`no container ${name} in deployment ${d.metadata?.name}`);
+  return c;
+};
+const env = (c: IContainer, name: string) => c.env?.find((e) => e.name === name);
+
+/** The value after a gunicorn flag in args (`--flag N` or `--flag=N`); undefined when the flag is absent. */
+function flag(args: string[], name: string): string | undefined {
+  for (const [i, a] of args.entries()) {
+    if (a === name) return args[i + 1];
+    if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+/** The drain's budget: grace period, preStop sleep, gunicorn's graceful timeout (which must be set explicitly). */
+function drainBudget(d: IDeployment) {
+  const c = container(d, "api");
+  const preStop = c.lifecycle?.preStop;
+  const exec = preStop?.exec?.command ?? [];
+  const sleepS = preStop?.sleep?.seconds ?? (exec[0] === "sleep" && exec.length === 2 ? Number(exec[1]) : Number.NaN);
+  const gunicornArgs = [...(c.command ?? []), ...(c.args ?? []), ...(env(c, "GUNICORN_CMD_ARGS")?.value?.split(/\s+/) ?? [])];
+  const gracefulS = Number(flag(gunicornArgs, "--graceful-timeout") ?? Number.NaN);
+  const graceS = d.spec?.template.spec?.terminationGracePeriodSeconds ?? 30;
+  return { sleepS, gracefulS, graceS, margin: graceS - (sleepS + gracefulS) };
+}
+
+/** nginx.conf without its comments (none of this file's strings holds a "#"). */
+const uncommented = (conf: string) => conf.replace(/(^|\s)#.*$/gm, "$1");
+
+/** log_format drainlab's quoted strings, joined: the JSON template nginx fills per request. */
+function drainlabLogFormat(conf: string): string | undefined {
+  const m = /\blog_format\s+drainlab\s+escape=json\s+((?:'[^']*'\s*)+);/.exec(uncommented(conf));
+  return m?.[1]?.match(/'[^']*'/g)?.join("\n");
+}
+/** The fields of a log line as nginx writes it (each $variable stands for a value). */
+function logFields(template: string): string[] {
+  const line = template.replace(/'\s*'/g, "").replace(/^'|'$/g, "");
+  return Object.keys(JSON.parse(line.replace(/\$[a-z_]+/g, "1")) as Record<string, unknown>);
+}
+
+const LOG_FIELDS = [
+  "t",
+  "id",
+  "method",
+  "uri",
+  "status",
+  "upstream_addr",
+  "upstream_status",
+  "request_time",
+  "upstream_response_time",
+  "upstream_connect_time",
+  "upstream_header_time",
+  "bytes",
+  "generation",
+  "worker_pid",
+];
+
+describe("manifests", () => {
+  it("are the objects the example needs", () => {
+    expect(manifestFiles).toEqual(["api.yaml", "nginx.yaml"]);
+    expect(docs.map((d) => `${d.doc.kind}/${d.doc.metadata?.name}`).sort()).toEqual([
+      "ConfigMap/nginx-conf",
+      "Deployment/api",
+      "Deployment/nginx",
+      "Service/api",
+      "Service/nginx",
+    ]);
+  });
+
+  it.each(docs.map((d) => [`${d.file}: ${String(d.doc.kind)}/${d.doc.metadata?.name}`, d.doc] as const))(
+    "%s is valid by the Kubernetes OpenAPI schema",
+    (_, doc) => {
+      expect(() => validate(doc)).not.toThrow();
+    },
+  );
+
+  it("must-fail controls: the validation rejects a broken copy", () => {
+    const replicas = copy(api) as unknown as { spec: { replicas: unknown } };
+    replicas.spec.replicas = "two";
+    expect(() => validate(replicas as Doc)).toThrow(/replicas must be integer/);
+
+    const unnamed = copy(api);
+    delete (container(unnamed, "api") as Partial<IContainer>).name;
+    expect(() => validate(unnamed)).toThrow(/containers\/0 must have required property name/);
+
+    const badPreStop = copy(api) as unknown as { spec: { template: { spec: { containers: Array<Record<string, unknown>> } } } };
+    badPreStop.spec.template.spec.containers[0]!.lifecycle = { preStop: { exec: { command: "sleep 5" } } };
+    expect(() => validate(badPreStop as Doc)).toThrow(/command must be array/);
+
+    const badPort = copy(apiService) as unknown as { spec: { ports: Array<Record<string, unknown>> } };
+    delete badPort.spec.ports[0]!.port;
+    expect(() => validate(badPort as Doc)).toThrow(/ports\/0 must have required property port/);
+
+    expect(() => validate({ ...copy(api), apiVersion: "extensions/v1beta1" } as Doc)).toThrow(/no model/);
+  });
+});
+
+describe("deploy/api", () => {
+  const c = container(api, "api");
+
+  it("runs 2 replicas of gunicorn with uvicorn workers, never fewer than 2 ready during a rollout", () => {
+    expect(api.spec?.replicas).toBe(2);
+    expect(api.spec?.strategy?.rollingUpdate?.maxUnavailable).toBe(0);
+    expect(c.command).toEqual(["gunicorn"]);
+    expect(flag(c.args ?? [], "-k") ?? flag(c.args ?? [], "--worker-class")).toBe("uvicorn.workers.UvicornWorker");
+    expect(c.image).toBe("registry.example.com/api:1.0");
+  });
+
+  it("gives the kubelet's grace period more than preStop plus gunicorn's graceful timeout", () => {
+    const b = drainBudget(api);
+    expect(b).toMatchObject({ sleepS: 5, gracefulS: 30, graceS: 40 });
+    expect(b.margin).toBeGreaterThan(0);
+    // must-fail control: the default 30 s grace is shorter than 5 + 30
+    const short = copy(api);
+    delete short.spec?.template.spec?.terminationGracePeriodSeconds;
+    expect(drainBudget(short).margin).toBeLessThanOrEqual(0);
+    // and a graceful timeout left to gunicorn's default is not read as one
+    const implicit = copy(api);
+    const args = container(implicit, "api").args!;
+    args.splice(args.indexOf("--graceful-timeout"), 2);
+    expect(drainBudget(implicit).margin).toBeNaN();
+  });
+
+  it("is ready by GET /health on 8000, the port the Service targets", () => {
+    expect(c.readinessProbe?.httpGet).toMatchObject({ path: "/health", port: 8000 });
+    expect(c.ports?.map((p) => p.containerPort)).toContain(8000);
+    expect(apiService.spec?.type).toBe("ClusterIP");
+    expect(apiService.spec?.ports).toEqual([expect.objectContaining({ port: 8000, targetPort: 8000 })]);
+    expect(api.spec?.template.metadata?.labels).toMatchObject(apiService.spec?.selector ?? { missing: "selector" });
+    expect(api.spec?.template.metadata?.labels).toMatchObject(api.spec?.selector.matchLabels ?? { missing: "matchLabels" });
+  });
+
+  it("loads drainlab's ledger from the ConfigMap mounted at its PYTHONPATH entry, writing to stdout, named by the pod", () => {
+    const volume = api.spec?.template.spec?.volumes?.find((v) => v.configMap?.name === "drainlab-ledger");
+    expect(volume).toBeDefined();
+    const mount = c.volumeMounts?.find((m) => m.name === volume?.name);
+    expect(mount?.readOnly).toBe(true);
+    expect(env(c, "PYTHONPATH")?.value?.split(":")).toContain(mount?.mountPath);
+    expect(env(c, "DRAINLAB_LEDGER")?.value).toBe("-");
+    expect(env(c, "DRAINLAB_NODE")?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.name");
+    // must-fail control: a mount elsewhere is not on the path
+    const moved = copy(api);
+    container(moved, "api").volumeMounts![0]!.mountPath = "/opt/elsewhere";
+    expect(env(container(moved, "api"), "PYTHONPATH")?.value?.split(":")).not.toContain(
+      container(moved, "api").volumeMounts![0]!.mountPath,
+    );
+  });
+});
+
+describe("nginx", () => {
+  it("logs drainlab's JSON access log to stdout, exactly drainlab's own format with generation 0", () => {
+    const format = drainlabLogFormat(nginxConf);
+    expect(format).toBeDefined();
+    expect(logFields(format!)).toEqual(LOG_FIELDS);
+    const norm = (s: string) => s.replace(/\s+/g, " ").trim();
+    expect(norm(format!)).toBe(norm(ACCESS_LOG_FORMAT.replace("{{generation}}", "0")));
+    expect(uncommented(nginxConf)).toMatch(/^\s*access_log\s+\/dev\/stdout\s+drainlab;/m);
+    // must-fail control: a field left out is noticed
+    expect(logFields(drainlabLogFormat(nginxConf.replace(',"worker_pid":$pid', ""))!)).not.toEqual(LOG_FIELDS);
+  });
+
+  it("passes the request id on and retries only on errors and timeouts, to the api Service", () => {
+    const conf = uncommented(nginxConf);
+    expect(conf).toMatch(/^\s*proxy_set_header\s+X-Request-Id\s+\$http_x_request_id;/m);
+    expect(conf).toMatch(/^\s*proxy_next_upstream\s+error\s+timeout;/m);
+    expect(conf).not.toMatch(/non_idempotent/);
+    expect(conf).toMatch(/^\s*proxy_pass\s+http:\/\/api;/m);
+    const upstream = /\bupstream\s+api\s*\{([^}]*)\}/.exec(conf)?.[1] ?? "";
+    const servers = [...upstream.matchAll(/^\s*server\s+([^\s;]+)/gm)].map((m) => m[1]);
+    expect(servers).toEqual([`${apiService.metadata?.name}.default.svc.cluster.local:${apiService.spec?.ports?.[0]?.port}`]);
+  });
+
+  it("runs nginx:1.26 with that nginx.conf, behind Service nginx on port 80", () => {
+    expect(nginx.spec?.replicas).toBe(1);
+    const c = container(nginx, "nginx");
+    expect(c.image).toBe("nginx:1.26");
+    const volume = nginx.spec?.template.spec?.volumes?.find((v) => v.configMap?.name === "nginx-conf");
+    expect(c.volumeMounts?.find((m) => m.name === volume?.name)).toMatchObject({
+      mountPath: "/etc/nginx/nginx.conf",
+      subPath: "nginx.conf",
+    });
+    expect(uncommented(nginxConf)).toMatch(/^\s*listen\s+80;/m);
+    expect(nginxService.spec?.ports).toEqual([expect.objectContaining({ port: 80, targetPort: 80 })]);
+    expect(nginx.spec?.template.metadata?.labels).toMatchObject(nginxService.spec?.selector ?? { missing: "selector" });
+  });
+});
+
+describe("drainlab.yaml and README.md", () => {
+  const scenario = parse(read("drainlab.yaml")) as {
+    attach?: {
+      url?: string;
+      drain?: { command?: { run?: string } };
+      records?: { nginx_log?: { command?: string }; app_ledger?: Array<{ command?: string }> };
+    };
+  };
+  const readme = read("README.md");
+
+  it("parses, and sends the load to 127.0.0.1 through the README's port-forward to Service nginx", () => {
+    const url = new URL(scenario.attach?.url ?? "");
+    expect(url.hostname).toBe("127.0.0.1");
+    const forward = /kubectl port-forward svc\/(\S+) (\d+):(\d+)/.exec(readme);
+    expect(forward?.slice(1)).toEqual([nginxService.metadata?.name, url.port, String(nginxService.spec?.ports?.[0]?.port)]);
+  });
+
+  it("restarts deploy/api and reads the logs of the objects the manifests define", () => {
+    const a = scenario.attach!;
+    expect(a.drain?.command?.run).toMatch(/kubectl rollout restart deploy\/api\b/);
+    expect(a.records?.nginx_log?.command).toMatch(/kubectl logs deploy\/nginx\b/);
+    const ledger = a.records?.app_ledger?.[0]?.command ?? "";
+    const selector = /-l (\S+)=(\S+)/.exec(ledger);
+    expect(api.spec?.template.metadata?.labels?.[selector?.[1] ?? ""]).toBe(selector?.[2]);
+    // kubectl logs with a selector keeps 10 lines per pod unless told otherwise
+    expect(ledger).toMatch(/--tail=-1\b/);
+  });
+
+  it("creates the ledger ConfigMap from files the drainlab package ships", () => {
+    const create = /kubectl create configmap (\S+)((?: --from-file=\S+)+)/.exec(readme);
+    expect(create?.[1]).toBe(api.spec?.template.spec?.volumes?.find((v) => v.configMap)?.configMap?.name);
+    const files = [...(create?.[2] ?? "").matchAll(/--from-file=node_modules\/drainlab\/(\S+)/g)].map((m) => m[1]!);
+    expect(files.map((f) => f.split("/").pop()).sort()).toEqual(["drainlab_ledger.py", "sitecustomize.py"]);
+    const published = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { files: string[] }).files;
+    for (const f of files) {
+      expect(existsSync(join(ROOT, f)), f).toBe(true);
+      expect(
+        published.some((p) => f.startsWith(p)),
+        `${f} is in package.json "files"`,
+      ).toBe(true);
+    }
+    expect(readme).toContain("kubectl apply -f manifests/");
+    expect(readme).toContain("npx drainlab run drainlab.yaml");
+  });
+});

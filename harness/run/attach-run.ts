@@ -1,0 +1,165 @@
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { request } from "undici";
+import { collectRecords } from "../attach/collect.ts";
+import { runAttachedDrain } from "../attach/drain.ts";
+import { type LoadProgress, type LoadResult, prepareLoad, runLoad } from "../load/generator.ts";
+import type { Baseline } from "../records/baseline.ts";
+import type { DrainRecord } from "../records/drain-record.ts";
+import { writeClientLedger } from "../records/ledger-row.ts";
+import type { Records } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
+import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
+import { Timeline } from "../records/timeline.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { EnvironmentError } from "../util/errors.ts";
+import { sleep } from "../util/sleep.ts";
+import { judge } from "../verdict/verdict.ts";
+import { buildReport } from "./build-report.ts";
+
+export interface AttachRunOptions {
+  runId: string;
+  runDir: string;
+  scenarioFile?: string;
+  log: (line: string) => void;
+  onProgress?: (p: LoadProgress & { phase: string }) => void;
+  signal?: AbortSignal;
+  baseline?: Baseline;
+}
+
+/** The scenario as the attached system runs it: each request's own work is its expected_ms (0 when not given). */
+export function attachedScenario(s: Scenario): Scenario {
+  return { ...s, load: { ...s.load, mix: s.load.mix.map((k) => ({ ...k, ms: k.expected_ms ?? 0 })) } };
+}
+
+/** Something must answer at the URL before any load: a refused connection is the user's set-up, not a drain's loss. */
+async function reachable(url: string, signal?: AbortSignal): Promise<void> {
+  try {
+    const r = await request(url, { method: "GET", headersTimeout: 10_000, bodyTimeout: 10_000, signal });
+    await r.body.dump();
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    throw new EnvironmentError(
+      `attach.url ${url}: nothing answers there (${(e as Error).message}); start the system first (drainlab does not start an attached one)`,
+    );
+  }
+}
+
+/**
+ * One run against a system drainlab did not start: the load to attach.url,
+ * the drain as the user's commands on the same timeline, then the records
+ * fetched from their files or commands, judged and reported like any run.
+ * Nothing is started, so nothing is removed: the commands are the user's.
+ */
+export async function runAttached(input: Scenario, o: AttachRunOptions): Promise<{ report: Report }> {
+  const scenario = attachedScenario(input);
+  const a = scenario.attach!;
+  const startedAt = new Date();
+  const wallStart = performance.now();
+  const cwd = o.scenarioFile ? dirname(resolve(o.scenarioFile)) : process.cwd();
+  o.log(`attach: load to ${a.url}; the drain is your commands (${"command" in a.drain ? "one command" : "steps"})`);
+  await reachable(a.url, o.signal);
+  await prepareLoad();
+  const timeline = new Timeline(performance.now());
+  const ctx = { cwd, runDir: o.runDir, runId: o.runId, sinceIso: new Date(timeline.t0EpochMs - 1000).toISOString() };
+
+  const abort = new AbortController();
+  const onOuter = () => abort.abort(o.signal?.reason);
+  o.signal?.addEventListener("abort", onOuter, { once: true });
+  let phase = "load";
+  let load: LoadResult;
+  let drains: DrainRecord[] = [];
+  try {
+    timeline.add("load-start", { rate_per_s: scenario.load.rate_per_s, duration_s: scenario.load.duration_s, url: a.url });
+    const loadDone = runLoad({
+      url: a.url,
+      load: scenario.load,
+      idPrefix: o.runId,
+      t0: timeline.t0,
+      spillDir: join(o.runDir, "raw"),
+      spareConnections: 0,
+      raisePriority: true,
+      fixtureMix: false,
+      signal: abort.signal,
+      onProgress: (p) => o.onProgress?.({ ...p, phase }),
+    });
+    const drainDone = runAttachedDrain(scenario, timeline, ctx, abort.signal).then((d) => ((phase = "load, drained"), d));
+    const [l, d] = await Promise.allSettled([loadDone, drainDone]);
+    if (l.status === "rejected") throw l.reason;
+    load = l.value;
+    if (d.status === "fulfilled") drains = d.value;
+    else if (!o.signal?.aborted) {
+      load.ledger.dispose();
+      throw d.reason;
+    }
+    timeline.add("load-end", { sent: load.ledger.length });
+  } finally {
+    o.signal?.removeEventListener("abort", onOuter);
+  }
+  if (o.signal?.aborted) {
+    load.ledger.dispose();
+    throw o.signal.reason;
+  }
+  // the apps finish what nginx gave up on before their ledgers are read
+  await sleep(scenario.load.apps_idle_margin_ms, o.signal);
+
+  const rows = [...load.ledger.rows()];
+  await writeClientLedger(join(o.runDir, RAW_FILES.clientLedger), rows);
+  load.ledger.dispose();
+  const collected = await collectRecords(scenario, { ...ctx, t0: timeline.t0, t0EpochMs: timeline.t0EpochMs }, rows);
+  for (const n of collected.notes) o.log(`attach: ${n}`);
+  const server = readServerRecords(o.runDir, collected.nodes, timeline.t0EpochMs);
+  server.unreadable += collected.unreadable;
+  server.recycles = null;
+  const records: Records = {
+    scenario,
+    rows,
+    timeline: timeline.events,
+    drains,
+    loadStartMs: load.stats.startMs,
+    loadEndMs: load.stats.endMs,
+    server,
+    baseline: o.baseline,
+    faults: [],
+    generator: load.stats,
+    sessions: load.sessions,
+  };
+  const judgement = judge(records);
+  const report = buildReport(records, judgement, {
+    runId: o.runId,
+    startedAt: startedAt.toISOString(),
+    wallTimeS: 0,
+    scenarioFile: o.scenarioFile ?? null,
+    stack: {
+      images: { base: "-", app: "-", nginx: "-" },
+      nodes: [...new Set(collected.nodes.map((n) => n.name))].map((name) => ({
+        name,
+        address: collected.nodes.find((n) => n.name === name && n.address)?.address ?? "",
+      })),
+      versions: {},
+      load_entry: { url: a.url, path: "attach", published_url: a.url },
+      addresses: collected.nodes,
+    },
+    baseline: o.baseline ? { run_id: o.baseline.run_id, file: o.baseline.file } : null,
+    files: { client_ledger: RAW_FILES.clientLedger, ...collected.files },
+    t0EpochMs: timeline.t0EpochMs,
+    attach: {
+      url: a.url,
+      client_only: a.client_only,
+      records: {
+        nginx_log: a.records.nginx_log ? sourceText(a.records.nginx_log) : null,
+        nginx_rows: server.nginx.length,
+        app_ledger: a.records.app_ledger.map(sourceText),
+        app_events: server.app.length,
+      },
+      record_hooks: collected.hooks,
+      notes: collected.notes,
+    },
+  });
+  report.wall_time_s = Math.round((performance.now() - wallStart) / 10) / 100;
+  return { report };
+}
+
+function sourceText(s: { file: string } | { command: string }): string {
+  return "file" in s ? `file ${s.file}` : `command ${s.command}`;
+}

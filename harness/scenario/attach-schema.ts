@@ -1,0 +1,101 @@
+import { z } from "zod";
+
+/**
+ * `attach:`, a system drainlab did not start: a compose deployment, VMs behind
+ * an nginx reloaded by script, a Kubernetes rollout. drainlab sends the load
+ * to `url` and runs the user's own commands as the drain; the records come
+ * from files or from commands' output (`docker logs`, `kubectl logs`).
+ * Commands run with the user's rights through `/bin/sh -c`, in the scenario
+ * file's folder: a scenario with hooks is code, like a Makefile.
+ */
+
+/** One command: `/bin/sh -c run`, killed (its whole process group) after timeout_s. */
+export const Hook = z.union([
+  z.string().min(1),
+  z.strictObject({
+    run: z.string().min(1),
+    timeout_s: z.number().positive().max(3600).optional(),
+  }),
+]);
+export type Hook = z.output<typeof Hook>;
+
+/** The operator's drain, step by step; each step's start and end go on the timeline. */
+export const ATTACH_STEPS = ["mark_draining", "remove", "reload", "terminate", "wait_exit", "restore"] as const;
+export type AttachStep = (typeof ATTACH_STEPS)[number];
+
+/** Where a record lives: a file (relative to the scenario file), or the output of a command run after the load. */
+const Source = z.union([
+  z.strictObject({ file: z.string().min(1) }),
+  z.strictObject({ command: z.string().min(1), timeout_s: z.number().positive().max(3600).optional() }),
+]);
+export type RecordSource = z.output<typeof Source>;
+
+/** Host names that are this machine: load to them never leaves it. */
+export const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"];
+
+export const Attach = z.strictObject({
+  /** Where the load goes: nginx (or whatever fronts the nodes). Loopback, or a host listed in `hosts`. */
+  url: z.url({ protocol: /^https?$/, error: "an http:// or https:// URL, e.g. http://127.0.0.1:8080" }),
+  /** Hosts other than loopback that you name as yours: the load goes to `url` only when its host is loopback or here. */
+  hosts: z.array(z.string().min(1)).default([]),
+  /**
+   * The nodes, as the app-ledger module names them (DRAINLAB_NODE, its X-Node header). Absent: learned
+   * from the answers. nginx's $upstream_addr is matched to them by the answers too, or give `addresses`.
+   */
+  nodes: z.array(z.string().min(1).max(253)).optional(),
+  /** node name -> its address as nginx's $upstream_addr writes it ("172.18.0.3:8000"). */
+  addresses: z.record(z.string(), z.string().min(1)).default({}),
+  drain: z.union([
+    z.strictObject({
+      /** The drained node's name; absent: the command drains every node (a rolling restart). */
+      node: z.string().min(1).optional(),
+      /** One command: the drain window is known (its start and end), the removal and signal times are not. */
+      command: Hook,
+      timeout_s: z.number().positive().max(3600).default(120),
+    }),
+    z.strictObject({
+      node: z.string().min(1),
+      /**
+       * One command per step, run in the order given (SIGTERM before the removal is a control). wait_exit:
+       * when the last line of its output is an integer, that is the node's exit code (`docker wait` prints
+       * it). A step's end is when it took effect: a reload step should end once nginx applied it. After a
+       * step fails, only restore still runs.
+       */
+      steps: z
+        .array(
+          z.strictObject({
+            step: z.enum(ATTACH_STEPS),
+            run: z.string().min(1),
+            timeout_s: z.number().positive().max(3600).optional(),
+          }),
+        )
+        .min(1)
+        .refine((l) => l.some((x) => x.step === "terminate"), { message: "a terminate step is required: the step that stops the node" })
+        .refine((l) => new Set(l.map((x) => x.step)).size === l.length, { message: "each step at most once" }),
+      timeout_s: z.number().positive().max(3600).default(60),
+    }),
+  ]),
+  /** The servers' records. Absent: every check that needs them says no-evidence (or skipped, with client_only). */
+  records: z
+    .strictObject({
+      /** nginx's access log in drainlab's JSON format (README: "Attach to a running system"). */
+      nginx_log: Source.optional(),
+      /** The app-ledger module's lines, from one source for all nodes or one per node. */
+      app_ledger: z.array(Source).default([]),
+    })
+    .prefault({}),
+  /** The run is judged on the client's side only: the server-side checks are skipped, and the report says so first. */
+  client_only: z.boolean().default(false),
+});
+export type Attach = z.output<typeof Attach>;
+
+/** A hook's command and its timeout, whichever form it was given in. */
+export function hookOf(h: Hook, defaultTimeoutS: number): { run: string; timeout_s: number } {
+  return typeof h === "string" ? { run: h, timeout_s: defaultTimeoutS } : { run: h.run, timeout_s: h.timeout_s ?? defaultTimeoutS };
+}
+
+/** The host the load would go to, when it is neither loopback nor named in `hosts`. */
+export function unnamedHost(a: Pick<Attach, "url" | "hosts">): string | null {
+  const host = new URL(a.url).hostname;
+  return LOOPBACK_HOSTS.includes(host) || a.hosts.includes(host) ? null : host;
+}
