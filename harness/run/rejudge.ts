@@ -78,6 +78,7 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
     files: Object.fromEntries(Object.entries(old.files ?? {}).map(([k, v]) => [k, join(dir, v)])),
     t0EpochMs: old.t0_epoch_ms,
     system: old.system,
+    attach: old.attach,
   });
   ensureWritableDir("--out", outDir, "the judged report");
   const written = await new Multiplexer([jsonReporter(), ...fileReporters()], options.log).onEnd(report, outDir);

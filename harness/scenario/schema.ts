@@ -348,7 +348,9 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
     if (s.attach) return; // attachIssues
     if (s.system) {
       if (k.path === undefined) issue("path", "required with system: the path (and query) your app serves");
-      if (k.ms !== 0) issue("ms", "ms is the fixture's sleep; with system: give expected_ms (or leave it out to measure it)");
+      // a report's parameters carry the effective work in both (drainlab judge validates them again)
+      if (k.ms !== 0 && k.ms !== k.expected_ms)
+        issue("ms", "ms is the fixture's sleep; with system: give expected_ms (or leave it out to measure it)");
     } else if ((k.kind ?? "request") === "request") {
       if (!["GET", "POST"].includes(k.method))
         issue("method", "the fixture serves GET (/work) and POST (/orders, /background); other methods need system:");
@@ -386,7 +388,7 @@ function attachIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refinemen
     issue(["attach", "drain", "node"], `${node} is not in attach.nodes (${a.nodes.join(", ")})`);
   s.load.mix.forEach((k, i) => {
     if (k.path === undefined) issue(["load", "mix", i, "path"], "required with attach: the path (and query) your app serves");
-    if (k.ms !== 0) issue(["load", "mix", i, "ms"], "ms is the fixture's sleep; with attach: give expected_ms");
+    if (k.ms !== 0 && k.ms !== k.expected_ms) issue(["load", "mix", i, "ms"], "ms is the fixture's sleep; with attach: give expected_ms");
   });
 }
 

@@ -421,7 +421,10 @@ export function effectiveScenario(scenario: Scenario, state: SystemState): Scena
     s.stack.nginx.fail_timeout_s = nginx.fail_timeout_s;
     if (nginx.worker_shutdown_timeout_s !== null) s.stack.nginx.worker_shutdown_timeout_s = nginx.worker_shutdown_timeout_s;
   }
-  s.load.mix = s.load.mix.map((k, i) => ({ ...k, ms: k.expected_ms ?? state.measured_ms[i] ?? 0 }));
+  s.load.mix = s.load.mix.map((k, i) => {
+    const ms = k.expected_ms ?? state.measured_ms[i] ?? 0;
+    return { ...k, ms, expected_ms: ms };
+  });
   if (scenario.system?.app.mark_draining === "none") s.drain.mark_draining = false;
   return s;
 }

@@ -376,7 +376,7 @@ export const drainCommandsSucceeded: Check = ({ scenario, drains }) => {
     return { name, status: "no-evidence", ok: false, observed: "none ran", expected, detail: "no drain command ran (the run ended first)" };
   const bad = hooks.filter((h) => !hookOk(h));
   const given = "steps" in scenario.attach.drain ? scenario.attach.drain.steps.length : 1;
-  const notRun = given - hooks.length;
+  const notRun = Math.max(0, given - hooks.length);
   return {
     name,
     ok: bad.length === 0 && notRun === 0,

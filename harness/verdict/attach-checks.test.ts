@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import type { HookRecord } from "../records/drain-record.ts";
+import { Scenario } from "../scenario/schema.ts";
+import { clean, drain, failing, records } from "./testdata/records.ts";
+import { judge, SERVER_SIDE_CHECKS } from "./verdict.ts";
+
+const mix = [{ method: "GET", path: "/work", expected_ms: 10 }];
+const attached = (attach: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  Scenario.parse({
+    name: "t",
+    load: { warmup_s: 0, mix },
+    checks: { max_gap_ms: 500 },
+    attach: { url: "http://127.0.0.1:18080", drain: { node: "node-1", steps: [{ step: "terminate", run: "true" }] }, ...attach },
+    ...extra,
+  });
+const hook = (step: string, exit_code: number | null, over: Partial<HookRecord> = {}): HookRecord => ({
+  step,
+  command: `${step}.sh`,
+  start_ms: 1000,
+  end_ms: 1100,
+  exit_code,
+  timed_out: false,
+  output_tail: "",
+  log: `raw/hooks/${step}.log`,
+  ...over,
+});
+const status = (v: ReturnType<typeof judge>, name: string) => v.checks.find((c) => c.name === name)?.status;
+
+describe("attach: what the verdict stands on", () => {
+  it("steps that all exited 0: drain-commands-succeeded passes, health-reported-draining is skipped (no monitor)", () => {
+    const steps = [
+      { step: "remove", run: "a" },
+      { step: "terminate", run: "b" },
+    ];
+    const s = attached({ drain: { node: "node-1", steps } });
+    const v = judge(records(clean(), { scenario: s, drains: [{ ...drain, hooks: [hook("remove", 0), hook("terminate", 0)] }] }));
+    expect(failing(v)).toEqual([]);
+    expect(status(v, "drain-commands-succeeded")).toBe("pass");
+    expect(status(v, "health-reported-draining")).toBe("skipped");
+  });
+
+  it("a step that exited 1 or timed out fails drain-commands-succeeded, naming it and its output", () => {
+    const steps = [
+      { step: "remove", run: "a" },
+      { step: "reload", run: "b" },
+      { step: "terminate", run: "c" },
+    ];
+    const s = attached({ drain: { node: "node-1", steps } });
+    const bad = hook("reload", 1, { output_tail: 'nginx: [emerg] host not found in upstream "n1:8000"' });
+    const v = judge(records(clean(), { scenario: s, drains: [{ ...drain, hooks: [hook("remove", 0), bad] }] }));
+    const c = v.checks.find((x) => x.name === "drain-commands-succeeded")!;
+    expect(c.status).toBe("fail");
+    expect(c.detail).toContain("reload (reload.sh) exited 1");
+    expect(c.detail).toContain("host not found in upstream");
+    expect(c.detail).toContain("1 later step(s) not run");
+    const slow = judge(
+      records(clean(), { scenario: attached({}), drains: [{ ...drain, hooks: [hook("terminate", null, { timed_out: true })] }] }),
+    );
+    expect(status(slow, "drain-commands-succeeded")).toBe("fail");
+  });
+
+  it("one drain command: misrouted and drain-exercised say no-evidence (no removal time), never pass", () => {
+    const s = attached({ drain: { command: "kubectl rollout restart deploy/api" } });
+    const d = { ...drain, target: "*", step_times_known: false, exit_code: null, hooks: [hook("command", 0)] };
+    const v = judge(records(clean(), { scenario: s, drains: [d] }));
+    expect(status(v, "no-misrouted-requests")).toBe("no-evidence");
+    expect(status(v, "drain-exercised")).toBe("no-evidence");
+    expect(status(v, "drained-node-exited-cleanly")).toBe("no-evidence");
+    expect(v.verdict).toBe("fail");
+    // a drain of every node: the service as a whole must keep answering
+    expect(status(v, "traffic-continued")).toBe("pass");
+  });
+
+  it("checks.skip puts a check out of scope with its reason: skipped, not passed", () => {
+    const s = attached(
+      { drain: { command: "kubectl rollout restart deploy/api" } },
+      { checks: { max_gap_ms: 500, skip: [{ check: "no-misrouted-requests", reason: "no removal time" }] } },
+    );
+    const d = { ...drain, step_times_known: false, hooks: [hook("command", 0)] };
+    const v = judge(records(clean(), { scenario: s, drains: [d] }));
+    const c = v.checks.find((x) => x.name === "no-misrouted-requests")!;
+    expect(c.status).toBe("skipped");
+    expect(c.detail).toContain("no removal time");
+  });
+
+  it("no server records: every server-side check says no-evidence; client_only makes them skipped", () => {
+    const bare = clean().map((r) => ({ ...r, nginx: [], app: [] }));
+    const d = { ...drain, hooks: [hook("terminate", 0)] };
+    const none = judge(records(bare, { scenario: attached({}), drains: [d] }));
+    for (const name of [
+      "no-cut-short-requests",
+      "no-retried-by-nginx",
+      "server-records-complete",
+      "drain-exercised",
+      "no-misrouted-requests",
+    ])
+      expect(status(none, name), name).toBe("no-evidence");
+    expect(status(none, "no-failed-requests")).toBe("pass");
+    expect(none.verdict).toBe("fail");
+    const clientOnly = judge(records(bare, { scenario: attached({ client_only: true }), drains: [d] }));
+    for (const name of SERVER_SIDE_CHECKS) expect(status(clientOnly, name), name).toBe("skipped");
+    expect(failing(clientOnly)).toEqual([]);
+  });
+
+  it("in a run drainlab started, drain-commands-succeeded is left out like a fault's check", () => {
+    expect(judge(records(clean())).checks.map((c) => c.name)).not.toContain("drain-commands-succeeded");
+  });
+});
