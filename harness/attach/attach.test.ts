@@ -149,6 +149,26 @@ describe("attach records: from files and commands' output", () => {
     expect(readAppLedger(join(runDir, RAW_FILES.appLedger("api-b"))).rows.map((e) => e.event)).toEqual(["start", "ledger-active"]);
   });
 
+  it("an address several nodes answered behind (a Service IP) is no node's: attempts are matched by X-Node only", async () => {
+    const dir = tmp();
+    const runDir = join(dir, "run");
+    mkdirSync(runDir);
+    writeFileSync(
+      join(dir, "access.jsonl"),
+      [nginxLine(`${runId}-1`, "10.96.0.10:8000"), nginxLine(`${runId}-2`, "10.96.0.10:8000")].join("\n"),
+    );
+    const s = scenarioWith({ nginx_log: { file: "access.jsonl" } });
+    const got = await collectRecords(s, { cwd: dir, runDir, runId, sinceIso: "", t0: 0, t0EpochMs }, [
+      row(`${runId}-1`, "api-a"),
+      row(`${runId}-2`, "api-b"),
+    ]);
+    expect(got.nodes).toEqual([
+      { name: "api-a", address: "" },
+      { name: "api-b", address: "" },
+    ]);
+    expect(got.notes[0]).toContain("10.96.0.10:8000 answered as api-a, api-b");
+  });
+
   it("says what is missing: a file that is not there, a command that failed, a log without this run's lines", async () => {
     const dir = tmp();
     const runDir = join(dir, "run");

@@ -111,7 +111,10 @@ export async function collectRecords(
 
   const names = new Set<string>([...(a.nodes ?? []), ...rows.flatMap((r) => (r.node ? [r.node] : [])), ...perNode.keys()]);
   for (const n of names) if (perNode.has(n)) files[`app_ledger_${n}`] = RAW_FILES.appLedger(safeName(n));
-  const nodes = [...nodeAddresses(ctx.runDir, rows, a.addresses, [...names])];
+  const ambiguous: string[] = [];
+  const nodes = nodeAddresses(ctx.runDir, rows, a.addresses, [...names], ambiguous);
+  if (ambiguous.length > 0)
+    notes.push(`nginx's upstream address is no node's own (${ambiguous.join("; ")}): its attempts are matched to nodes by X-Node only`);
   for (const n of a.nodes ?? []) if (!rows.some((r) => r.node === n)) notes.push(`${n}: no answer named it (X-Node)`);
   return { hooks, nodes, notes, files, unreadable: unreadable.count };
 }
@@ -131,14 +134,22 @@ function nodeAddresses(
   rows: LedgerRow[],
   given: Record<string, string>,
   names: string[],
+  ambiguous: string[],
 ): Array<{ name: string; address: string }> {
   const out = new Map<string, string>();
   for (const [name, addr] of Object.entries(given)) out.set(addr, name);
   const byId = new Map(rows.map((r) => [r.id, r]));
+  const seen = new Map<string, Set<string>>();
   for (const x of readNginxLog(join(runDir, RAW_FILES.nginxAccessLog)).rows) {
     const node = byId.get(x.id)?.node;
     const last = x.upstreamAddrs.at(-1);
-    if (node && last && !out.has(last) && x.status < 500) out.set(last, node);
+    if (node && last && x.status < 500) seen.set(last, (seen.get(last) ?? new Set()).add(node));
+  }
+  // an address several nodes answered behind (a Service's cluster IP) names none of them
+  for (const [addr, nodes] of seen) {
+    if (out.has(addr)) continue;
+    if (nodes.size === 1) out.set(addr, [...nodes][0]!);
+    else ambiguous.push(`${addr} answered as ${[...nodes].sort().join(", ")}`);
   }
   // a node with no learned address still belongs to the run (its ledger is read by name)
   const listed = [...out.entries()].map(([address, name]) => ({ name, address }));

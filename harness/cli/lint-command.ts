@@ -10,6 +10,16 @@ import { collect } from "./options.ts";
 
 /** The chain, the longest request and every finding, as `drainlab lint` prints them; text from the scenario is shown escaped. */
 export function renderLint(scenario: Scenario, file: string, findings: LintFinding[]): string {
+  if (scenario.attach) {
+    return [
+      `drainlab lint ${printable(scenario.name)}  ${printable(file)}`,
+      "note      attach: the system's timeouts are its own and drainlab reads none of them, so there is no chain to lint;",
+      "          the scenario is valid (schema and paths). Its hooks are code that runs with your rights (README: Attach).",
+      "",
+      "lint      0 error(s), 0 warning(s)",
+      "",
+    ].join("\n");
+  }
   const c = timeoutChain(scenario);
   const longest = longestRequest(scenario.load.mix);
   const errors = lintErrors(findings).length;
@@ -57,7 +67,7 @@ Exit codes: 0 no error (warnings allowed), 1 at least one error, 2 bad scenario.
     )
     .action((file: string, opts: { set: string[]; json?: boolean }) => {
       const scenario = loadScenario(file, opts.set);
-      const findings = lintScenario(scenario);
+      const findings = scenario.attach ? [] : lintScenario(scenario);
       process.stdout.write(opts.json ? `${JSON.stringify(findings, null, 2)}\n` : renderLint(scenario, file, findings));
       state.setExitCode(lintErrors(findings).length > 0 ? ExitCode.checkFailed : ExitCode.pass);
     });

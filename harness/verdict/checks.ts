@@ -23,7 +23,7 @@ export const RECORD_OF_CLASS: Partial<Record<LossClass, "app" | "nginx">> = {
 /** One check per loss class: at most the scenario's allowed count (default 0). */
 export function classCheck(lossClass: LossClass): Check {
   const { check: name, means } = LOSS_CLASS_TABLE[lossClass];
-  return ({ scenario, drains }, { reconciliation: rec }) => {
+  return ({ scenario, drains, server }, { reconciliation: rec }) => {
     const count = rec.counts[lossClass];
     // parameters of a report older than the class have no key for it: the class's default
     const allowed = lossClass in scenario.checks.allowed ? scenario.checks.allowed[lossClass] : DEFAULT_ALLOWED[lossClass];
@@ -40,6 +40,17 @@ export function classCheck(lossClass: LossClass): Check {
         observed: "no removal time",
         expected,
         detail: `one drain command (attach.drain.command) does not say when the node left nginx, so ${means} cannot be judged: give attach.drain.steps (remove, reload) to judge it`,
+      };
+    }
+    const unnamed = drains.filter((d) => d.removed && !server.nodes.some((n) => n.name === d.target && n.address !== ""));
+    if (lossClass === "misrouted" && unnamed.length > 0) {
+      return {
+        name,
+        status: "no-evidence",
+        ok: false,
+        observed: "no address",
+        expected,
+        detail: `nginx's log never named ${unnamed.map((d) => d.target).join(", ")}'s own upstream address (give attach.addresses), so ${means} cannot be judged`,
       };
     }
     if (needs && x.client_rows > 0 && (needs === "app" ? x.app_events : x.nginx_rows) === 0) {

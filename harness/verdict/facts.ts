@@ -52,7 +52,10 @@ function evidenceOf(f: FaultRecord, m: Record<string, Json>): string[] {
  */
 export function drainFactsOf(r: Records, versions: Record<string, string>): Fact[] {
   const facts: Fact[] = [];
-  const server = `${r.scenario.stack.runtime === "uvicorn" ? "uvicorn --workers" : `gunicorn ${versions.gunicorn ?? "?"} (UvicornWorker)`}, uvicorn ${versions.uvicorn ?? "?"}`;
+  // an attached system's servers are its own: drainlab knows neither their kind nor their versions
+  const server = r.scenario.attach
+    ? `the attached system (${r.scenario.attach.url}; servers and versions not read)`
+    : `${r.scenario.stack.runtime === "uvicorn" ? "uvicorn --workers" : `gunicorn ${versions.gunicorn ?? "?"} (UvicornWorker)`}, uvicorn ${versions.uvicorn ?? "?"}`;
   for (const d of r.drains) {
     if (d.signal_acknowledged !== undefined) facts.push(signalPathFact(r, d));
     const signal = toEpochMs(d.signal_ms, r.server.t0EpochMs);
@@ -75,7 +78,7 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
       const ran = new Set(r.server.app.filter((e) => e.event === "lifespan-shutdown" && on(e)).map((e) => e.pid));
       const missing = [...workers].filter((p) => !ran.has(p));
       facts.push({
-        claim: `lifespan shutdown runs in every worker on ${r.scenario.stack.runtime === "uvicorn" ? "uvicorn's" : "gunicorn's"} SIGTERM`,
+        claim: `lifespan shutdown runs in every worker on ${r.scenario.attach ? "the drain's" : r.scenario.stack.runtime === "uvicorn" ? "uvicorn's" : "gunicorn's"} SIGTERM`,
         source: "uvicorn issue 1169, PR 1824",
         observed: `${server}: ${workers.size - missing.length} of ${workers.size} workers of ${d.target} ran it${missing.length ? ` (not pid ${missing.join(", ")}: killed first)` : ""}`,
         holds: missing.length === 0,
