@@ -100,6 +100,8 @@ function fixturePath(k: RequestKind, serviceMs: number): string {
       return `/events?events=${units}&interval_ms=${interval_ms}&resume=${resume ? 1 : 0}`;
     case "websocket":
       return "/ws";
+    case "longpoll":
+      return `/poll?events=${units}&interval_ms=${interval_ms}&hold_ms=${sessionShape(k).hold_ms}&resume=${resume ? 1 : 0}`;
     default: {
       const path = `${k.path ?? (k.method === "POST" ? "/orders" : "/work")}?ms=${serviceMs}`;
       return k.task_ms === undefined ? path : `${path}&task_ms=${k.task_ms}`;

@@ -28,7 +28,20 @@ const server = createServer((req, res) => {
     const from = u.searchParams.get("skip") ? last + 3 : last + 1;
     res.end(`id: ${from}\ndata: c\n\nid: ${from + 1}\ndata: d\n\nevent: end\ndata: end\n\n`);
   }
+  if (u.pathname === "/poll") {
+    // 4 events, two per poll; the second poll fails once (a node going away); skip=1 loses events 3 and 4's first
+    const cursor = Number(u.searchParams.get("cursor"));
+    polls.push(cursor);
+    if (cursor === 2 && polls.filter((c) => c === 2).length === 1) {
+      res.statusCode = 502;
+      return res.end("bad gateway");
+    }
+    const from = u.searchParams.get("skip") && cursor === 2 ? cursor + 2 : cursor + 1;
+    const ids = [from, from + 1].filter((n) => n <= 5);
+    res.end(JSON.stringify({ ids, end: ids.at(-1)! >= 4 }));
+  }
 });
+const polls: number[] = [];
 
 beforeAll(async () => {
   server.listen(0, "127.0.0.1");
@@ -63,6 +76,22 @@ describe("sessions: streams and Server-Sent Events", () => {
   });
 });
 
+describe("sessions: long polls", () => {
+  it("each poll carries the last id as its cursor; a failed poll is sent again with the same cursor", async () => {
+    polls.length = 0;
+    const r = await one({ kind: "longpoll", events: 4 }, "/poll");
+    expect(polls).toEqual([0, 2, 2]);
+    expect(r).toMatchObject({ complete: true, units: 4, reconnects: 1, connections: 3, gaps: [], error: null });
+  });
+
+  it("a poll answered from past the cursor is a gap: events lost", async () => {
+    polls.length = 0;
+    const r = await one({ kind: "longpoll", events: 4 }, "/poll?skip=1");
+    expect(r.gaps).toEqual([{ after: 2, next: 4 }]);
+    expect(r.complete).toBe(false);
+  });
+});
+
 describe("the mix's paths for the fixture's long-lived kinds", () => {
   it("sends streams, feeds and sockets to their endpoints and background tasks with task_ms", () => {
     const mix = Scenario.parse({
@@ -73,12 +102,13 @@ describe("the mix's paths for the fixture's long-lived kinds", () => {
           { kind: "sse", events: 7, resume: false },
           { kind: "websocket" },
           { method: "POST", path: "/background", task_ms: 900 },
+          { kind: "longpoll", events: 5, interval_ms: 500, hold_ms: 3000 },
         ],
       },
     }).load.mix;
     const m = new RequestMix(mix, seededRandom(1));
     const seen = new Map<number, { path: string; session: boolean }>();
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 400; i++) {
       const r = m.next();
       seen.set(r.kind, { path: r.path, session: r.session });
     }
@@ -86,6 +116,7 @@ describe("the mix's paths for the fixture's long-lived kinds", () => {
     expect(seen.get(1)).toEqual({ path: "/events?events=7&interval_ms=100&resume=0", session: true });
     expect(seen.get(2)).toEqual({ path: "/ws", session: true });
     expect(seen.get(3)).toEqual({ path: "/background?ms=0&task_ms=900", session: false });
+    expect(seen.get(4)).toEqual({ path: "/poll?events=5&interval_ms=500&hold_ms=3000&resume=1", session: true });
   });
 });
 

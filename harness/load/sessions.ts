@@ -70,7 +70,9 @@ export class Sessions {
         ? this.stream(record, path)
         : kind.kind === "sse"
           ? this.sse(record, path)
-          : this.websocket(record, path, kind);
+          : kind.kind === "longpoll"
+            ? this.longpoll(record, path)
+            : this.websocket(record, path, kind);
     const done = run
       .catch((err: Error) => {
         record.error ??= err.name === "AbortError" || this.options.signal.aborted ? "unfinished" : err.message.slice(0, 200);
@@ -134,11 +136,7 @@ export class Sessions {
   /** Server-Sent Events: reconnects with Last-Event-ID until the `end` event; an id that skips ahead is a lost event. */
   private async sse(record: SessionRecord, path: string): Promise<void> {
     let last = 0;
-    const sep = path.includes("?") ? "&" : "?";
-    // the feed's clock: event n is due at start + n * interval on every node, so a reconnect can resume
-    const feed = this.options.fixture
-      ? `${path}${sep}start=${Math.round(performance.timeOrigin + this.options.t0 + record.start_ms)}`
-      : path;
+    const feed = this.feedPath(record, path);
     for (;;) {
       let ended = false;
       try {
@@ -182,6 +180,51 @@ export class Sessions {
       }
       record.reconnects++;
       await sleep(RECONNECT_DELAY_MS, this.options.signal);
+    }
+  }
+
+  /** The feed's clock for the fixture: event n is due at start + n * interval on every node, so any node can resume it. */
+  private feedPath(record: SessionRecord, path: string): string {
+    const sep = path.includes("?") ? "&" : "?";
+    return this.options.fixture ? `${path}${sep}start=${Math.round(performance.timeOrigin + this.options.t0 + record.start_ms)}` : path;
+  }
+
+  /**
+   * A long poll: each poll (`cursor` = the last event id seen) is held by the server until events are due,
+   * answered with them as JSON `{"ids": [...], "end": bool}`, and followed at once by the next. A failed
+   * poll is sent again with the same cursor after 100 ms; an id that skips ahead is a lost event.
+   */
+  private async longpoll(record: SessionRecord, path: string): Promise<void> {
+    const feed = this.feedPath(record, path);
+    const sep = feed.includes("?") ? "&" : "?";
+    let last = 0;
+    let failures = 0;
+    for (;;) {
+      try {
+        const res = await this.connect(record, `${feed}${sep}cursor=${last}`, this.headers(record, { accept: "application/json" }));
+        const text = await res.body.text();
+        record.first_byte_ms ??= this.now();
+        if (res.statusCode >= 400) throw new Error(`status ${res.statusCode}`);
+        const answer = JSON.parse(text) as { ids?: unknown; end?: unknown };
+        for (const n of Array.isArray(answer.ids) ? answer.ids.map(Number) : []) {
+          if (n > last + 1) record.gaps.push({ after: last, next: n });
+          if (n > last) {
+            record.units++;
+            last = n;
+          }
+        }
+        if (answer.end === true) {
+          record.complete = record.gaps.length === 0;
+          record.error = record.complete ? null : `${record.gaps.length} gap(s) in the event ids`;
+          return;
+        }
+      } catch (err) {
+        if (this.options.signal.aborted) throw err;
+        record.error = (err as Error).message.slice(0, 200);
+        if (++failures > MAX_RECONNECTS) return;
+        record.reconnects++;
+        await sleep(RECONNECT_DELAY_MS, this.options.signal);
+      }
     }
   }
 

@@ -6,7 +6,7 @@
 export interface SessionRecord {
   /** X-Request-Id of its first connection; a reconnect's is `<id>.r<n>`. */
   id: string;
-  kind: "stream" | "sse" | "websocket";
+  kind: "stream" | "sse" | "websocket" | "longpoll";
   /** Index of its entry in load.mix. */
   mix: number;
   intended_ms: number;
@@ -27,7 +27,7 @@ export interface SessionRecord {
   /** Chunks, event ids or echoed messages received. */
   units: number;
   expected_units: number;
-  /** SSE: an id that skipped ahead of the last one seen (events lost across a reconnect). */
+  /** SSE, long poll: an id that skipped ahead of the last one seen (events lost across a reconnect or a failed poll). */
   gaps: Array<{ after: number; next: number }>;
   /** WebSocket: the close code of each connection, in order (1006: closed without a close frame). */
   close_codes: number[];

@@ -50,7 +50,8 @@ export function longestRequest(mix: RequestKind[]): { ms: number; index: number;
 export function holdMs(kind: RequestKind): number {
   if ((kind.kind ?? "request") !== "request") {
     const shape = sessionShape(kind);
-    return shape.units * shape.interval_ms;
+    // a long poll holds a node one poll at a time
+    return kind.kind === "longpoll" ? Math.min(shape.hold_ms, shape.units * shape.interval_ms) : shape.units * shape.interval_ms;
   }
   return (typeof kind.ms === "number" ? kind.ms : kind.ms.max) + (kind.task_ms ?? 0);
 }

@@ -30,9 +30,10 @@ const RequestKind = z.strictObject({
   /**
    * request: one request and its answer. The long-lived kinds are sessions on the same schedule:
    * stream (a chunked response), sse (Server-Sent Events; the client reconnects with Last-Event-ID)
-   * and websocket (messages both ways). The fixture serves them at /stream, /events and /ws.
+   * websocket (messages both ways) and longpoll (each poll held until events are due, the next sent at
+   * once with the last id seen as its cursor). The fixture serves them at /stream, /events, /ws and /poll.
    */
-  kind: z.enum(["request", "stream", "sse", "websocket"]).optional(),
+  kind: z.enum(["request", "stream", "sse", "websocket", "longpoll"]).optional(),
   /** The fixture serves GET and POST; with `system:`, any method the app serves. */
   method: z
     .string()
@@ -62,13 +63,18 @@ const RequestKind = z.strictObject({
   task_ms: durationMs.optional(),
   /** stream: chunks the fixture sends, one per interval_ms. */
   chunks: z.number().int().min(1).max(100_000).optional(),
-  /** sse: events of the feed, one per interval_ms. */
+  /** sse, longpoll: events of the feed, one per interval_ms. */
   events: z.number().int().min(1).max(100_000).optional(),
+  /** longpoll: how long the server holds each poll before it answers with the events due by then (default 2000 ms). */
+  hold_ms: z.number().positive().max(600_000).optional(),
   /** websocket: messages the client sends, one per interval_ms, each echoed. */
   messages: z.number().int().min(1).max(100_000).optional(),
   /** stream, sse, websocket: the pace of chunks, events or messages (default 100 ms). */
   interval_ms: durationMs.optional(),
-  /** sse, fixture: whether the app honours Last-Event-ID on a reconnect (false: a control that loses events). */
+  /**
+   * sse, longpoll, fixture: whether the app resumes from the client's Last-Event-ID or cursor (false: it
+   * sends only what is due from the request on, as a node-local subscription does: a control that loses events).
+   */
   resume: z.boolean().optional(),
 });
 
@@ -403,9 +409,9 @@ export type CheckName = z.output<typeof CheckName>;
 const FIXTURE_PATHS = ["/work", "/orders", "/background"];
 
 /** A session kind's shape with its defaults: how many chunks, events or messages, at what pace. */
-export function sessionShape(k: RequestKind): { units: number; interval_ms: number; resume: boolean } {
-  const units = k.kind === "stream" ? (k.chunks ?? 10) : k.kind === "sse" ? (k.events ?? 20) : (k.messages ?? 10);
-  return { units, interval_ms: k.interval_ms ?? 100, resume: k.resume ?? true };
+export function sessionShape(k: RequestKind): { units: number; interval_ms: number; resume: boolean; hold_ms: number } {
+  const units = k.kind === "stream" ? (k.chunks ?? 10) : k.kind === "sse" || k.kind === "longpoll" ? (k.events ?? 20) : (k.messages ?? 10);
+  return { units, interval_ms: k.interval_ms ?? 100, resume: k.resume ?? true, hold_ms: k.hold_ms ?? 2000 };
 }
 
 /** Whether the client may send this request again after a reset before any response. */

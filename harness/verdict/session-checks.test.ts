@@ -74,13 +74,21 @@ describe("no-lost-events", () => {
   it("passes a feed cut and resumed with Last-Event-ID without a gap", () => {
     const c = noLostEvents(withSessions([session("run-s4", "sse", { reconnects: 1, connections: 2, nodes: ["node-1", "node-2"] })], app));
     expect(c.ok).toBe(true);
-    expect(c.detail).toMatch(/1 reconnect\(s\) with Last-Event-ID, no id skipped/);
+    expect(c.detail).toMatch(/1 reconnect\(s\) with Last-Event-ID or the poll.s cursor, no id skipped/);
   });
   it("fails on an id gap across the reconnect, counting the events lost", () => {
     const gap = session("run-s4", "sse", { reconnects: 1, gaps: [{ after: 25, next: 29 }], complete: false });
     const c = noLostEvents(withSessions([gap], app));
     expect(c.ok).toBe(false);
     expect(c.detail).toMatch(/lost 3 event\(s\) \(e\.g\. after id 25 the next was 29\)/);
+  });
+  it("judges long polls alike: a poll held on node-1 at the drain, its next poll answered past its cursor", () => {
+    const polls = [ev(600, "start", "run-s4.r3"), ev(2100, "cancel", "run-s4.r3"), ev(2210, "start", "run-s4.r4", "node-2")];
+    const ok = noLostEvents(withSessions([session("run-s4", "longpoll", { reconnects: 1 })], polls));
+    expect(ok.ok).toBe(true);
+    const lost = noLostEvents(withSessions([session("run-s4", "longpoll", { gaps: [{ after: 9, next: 14 }], complete: false })], polls));
+    expect(lost.ok).toBe(false);
+    expect(lost.detail).toMatch(/lost 4 event\(s\)/);
   });
 });
 

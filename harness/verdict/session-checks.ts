@@ -60,21 +60,20 @@ function skipped(name: string, expected: string, detail: string): CheckOutcome {
 /** Shared shape of the three session checks: which sessions, what must hold, how to describe a failure. */
 function sessionCheck(
   name: string,
-  kind: SessionRecord["kind"],
+  kinds: Array<SessionRecord["kind"]>,
   what: string,
   expected: string,
   failed: (s: SessionRecord) => boolean,
   describe: (bad: SessionRecord[], all: SessionRecord[]) => string,
 ): Check {
   return (r) => {
-    const all = (r.sessions ?? []).filter((s) => s.kind === kind);
+    const all = (r.sessions ?? []).filter((s) => kinds.includes(s.kind));
     if (all.length === 0) return skipped(name, expected, `the mix has no ${what}`);
     if (r.drains.length === 0) return skipped(name, expected, "the scenario drains no node");
     const app = r.server.sessions?.app ?? [];
-    const open =
-      kind === "websocket"
-        ? openAtDrains(r, app, "ws-open", ["ws-close"], (id) => sessionOf(id) ?? id)
-        : openAtDrains(r, app, "start", ["finish", "cancel"], (id) => sessionOf(id) ?? id);
+    const open = kinds.includes("websocket")
+      ? openAtDrains(r, app, "ws-open", ["ws-close"], (id) => sessionOf(id) ?? id)
+      : openAtDrains(r, app, "start", ["finish", "cancel"], (id) => sessionOf(id) ?? id);
     const bad = all.filter(failed);
     if (open.every((o) => o.ids.size === 0) && bad.length === 0) {
       return noEvidence(
@@ -102,7 +101,7 @@ const firstIds = (bad: SessionRecord[]) =>
 /** no-truncated-streams: every chunked stream ended with the app's end marker. */
 export const noTruncatedStreams: Check = sessionCheck(
   "no-truncated-streams",
-  "stream",
+  ["stream"],
   "stream(s)",
   "0 streams ended before the app's end marker",
   (s) => !s.complete,
@@ -115,13 +114,14 @@ export const noTruncatedStreams: Check = sessionCheck(
 /** no-lost-events: every SSE feed reached its end event without an id gap, across its reconnects. */
 export const noLostEvents: Check = sessionCheck(
   "no-lost-events",
-  "sse",
-  "event stream(s)",
+  ["sse", "longpoll"],
+  "event feed(s) (SSE or long poll)",
   "0 event ids skipped across a reconnect",
   (s) => s.gaps.length > 0 || !s.complete,
   (bad, all) => {
     const reconnects = all.reduce((n, s) => n + s.reconnects, 0);
-    if (bad.length === 0) return `all ${all.length} feeds complete, ${reconnects} reconnect(s) with Last-Event-ID, no id skipped`;
+    if (bad.length === 0)
+      return `all ${all.length} feeds complete, ${reconnects} reconnect(s) with Last-Event-ID or the poll's cursor, no id skipped`;
     const lost = bad.reduce((n, s) => n + s.gaps.reduce((m, g) => m + (g.next - g.after - 1), 0), 0);
     const gap = bad.find((s) => s.gaps.length > 0)?.gaps[0];
     return `${bad.length} feed(s) lost ${lost} event(s)${gap ? ` (e.g. after id ${gap.after} the next was ${gap.next})` : ""}; ${reconnects} reconnect(s); e.g. ${firstIds(bad)}`;
@@ -131,7 +131,7 @@ export const noLostEvents: Check = sessionCheck(
 /** websockets-closed-cleanly: close codes counted; 1006 (no close frame) or a message never echoed fails. */
 export const websocketsClosedCleanly: Check = sessionCheck(
   "websockets-closed-cleanly",
-  "websocket",
+  ["websocket"],
   "WebSocket(s)",
   "every close 1000, 1001 or 1012 (then a reconnect), no message lost",
   (s) => s.lost_messages > 0 || s.close_codes.some((c) => !CLEAN_CLOSES.has(c)) || !s.complete,

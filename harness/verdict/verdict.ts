@@ -119,7 +119,7 @@ const CATALOG = {
   },
   "no-truncated-streams": { means: "every chunked stream ended with the app's end marker", run: noTruncatedStreams },
   "no-lost-events": {
-    means: "every Server-Sent Events feed reached its end with no event id skipped across a reconnect",
+    means: "every Server-Sent Events feed and long poll reached its end with no event id skipped across a reconnect or a failed poll",
     run: noLostEvents,
   },
   "websockets-closed-cleanly": {
