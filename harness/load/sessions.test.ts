@@ -70,6 +70,8 @@ describe("sessions: streams and Server-Sent Events", () => {
   it("an SSE client reconnects with Last-Event-ID: resumed, nothing lost; skipped ahead, a gap", async () => {
     const resumed = await one({ kind: "sse", events: 4 }, "/events");
     expect(resumed).toMatchObject({ complete: true, units: 4, reconnects: 1, connections: 2, gaps: [] });
+    // every event in the record: how late it came on the feed's clock
+    expect(resumed.unit_delays_ms).toHaveLength(4);
     const skipped = await one({ kind: "sse", events: 4 }, "/events?skip=1");
     expect(skipped.gaps).toEqual([{ after: 2, next: 5 }]);
     expect(skipped.complete).toBe(false);
@@ -82,6 +84,7 @@ describe("sessions: long polls", () => {
     const r = await one({ kind: "longpoll", events: 4 }, "/poll");
     expect(polls).toEqual([0, 2, 2]);
     expect(r).toMatchObject({ complete: true, units: 4, reconnects: 1, connections: 3, gaps: [], error: null });
+    expect(r.unit_delays_ms).toHaveLength(4);
   });
 
   it("a poll answered from past the cursor is a gap: events lost", async () => {
@@ -170,6 +173,10 @@ describe("sessions: WebSockets", () => {
   });
 
   it("a clean run echoes every message and closes with 1000", async () => {
-    expect(await socket("/ws")).toMatchObject({ complete: true, units: 5, close_codes: [1000], lost_messages: 0 });
+    const r = await socket("/ws");
+    expect(r).toMatchObject({ complete: true, units: 5, close_codes: [1000], lost_messages: 0 });
+    // each echo's round trip, from its own send
+    expect(r.unit_delays_ms).toHaveLength(5);
+    expect(Math.max(...r.unit_delays_ms!)).toBeLessThan(1000);
   });
 });

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { request, WebSocket } from "undici";
-import type { SessionRecord } from "../records/session-record.ts";
+import { type SessionRecord, UNIT_DELAYS_KEPT } from "../records/session-record.ts";
 import { type RequestKind, sessionShape } from "../scenario/schema.ts";
 
 export type { SessionRecord };
@@ -62,16 +62,17 @@ export class Sessions {
       gaps: [],
       close_codes: [],
       lost_messages: 0,
+      unit_delays_ms: [],
     };
     this.records.push(record);
     this.options.onStarted(intendedMs, record.start_ms);
     const run =
       kind.kind === "stream"
-        ? this.stream(record, path)
+        ? this.stream(record, path, sessionShape(kind).interval_ms)
         : kind.kind === "sse"
-          ? this.sse(record, path)
+          ? this.sse(record, path, sessionShape(kind).interval_ms)
           : kind.kind === "longpoll"
-            ? this.longpoll(record, path)
+            ? this.longpoll(record, path, sessionShape(kind).interval_ms)
             : this.websocket(record, path, kind);
     const done = run
       .catch((err: Error) => {
@@ -100,6 +101,12 @@ export class Sessions {
     return performance.now() - this.options.t0;
   }
 
+  /** One unit arrived, `dueMs` being when it should have (ms since t0). */
+  private arrived(record: SessionRecord, dueMs: number): void {
+    const delays = record.unit_delays_ms!;
+    if (delays.length < UNIT_DELAYS_KEPT) delays.push(Math.round((this.now() - dueMs) * 10) / 10);
+  }
+
   private headers(record: SessionRecord, extra: Record<string, string> = {}): Record<string, string> {
     const id = record.connections === 0 ? record.id : `${record.id}.r${record.connections}`;
     record.connections++;
@@ -120,13 +127,15 @@ export class Sessions {
   }
 
   /** A chunked response read to its end; complete when its last line is the app's end marker (END). */
-  private async stream(record: SessionRecord, path: string): Promise<void> {
+  private async stream(record: SessionRecord, path: string, intervalMs: number): Promise<void> {
     const res = await this.connect(record, path, this.headers(record));
     let tail = "";
     for await (const chunk of res.body) {
       record.first_byte_ms ??= this.now();
       const text = (chunk as Buffer).toString("latin1");
-      record.units += text.split("\n").filter((l) => l.startsWith("chunk ")).length;
+      const chunks = text.split("\n").filter((l) => l.startsWith("chunk ")).length;
+      for (let i = 0; i < chunks; i++) this.arrived(record, record.start_ms + (record.units + i + 1) * intervalMs);
+      record.units += chunks;
       tail = (tail + text).slice(-16);
     }
     record.complete = res.statusCode < 400 && tail.endsWith("END\n");
@@ -134,7 +143,7 @@ export class Sessions {
   }
 
   /** Server-Sent Events: reconnects with Last-Event-ID until the `end` event; an id that skips ahead is a lost event. */
-  private async sse(record: SessionRecord, path: string): Promise<void> {
+  private async sse(record: SessionRecord, path: string, intervalMs: number): Promise<void> {
     let last = 0;
     const feed = this.feedPath(record, path);
     for (;;) {
@@ -161,6 +170,7 @@ export class Sessions {
             if (n > last + 1) record.gaps.push({ after: last, next: n });
             if (n > last) {
               record.units++;
+              this.arrived(record, record.start_ms + n * intervalMs);
               last = n;
             }
           }
@@ -194,7 +204,7 @@ export class Sessions {
    * answered with them as JSON `{"ids": [...], "end": bool}`, and followed at once by the next. A failed
    * poll is sent again with the same cursor after 100 ms; an id that skips ahead is a lost event.
    */
-  private async longpoll(record: SessionRecord, path: string): Promise<void> {
+  private async longpoll(record: SessionRecord, path: string, intervalMs: number): Promise<void> {
     const feed = this.feedPath(record, path);
     const sep = feed.includes("?") ? "&" : "?";
     let last = 0;
@@ -210,6 +220,7 @@ export class Sessions {
           if (n > last + 1) record.gaps.push({ after: last, next: n });
           if (n > last) {
             record.units++;
+            this.arrived(record, record.start_ms + n * intervalMs);
             last = n;
           }
         }
@@ -242,6 +253,7 @@ export class Sessions {
       const outcome = await new Promise<{ code: number; byServer: boolean; pending: number }>((resolve) => {
         const ws = new WebSocket(wsUrl, { headers: this.headers(record) } as unknown as string[]);
         let pending = 0;
+        const sentAt: number[] = [];
         let timer: NodeJS.Timeout | undefined;
         let closing = false;
         const onAbort = () => ws.close(1000);
@@ -257,6 +269,7 @@ export class Sessions {
               return;
             }
             ws.send(String(++sent));
+            sentAt.push(this.now());
             pending++;
             timer = setTimeout(next, interval_ms);
           };
@@ -264,6 +277,8 @@ export class Sessions {
         };
         ws.onmessage = () => {
           pending--;
+          // echoes come back in order: the oldest message not yet echoed
+          this.arrived(record, sentAt.shift() ?? this.now());
           record.units++;
           if (sent >= messages && pending === 0 && !closing) {
             closing = true;

@@ -39,4 +39,13 @@ export interface SessionRecord {
    * client that resumes resends what was never acknowledged, as SSE resumes with Last-Event-ID.
    */
   resent_messages?: number;
+  /**
+   * Every chunk, event or echo, in order of arrival: how late it came, in ms. A stream's chunk i and a
+   * feed's (SSE, long poll) event n after their due time on the feed's clock (start + i or n intervals);
+   * a WebSocket message after it was sent (the echo's round trip). At most UNIT_DELAYS_KEPT per session.
+   */
+  unit_delays_ms?: number[];
 }
+
+/** How many unit delays one session keeps (its first ones): a bound on a record's size. */
+export const UNIT_DELAYS_KEPT = 10_000;

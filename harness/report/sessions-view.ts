@@ -13,6 +13,9 @@ export interface SessionSummary {
   /** Time to first byte (or open), p50 and max, ms. */
   ttfbP50Ms: number | null;
   ttfbMaxMs: number | null;
+  /** How late the chunks, events or echoes came (p99 and max over every unit of the kind), ms; null before 0.3 reports. */
+  unitDelayP99Ms: number | null;
+  unitDelayMaxMs: number | null;
 }
 
 /** One row per long-lived kind of the run, for the views (HTML, Markdown, terminal). */
@@ -27,8 +30,11 @@ export function sessionSummaries(report: Report): SessionSummary[] {
       .filter((s) => s.first_byte_ms !== null)
       .map((s) => s.first_byte_ms! - s.intended_ms)
       .sort((a, b) => a - b);
+    const delays = of.flatMap((s) => s.unit_delays_ms ?? []).sort((a, b) => a - b);
     return {
       kind,
+      unitDelayP99Ms: delays.length ? Math.round(delays[Math.min(delays.length - 1, Math.ceil(delays.length * 0.99) - 1)]!) : null,
+      unitDelayMaxMs: delays.length ? Math.round(delays[delays.length - 1]!) : null,
       sessions: of.length,
       complete: of.filter((s) => s.complete).length,
       reconnects: of.reduce((n, s) => n + s.reconnects, 0),
@@ -43,7 +49,16 @@ export function sessionSummaries(report: Report): SessionSummary[] {
   });
 }
 
-export const SESSION_COLUMNS = ["kind", "sessions", "complete", "reconnects", "lost", "close codes", "first byte p50 / max"];
+export const SESSION_COLUMNS = [
+  "kind",
+  "sessions",
+  "complete",
+  "reconnects",
+  "lost",
+  "close codes",
+  "first byte p50 / max",
+  "unit delay p99 / max",
+];
 
 export function sessionCells(s: SessionSummary): string[] {
   return [
@@ -54,5 +69,6 @@ export function sessionCells(s: SessionSummary): string[] {
     String(s.lost),
     s.closeCodes || "-",
     s.ttfbP50Ms === null ? "-" : `${s.ttfbP50Ms} / ${s.ttfbMaxMs} ms`,
+    s.unitDelayP99Ms === null ? "-" : `${s.unitDelayP99Ms} / ${s.unitDelayMaxMs} ms`,
   ];
 }

@@ -38,7 +38,8 @@ export function renderTerminal(untrusted: Report, color = false): string {
     ...sessionSummaries(report).map(
       (x) =>
         `${x.kind.padEnd(10)}${x.sessions} sessions  complete ${x.complete}  reconnects ${x.reconnects}  lost ${x.lost}` +
-        (x.closeCodes ? `  close codes ${x.closeCodes}` : ""),
+        (x.closeCodes ? `  close codes ${x.closeCodes}` : "") +
+        (x.unitDelayP99Ms === null ? "" : `  unit delay p99 ${x.unitDelayP99Ms} ms max ${x.unitDelayMaxMs} ms`),
     ),
     ...(d ? [`latency during drain p99 ${d.p99} ms  p50 ${d.p50} ms  max ${d.max} ms  (${d.count} answers due in a drain window)`] : []),
     `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}${rate}`,
