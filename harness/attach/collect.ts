@@ -96,7 +96,7 @@ export async function collectRecords(
       if (!(mine(id) || (id === "-" && recent(Number(o.t))))) return false;
       let out = perNode.get(o.node);
       if (!out) {
-        const path = join(ctx.runDir, RAW_FILES.appLedger(safeName(o.node)));
+        const path = join(ctx.runDir, RAW_FILES.appLedger(o.node));
         mkdirSync(dirname(path), { recursive: true });
         out = createWriteStream(path);
         perNode.set(o.node, out);
@@ -110,18 +110,13 @@ export async function collectRecords(
     notes.push("app ledger: no line of this run in any source (is the module on PYTHONPATH, DRAINLAB_LEDGER set?)");
 
   const names = new Set<string>([...(a.nodes ?? []), ...rows.flatMap((r) => (r.node ? [r.node] : [])), ...perNode.keys()]);
-  for (const n of names) if (perNode.has(n)) files[`app_ledger_${n}`] = RAW_FILES.appLedger(safeName(n));
+  for (const n of names) if (perNode.has(n)) files[`app_ledger_${n}`] = RAW_FILES.appLedger(n);
   const ambiguous: string[] = [];
   const nodes = nodeAddresses(ctx.runDir, rows, a.addresses, [...names], ambiguous);
   if (ambiguous.length > 0)
     notes.push(`nginx's upstream address is no node's own (${ambiguous.join("; ")}): its attempts are matched to nodes by X-Node only`);
   for (const n of a.nodes ?? []) if (!rows.some((r) => r.node === n)) notes.push(`${n}: no answer named it (X-Node)`);
   return { hooks, nodes, notes, files, unreadable: unreadable.count };
-}
-
-/** A node name as a folder name: the ledger's own name when it is one, else with its odd characters replaced. */
-export function safeName(node: string): string {
-  return /^[\w.-]+$/.test(node) && node !== "." && node !== ".." ? node : node.replace(/[^\w.-]/g, "_");
 }
 
 /**

@@ -67,7 +67,7 @@ Exit codes: 0 no error (warnings allowed), 1 at least one error, 2 bad scenario.
     )
     .action((file: string, opts: { set: string[]; json?: boolean }) => {
       const scenario = loadScenario(file, opts.set);
-      const findings = scenario.attach ? [] : lintScenario(scenario);
+      const findings = lintScenario(scenario);
       process.stdout.write(opts.json ? `${JSON.stringify(findings, null, 2)}\n` : renderLint(scenario, file, findings));
       state.setExitCode(lintErrors(findings).length > 0 ? ExitCode.checkFailed : ExitCode.pass);
     });

@@ -92,7 +92,7 @@ export class RequestMix {
 
 /** The fixture's path for a kind: its endpoint with the sleep, stream or feed shape as query. */
 function fixturePath(k: RequestKind, serviceMs: number): string {
-  const { units, interval_ms, resume } = sessionShape(k);
+  const { units, interval_ms, resume, hold_ms } = sessionShape(k);
   switch (k.kind ?? "request") {
     case "stream":
       return `/stream?chunks=${units}&interval_ms=${interval_ms}`;
@@ -101,7 +101,7 @@ function fixturePath(k: RequestKind, serviceMs: number): string {
     case "websocket":
       return "/ws";
     case "longpoll":
-      return `/poll?events=${units}&interval_ms=${interval_ms}&hold_ms=${sessionShape(k).hold_ms}&resume=${resume ? 1 : 0}`;
+      return `/poll?events=${units}&interval_ms=${interval_ms}&hold_ms=${hold_ms}&resume=${resume ? 1 : 0}`;
     default: {
       const path = `${k.path ?? (k.method === "POST" ? "/orders" : "/work")}?ms=${serviceMs}`;
       return k.task_ms === undefined ? path : `${path}&task_ms=${k.task_ms}`;

@@ -66,13 +66,14 @@ export class Sessions {
     };
     this.records.push(record);
     this.options.onStarted(intendedMs, record.start_ms);
+    const { interval_ms } = sessionShape(kind);
     const run =
       kind.kind === "stream"
-        ? this.stream(record, path, sessionShape(kind).interval_ms)
+        ? this.stream(record, path, interval_ms)
         : kind.kind === "sse"
-          ? this.sse(record, path, sessionShape(kind).interval_ms)
+          ? this.sse(record, path, interval_ms)
           : kind.kind === "longpoll"
-            ? this.longpoll(record, path, sessionShape(kind).interval_ms)
+            ? this.longpoll(record, path, interval_ms)
             : this.websocket(record, path, kind);
     const done = run
       .catch((err: Error) => {

@@ -26,12 +26,17 @@ export function sessionOf(id: string): string | null {
   return SESSION_ID.test(id) ? id.replace(/\.r\d+$/, "") : null;
 }
 
+/** A node's name as a folder name (an attached system's node names are its own): odd characters replaced. */
+function nodeDir(node: string): string {
+  return /^[\w.-]+$/.test(node) && node !== "." && node !== ".." ? node : node.replace(/[^\w.-]/g, "_");
+}
+
 /** Where a run's raw records live, relative to its folder: the one naming of these paths. */
 export const RAW_FILES = {
   clientLedger: "raw/client-ledger.jsonl",
   nginxAccessLog: "raw/nginx/access.jsonl",
-  appLedger: (node: string) => `raw/${node}/app-ledger.jsonl`,
-  containerLog: (node: string) => `raw/${node}/container.log`,
+  appLedger: (node: string) => `raw/${nodeDir(node)}/app-ledger.jsonl`,
+  containerLog: (node: string) => `raw/${nodeDir(node)}/container.log`,
 } as const;
 
 /** nginx's access log and every node's app ledger from a run folder (bind-mounted, so the drained node's survives its exit). */

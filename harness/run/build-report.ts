@@ -46,8 +46,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     scenario: { name: scenario.name, file: meta.scenarioFile, description: scenario.description },
     parameters: scenario,
     timeout_chain: timeoutChain(scenario),
-    // the timeout chain's lint reads settings drainlab sets; an attached system's are its own
-    lint: scenario.attach ? [] : lintScenario(scenario),
+    lint: lintScenario(scenario),
     ...(meta.system ? { system: meta.system } : {}),
     ...(meta.attach ? { attach: meta.attach } : {}),
     ...(records.sessions && records.sessions.length > 0 ? { sessions: records.sessions } : {}),

@@ -64,6 +64,8 @@ export function longestHold(mix: RequestKind[]): { ms: number; index: number; ki
 const s = (v: number | null) => (v === null ? "null (unlimited)" : `${v} s`);
 
 export function lintScenario(scenario: Scenario): LintFinding[] {
+  // the timeout chain is of settings drainlab sets; an attached system's are its own, and none is read
+  if (scenario.attach) return [];
   const { stack, load, drain } = scenario;
   const chain = timeoutChain(scenario);
   const longest = longestRequest(load.mix);

@@ -32,27 +32,16 @@ export function classCheck(lossClass: LossClass): Check {
     const first = rec.examples[lossClass]?.[0]?.id;
     const needs = RECORD_OF_CLASS[lossClass];
     const x = rec.records;
-    if (lossClass === "misrouted" && drains.some((d) => d.step_times_known === false)) {
+    const unjudged = lossClass === "misrouted" ? misroutingUnjudged(drains, server) : null;
+    if (unjudged)
       return {
         name,
         status: "no-evidence",
         ok: false,
-        observed: "no removal time",
+        observed: unjudged.observed,
         expected,
-        detail: `one drain command (attach.drain.command) does not say when the node left nginx, so ${means} cannot be judged: give attach.drain.steps (remove, reload) to judge it`,
+        detail: `${unjudged.why}, so ${means} cannot be judged`,
       };
-    }
-    const unnamed = drains.filter((d) => d.removed && !server.nodes.some((n) => n.name === d.target && n.address !== ""));
-    if (lossClass === "misrouted" && unnamed.length > 0) {
-      return {
-        name,
-        status: "no-evidence",
-        ok: false,
-        observed: "no address",
-        expected,
-        detail: `nginx's log never named ${unnamed.map((d) => d.target).join(", ")}'s own upstream address (give attach.addresses), so ${means} cannot be judged`,
-      };
-    }
     if (needs && x.client_rows > 0 && (needs === "app" ? x.app_events : x.nginx_rows) === 0) {
       const what = needs === "app" ? "no app ledger event was recorded on any node" : "nginx's access log has no row";
       return {
@@ -75,6 +64,25 @@ export function classCheck(lossClass: LossClass): Check {
           : `${count} ${means}${where.length ? ` [${where.join(", ")}]` : ""}${first ? `; e.g. ${first}` : ""}`,
     };
   };
+}
+
+/**
+ * Misrouting needs when each removal took effect and the drained node's own upstream address: an attach
+ * drain of one command gives neither, and nginx in front of a Service logs an address no node owns.
+ */
+function misroutingUnjudged(drains: DrainRecord[], server: Records["server"]): { observed: string; why: string } | null {
+  if (drains.some((d) => d.step_times_known === false))
+    return {
+      observed: "no removal time",
+      why: "one drain command (attach.drain.command) does not say when the node left nginx (give attach.drain.steps: remove, reload)",
+    };
+  const unnamed = drains.filter((d) => d.removed && !server.nodes.some((n) => n.name === d.target && n.address !== ""));
+  if (unnamed.length > 0)
+    return {
+      observed: "no address",
+      why: `nginx's log never named ${unnamed.map((d) => d.target).join(", ")}'s own upstream address (give attach.addresses)`,
+    };
+  return null;
 }
 
 /** Every drained node exited by itself with code 0 within the stop wait: no SIGKILL needed. */

@@ -1,5 +1,5 @@
 import { figuresOf, type RunFigures } from "../records/figures.ts";
-import { type CheckResult, type Records, settle } from "../records/records.ts";
+import { type CheckOutcome, type CheckResult, type Records, settle } from "../records/records.ts";
 import { LOSS_CLASS_TABLE, LOSS_CLASSES } from "../scenario/loss-classes.ts";
 import type { CheckName } from "../scenario/schema.ts";
 import {
@@ -160,27 +160,32 @@ export const SERVER_SIDE_CHECKS: CheckName[] = [
 export function judge(records: Records): Judgement {
   const figures = figuresOf(records);
   const clientOnly = records.scenario.attach?.client_only === true;
-  const skipped =
-    (name: CheckName, detail: string): CatalogEntry["run"] =>
-    () => ({
-      name,
-      status: "skipped",
-      ok: true,
-      observed: clientOnly && SERVER_SIDE_CHECKS.includes(name) ? "client-only" : "out of scope",
-      expected: "",
-      detail,
-    });
-  const skip = (c: CatalogEntry & { name: CheckName }): CatalogEntry["run"] => {
-    const declared = (records.scenario.checks.skip ?? []).find((x) => x.check === c.name);
-    if (declared) return skipped(c.name, `the scenario puts it out of scope (checks.skip): ${declared.reason}`);
-    if (clientOnly && SERVER_SIDE_CHECKS.includes(c.name))
-      return skipped(
-        c.name,
-        "the scenario declares the run client-only (attach.client_only): this check needs nginx's log or the app ledgers",
-      );
-    return c.run;
+  // what the scenario itself puts out of scope: reported as skipped with the reason, never run as a pass
+  const outOfScope = (name: CheckName): CheckOutcome | null => {
+    const declared = (records.scenario.checks.skip ?? []).find((x) => x.check === name);
+    if (declared)
+      return {
+        name,
+        status: "skipped",
+        ok: true,
+        observed: "out of scope",
+        expected: "",
+        detail: `the scenario puts it out of scope (checks.skip): ${declared.reason}`,
+      };
+    if (clientOnly && SERVER_SIDE_CHECKS.includes(name))
+      return {
+        name,
+        status: "skipped",
+        ok: true,
+        observed: "client-only",
+        expected: "",
+        detail: "the scenario declares the run client-only (attach.client_only): this check needs nginx's log or the app ledgers",
+      };
+    return null;
   };
   // a fault's check is part of the verdict only when the scenario has that fault
-  const checks = CHECKS.map((c) => settle({ ...skip(c)(records, figures), name: c.name })).filter((c) => c.detail !== NO_SUCH_FAULT);
+  const checks = CHECKS.map((c) => settle({ ...(outOfScope(c.name) ?? c.run(records, figures)), name: c.name })).filter(
+    (c) => c.detail !== NO_SUCH_FAULT,
+  );
   return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks, figures };
 }
