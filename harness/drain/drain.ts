@@ -1,5 +1,5 @@
 import type { DrainRecord } from "../records/drain-record.ts";
-import { type Timeline, toEpochMs } from "../records/timeline.ts";
+import type { Timeline } from "../records/timeline.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { nodeName } from "../scenario/topology.ts";
@@ -113,7 +113,7 @@ async function drainNode(
   // the signal path as it happened: did the server itself say it took the SIGTERM (a shell as PID 1 passes nothing on)?
   let acknowledged: DrainRecord["signal_acknowledged"];
   if (drain.signal === "SIGTERM") {
-    const since = toEpochMs(signalMs, timeline.t0EpochMs);
+    const since = timeline.wallAt(signalMs);
     const ack = signalAcknowledgement(await logLinesSince(stack, target, since).catch(() => []), since);
     acknowledged = ack ? { t_ms: Math.round(timeline.atEpoch(ack.epochMs)), line: ack.text.trim() } : null;
   }

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Json } from "../records/fault-record.ts";
-import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import type { FaultDefinition } from "./types.ts";
 
@@ -42,8 +41,8 @@ export const reloadStorm: FaultDefinition<ReloadStorm> = {
       failed: reloads.filter((r) => !r.ok).length,
       nginx_answers: up,
     });
-    const epochOf = (t_ms: number) => toEpochMs(t_ms, timeline.t0EpochMs);
-    const processed = sighupsLogged(stack.nginxLogDir, epochOf(start.t_ms) - 1000, epochOf(end.t_ms) + 1000);
+    // nginx's error log is on the wall clock as it read then
+    const processed = sighupsLogged(stack.nginxLogDir, timeline.wallAt(start.t_ms) - 1000, timeline.wallAt(end.t_ms) + 1000);
     const measurements: Record<string, Json> = {
       reloads_sent: reloads.length,
       reloads_failed: reloads.filter((r) => !r.ok).length,

@@ -35,6 +35,7 @@ export interface SessionsOptions {
 export class Sessions {
   readonly records: SessionRecord[] = [];
   private readonly running = new Set<Promise<void>>();
+  private readonly feedStarts = new WeakMap<SessionRecord, number>();
 
   constructor(private readonly options: SessionsOptions) {}
 
@@ -197,7 +198,14 @@ export class Sessions {
   /** The feed's clock for the fixture: event n is due at start + n * interval on every node, so any node can resume it. */
   private feedPath(record: SessionRecord, path: string): string {
     const sep = path.includes("?") ? "&" : "?";
-    return this.options.fixture ? `${path}${sep}start=${Math.round(performance.timeOrigin + this.options.t0 + record.start_ms)}` : path;
+    if (!this.options.fixture) return path;
+    // the fixture's clock is the wall clock as it read when the feed began (it may have jumped since this process did)
+    let start = this.feedStarts.get(record);
+    if (start === undefined) {
+      start = Math.round(Date.now() - (performance.now() - (this.options.t0 + record.start_ms)));
+      this.feedStarts.set(record, start);
+    }
+    return `${path}${sep}start=${start}`;
   }
 
   /**

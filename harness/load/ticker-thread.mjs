@@ -2,13 +2,14 @@
 // It sleeps in Atomics.wait, which takes fractional milliseconds, until the time the main thread asked for,
 // then posts one wake-up; it posts no second one until the main thread has handled the first.
 
-import { performance } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 
 const { gen, due, GEN, PENDING, DUE } = workerData;
 const words = new Int32Array(gen);
 const times = new Float64Array(due);
-const now = () => performance.timeOrigin + performance.now();
+// the process's monotonic clock, the same in every thread (each thread's performance.timeOrigin is the wall
+// clock when that thread began, so two threads disagree by any jump of the wall clock in between)
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 const MAX_SLEEP_MS = 1000;
 
 for (;;) {

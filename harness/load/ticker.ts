@@ -41,16 +41,24 @@ export class Ticker {
     });
   }
 
-  /** Wake at `epochMs` (performance.timeOrigin + performance.now() terms); Infinity: not until told. */
-  at(epochMs: number): void {
-    this.times[DUE] = epochMs;
+  /** Wake at `ms` (Ticker.now() terms); Infinity: not until told. */
+  at(ms: number): void {
+    this.times[DUE] = ms;
     Atomics.add(this.words, GEN, 1);
     Atomics.notify(this.words, GEN);
   }
 
-  /** performance.now() of this thread as the ticker's epoch time. */
+  /** The process's monotonic clock in ms, the same in every thread; a performance.now() reading is Ticker.now() - Ticker.offset(). */
   static now(): number {
-    return performance.timeOrigin + performance.now();
+    return Number(process.hrtime.bigint()) / 1e6;
+  }
+
+  /** Ticker.now() minus performance.now() in this thread (both monotonic: a constant). */
+  static offset(): number {
+    const a = performance.now();
+    const hr = Ticker.now();
+    const b = performance.now();
+    return hr - (a + b) / 2;
   }
 
   async stop(): Promise<void> {

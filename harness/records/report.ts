@@ -10,6 +10,7 @@ import type { SessionRecord } from "./session-record.ts";
 import type { Percentiles, SeriesBucket } from "./summaries.ts";
 import type { SystemReport } from "./system-report.ts";
 import type { TimelineEvent } from "./timeline.ts";
+import type { ClockStep } from "./wall-clock.ts";
 
 /** How the harness reaches nginx: its address on the run's own network, or its port published on 127.0.0.1. */
 export interface LoadEntry {
@@ -70,6 +71,8 @@ export interface Report {
   generator: GeneratorStats;
   /** Epoch ms of the run's t0, to put the raw server records on the run's clock again (drainlab judge); absent before schema 2. */
   t0_epoch_ms?: number;
+  /** Each jump of the wall clock against the run's clock, so the raw server records are read across it again; absent: none seen. */
+  wall_clock_steps?: ClockStep[];
   timeline: TimelineEvent[];
   /** The first (often only) drained node; `drains` has every one of a rolling drain. */
   drain: DrainRecord | null;

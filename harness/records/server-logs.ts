@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { type RecycleEvent, readRecycles } from "./container-log.ts";
 import { type ParsedLog, readJsonLines } from "./jsonl.ts";
+import type { WallClock } from "./wall-clock.ts";
 
 export type { ParsedLog };
 
@@ -39,11 +40,24 @@ export const RAW_FILES = {
   containerLog: (node: string) => `raw/${nodeDir(node)}/container.log`,
 } as const;
 
-/** nginx's access log and every node's app ledger from a run folder (bind-mounted, so the drained node's survives its exit). */
-export function readServerRecords(runDir: string, nodes: Array<{ name: string; address: string }>, t0EpochMs: number): ServerRecords {
+/**
+ * nginx's access log and every node's app ledger from a run folder (bind-mounted, so the drained node's
+ * survives its exit), their wall-clock timestamps read across any jump of the wall clock (records/wall-clock.ts).
+ */
+export function readServerRecords(runDir: string, nodes: Array<{ name: string; address: string }>, clock: WallClock): ServerRecords {
   const nginx = readNginxLog(join(runDir, RAW_FILES.nginxAccessLog));
   const apps = [...new Set(nodes.map((n) => n.name))].map((name) => readAppLedger(join(runDir, RAW_FILES.appLedger(name))));
+  if (clock.steps.length > 0) {
+    for (const x of nginx.rows) {
+      // nginx's $request_time is a difference of two wall-clock readings too: each end read on its own
+      const start = clock.normalize(x.endEpochMs - x.requestTimeMs);
+      x.endEpochMs = clock.normalize(x.endEpochMs);
+      x.requestTimeMs = Math.max(0, x.endEpochMs - start);
+    }
+    for (const a of apps) for (const x of a.rows) x.epochMs = clock.normalize(x.epochMs);
+  }
   const app = apps.flatMap((a) => a.rows);
+  const t0EpochMs = clock.t0EpochMs;
   const perNode = [...new Set(nodes.map((n) => n.name))].map((name) => readRecycles(join(runDir, RAW_FILES.containerLog(name)), name));
   const isSession = (x: { id: string }) => sessionOf(x.id) !== null;
   return {

@@ -69,6 +69,7 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
   let phase = "load";
   let load: LoadResult;
   let drains: DrainRecord[] = [];
+  const stopClockWatch = timeline.watchClock();
   try {
     timeline.add("load-start", { rate_per_s: scenario.load.rate_per_s, duration_s: scenario.load.duration_s, url: a.url });
     const loadDone = runLoad({
@@ -95,6 +96,7 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
     timeline.add("load-end", { sent: load.ledger.length });
   } finally {
     o.signal?.removeEventListener("abort", onOuter);
+    stopClockWatch();
   }
   if (o.signal?.aborted) {
     load.ledger.dispose();
@@ -108,7 +110,8 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
   load.ledger.dispose();
   const collected = await collectRecords(scenario, { ...ctx, t0: timeline.t0, t0EpochMs: timeline.t0EpochMs }, rows);
   for (const n of collected.notes) o.log(`attach: ${n}`);
-  const server = readServerRecords(o.runDir, collected.nodes, timeline.t0EpochMs);
+  const clock = timeline.clock;
+  const server = readServerRecords(o.runDir, collected.nodes, clock);
   server.unreadable += collected.unreadable;
   server.recycles = null;
   const records: Records = {
@@ -143,6 +146,7 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
     baseline: o.baseline ? { run_id: o.baseline.run_id, file: o.baseline.file } : null,
     files: { client_ledger: RAW_FILES.clientLedger, ...collected.files },
     t0EpochMs: timeline.t0EpochMs,
+    clockSteps: clock.steps,
     attach: {
       url: a.url,
       client_only: a.client_only,

@@ -1,10 +1,11 @@
 import type { Records } from "../records/records.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "../records/report.ts";
+import type { ClockStep } from "../records/wall-clock.ts";
 import { lintScenario } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { VERSION } from "../util/version.ts";
-import { drainFactsOf, factsOf, recycleFactsOf } from "../verdict/facts.ts";
+import { clockFactsOf, drainFactsOf, factsOf, recycleFactsOf } from "../verdict/facts.ts";
 import type { Judgement } from "../verdict/verdict.ts";
 
 /** What a report says about the run beyond its records: identity, stack, files. */
@@ -18,6 +19,8 @@ export interface RunMeta {
   files: Record<string, string>;
   /** Epoch ms of the run's t0: server timestamps are put on the run's clock with it. */
   t0EpochMs: number;
+  /** The wall clock's jumps against the run's clock (records/wall-clock.ts). */
+  clockSteps: readonly ClockStep[];
   /** Set when the run could not finish (engine lost): the verdict is then "error". */
   error?: string;
   system?: Report["system"];
@@ -32,6 +35,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     ...factsOf(records.faults ?? [], meta.stack.versions),
     ...drainFactsOf(records, meta.stack.versions),
     ...recycleFactsOf(records, figures, meta.stack.versions),
+    ...clockFactsOf(meta.clockSteps),
   ];
   const verdict = meta.error ? "error" : judgement.verdict;
   return {
@@ -57,6 +61,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     baseline: meta.baseline,
     generator: records.generator!,
     t0_epoch_ms: meta.t0EpochMs,
+    ...(meta.clockSteps.length > 0 ? { wall_clock_steps: [...meta.clockSteps] } : {}),
     timeline: records.timeline,
     drain: records.drains[0] ?? null,
     drains: records.drains,

@@ -6,6 +6,7 @@ import type { Records } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import { readReport } from "../records/report-reader.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
+import { WallClock } from "../records/wall-clock.ts";
 import { jsonReporter, REPORT_FILE } from "../report/json.ts";
 import { Multiplexer } from "../report/multiplexer.ts";
 import { fileReporters } from "../report/write-views.ts";
@@ -48,7 +49,7 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
   if (!existsSync(ledgerPath)) throw new UsageError(`${ledgerPath}: the run's client ledger is missing; nothing to judge`);
   const ledger = readClientLedger(ledgerPath);
   const nodes = old.stack.addresses ?? old.stack.nodes;
-  const server = readServerRecords(dir, nodes, old.t0_epoch_ms);
+  const server = readServerRecords(dir, nodes, new WallClock(old.t0_epoch_ms, old.wall_clock_steps ?? []));
   server.unreadable += ledger.unreadable;
   const drains = old.drains ?? (old.drain ? [old.drain] : []);
   const records: Records = {
@@ -77,6 +78,7 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
     // the raw records stay where the run wrote them
     files: Object.fromEntries(Object.entries(old.files ?? {}).map(([k, v]) => [k, join(dir, v)])),
     t0EpochMs: old.t0_epoch_ms,
+    clockSteps: old.wall_clock_steps ?? [],
     system: old.system,
     attach: old.attach,
   });

@@ -81,6 +81,8 @@ interface RunContext {
   versions: Record<string, string>;
   monitor?: HealthMonitor;
   timeline?: Timeline;
+  /** Stops the wall-clock sampling the timeline does while the run is live. */
+  stopClockWatch?: () => void;
   load?: LoadResult;
   drains: DrainRecord[];
   faults: FaultRecord[];
@@ -138,10 +140,12 @@ const monitor: Task<RunContext> = {
   async run(ctx) {
     await prepareLoad();
     ctx.timeline = new Timeline(performance.now());
+    ctx.stopClockWatch = ctx.timeline.watchClock();
     ctx.monitor = new HealthMonitor(ctx.stack!.nodes, ctx.timeline, ctx.scenario.drain.monitor_interval_ms).start();
   },
   teardown(ctx) {
     ctx.monitor?.stop();
+    ctx.stopClockWatch?.();
   },
 };
 
@@ -283,7 +287,8 @@ async function collectAndJudge(
 
   const t0EpochMs = timeline.t0EpochMs;
   const nodes = stack.addresses();
-  const server = readServerRecords(run.runDir, nodes, t0EpochMs);
+  const clock = timeline.clock;
+  const server = readServerRecords(run.runDir, nodes, clock);
   const faults = measureFaults(ctx.faults, { scenario, rows, server });
   const records: Records = {
     scenario,
@@ -315,6 +320,7 @@ async function collectAndJudge(
     baseline: run.baseline ? { run_id: run.baseline.run_id, file: run.baseline.file } : null,
     files,
     t0EpochMs,
+    clockSteps: clock.steps,
     error: ctx.engineLost,
     system: stack.profile.system,
   });

@@ -4,6 +4,7 @@ import type { RunFigures } from "../records/figures.ts";
 import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
+import type { ClockStep } from "../records/wall-clock.ts";
 import { recycleLimit } from "./load-shape-checks.ts";
 
 const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers does not";
@@ -141,6 +142,26 @@ export function recycleFactsOf(r: Records, figures: RunFigures, versions: Record
       observed: `${server}: ${recycles.length} recycle(s) in ${figures.requests.sent} requests; ${lost.length === 0 ? "no loss of any class" : lost.map(([c, n]) => `${c} ${n}`).join(", ")}`,
       holds: lost.length === 0,
       evidence: recycles.slice(0, 5).map((e) => `${e.node}: ${e.line}`),
+    },
+  ];
+}
+
+/**
+ * The wall clock's jumps against the run's clock (records/wall-clock.ts), if
+ * any: every server timestamp is read across them, and the report says so.
+ */
+export function clockFactsOf(steps: readonly ClockStep[]): Fact[] {
+  if (steps.length === 0) return [];
+  const jumps = steps.map((s) => `${s.step_ms > 0 ? "+" : ""}${s.step_ms} ms at ${(s.at_ms / 1000).toFixed(2)} s`);
+  return [
+    {
+      claim: "The machine's wall clock keeps time with the run's monotonic clock",
+      source: "drainlab (server timestamps are on the wall clock, the run's clock is monotonic)",
+      observed: `the wall clock jumped ${jumps.join(", ")}; each server timestamp was read with the offset in force when it was taken`,
+      holds: false,
+      evidence: steps.map(
+        (s) => `at ${s.at_ms} ms: wall clock minus run clock ${s.offset_ms} ms, for server timestamps from epoch ${s.from_epoch_ms} ms`,
+      ),
     },
   ];
 }
