@@ -66,7 +66,9 @@ export function readServerRecords(runDir: string, nodes: Array<{ name: string; a
     t0EpochMs,
     nodes,
     unreadable: nginx.unreadable + apps.reduce((sum, a) => sum + a.unreadable, 0),
-    recycles: perNode.some((r) => r === null) ? null : perNode.flatMap((r) => r!),
+    recycles: perNode.some((r) => r === null)
+      ? null
+      : perNode.flatMap((r) => r!.map((x) => ({ ...x, epochMs: clock.normalize(x.epochMs) }))),
     sessions: { nginx: nginx.rows.filter(isSession), app: app.filter(isSession) },
   };
 }
