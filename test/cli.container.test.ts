@@ -52,13 +52,13 @@ describe("drainlab command on the real stack", () => {
     expect(code).toBeNull();
     expect(exitAfterMs).toBeLessThan(1_000);
     expect(runId, "the run folder was named").toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
-    const killedAt = Date.now();
+    const killedAt = performance.now();
     let left = await labelled(runId);
-    while ((left.containers > 0 || left.networks > 0) && Date.now() - killedAt < 30_000) {
+    while ((left.containers > 0 || left.networks > 0) && performance.now() - killedAt < 30_000) {
       await new Promise((r) => setTimeout(r, 250));
       left = await labelled(runId);
     }
-    const tookMs = Date.now() - killedAt;
+    const tookMs = performance.now() - killedAt;
     process.stderr.write(`reaper: run ${runId} left nothing ${tookMs} ms after the SIGKILL\n`);
     expect(left).toEqual({ containers: 0, networks: 0 });
     expect(tookMs).toBeLessThan(10_000);
@@ -87,10 +87,10 @@ async function interruptRunWhen(
 ): Promise<{ code: number | null; stderr: string; exitAfterMs: number; runId: string }> {
   const run = spawnDrainlab(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR]);
   await run.until(when);
-  const interruptedAt = Date.now();
+  const interruptedAt = performance.now();
   run.child.kill(signal);
   const code = await run.exit();
   const stderr = run.stderr();
   const runId = /run (\d{8}-\d{6}-[0-9a-f]{6}): starting/.exec(stderr)?.[1] ?? "";
-  return { code, stderr, exitAfterMs: Date.now() - interruptedAt, runId };
+  return { code, stderr, exitAfterMs: performance.now() - interruptedAt, runId };
 }

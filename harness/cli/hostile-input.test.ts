@@ -12,7 +12,7 @@ const BIN = new URL("../../bin/drainlab.mjs", import.meta.url).pathname;
  * is killed (SIGKILL: the /proc hang ignored SIGTERM) and shows as code null.
  */
 function drainlab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const started = Date.now();
+  const started = performance.now();
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, CI: "true", NO_COLOR: "1", DOCKER_HOST: "unix:///nonexistent/drainlab-test.sock" },
@@ -25,7 +25,7 @@ function drainlab(...args: string[]): Promise<{ code: number | null; stdout: str
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
     child.on("close", (code) => {
       clearTimeout(timer);
-      done({ code, stdout, stderr, ms: Date.now() - started });
+      done({ code, stdout, stderr, ms: performance.now() - started });
     });
   });
 }

@@ -44,15 +44,15 @@ export async function ensureEngine(log: (line: string) => void = () => {}): Prom
     run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"]);
   }
   const out = openSync(DOCKERD_LOG, "a");
-  const deadline = Date.now() + ENGINE_START_TIMEOUT_MS;
+  const deadline = performance.now() + ENGINE_START_TIMEOUT_MS;
   // right after an engine was killed its containerd may still be going away, and the new dockerd
   // gives up ("timeout waiting for containerd"): start it again until the deadline
-  for (let attempt = 1; Date.now() < deadline; attempt++) {
+  for (let attempt = 1; performance.now() < deadline; attempt++) {
     removeStalePidFile(log);
     log(`starting dockerd${attempt > 1 ? ` (attempt ${attempt}: the last one exited)` : ""} (log: ${DOCKERD_LOG}) ...`);
     const child = spawn("dockerd", [], { detached: true, stdio: ["ignore", out, out] });
     child.unref();
-    while (Date.now() < deadline && child.exitCode === null) {
+    while (performance.now() < deadline && child.exitCode === null) {
       if (await engineAnswers(docker)) return docker;
       await new Promise((r) => setTimeout(r, 250));
     }

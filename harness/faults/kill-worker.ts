@@ -80,8 +80,8 @@ export const killWorker: FaultDefinition<KillWorker> = {
     // the supervisor's own account, and when the replacement's app was ready
     let lines: LogLine[] = [];
     let ready: LogLine | undefined;
-    const deadline = Date.now() + READY_LOG_WAIT_MS;
-    while (result.respawned_pid !== null && Date.now() < deadline && !signal?.aborted) {
+    const deadline = performance.now() + READY_LOG_WAIT_MS;
+    while (result.respawned_pid !== null && performance.now() < deadline && !signal?.aborted) {
       lines = await logLinesSince(stack, target, result.killed_epoch_ms - 1000);
       ready = readyLine(lines, result.respawned_pid);
       if (ready) break;

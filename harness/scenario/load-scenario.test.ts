@@ -149,10 +149,10 @@ describe("--set on hostile input", () => {
     expect(() => loadScenario(withMix(), ["load.mix.99.ms=2"])).toThrow(
       /^--set load\.mix\.99\.ms=2: load\.mix has 2 entries \(index 0\.\.2\)$/,
     );
-    const started = Date.now();
+    const started = performance.now();
     expect(() => loadScenario(withMix(), ["load.mix.100000000.ms=2"])).toThrow(/load\.mix has 2 entries/);
     expect(() => loadScenario(withMix(), ["load.mix.99999999999999999999999.ms=2"])).toThrow(/load\.mix has 2 entries/);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(1000);
     expect(() => loadScenario(file("name: x\n"), ["load.mix.5.ms=2"])).toThrow(
       /--set load\.mix\.5\.ms=2: load\.mix is not in the file, so its list starts at index 0 \(index 0\.\.0\)/,
     );

@@ -195,9 +195,9 @@ export class Stack implements AsyncDisposable {
    * keepalive connections (with the old upstream) for tens of ms after that.
    */
   async waitForReload(timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     const old = this.workersBeforeReload;
-    while (Date.now() < deadline) {
+    while (performance.now() < deadline) {
       const res = await fetch(`${this.url}/drainlab/generation`, { headers: { connection: "close" } }).catch(() => undefined);
       const served = res ? Number(await res.text()) : 0;
       if (served >= this.generation) {

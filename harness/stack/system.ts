@@ -197,7 +197,7 @@ async function readSystem(stack: Stack, scenario: Scenario, state: SystemState):
  * the connections it accepts, and that start-up noise would be judged as drain loss.
  */
 async function workersReady(stack: Stack, workers: number, timeoutMs: number, ledger: boolean): Promise<SystemState["nodes"]> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   const counts = async (n: (typeof stack.nodes)[number]) => {
     let active = 0;
     try {
@@ -215,7 +215,7 @@ async function workersReady(stack: Stack, workers: number, timeoutMs: number, le
     if (ready.every((r) => r >= workers)) {
       return stack.nodes.map((n, i) => ({ name: n.name, workers_ready: ready[i]!, ledger_active: ledger && seen[i]!.active > 0 }));
     }
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       const which = stack.nodes.map((n, i) => `${n.name} ${ready[i]} of ${workers}`).join(", ");
       throw new EnvironmentError(
         `not every worker served within ${timeoutMs / 1000} s (system.app.ready_timeout_s): ${which} workers ready (counted from ledger-active lines and "Application startup complete." in each node's log)`,
@@ -278,7 +278,7 @@ async function startService(
 /** Waits for the service's ready check; a service that exits meanwhile ends the wait with its log's tail. */
 async function serviceReady(docker: Docker, id: string, svc: SystemService, what: string): Promise<void> {
   const container = docker.getContainer(id);
-  const deadline = Date.now() + svc.ready_timeout_s * 1000;
+  const deadline = performance.now() + svc.ready_timeout_s * 1000;
   for (;;) {
     const info = await container.inspect();
     if (!info.State.Running) {
@@ -297,7 +297,7 @@ async function serviceReady(docker: Docker, id: string, svc: SystemService, what
       const address = Object.values(info.NetworkSettings.Networks)[0]?.IPAddress;
       if (address && (await tcpOpen(address, svc.ready.tcp))) return;
     }
-    if (Date.now() > deadline)
+    if (performance.now() > deadline)
       throw new EnvironmentError(
         `${what} (${svc.name}) was not ready within ${svc.ready_timeout_s} s (its ready check); its last log lines:${await logTail(docker, id)}`,
       );

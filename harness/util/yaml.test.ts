@@ -28,19 +28,19 @@ describe("parseYaml", () => {
 
   it("refuses nesting past MAX_YAML_DEPTH from the token tree, fast, flow or block", () => {
     expect(parseYaml(`${"[".repeat(MAX_YAML_DEPTH)}${"]".repeat(MAX_YAML_DEPTH)}`)).toBeInstanceOf(Array);
-    const started = Date.now();
+    const started = performance.now();
     expect(() => parseYaml(`${"[".repeat(20_000)}${"]".repeat(20_000)}`)).toThrow(/nested 65 deep/);
     expect(() => parseYaml(`${"{a: ".repeat(20_000)}1${"}".repeat(20_000)}`)).toThrow(/nested 65 deep/);
     expect(() => parseYaml(Array.from({ length: 100 }, (_, i) => `${" ".repeat(i)}k:`).join("\n"))).toThrow(/nested 65 deep/);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it("checks duplicate keys itself, in linear time (yaml's own check is quadratic)", () => {
     expect(() => parseYaml("a: 1\nb: 2\na: 3\n")).toThrow(/line 3, column 1: DUPLICATE_KEY \(Map keys must be unique \(a\)\)/);
     const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: ${i}`).join("\n");
-    const started = Date.now();
+    const started = performance.now();
     expect(Object.keys(parseYaml(keys) as object)).toHaveLength(20_000);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it("throws only YamlTextError", () => {
