@@ -93,6 +93,16 @@ describe("sessions: long polls", () => {
     expect(r.gaps).toEqual([{ after: 2, next: 4 }]);
     expect(r.complete).toBe(false);
   });
+
+  it("a feed the server ends short of its last event lost the rest (a re-poll just after it was due)", async () => {
+    // the server's feed ends after id 4 while the scenario declares 5 events
+    const poll = await one({ kind: "longpoll", events: 5 }, "/poll");
+    expect(poll.gaps).toEqual([{ after: 4, next: 6 }]);
+    expect(poll.complete).toBe(false);
+    const sse = await one({ kind: "sse", events: 5 }, "/events");
+    expect(sse.gaps).toEqual([{ after: 4, next: 6 }]);
+    expect(sse.complete).toBe(false);
+  });
 });
 
 describe("the mix's paths for the fixture's long-lived kinds", () => {

@@ -182,7 +182,7 @@ export class Sessions {
         record.error = (err as Error).message.slice(0, 200);
       }
       if (ended) {
-        record.complete = record.gaps.length === 0;
+        endFeed(record, last);
         if (record.complete) record.error = null;
         return;
       }
@@ -234,7 +234,7 @@ export class Sessions {
           }
         }
         if (answer.end === true) {
-          record.complete = record.gaps.length === 0;
+          endFeed(record, last);
           record.error = record.complete ? null : `${record.gaps.length} gap(s) in the event ids`;
           return;
         }
@@ -332,4 +332,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
   });
+}
+
+/**
+ * A feed the server says is over: complete only without a gap and with its last event. A feed that
+ * ends short of it (a node-local subscription re-polled just after its last event was due) lost the
+ * rest: a gap from the last id seen past the end.
+ */
+function endFeed(record: SessionRecord, last: number): void {
+  if (last < record.expected_units) record.gaps.push({ after: last, next: record.expected_units + 1 });
+  record.complete = record.gaps.length === 0;
 }

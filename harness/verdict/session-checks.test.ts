@@ -89,6 +89,11 @@ describe("no-lost-events", () => {
     const lost = noLostEvents(withSessions([session("run-s4", "longpoll", { gaps: [{ after: 9, next: 14 }], complete: false })], polls));
     expect(lost.ok).toBe(false);
     expect(lost.detail).toMatch(/lost 4 event\(s\)/);
+    const short = noLostEvents(
+      withSessions([session("run-s4", "longpoll", { gaps: [{ after: 19, next: 21 }], units: 19, complete: false })], polls),
+    );
+    expect(short.ok).toBe(false);
+    expect(short.detail).toMatch(/lost 1 event\(s\) \(e\.g\. after id 19 the feed ended, \d+ due\)/);
   });
 });
 

@@ -111,7 +111,7 @@ export const noTruncatedStreams: Check = sessionCheck(
       : `${bad.length} ended before their end marker, e.g. ${firstIds(bad)}`,
 );
 
-/** no-lost-events: every SSE feed reached its end event without an id gap, across its reconnects. */
+/** no-lost-events: every SSE feed and long poll reached its end with its last event and without an id gap, across its reconnects. */
 export const noLostEvents: Check = sessionCheck(
   "no-lost-events",
   ["sse", "longpoll"],
@@ -123,8 +123,14 @@ export const noLostEvents: Check = sessionCheck(
     if (bad.length === 0)
       return `all ${all.length} feeds complete, ${reconnects} reconnect(s) with Last-Event-ID or the poll's cursor, no id skipped`;
     const lost = bad.reduce((n, s) => n + s.gaps.reduce((m, g) => m + (g.next - g.after - 1), 0), 0);
-    const gap = bad.find((s) => s.gaps.length > 0)?.gaps[0];
-    return `${bad.length} feed(s) lost ${lost} event(s)${gap ? ` (e.g. after id ${gap.after} the next was ${gap.next})` : ""}; ${reconnects} reconnect(s); e.g. ${firstIds(bad)}`;
+    const feed = bad.find((s) => s.gaps.length > 0);
+    const gap = feed?.gaps[0];
+    const where = !gap
+      ? ""
+      : gap.next === feed!.expected_units + 1
+        ? ` (e.g. after id ${gap.after} the feed ended, ${feed!.expected_units} due)`
+        : ` (e.g. after id ${gap.after} the next was ${gap.next})`;
+    return `${bad.length} feed(s) lost ${lost} event(s)${where}; ${reconnects} reconnect(s); e.g. ${firstIds(bad)}`;
   },
 );
 
