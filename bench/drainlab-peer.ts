@@ -119,16 +119,15 @@ if (mode === "closed") {
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   let startMs = 0;
-  const offset = Ticker.offset();
   const ticker = await Ticker.start(() => {
     const now = performance.now();
     for (; next < total && startMs + next * intervalMs <= now; next++)
       lag.recordValue(Math.round((now - startMs - next * intervalMs) * 1000));
-    if (next < total) ticker.at(offset + startMs + next * intervalMs);
+    if (next < total) ticker.at(startMs + next * intervalMs);
     else done();
   });
   startMs = performance.now() + 20;
-  ticker.at(offset + startMs);
+  ticker.at(startMs);
   await finished;
   await ticker.stop();
   out({ rate, ticks: total, lagMs: lagMs(lag) });

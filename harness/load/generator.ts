@@ -143,8 +143,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     });
   }, PROGRESS_INTERVAL_MS);
   const startMs = performance.now() - t0;
-  const tickerOffset = Ticker.offset();
-  const tickAt = (ms: number) => ms + t0 + tickerOffset;
   let next = 0;
   let scheduleDone!: () => void;
   const scheduled = new Promise<void>((resolve) => (scheduleDone = resolve));
@@ -158,7 +156,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       if (req.session) sessions.start(`${options.idPrefix}-s${next}`, load.mix[req.kind]!, req.kind, intended, req.path);
       else sender.send(ledger.begin(req.kind, req.serviceMs, intended, now), req);
     }
-    if (next < pacer.total) ticker.at(tickAt(startMs + pacer.intendedMs(next)));
+    if (next < pacer.total) ticker.at(t0 + startMs + pacer.intendedMs(next));
     else scheduleDone();
   };
   const onAbort = () => scheduleDone();

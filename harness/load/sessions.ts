@@ -35,7 +35,6 @@ export interface SessionsOptions {
 export class Sessions {
   readonly records: SessionRecord[] = [];
   private readonly running = new Set<Promise<void>>();
-  private readonly feedStarts = new WeakMap<SessionRecord, number>();
 
   constructor(private readonly options: SessionsOptions) {}
 
@@ -199,12 +198,9 @@ export class Sessions {
   private feedPath(record: SessionRecord, path: string): string {
     const sep = path.includes("?") ? "&" : "?";
     if (!this.options.fixture) return path;
-    // the fixture's clock is the wall clock as it read when the feed began (it may have jumped since this process did)
-    let start = this.feedStarts.get(record);
-    if (start === undefined) {
-      start = Math.round(Date.now() - (performance.now() - (this.options.t0 + record.start_ms)));
-      this.feedStarts.set(record, start);
-    }
+    // the fixture's clock is the wall clock as it read when the feed began (it may have jumped since this process
+    // did); called once per feed, so every reconnect carries the same start
+    const start = Math.round(Date.now() - (performance.now() - (this.options.t0 + record.start_ms)));
     return `${path}${sep}start=${start}`;
   }
 

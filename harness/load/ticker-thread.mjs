@@ -7,8 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 const { gen, due, GEN, PENDING, DUE } = workerData;
 const words = new Int32Array(gen);
 const times = new Float64Array(due);
-// the process's monotonic clock, the same in every thread (each thread's performance.timeOrigin is the wall
-// clock when that thread began, so two threads disagree by any jump of the wall clock in between)
+// the process's monotonic clock, the same in every thread (ticker.ts converts the main thread's times to it)
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const MAX_SLEEP_MS = 1000;
 

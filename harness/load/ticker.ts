@@ -19,6 +19,12 @@ export class Ticker {
   private readonly words = new Int32Array(new SharedArrayBuffer(8));
   private readonly times = new Float64Array(new SharedArrayBuffer(8));
   private stopped = false;
+  /**
+   * The thread sleeps on the process's monotonic clock (process.hrtime, the same in every thread): each
+   * thread's performance.now() counts from its own performance.timeOrigin, so two threads would disagree by
+   * any jump of the wall clock between their starts. hrtime minus this thread's performance.now(): a constant.
+   */
+  private readonly hrOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 
   /** A ticker whose thread is up and running (starting one takes tens of ms: not something to do on the clock). */
   static async start(onTick: () => void): Promise<Ticker> {
@@ -41,24 +47,11 @@ export class Ticker {
     });
   }
 
-  /** Wake at `ms` (Ticker.now() terms); Infinity: not until told. */
+  /** Wake at `ms` (this thread's performance.now() terms); Infinity: not until told. */
   at(ms: number): void {
-    this.times[DUE] = ms;
+    this.times[DUE] = ms + this.hrOffset;
     Atomics.add(this.words, GEN, 1);
     Atomics.notify(this.words, GEN);
-  }
-
-  /** The process's monotonic clock in ms, the same in every thread; a performance.now() reading is Ticker.now() - Ticker.offset(). */
-  static now(): number {
-    return Number(process.hrtime.bigint()) / 1e6;
-  }
-
-  /** Ticker.now() minus performance.now() in this thread (both monotonic: a constant). */
-  static offset(): number {
-    const a = performance.now();
-    const hr = Ticker.now();
-    const b = performance.now();
-    return hr - (a + b) / 2;
   }
 
   async stop(): Promise<void> {

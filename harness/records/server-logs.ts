@@ -47,23 +47,22 @@ export const RAW_FILES = {
 export function readServerRecords(runDir: string, nodes: Array<{ name: string; address: string }>, clock: WallClock): ServerRecords {
   const nginx = readNginxLog(join(runDir, RAW_FILES.nginxAccessLog));
   const apps = [...new Set(nodes.map((n) => n.name))].map((name) => readAppLedger(join(runDir, RAW_FILES.appLedger(name))));
-  if (clock.steps.length > 0) {
-    for (const x of nginx.rows) {
-      // nginx's $request_time is a difference of two wall-clock readings too: each end read on its own
-      const start = clock.normalize(x.endEpochMs - x.requestTimeMs);
-      x.endEpochMs = clock.normalize(x.endEpochMs);
-      x.requestTimeMs = Math.max(0, x.endEpochMs - start);
-    }
-    for (const a of apps) for (const x of a.rows) x.epochMs = clock.normalize(x.epochMs);
+  for (const x of nginx.rows) {
+    // nginx's $request_time is a difference of two wall-clock readings too: across a jump, each end is read on its own
+    const rawStart = x.endEpochMs - x.requestTimeMs;
+    const start = clock.normalize(rawStart);
+    const end = clock.normalize(x.endEpochMs);
+    if (end - x.endEpochMs !== start - rawStart) x.requestTimeMs = Math.max(0, end - start);
+    x.endEpochMs = end;
   }
+  for (const a of apps) for (const x of a.rows) x.epochMs = clock.normalize(x.epochMs);
   const app = apps.flatMap((a) => a.rows);
-  const t0EpochMs = clock.t0EpochMs;
   const perNode = [...new Set(nodes.map((n) => n.name))].map((name) => readRecycles(join(runDir, RAW_FILES.containerLog(name)), name));
   const isSession = (x: { id: string }) => sessionOf(x.id) !== null;
   return {
     nginx: nginx.rows.filter((x) => !isSession(x)),
     app: app.filter((x) => !isSession(x)),
-    t0EpochMs,
+    t0EpochMs: clock.t0EpochMs,
     nodes,
     unreadable: nginx.unreadable + apps.reduce((sum, a) => sum + a.unreadable, 0),
     recycles: perNode.some((r) => r === null)

@@ -25,13 +25,12 @@ export class Timeline {
   private last: { runMs: number; epochMs: number };
 
   constructor(readonly t0: number) {
-    // the process's time origin is precise to the microsecond but was read when the process started; if the
-    // wall clock has jumped since, Date.now() read now is the one that agrees with the servers' clocks
-    const origin = performance.timeOrigin + t0;
-    const sample = this.readClock();
-    const now = sample ? sample.epochMs - sample.runMs : Date.now() - this.now();
-    this.t0EpochMs = Math.abs(now - origin) < 2 ? origin : now;
+    // tied with Date.now() read now, not performance.timeOrigin (read when the process started, before any
+    // jump of the wall clock while the stack started)
+    let sample = this.readClock();
+    for (let i = 0; !sample && i < 10; i++) sample = this.readClock();
     this.last = sample ?? { runMs: this.now(), epochMs: Date.now() };
+    this.t0EpochMs = this.last.epochMs - this.last.runMs;
   }
 
   now(): number {

@@ -145,8 +145,7 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
     },
     baseline: o.baseline ? { run_id: o.baseline.run_id, file: o.baseline.file } : null,
     files: { client_ledger: RAW_FILES.clientLedger, ...collected.files },
-    t0EpochMs: timeline.t0EpochMs,
-    clockSteps: clock.steps,
+    clock,
     attach: {
       url: a.url,
       client_only: a.client_only,

@@ -1,6 +1,6 @@
 import type { Records } from "../records/records.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "../records/report.ts";
-import type { ClockStep } from "../records/wall-clock.ts";
+import type { WallClock } from "../records/wall-clock.ts";
 import { lintScenario } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
@@ -17,10 +17,8 @@ export interface RunMeta {
   stack: Report["stack"];
   baseline: Report["baseline"];
   files: Record<string, string>;
-  /** Epoch ms of the run's t0: server timestamps are put on the run's clock with it. */
-  t0EpochMs: number;
-  /** The wall clock's jumps against the run's clock (records/wall-clock.ts). */
-  clockSteps: readonly ClockStep[];
+  /** The wall clock at the run's t0 and its jumps since: server timestamps are put on the run's clock with it. */
+  clock: WallClock;
   /** Set when the run could not finish (engine lost): the verdict is then "error". */
   error?: string;
   system?: Report["system"];
@@ -35,7 +33,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     ...factsOf(records.faults ?? [], meta.stack.versions),
     ...drainFactsOf(records, meta.stack.versions),
     ...recycleFactsOf(records, figures, meta.stack.versions),
-    ...clockFactsOf(meta.clockSteps),
+    ...clockFactsOf(meta.clock.steps),
   ];
   const verdict = meta.error ? "error" : judgement.verdict;
   return {
@@ -60,8 +58,8 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     latency_during_drain_ms: figures.latency_during_drain_ms,
     baseline: meta.baseline,
     generator: records.generator!,
-    t0_epoch_ms: meta.t0EpochMs,
-    ...(meta.clockSteps.length > 0 ? { wall_clock_steps: [...meta.clockSteps] } : {}),
+    t0_epoch_ms: meta.clock.t0EpochMs,
+    ...(meta.clock.steps.length > 0 ? { wall_clock_steps: [...meta.clock.steps] } : {}),
     timeline: records.timeline,
     drain: records.drains[0] ?? null,
     drains: records.drains,

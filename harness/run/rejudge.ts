@@ -49,7 +49,8 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
   if (!existsSync(ledgerPath)) throw new UsageError(`${ledgerPath}: the run's client ledger is missing; nothing to judge`);
   const ledger = readClientLedger(ledgerPath);
   const nodes = old.stack.addresses ?? old.stack.nodes;
-  const server = readServerRecords(dir, nodes, new WallClock(old.t0_epoch_ms, old.wall_clock_steps ?? []));
+  const clock = new WallClock(old.t0_epoch_ms, old.wall_clock_steps ?? []);
+  const server = readServerRecords(dir, nodes, clock);
   server.unreadable += ledger.unreadable;
   const drains = old.drains ?? (old.drain ? [old.drain] : []);
   const records: Records = {
@@ -77,8 +78,7 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
     baseline: records.baseline ? { run_id: records.baseline.run_id, file: records.baseline.file } : null,
     // the raw records stay where the run wrote them
     files: Object.fromEntries(Object.entries(old.files ?? {}).map(([k, v]) => [k, join(dir, v)])),
-    t0EpochMs: old.t0_epoch_ms,
-    clockSteps: old.wall_clock_steps ?? [],
+    clock,
     system: old.system,
     attach: old.attach,
   });

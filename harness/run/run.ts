@@ -285,7 +285,6 @@ async function collectAndJudge(
   await writeClientLedger(join(run.runDir, RAW_FILES.clientLedger), rows);
   load.ledger.dispose();
 
-  const t0EpochMs = timeline.t0EpochMs;
   const nodes = stack.addresses();
   const clock = timeline.clock;
   const server = readServerRecords(run.runDir, nodes, clock);
@@ -319,8 +318,7 @@ async function collectAndJudge(
     },
     baseline: run.baseline ? { run_id: run.baseline.run_id, file: run.baseline.file } : null,
     files,
-    t0EpochMs,
-    clockSteps: clock.steps,
+    clock,
     error: ctx.engineLost,
     system: stack.profile.system,
   });
