@@ -7,10 +7,12 @@ import { ensureImages } from "./env/images.ts";
 import { readBaseline } from "./records/baseline.ts";
 import { readReport } from "./records/report-reader.ts";
 import { LiveProgress } from "./report/progress.ts";
+import { renderRepeatTerminal } from "./report/repeat-view.ts";
 import { renderTerminal } from "./report/terminal.ts";
 import { terminalReporter } from "./report/terminal-reporter.ts";
 import { fileReporters, writeViews } from "./report/write-views.ts";
 import { rejudge } from "./run/rejudge.ts";
+import { runRepeat } from "./run/repeat.ts";
 import { runScenario } from "./run/run.ts";
 import { loadScenario } from "./scenario/load-scenario.ts";
 import { scenarioJsonSchema } from "./scenario/schema.ts";
@@ -41,14 +43,48 @@ export async function main(argv: string[]): Promise<number> {
       "--baseline <report.json>",
       "fail when p99 during the drain or a loss count is worse than this earlier run's (tolerance: checks.baseline_tolerance)",
     )
-    .action(async (file: string, opts: { set: string[]; out: string; baseline?: string }) => {
+    .option("--repeat <n>", "run it n times and state the outcome as a rate with its 95% upper bound (default: expect.repeat, 1)")
+    .action(async (file: string, opts: { set: string[]; out: string; baseline?: string; repeat?: string }) => {
       const scenario = loadScenario(file, opts.set);
+      const repeat = opts.repeat === undefined ? scenario.expect.repeat : Number(opts.repeat);
+      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000)
+        throw new UsageError(`--repeat ${JSON.stringify(opts.repeat)}: a whole number from 1 to 1000`);
       // refused here, before anything starts: a --out no run folder can go in (under /proc a recursive mkdir spins
       // forever) and a --baseline that is not a report.json
       if (opts.baseline !== undefined) readBaseline(opts.baseline);
       ensureWritableDir("--out", opts.out, "the run folder");
       const progress = new LiveProgress();
-      const terminal = terminalReporter((text) => process.stdout.write(text), Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
+      const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+      if (repeat > 1) {
+        try {
+          const { repeat: result, dir } = await withInterrupt(
+            (signal) =>
+              runRepeat(scenario, repeat, {
+                scenarioFile: file,
+                outDir: opts.out,
+                baselineFile: opts.baseline,
+                signal,
+                log: err,
+                reporters: [progress],
+                onRun: (i, report, runDir) => {
+                  progress.done();
+                  const failing = report.checks.filter((c) => !c.ok).map((c) => c.name);
+                  process.stdout.write(
+                    `run ${i}/${repeat}  ${report.verdict.toUpperCase()}  ${failing.length ? `failing: ${failing.join(", ")}` : "every check passed"}  ${runDir}\n`,
+                  );
+                },
+              }),
+            err,
+          );
+          process.stdout.write(renderRepeatTerminal(result));
+          process.stdout.write(`report    ${dir}/repeat.json\n          ${dir}/report.html\n`);
+          exitCode = result.gate === "pass" ? ExitCode.pass : ExitCode.checkFailed;
+        } finally {
+          progress.done();
+        }
+        return;
+      }
+      const terminal = terminalReporter((text) => process.stdout.write(text), color);
       try {
         const { report } = await withInterrupt(
           (signal) =>

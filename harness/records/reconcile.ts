@@ -67,6 +67,8 @@ export function reconcile(r: Records): Reconciliation {
   const nodeNames = [...new Set(server.nodes.map((n) => n.name))];
   const nginxById = groupBy(server.nginx, (x) => x.id);
   const appById = groupBy(server.app, (x) => x.id);
+  // the nodes whose app ledger can say a request never started there: it has events, and no line was unreadable
+  const ledgerNodes = new Set(server.unreadable === 0 ? server.app.map((e) => e.node) : []);
   // a node is out of service from its removal taking effect until it is re-added (if ever); nginx
   // itself says which config served a request, so a request of the removal's generation is out too
   const outOfService = r.drains
@@ -120,13 +122,16 @@ export function reconcile(r: Records): Reconciliation {
       classes.push("cut-short");
       for (const n of cutOn) node(n).cut_short++;
     }
-    // retries by cause, from nginx's own record of each attempt: one that never connected never reached an app
+    // retries by cause: an attempt that never connected never reached an app; one that connected reached it
+    // unless the node's own app ledger (kept, since the node wrote to it) has no start of this request: a
+    // connection the kernel accepted while the server was closing its socket, closed before any app code ran
     let harmful = false;
     let rerouted = false;
     for (const x of ng) {
       x.upstreamAddrs.slice(0, -1).forEach((addr, i) => {
         const name = nodeOfAddr.get(addr) ?? addr;
-        if (attemptConnected(x, i)) {
+        const neverStarted = ledgerNodes.has(name) && !app.some((e) => e.event === "start" && e.node === name);
+        if (attemptConnected(x, i) && !neverStarted) {
           harmful = true;
           node(name).retried_away++;
         } else {

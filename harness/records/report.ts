@@ -38,7 +38,7 @@ export interface Report {
   /** Why the verdict is error. */
   error?: string;
   /** What the scenario says should happen, and whether it did. */
-  expectation: { verdict: "pass" | "fail"; failing_checks: string[]; met: boolean; detail: string };
+  expectation: { verdict: "pass" | "fail"; failing_checks: string[]; passing_checks?: string[]; met: boolean; detail: string };
   scenario: { name: string; file: string | null; description: string };
   /** The fully resolved scenario, defaults included. */
   parameters: Scenario;

@@ -2,9 +2,9 @@ import type { Records } from "../records/records.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "../records/report.ts";
 import type { WallClock } from "../records/wall-clock.ts";
 import { lintScenario } from "../scenario/lint.ts";
-import type { Scenario } from "../scenario/schema.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { VERSION } from "../util/version.ts";
+import { expectationOf } from "../verdict/expectation.ts";
 import { clockFactsOf, drainFactsOf, factsOf, recycleFactsOf } from "../verdict/facts.ts";
 import type { Judgement } from "../verdict/verdict.ts";
 
@@ -70,38 +70,4 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     series: figures.series,
     files: meta.files,
   };
-}
-
-/**
- * Did the run do what the scenario file says it should: its verdict, and
- * exactly the named checks failing (a check listed in expect.may_fail may go
- * either way). A control that also fails on a check nobody expected does not
- * meet its expectation: that is how a new false failure gets noticed.
- */
-export function expectationOf(
-  scenario: Scenario,
-  verdict: { verdict: Report["verdict"]; checks: Array<{ name: string; ok: boolean }> },
-): Report["expectation"] {
-  const { verdict: want, failing_checks: mustFail, may_fail: mayFail } = scenario.expect;
-  const failed = verdict.checks.filter((c) => !c.ok).map((c) => c.name);
-  const missing = mustFail.filter((name) => !failed.includes(name));
-  const unexpected = failed.filter((name) => !(mustFail as string[]).includes(name) && !mayFail.some((m) => m.check === name));
-  const verdictOk =
-    verdict.verdict === want || (want === "pass" && verdict.verdict === "fail" && unexpected.length === 0 && mustFail.length === 0);
-  const met = verdictOk && missing.length === 0 && unexpected.length === 0;
-  const tolerated = failed.filter((name) => mayFail.some((m) => m.check === name));
-  const also = tolerated.length ? ` (${tolerated.join(", ")} failed too, allowed by expect.may_fail)` : "";
-  const detail = met
-    ? want === "pass" && failed.length === 0
-      ? "passed as expected"
-      : want === "fail" && mustFail.length === 0
-        ? `failed as expected, on ${tolerated.join(", ")} (each allowed by expect.may_fail)`
-        : `${want === "pass" ? "passed" : `failed as expected on ${mustFail.join(", ")}`}${also}`
-    : verdict.verdict !== want && !verdictOk
-      ? `expected ${want}, got ${verdict.verdict}${failed.length ? ` (failed: ${failed.join(", ")})` : ""}`
-      : `${[
-          ...(missing.length ? [`expected ${missing.join(", ")} to fail`] : []),
-          ...(unexpected.length ? [`${unexpected.join(", ")} failed unexpectedly`] : []),
-        ].join("; ")}; failed: ${failed.join(", ") || "none"}`;
-  return { verdict: want, failing_checks: mustFail, met, detail };
 }

@@ -79,8 +79,11 @@ function formatIssues(file: string, raw: unknown, issues: z.core.$ZodIssue[]): s
     const field = shown(issue.path.map(String).join("."), 120) || "(top level)";
     const value = valueAt(raw, issue.path);
     const seen = value === undefined ? "missing" : showValue(value);
-    const hint =
-      issue.code === "unrecognized_keys"
+    const removed =
+      issue.code === "unrecognized_keys" ? issue.keys.map((k) => REMOVED_FIELDS[`${issue.path.join(".")}.${k}`]).find(Boolean) : undefined;
+    const hint = removed
+      ? removed
+      : issue.code === "unrecognized_keys"
         ? `unknown field(s) ${shown(issue.keys.join(", "), 200)}`
         : printable(issue.message).replace(/received NaN|received Infinity/, (m) => `${m} (not a finite number)`);
     return `  ${field}: ${hint} (value: ${seen})`;
@@ -88,6 +91,12 @@ function formatIssues(file: string, raw: unknown, issues: z.core.$ZodIssue[]): s
   const more = issues.length > 10 ? [`  ... and ${issues.length - 10} more`] : [];
   return `${file}: invalid scenario\n${[...lines, ...more].join("\n")}`;
 }
+
+/** Fields an earlier drainlab took, with what replaces them. */
+const REMOVED_FIELDS: Record<string, string> = {
+  "expect.may_fail":
+    "expect.may_fail is gone: name the checks a control must fail in failing_checks (each must have status fail) and those it must pass in passing_checks; any other check is reported, never asserted",
+};
 
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
   let node: unknown = raw;

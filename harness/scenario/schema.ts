@@ -125,15 +125,33 @@ const ScenarioFields = z.strictObject({
   expect: z
     .strictObject({
       verdict: z.enum(["pass", "fail"]).default("pass"),
-      /** Exactly the checks that fail (a must-fail control); any other failing check is a mismatch. */
-      failing_checks: z.array(CheckName).default([]),
       /**
-       * Checks that sit near a timing boundary on these machines and may fail or pass from run to run,
-       * each with the reason; they neither meet nor break the expectation.
+       * A must-fail control: each of these checks must have status `fail` (evidence of a loss; `no-evidence`
+       * means the control did not exercise its subject and does not meet the expectation).
        */
-      may_fail: z.array(z.strictObject({ check: CheckName, reason: z.string().min(1) })).default([]),
-      /** Runs of this scenario in the test suite; > 1 for scenarios near a timing boundary. */
-      repeat: z.number().int().min(1).max(10).default(1),
+      failing_checks: z.array(CheckName).default([]),
+      /** A control: each of these checks must pass (what the control must not break). Checks named in neither list are reported, not asserted. */
+      passing_checks: z.array(CheckName).default([]),
+      /**
+       * Runs of this scenario that `drainlab run` makes by default (--repeat overrides): the outcome is stated as
+       * a rate with its 95% upper bound, and any run that misses its expectation fails the whole.
+       */
+      repeat: z.number().int().min(1).max(1000).default(1),
+    })
+    .superRefine((x, ctx) => {
+      const both = x.failing_checks.filter((c) => x.passing_checks.includes(c));
+      if (both.length > 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["passing_checks"],
+          message: `${both.join(", ")} cannot be in both failing_checks and passing_checks`,
+        });
+      if (x.verdict === "pass" && x.failing_checks.length > 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["failing_checks"],
+          message: "a pass scenario names no failing checks (give verdict: fail for a control)",
+        });
     })
     .prefault({}),
   /** The user's own stack (app image, gunicorn/uvicorn config, nginx.conf, services); absent: drainlab's fixture. */

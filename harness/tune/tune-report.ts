@@ -2,6 +2,7 @@ import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunSummary } from "../matrix/cell.ts";
 import { textTable } from "../matrix/matrix-text.ts";
+import { rateSentence } from "../records/rate-bound.ts";
 import { escapeMarkdown } from "../report/markdown.ts";
 import type { LintFinding } from "../scenario/lint.ts";
 import type { TuneRange } from "./range.ts";
@@ -88,7 +89,8 @@ function outcomeLine(t: TuneReport): string {
       ? "no result: the search did not finish"
       : `no value in ${t.range.lo}..${t.range.hi} passed; widen the range (or the failing checks name another cause)`;
   }
-  return `smallest passing ${t.smallest_passing} (all ${t.repeats} repeats passed)${t.largest_failing === null ? "" : `; largest failing ${t.largest_failing}`}`;
+  const runs = t.evidence.find((e) => e.value === t.smallest_passing)?.runs.length ?? t.repeats;
+  return `smallest passing ${t.smallest_passing} (${rateSentence(0, runs)})${t.largest_failing === null ? "" : `; largest failing ${t.largest_failing}`}`;
 }
 
 /** What `drainlab tune` prints at the end. */

@@ -51,7 +51,7 @@ describe("checks on hand-made records", () => {
     expect(v.figures.reconciliation.examples["finished-but-failed"]![0]!.id).toBe("r-22");
   });
 
-  it("retries by cause: a refused attempt re-sent elsewhere is rerouted-before-app, allowed by default; one that had connected stays a loss", () => {
+  it("retries by cause: an attempt that never reached an app (refused, or closed before its start in an intact ledger) is rerouted-before-app", () => {
     const refused = judgeWith(12, (r) => {
       Object.assign(r.nginx[0]!, {
         upstreamAddrs: ["10.0.0.1:8000", "10.0.0.2:8000"],
@@ -68,17 +68,32 @@ describe("checks on hand-made records", () => {
       observed: 1,
       expected: "any (no limit)",
     });
-    // a lost start cannot turn a cut into a harmless retry: the cause is nginx's connect time, not the app ledger
-    const cut = judgeWith(12, (r) => {
+    // connected, then closed before any app code ran (the kernel accepted while uvicorn closed its socket): node-1's
+    // ledger is there and has no start of it, so nothing ran twice and nothing was cut
+    const connectedUnstarted = (r: Req) =>
       Object.assign(r.nginx[0]!, {
         upstreamAddrs: ["10.0.0.1:8000", "10.0.0.2:8000"],
         upstreamStatuses: ["502", "200"],
         upstreamConnectMs: [0.3, 0.4],
         upstreamHeaderMs: [null, 12],
       });
-    });
-    expect(failing(cut)).toEqual(["no-retried-by-nginx"]);
-    expect(cut.figures.reconciliation.counts["rerouted-before-app"]).toBe(0);
+    const closed = judgeWith(12, connectedUnstarted);
+    expect(failing(closed)).toEqual([]);
+    expect(closed.figures.reconciliation.counts["rerouted-before-app"]).toBe(1);
+    // without node-1's ledger nothing says the app never had it: nginx's connect time decides, and it stays a loss
+    const noLedger = judge(
+      records(
+        clean().map((r) => {
+          if (r.client.id === "r-12") connectedUnstarted(r);
+          return { ...r, app: r.app.filter((e) => e.node !== "node-1") };
+        }),
+      ),
+    );
+    expect(noLedger.figures.reconciliation.counts["retried-by-nginx"]).toBe(1);
+    // nor with an unreadable line anywhere: the missing start might be in it
+    const unreadable = records(clean().map((r) => (r.client.id === "r-12" ? (connectedUnstarted(r), r) : r)));
+    unreadable.server.unreadable = 1;
+    expect(judge(unreadable).figures.reconciliation.counts["retried-by-nginx"]).toBe(1);
   });
 
   it("cut-short and retried-by-nginx: the design's silent GET retry, which the client never saw", () => {

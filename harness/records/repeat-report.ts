@@ -1,0 +1,79 @@
+import { LOSS_CLASSES, type LossClass } from "../scenario/loss-classes.ts";
+import { rateSentence, rateUpperBound } from "./rate-bound.ts";
+import { statusOf } from "./records.ts";
+import type { Report } from "./report.ts";
+
+/** One run of a repeat, as the side-by-side table shows it. */
+export interface RepeatRun {
+  run_id: string;
+  /** The run's folder, relative to the repeat's. */
+  dir: string;
+  verdict: Report["verdict"];
+  expectation_met: boolean;
+  /** Checks that did not pass, with their status: "no-cut-short-requests (fail)". */
+  not_passing: string[];
+  losses: Record<LossClass, number>;
+  p99_during_drain_ms: number | null;
+  wall_time_s: number;
+}
+
+/**
+ * repeat.json: N runs of one scenario and what they say together. A pass
+ * scenario's gate holds only when every run passed; the bound states how rare
+ * a loss must be for N clean runs to be likely.
+ */
+export interface RepeatReport {
+  kind: "repeat";
+  repeat_id: string;
+  scenario: { name: string; file: string | null };
+  expected: "pass" | "fail";
+  runs: RepeatRun[];
+  /** Runs whose verdict was pass (a pass scenario) or whose expectation was met (a control). */
+  good: number;
+  /** The runs asked for; fewer in runs when interrupted. */
+  asked: number;
+  /** The 95% one-sided upper bound on the rate of bad runs. */
+  upper_bound: number;
+  statement: string;
+  gate: "pass" | "fail";
+  wall_time_s: number;
+}
+
+export function repeatRunOf(report: Report, dir: string): RepeatRun {
+  const counts = report.reconciliation?.counts ?? ({} as Partial<Record<LossClass, number>>);
+  return {
+    run_id: report.run_id,
+    dir,
+    verdict: report.verdict,
+    expectation_met: report.expectation.met,
+    not_passing: report.checks.filter((c) => !c.ok).map((c) => `${c.name} (${statusOf(c)})`),
+    losses: Object.fromEntries(LOSS_CLASSES.map((c) => [c, counts[c] ?? 0])) as Record<LossClass, number>,
+    p99_during_drain_ms: report.latency_during_drain_ms?.count ? report.latency_during_drain_ms.p99 : null,
+    wall_time_s: report.wall_time_s,
+  };
+}
+
+/** The repeat's verdict: a pass scenario counts runs that passed; a control, runs that met its expectation. */
+export function repeatReportOf(
+  meta: { repeat_id: string; scenario: RepeatReport["scenario"]; expected: "pass" | "fail"; asked: number; wall_time_s: number },
+  runs: RepeatRun[],
+): RepeatReport {
+  const isGood = (r: RepeatRun) => (meta.expected === "pass" ? r.verdict === "pass" : r.expectation_met);
+  const good = runs.filter(isGood).length;
+  const bad = runs.length - good;
+  const statement =
+    runs.length === 0
+      ? "no run finished"
+      : meta.expected === "pass"
+        ? rateSentence(bad, runs.length)
+        : rateSentence(bad, runs.length, "the control misses its expectation", "runs").replace(/^passed/, "met its expectation");
+  return {
+    kind: "repeat",
+    ...meta,
+    runs,
+    good,
+    upper_bound: runs.length === 0 ? 1 : rateUpperBound(bad, runs.length),
+    statement: runs.length < meta.asked ? `${statement} (${meta.asked - runs.length} of ${meta.asked} runs did not finish)` : statement,
+    gate: runs.length === meta.asked && bad === 0 ? "pass" : "fail",
+  };
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { repeatReportOf, repeatRunOf } from "../records/repeat-report.ts";
+import { renderRepeatHtml, renderRepeatMarkdown, renderRepeatTerminal } from "./repeat-view.ts";
+import { HOSTILE_NAME, lossReport, storedReport } from "./testdata/stored-report.ts";
+
+const meta = (expected: "pass" | "fail", asked: number) => ({
+  repeat_id: "repeat-x",
+  scenario: { name: "drain-one-node", file: null },
+  expected,
+  asked,
+  wall_time_s: 40,
+});
+
+describe("a repeat's verdict and views", () => {
+  it("20 clean runs: the gate passes with the 95% upper bound, never 0%", () => {
+    const runs = Array.from({ length: 20 }, (_, i) => repeatRunOf(storedReport(), `run-${i}`));
+    const r = repeatReportOf(meta("pass", 20), runs);
+    expect(r.gate).toBe("pass");
+    expect(r.statement).toBe("passed 20 of 20: a loss occurs in fewer than 14% of drains (95% upper bound)");
+    expect(r.upper_bound).toBeCloseTo(0.139, 3);
+  });
+
+  it("one failing run fails the gate and shows its losses beside the others", () => {
+    const runs = [repeatRunOf(storedReport(), "a"), repeatRunOf(lossReport(), "b"), repeatRunOf(storedReport(), "c")];
+    const r = repeatReportOf(meta("pass", 3), runs);
+    expect(r.gate).toBe("fail");
+    expect(r.statement).toMatch(/^failed 1 of 3: a loss occurs in 33% of these drains/);
+    const md = renderRepeatMarkdown(r);
+    expect(md).toContain("❌ **FAIL**");
+    expect(md).toMatch(/\| 2 \| .+ \| fail \|/);
+    expect(renderRepeatTerminal(r)).toContain("gate      FAIL");
+    expect(renderRepeatHtml(r)).toContain('href="b/report.html"');
+  });
+
+  it("an interrupted repeat never passes its gate", () => {
+    const r = repeatReportOf(meta("pass", 5), [repeatRunOf(storedReport(), "a")]);
+    expect(r.gate).toBe("fail");
+    expect(r.statement).toContain("(4 of 5 runs did not finish)");
+  });
+
+  it("a control counts the runs that met its expectation", () => {
+    const failing = lossReport();
+    failing.expectation = { ...failing.expectation, verdict: "fail", met: true };
+    const r = repeatReportOf(meta("fail", 2), [repeatRunOf(failing, "a"), repeatRunOf(failing, "b")]);
+    expect(r.gate).toBe("pass");
+    expect(r.statement).toMatch(/^met its expectation 2 of 2/);
+  });
+
+  it("no markup from a scenario name reaches the page", () => {
+    const r = repeatReportOf({ ...meta("pass", 1), scenario: { name: HOSTILE_NAME, file: null } }, [repeatRunOf(storedReport(), "a")]);
+    expect(renderRepeatHtml(r)).not.toContain("<script>alert");
+    expect(renderRepeatHtml(r)).not.toContain("<img");
+  });
+});
