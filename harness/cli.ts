@@ -44,8 +44,9 @@ export async function main(argv: string[]): Promise<number> {
       "fail when p99 during the drain or a loss count is worse than this earlier run's (tolerance: checks.baseline_tolerance)",
     )
     .option("--repeat <n>", "run it n times and state the outcome as a rate with its 95% upper bound (default: expect.repeat, 1)")
-    .action(async (file: string, opts: { set: string[]; out: string; baseline?: string; repeat?: string }) => {
-      const scenario = loadScenario(file, opts.set);
+    .option("--accept-client-only", "attach.client_only: let a run judged on the client's ledger alone pass (checks.client_only_ok)")
+    .action(async (file: string, opts: { set: string[]; out: string; baseline?: string; repeat?: string; acceptClientOnly?: boolean }) => {
+      const scenario = loadScenario(file, [...opts.set, ...(opts.acceptClientOnly ? ["checks.client_only_ok=true"] : [])]);
       const repeat = opts.repeat === undefined ? scenario.expect.repeat : Number(opts.repeat);
       if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000)
         throw new UsageError(`--repeat ${JSON.stringify(opts.repeat)}: a whole number from 1 to 1000`);
@@ -133,8 +134,10 @@ export async function main(argv: string[]): Promise<number> {
     .option("--set <checks.key=value>", "override a checks.* field (repeatable), e.g. --set checks.allowed.cut-short=5", collect, [])
     .option("--baseline <report.json>", "compare with this earlier run (no-regression-vs-baseline)")
     .option("--out <dir>", "where the new report.json and views go (default: <run-dir>/judged)")
-    .action(async (dir: string, opts: { set: string[]; baseline?: string; out?: string }) => {
-      const { report, dir: out } = await rejudge(dir, { sets: opts.set, baselineFile: opts.baseline, outDir: opts.out, log: err });
+    .option("--accept-client-only", "attach.client_only: let a run judged on the client's ledger alone pass (checks.client_only_ok)")
+    .action(async (dir: string, opts: { set: string[]; baseline?: string; out?: string; acceptClientOnly?: boolean }) => {
+      const sets = [...opts.set, ...(opts.acceptClientOnly ? ["checks.client_only_ok=true"] : [])];
+      const { report, dir: out } = await rejudge(dir, { sets, baselineFile: opts.baseline, outDir: opts.out, log: err });
       process.stdout.write(renderTerminal(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
       process.stdout.write(`report    ${out}/report.json\n`);
       exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;

@@ -133,12 +133,13 @@ describe("attach: examples/attach-docker", () => {
     expect(summaryFirstLine(out)).toMatch(/no nginx's log and no app ledger named/);
   });
 
-  it("declared client-only, those checks are skipped, and every view says so in its first line", async () => {
+  it("declared client-only and accepted, those checks are skipped, and every view says so in its first line", async () => {
     up();
     const file = variant("drainlab-client-only.yaml", (s) => {
       s.name = "attach-docker-client-only";
       delete s.attach.records;
       s.attach.client_only = true;
+      s.checks = { ...s.checks, client_only_ok: true };
     });
     const { code, report, out, runDir } = await run(file);
     expect(report.expectation.met, `${report.expectation.detail}\n${out}`).toBe(true);

@@ -57,6 +57,8 @@ export interface CheckResult {
   observed: number | string;
   expected: string;
   detail: string;
+  /** Set when the scenario itself put the check out of scope (checks.skip) or accepted a client-only run: every view says so beside the verdict. */
+  skipped_by?: "scenario" | "client-only";
 }
 
 /** What a check returns: its status, or only ok (pass or fail) when it has no other outcome. */

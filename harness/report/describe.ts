@@ -18,8 +18,11 @@ export function evidenceLine(report: Pick<Report, "attach" | "checks">): string 
   const a = report.attach;
   if (!a) return null;
   if (a.client_only) {
-    const skipped = report.checks.filter((c) => c.observed === "client-only").length;
-    return `client-only run (attach.client_only): judged on the client's ledger alone; ${skipped} server-side checks skipped`;
+    const accepted = report.checks.filter((c) => c.skipped_by === "client-only").length;
+    const unjudged = report.checks.filter((c) => c.observed === "client-only").length;
+    return accepted > 0
+      ? `client-only run (attach.client_only, accepted): judged on the client's ledger alone; ${accepted} server-side checks skipped`
+      : `client-only run (attach.client_only): ${unjudged} server-side checks were not judged, so the run cannot pass unless a client-only pass is accepted (--accept-client-only or checks.client_only_ok: true)`;
   }
   const missing = [...(a.records.nginx_log ? [] : ["nginx's log"]), ...(a.records.app_ledger.length > 0 ? [] : ["app ledger"])];
   return `attached to ${a.url}: ${
@@ -83,4 +86,20 @@ export function describeDetail(detail: Record<string, unknown>): string {
   return Object.entries(detail)
     .map(([k, v]) => `${k}=${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`)
     .join(" ");
+}
+
+/**
+ * What qualifies a verdict, said beside it in every view: the checks the scenario put out of scope
+ * (checks.skip) and an accepted client-only run, so neither can read as a plain PASS. Empty when none.
+ */
+export function verdictQualifier(report: Pick<Report, "checks">): string {
+  const skipped = report.checks.filter((c) => c.skipped_by === "scenario").map((c) => c.name);
+  const clientOnly = report.checks.filter((c) => c.skipped_by === "client-only").length;
+  const parts = [
+    ...(skipped.length > 0
+      ? [`${skipped.length} check${skipped.length === 1 ? "" : "s"} skipped by the scenario: ${skipped.join(", ")}`]
+      : []),
+    ...(clientOnly > 0 ? [`client-only, accepted: ${clientOnly} server-side checks not judged`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join("; ")})` : "";
 }

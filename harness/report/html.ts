@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Report } from "../records/report.ts";
 import { chartData } from "./chart-data.ts";
-import { describeDrains, describeLatency, describeRequests, evidenceLine } from "./describe.ts";
+import { describeDrains, describeLatency, describeRequests, evidenceLine, verdictQualifier } from "./describe.ts";
 import { baselineOf, describeBaseline } from "./findings.ts";
 import { escapeHtml as e, inlineScript, inlineStyle, jsonForScript } from "./html-escape.ts";
 import { factsSection, faultsSection, lintSection } from "./html-faults.ts";
@@ -115,6 +115,7 @@ function header(report: Report): string {
     (evidence ? `<p class="note fail" id="evidence">${e(evidence)}</p>\n` : "") +
     `<header><h1><span class="verdict ${report.verdict === "pass" ? "pass" : "fail"}" id="verdict">${report.verdict.toUpperCase()}</span>` +
     `<span id="scenario-name">${e(report.scenario.name)}</span></h1>\n` +
+    (verdictQualifier(report) ? `<p class="note" id="verdict-qualifier">${e(verdictQualifier(report).trim().slice(1, -1))}</p>\n` : "") +
     `<p class="note" id="scenario-description">${e(report.scenario.description)}</p>\n` +
     (report.error
       ? `<p class="note fail" id="run-error">The run did not finish: ${e(report.error)}. What was gathered until then is judged below; the verdict is error, never pass or fail.</p>\n`

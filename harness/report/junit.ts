@@ -53,6 +53,10 @@ export function renderJunit(report: Report): string {
     .property("expectation_met", String(report.expectation.met))
     .property("expectation_detail", report.expectation.detail);
   if (report.scenario.file) suite.property("scenario_file", report.scenario.file);
+  const skipped = report.checks.filter((c) => c.skipped_by === "scenario").map((c) => c.name);
+  if (skipped.length > 0) suite.property("skipped_by_scenario", skipped.join(", "));
+  if (report.attach?.client_only)
+    suite.property("client_only", report.checks.some((c) => c.skipped_by === "client-only") ? "accepted" : "not accepted");
   // a run that could not finish is one <error>, whatever its checks say
   if (report.verdict === "error")
     suite

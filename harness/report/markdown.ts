@@ -2,7 +2,7 @@ import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CheckStatus, statusOf } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
-import { describeDrains, describeLatency, describePhase, describeRequests, drainsOf, evidenceLine } from "./describe.ts";
+import { describeDrains, describeLatency, describePhase, describeRequests, drainsOf, evidenceLine, verdictQualifier } from "./describe.ts";
 import {
   baselineOf,
   describeBaseline,
@@ -63,7 +63,7 @@ export function renderMarkdown(report: Report): string {
   const evidence = evidenceLine(report);
   const lines = [
     ...(evidence ? [`> **${m(evidence)}**`, ""] : []),
-    `## ${pass ? "✅ PASS" : report.verdict === "error" ? "⛔ ERROR" : "❌ FAIL"}: drainlab ${m(report.scenario.name)}`,
+    `## ${pass ? "✅ PASS" : report.verdict === "error" ? "⛔ ERROR" : "❌ FAIL"}${m(verdictQualifier(report))}: drainlab ${m(report.scenario.name)}`,
     "",
     ...(report.error ? [`**The run did not finish:** ${m(report.error)}. What was gathered until then is judged below.`, ""] : []),
     ...(report.scenario.description ? [`${m(report.scenario.description)}`, ""] : []),

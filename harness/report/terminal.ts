@@ -1,7 +1,7 @@
 import { type CheckStatus, STATUS_LABEL, statusOf } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import { printableStrings } from "../util/text.ts";
-import { describeDrain as describeAttachedDrain, drainsOf, evidenceLine } from "./describe.ts";
+import { describeDrain as describeAttachedDrain, drainsOf, evidenceLine, verdictQualifier } from "./describe.ts";
 import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { allowedText, lossRows, storyLines } from "./loss-classes.ts";
 import { sessionSummaries } from "./sessions-view.ts";
@@ -58,7 +58,7 @@ export function renderTerminal(untrusted: Report, color = false): string {
     ...lossLines(report, paint),
     "",
     ...(report.verdict === "error" ? [`error     ${report.error ?? "the run did not finish"}`] : []),
-    `verdict   ${report.verdict === "error" ? paint(31, "ERROR") : ok(report.verdict === "pass")}   expected ${report.expectation.verdict}: ${report.expectation.met ? "met" : paint(31, "NOT met")} (${report.expectation.detail})`,
+    `verdict   ${report.verdict === "error" ? paint(31, "ERROR") : ok(report.verdict === "pass")}${verdictQualifier(report)}   expected ${report.expectation.verdict}: ${report.expectation.met ? "met" : paint(31, "NOT met")} (${report.expectation.detail})`,
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Attach, unnamedHost } from "./attach-schema.ts";
 import { FAULT_CHECK_NAMES, Faults } from "./fault-schema.ts";
-import { DEFAULT_ALLOWED, LOSS_CLASS_CHECKS, LOSS_CLASSES, type LossClass } from "./loss-classes.ts";
+import { DEFAULT_ALLOWED, LOSS_CLASS_CHECKS, LOSS_CLASS_TABLE, LOSS_CLASSES, type LossClass } from "./loss-classes.ts";
 import { System } from "./system-schema.ts";
 import { nodeName } from "./topology.ts";
 
@@ -116,6 +116,19 @@ const NEXT_UPSTREAM_TOKENS = [
   "non_idempotent",
 ];
 const PROXY_NEXT_UPSTREAM = new RegExp(`^(off|(${NEXT_UPSTREAM_TOKENS.join("|")})( (${NEXT_UPSTREAM_TOKENS.join("|")}))*)$`);
+
+/**
+ * Why a check may not be put out of scope with checks.skip: a loss class is widened with checks.allowed (its
+ * count stays visible), and the verdict stands on complete records and on the drain's own commands.
+ */
+function unskippable(check: string): string | null {
+  const lossClass = LOSS_CLASSES.find((c) => LOSS_CLASS_TABLE[c].check === check);
+  if (lossClass)
+    return `${check} judges a loss class and cannot be skipped: widen it with checks.allowed.${lossClass} (a count, or null for no limit), and its count stays in the report`;
+  if (check === "server-records-complete" || check === "drain-commands-succeeded")
+    return `${check} cannot be skipped: every other check stands on it`;
+  return null;
+}
 
 const allowedCount = (c: LossClass) => z.number().int().nonnegative().nullable().default(DEFAULT_ALLOWED[c]);
 
@@ -335,7 +348,20 @@ const ScenarioFields = z.strictObject({
        * Checks this scenario puts out of scope, each with the reason (e.g. a one-command attach drain gives
        * no removal time, so misrouting cannot be judged): they are reported as skipped with it, never as a pass.
        */
-      skip: z.array(z.strictObject({ check: CheckName, reason: z.string().min(1) })).default([]),
+      skip: z
+        .array(z.strictObject({ check: CheckName, reason: z.string().min(1) }))
+        .default([])
+        .superRefine((list, ctx) =>
+          list.forEach((x, i) => {
+            const why = unskippable(x.check);
+            if (why) ctx.addIssue({ code: "custom", path: [i, "check"], message: why });
+          }),
+        ),
+      /**
+       * attach.client_only: a run judged on the client's ledger alone passes only when this is true (or with
+       * --accept-client-only); otherwise its server-side checks say no-evidence and the run fails.
+       */
+      client_only_ok: z.boolean().default(false),
       /** drain-exercised: requests the drained node held when its drain began, or took in before its removal took effect (the signal, without a removal). */
       min_in_flight_at_drain: z.number().int().nonnegative().default(1),
     })

@@ -71,16 +71,25 @@ describe("attach: what the verdict stands on", () => {
     expect(status(v, "traffic-continued")).toBe("pass");
   });
 
-  it("checks.skip puts a check out of scope with its reason: skipped, not passed", () => {
+  it("checks.skip puts a check out of scope with its reason: skipped, not passed, and marked as the scenario's", () => {
     const s = attached(
       { drain: { command: "kubectl rollout restart deploy/api" } },
-      { checks: { max_gap_ms: 500, skip: [{ check: "no-misrouted-requests", reason: "no removal time" }] } },
+      { checks: { max_gap_ms: 500, skip: [{ check: "drain-exercised", reason: "no per-pod drain start" }] } },
     );
     const d = { ...drain, step_times_known: false, hooks: [hook("command", 0)] };
     const v = judge(records(clean(), { scenario: s, drains: [d] }));
-    const c = v.checks.find((x) => x.name === "no-misrouted-requests")!;
-    expect(c.status).toBe("skipped");
-    expect(c.detail).toContain("no removal time");
+    const c = v.checks.find((x) => x.name === "drain-exercised")!;
+    expect(c).toMatchObject({ status: "skipped", skipped_by: "scenario" });
+    expect(c.detail).toContain("no per-pod drain start");
+  });
+
+  it("checks.skip refuses a loss class (widen it with checks.allowed) and the checks the verdict stands on", () => {
+    const skip = (check: string) => () => attached({}, { checks: { skip: [{ check, reason: "noisy" }] } });
+    expect(skip("no-failed-requests")).toThrow(/judges a loss class and cannot be skipped: widen it with checks.allowed.failed/);
+    expect(skip("no-misrouted-requests")).toThrow(/checks.allowed.misrouted/);
+    expect(skip("server-records-complete")).toThrow(/cannot be skipped: every other check stands on it/);
+    expect(skip("drain-commands-succeeded")).toThrow(/cannot be skipped/);
+    expect(skip("p99-during-drain")).not.toThrow();
   });
 
   it("no server records: every server-side check says no-evidence; client_only makes them skipped", () => {
@@ -97,8 +106,15 @@ describe("attach: what the verdict stands on", () => {
       expect(status(none, name), name).toBe("no-evidence");
     expect(status(none, "no-failed-requests")).toBe("pass");
     expect(none.verdict).toBe("fail");
-    const clientOnly = judge(records(bare, { scenario: attached({ client_only: true }), drains: [d] }));
+    // client-only, not accepted: those checks were not judged, and such a run cannot pass
+    const unaccepted = judge(records(bare, { scenario: attached({ client_only: true }), drains: [d] }));
+    for (const name of SERVER_SIDE_CHECKS) expect(status(unaccepted, name), name).toBe("no-evidence");
+    expect(unaccepted.verdict).toBe("fail");
+    const clientOnly = judge(
+      records(bare, { scenario: attached({ client_only: true }, { checks: { max_gap_ms: 500, client_only_ok: true } }), drains: [d] }),
+    );
     for (const name of SERVER_SIDE_CHECKS) expect(status(clientOnly, name), name).toBe("skipped");
+    expect(clientOnly.checks.filter((c) => c.skipped_by === "client-only").length).toBe(SERVER_SIDE_CHECKS.length);
     expect(failing(clientOnly)).toEqual([]);
   });
 

@@ -171,16 +171,29 @@ export function judge(records: Records): Judgement {
         observed: "out of scope",
         expected: "",
         detail: `the scenario puts it out of scope (checks.skip): ${declared.reason}`,
+        skipped_by: "scenario",
       };
     if (clientOnly && SERVER_SIDE_CHECKS.includes(name))
-      return {
-        name,
-        status: "skipped",
-        ok: true,
-        observed: "client-only",
-        expected: "",
-        detail: "the scenario declares the run client-only (attach.client_only): this check needs nginx's log or the app ledgers",
-      };
+      return records.scenario.checks.client_only_ok
+        ? {
+            name,
+            status: "skipped",
+            ok: true,
+            observed: "client-only",
+            expected: "",
+            detail:
+              "the run is client-only (attach.client_only), accepted (checks.client_only_ok): this check needs nginx's log or the app ledgers",
+            skipped_by: "client-only",
+          }
+        : {
+            name,
+            status: "no-evidence",
+            ok: false,
+            observed: "client-only",
+            expected: "",
+            detail:
+              "the run is client-only (attach.client_only), so this check, which needs nginx's log or the app ledgers, was not judged; a client-only pass must be accepted (--accept-client-only or checks.client_only_ok: true)",
+          };
     return null;
   };
   // a fault's check is part of the verdict only when the scenario has that fault
