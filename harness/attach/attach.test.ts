@@ -5,9 +5,10 @@ import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import type { LedgerRow } from "../records/ledger-row.ts";
 import { RAW_FILES, readAppLedger } from "../records/server-logs.ts";
+import { Timeline } from "../records/timeline.ts";
 import { Scenario } from "../scenario/schema.ts";
 import { collectRecords } from "./collect.ts";
-import { exitCodeOf } from "./drain.ts";
+import { exitCodeOf, runAttachedDrain } from "./drain.ts";
 import { runHook } from "./hooks.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "drainlab-attach-unit-"));
@@ -78,6 +79,34 @@ describe("attach hooks: the user's commands", () => {
     expect(r.output_tail).toMatch(/ENOENT/);
   });
 
+  it("the removal takes effect at the end of the step attach.drain.removal names", async () => {
+    const dir = tmp();
+    const steps = [
+      { step: "mark_draining", run: "sleep 0.2" },
+      { step: "terminate", run: "true" },
+      { step: "wait_exit", run: "echo 0" },
+    ];
+    const drainOf = async (removal: string, list = steps) => {
+      const s = Scenario.parse({
+        name: "t",
+        load: { mix: [{ method: "GET", path: "/", expected_ms: 1 }] },
+        drain: { at_s: 0 },
+        attach: { url: "http://127.0.0.1:1", drain: { node: "node-1", steps: list, removal } },
+      });
+      const [d] = await runAttachedDrain(s, new Timeline(performance.now()), { cwd: dir, runDir: dir, runId: "r", sinceIso: "" });
+      return d!;
+    };
+    const readiness = await drainOf("readiness");
+    expect(readiness.removed).toBe(true);
+    expect(readiness.reload_effective_ms).toBe(readiness.hooks![0]!.end_ms);
+    expect(readiness.reload_effective_ms!).toBeLessThanOrEqual(readiness.signal_ms);
+    expect(readiness.exit_code).toBe(0);
+    const failed = await drainOf("readiness", [{ step: "mark_draining", run: "exit 3" }, ...steps.slice(1)]);
+    expect(failed).toMatchObject({ removed: true, reload_effective_ms: null });
+    const none = await drainOf("none");
+    expect(none).toMatchObject({ removed: false, reload_effective_ms: null });
+  });
+
   it("wait_exit's last line is the exit code when it is an integer", () => {
     expect(exitCodeOf("0\n")).toBe(0);
     expect(exitCodeOf("waiting\n137")).toBe(137);
@@ -92,7 +121,11 @@ describe("attach records: from files and commands' output", () => {
     Scenario.parse({
       name: "t",
       load: { mix: [{ method: "GET", path: "/" }] },
-      attach: { url: "http://127.0.0.1:1", drain: { node: "node-1", steps: [{ step: "terminate", run: "true" }] }, records },
+      attach: {
+        url: "http://127.0.0.1:1",
+        drain: { node: "node-1", steps: [{ step: "terminate", run: "true" }], removal: "none" },
+        records,
+      },
     });
   const row = (id: string, node: string) => ({ id, node }) as unknown as LedgerRow;
   const nginxLine = (id: string, addr: string) =>

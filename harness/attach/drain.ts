@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type DrainRecord, describeHook, type HookRecord, hookOk } from "../records/drain-record.ts";
 import type { Timeline } from "../records/timeline.ts";
-import { type AttachStep, hookOf } from "../scenario/attach-schema.ts";
+import { type AttachStep, hookOf, removingStep } from "../scenario/attach-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { sleep } from "../util/sleep.ts";
 import { runHook } from "./hooks.ts";
@@ -110,7 +110,9 @@ export async function runAttachedDrain(
   }
   const given = (s: AttachStep) => steps.find((x) => x.step === s);
   const ok = (s: AttachStep) => (done[s] && hookOk(done[s]) ? done[s] : undefined);
-  const removal = ok("reload") ?? (given("reload") === undefined ? ok("remove") : undefined);
+  // the step whose end is the removal taking effect; null: the scenario's drain removes nothing (a control)
+  const removes = removingStep(a.drain.removal ?? "remove", steps);
+  const removal = removes ? ok(removes) : undefined;
   const exitStep = done.wait_exit ?? done.terminate;
   const exitCode = done.wait_exit && hookOk(done.wait_exit) ? exitCodeOf(done.wait_exit.output_tail) : null;
   const waitStep = given("wait_exit");
@@ -118,7 +120,8 @@ export async function runAttachedDrain(
   return [
     {
       ...base,
-      removed: ok("remove") !== undefined,
+      // removed: the drain has a removal; when its step failed or never ran, the time is unknown (misrouting: no-evidence)
+      removed: removes !== null,
       reload_effective_ms: removal?.end_ms ?? null,
       signal_ms: done.terminate?.start_ms ?? start.t_ms,
       stop_wait_s: scenario.drain.stop_wait_s ?? waitS,

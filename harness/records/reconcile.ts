@@ -79,6 +79,10 @@ export function reconcile(r: Records): Reconciliation {
       generation: d.removal_generation,
       to: d.readded_ms ?? Number.POSITIVE_INFINITY,
     }));
+  // a drained node nginx never names by its own address (behind a Kubernetes Service): its app ledger says
+  // what reached it, and a start later than the removal plus the drain's settle could only come after it
+  const addressed = new Set(server.nodes.filter((n) => n.address !== "").map((n) => n.name));
+  const unaddressed = outOfService.filter((o) => !addressed.has(o.node));
   const windows = drainWindows(r.drains, r.loadEndMs);
 
   const primary: Record<PrimaryClass, number> = { ok: 0, failed: 0, unanswered: 0 };
@@ -151,7 +155,9 @@ export function reconcile(r: Records): Reconciliation {
     // the work was done (a complete response on the app's side, or the order written) yet the client saw a failure
     if (p !== "ok" && app.some((e) => e.event === "order" || (e.event === "finish" && (e.status ?? 0) < 500)))
       classes.push("finished-but-failed");
-    const misroutedTo = misroutedAttempt(ng, outOfService, nodeOfAddr, server.t0EpochMs);
+    const misroutedTo =
+      misroutedAttempt(ng, outOfService, nodeOfAddr, server.t0EpochMs) ??
+      startedAfterRemoval(app, unaddressed, server.t0EpochMs, r.scenario.drain.settle_ms);
     if (misroutedTo) {
       classes.push("misrouted");
       node(misroutedTo).misrouted++;
@@ -207,6 +213,22 @@ function misroutedAttempt(
       if (!o || received >= o.to) continue;
       if (received > o.from || (o.generation !== null && x.generation >= o.generation)) return o.node;
     }
+  }
+  return null;
+}
+
+/** A request the app began on a drained node nginx cannot name, later than its removal took effect plus `settleMs`. */
+function startedAfterRemoval(
+  app: AppEvent[],
+  outOfService: Array<{ node: string; from: number; to: number }>,
+  t0EpochMs: number,
+  settleMs: number,
+): string | null {
+  for (const e of app) {
+    if (e.event !== "start") continue;
+    const at = toRunMs(e.epochMs, t0EpochMs);
+    const o = outOfService.find((w) => w.node === e.node && at > w.from + settleMs && at < w.to);
+    if (o) return o.node;
   }
   return null;
 }

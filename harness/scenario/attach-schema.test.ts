@@ -5,7 +5,10 @@ import { Scenario } from "./schema.ts";
 const base = {
   name: "t",
   load: { mix: [{ method: "GET", path: "/" }] },
-  attach: { url: "http://127.0.0.1:8080", drain: { node: "n1", steps: [{ step: "terminate", run: "docker kill -s TERM n1" }] } },
+  attach: {
+    url: "http://127.0.0.1:8080",
+    drain: { node: "n1", steps: [{ step: "terminate", run: "docker kill -s TERM n1" }], removal: "none" },
+  },
 };
 // biome-ignore lint/suspicious/noExplicitAny: each case edits the raw scenario as a user's YAML would
 type Raw = any;
@@ -44,6 +47,22 @@ describe("attach: the scenario form", () => {
     ).toBe(true);
     expect(issues((s) => (s.attach.drain = { command: "kubectl rollout restart deploy/api" }))).toEqual([]);
     expect(issues((s) => (s.attach.drain.steps[0].step = "nap")).length).toBeGreaterThan(0);
+  });
+
+  it("without a remove step, attach.drain.removal says which step removes the node, and that step must be there", () => {
+    expect(issues((s) => delete s.attach.drain.removal)).toEqual([
+      "attach.drain.removal: required when there is no remove step: which step takes the node out of what routes to it (reload, readiness: the mark_draining step, or none), so misrouting can be judged from its end",
+    ]);
+    expect(issues((s) => (s.attach.drain.removal = "readiness"))).toEqual([
+      "attach.drain.removal: removal: readiness needs a mark_draining step in attach.drain.steps",
+    ]);
+    expect(
+      issues((s) => {
+        s.attach.drain.removal = "readiness";
+        s.attach.drain.steps.unshift({ step: "mark_draining", run: "touch /tmp/draining" });
+      }),
+    ).toEqual([]);
+    expect(issues((s) => (s.attach.drain.removal = "reload"))[0]).toMatch(/needs a reload step/);
   });
 
   it("refuses what only a stack drainlab starts can do, and fixture-only mix fields", () => {

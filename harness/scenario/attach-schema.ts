@@ -23,6 +23,17 @@ export type Hook = z.output<typeof Hook>;
 export const ATTACH_STEPS = ["mark_draining", "remove", "reload", "terminate", "wait_exit", "restore"] as const;
 export type AttachStep = (typeof ATTACH_STEPS)[number];
 
+export const REMOVALS = ["remove", "reload", "readiness", "none"] as const;
+export type Removal = (typeof REMOVALS)[number];
+/** The step whose end is the removal taking effect, for each way of removing; null: no step removes. */
+export function removingStep(removal: Removal, steps: Array<{ step: AttachStep }>): AttachStep | null {
+  const has = (s: AttachStep) => steps.some((x) => x.step === s);
+  if (removal === "remove") return has("reload") ? "reload" : "remove";
+  if (removal === "reload") return "reload";
+  if (removal === "readiness") return "mark_draining";
+  return null;
+}
+
 /** Where a record lives: a file (relative to the scenario file), or the output of a command run after the load. */
 const Source = z.union([
   z.strictObject({ file: z.string().min(1) }),
@@ -72,6 +83,14 @@ export const Attach = z.strictObject({
         .min(1)
         .refine((l) => l.some((x) => x.step === "terminate"), { message: "a terminate step is required: the step that stops the node" })
         .refine((l) => new Set(l.map((x) => x.step)).size === l.length, { message: "each step at most once" }),
+      /**
+       * Which step takes the node out of what routes to it; its end is when the removal took effect, and
+       * misrouting is judged from then on. remove: the remove step (or the reload after it, when given);
+       * reload: a reload step that itself removes the node; readiness: mark_draining, when the orchestrator
+       * removes a node that reports not ready (Kubernetes); none: no step removes it (a control). Required
+       * when there is no remove step.
+       */
+      removal: z.enum(REMOVALS).optional(),
       timeout_s: z.number().positive().max(3600).default(60),
     }),
   ]),

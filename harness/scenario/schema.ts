@@ -433,6 +433,20 @@ function attachIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refinemen
   if (s.faults.length > 0) issue(["faults"], "faults need a stack drainlab started; with attach:, put the fault in your drain steps");
   if (s.drain.rolling) issue(["drain", "rolling"], "with attach:, a rolling drain is one drain.command (e.g. kubectl rollout restart)");
   if (!s.drain.enabled) issue(["drain", "enabled"], "attach: runs the drain commands; a run with no drain has nothing to judge here");
+  if ("steps" in a.drain) {
+    const steps = a.drain.steps;
+    const has = (s: string) => steps.some((x) => x.step === s);
+    const removal = a.drain.removal;
+    const path = ["attach", "drain", "removal"];
+    if (removal === undefined && !has("remove"))
+      issue(
+        path,
+        "required when there is no remove step: which step takes the node out of what routes to it (reload, readiness: the mark_draining step, or none), so misrouting can be judged from its end",
+      );
+    const needs = { remove: "remove", reload: "reload", readiness: "mark_draining" } as const;
+    if (removal !== undefined && removal !== "none" && !has(needs[removal]))
+      issue(path, `removal: ${removal} needs a ${needs[removal]} step in attach.drain.steps`);
+  }
   const node = a.drain.node;
   if (node !== undefined && a.nodes && !a.nodes.includes(node))
     issue(["attach", "drain", "node"], `${node} is not in attach.nodes (${a.nodes.join(", ")})`);

@@ -10,7 +10,11 @@ const attached = (attach: Record<string, unknown>, extra: Record<string, unknown
     name: "t",
     load: { warmup_s: 0, mix },
     checks: { max_gap_ms: 500 },
-    attach: { url: "http://127.0.0.1:18080", drain: { node: "node-1", steps: [{ step: "terminate", run: "true" }] }, ...attach },
+    attach: {
+      url: "http://127.0.0.1:18080",
+      drain: { node: "node-1", steps: [{ step: "terminate", run: "true" }], removal: "none" },
+      ...attach,
+    },
     ...extra,
   });
 const hook = (step: string, exit_code: number | null, over: Partial<HookRecord> = {}): HookRecord => ({
@@ -116,6 +120,57 @@ describe("attach: what the verdict stands on", () => {
     for (const name of SERVER_SIDE_CHECKS) expect(status(clientOnly, name), name).toBe("skipped");
     expect(clientOnly.checks.filter((c) => c.skipped_by === "client-only").length).toBe(SERVER_SIDE_CHECKS.length);
     expect(failing(clientOnly)).toEqual([]);
+  });
+
+  it("removal by readiness: requests nginx sent the node after mark_draining ended are misrouted; a failed removal step leaves no-evidence, never 0", () => {
+    const steps = [
+      { step: "mark_draining", run: "kubectl exec ... touch /tmp/draining" },
+      { step: "terminate", run: "b" },
+      { step: "wait_exit", run: "c" },
+    ];
+    const s = attached({ drain: { node: "node-1", steps, removal: "readiness" } });
+    const hooks = [hook("mark_draining", 0, { end_ms: 1500 }), hook("terminate", 0, { start_ms: 2000 }), hook("wait_exit", 0)];
+    const d = { ...drain, removal_generation: null, hooks };
+    // r-15 (1.5 s, received 1.6 s) reached node-1 after its removal took effect
+    const reqs = clean();
+    const r = reqs[16]!;
+    Object.assign(r.client, { node: "node-1" });
+    Object.assign(r.nginx[0]!, { upstreamAddrs: ["10.0.0.1:8000"], generation: 1 });
+    r.app = r.app.map((e) => ({ ...e, node: "node-1" }));
+    const v = judge(records(reqs, { scenario: s, drains: [d] }));
+    expect(v.checks.find((c) => c.name === "no-misrouted-requests")).toMatchObject({ status: "fail", observed: 1 });
+    // the same step failing: when the node left is unknown
+    const failedStep = judge(
+      records(reqs, { scenario: s, drains: [{ ...d, reload_effective_ms: null, hooks: [hook("mark_draining", 1), ...hooks.slice(1)] }] }),
+    );
+    expect(status(failedStep, "no-misrouted-requests")).toBe("no-evidence");
+    // no removal at all (a control): misrouting is out of scope, said as skipped
+    const none = judge(records(reqs, { scenario: attached({}), drains: [{ ...d, removed: false, reload_effective_ms: null }] }));
+    expect(status(none, "no-misrouted-requests")).toBe("skipped");
+  });
+
+  it("behind a Service IP nginx cannot name the drained node: its app ledger's starts after the removal plus the settle are misrouted", () => {
+    const s = attached({
+      drain: {
+        node: "node-1",
+        steps: [
+          { step: "remove", run: "a" },
+          { step: "terminate", run: "b" },
+        ],
+      },
+    });
+    const d = { ...drain, removal_generation: null, hooks: [hook("remove", 0, { end_ms: 1500 }), hook("terminate", 0)] };
+    const reqs = clean();
+    const late = reqs[25]!; // due at 2.5 s: 1 s after the removal took effect, more than drain.settle_ms (500 ms)
+    Object.assign(late.client, { node: "node-1" });
+    late.app = late.app.map((e) => ({ ...e, node: "node-1" }));
+    const shared = records(reqs, { scenario: s, drains: [d] });
+    shared.server.nodes = [
+      { name: "node-1", address: "" },
+      { name: "node-2", address: "" },
+    ];
+    const v = judge(shared);
+    expect(v.checks.find((c) => c.name === "no-misrouted-requests")).toMatchObject({ status: "fail", observed: 1 });
   });
 
   it("in a run drainlab started, drain-commands-succeeded is left out like a fault's check", () => {

@@ -33,6 +33,8 @@ export function classCheck(lossClass: LossClass): Check {
     const needs = RECORD_OF_CLASS[lossClass];
     const x = rec.records;
     const unjudged = lossClass === "misrouted" ? misroutingUnjudged(drains, server) : null;
+    const outOfScope = lossClass === "misrouted" ? noRemoval(drains) : null;
+    if (outOfScope) return { name, status: "skipped", ok: true, observed: "no removal", expected, detail: outOfScope };
     if (unjudged)
       return {
         name,
@@ -74,14 +76,31 @@ function misroutingUnjudged(drains: DrainRecord[], server: Records["server"]): {
   if (drains.some((d) => d.step_times_known === false))
     return {
       observed: "no removal time",
-      why: "one drain command (attach.drain.command) does not say when the node left nginx (give attach.drain.steps: remove, reload)",
+      why: "one drain command (attach.drain.command) does not say when the node left nginx (give attach.drain.steps with the step that removes it)",
     };
-  const unnamed = drains.filter((d) => d.removed && !server.nodes.some((n) => n.name === d.target && n.address !== ""));
+  const failed = drains.filter((d) => d.hooks && d.removed && d.reload_effective_ms === null);
+  if (failed.length > 0)
+    return {
+      observed: "no removal time",
+      why: `the step that removes ${failed.map((d) => d.target).join(", ")} (attach.drain.removal) did not finish with exit 0, so when it left what routes to it is unknown`,
+    };
+  // without its own address in nginx's log, the drained node's app ledger still says what reached it
+  const unnamed = drains.filter(
+    (d) => d.removed && !server.nodes.some((n) => n.name === d.target && n.address !== "") && !server.app.some((e) => e.node === d.target),
+  );
   if (unnamed.length > 0)
     return {
       observed: "no address",
-      why: `nginx's log never named ${unnamed.map((d) => d.target).join(", ")}'s own upstream address (give attach.addresses)`,
+      why: `nginx's log never named ${unnamed.map((d) => d.target).join(", ")}'s own upstream address (give attach.addresses) and no app ledger line of it was read`,
     };
+  return null;
+}
+
+/** No drain of the scenario removes its node (drain.remove false, attach.drain.removal none, or no drain): nothing can be misrouted. */
+function noRemoval(drains: DrainRecord[]): string | null {
+  if (drains.length === 0) return "the scenario drains no node";
+  if (drains.every((d) => !d.removed))
+    return "the drain never removes its node (drain.remove false or attach.drain.removal none), so no request can reach it after a removal";
   return null;
 }
 
