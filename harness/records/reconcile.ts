@@ -1,4 +1,5 @@
 import { LOSS_CLASS_TABLE, LOSS_CLASSES, type LossClass, type PrimaryClass } from "../scenario/loss-classes.ts";
+import { isIdempotent } from "../scenario/schema.ts";
 import { upstreamAddr } from "../scenario/topology.ts";
 import type { LedgerRow } from "./ledger-row.ts";
 import type { Records } from "./records.ts";
@@ -39,6 +40,10 @@ export interface Reconciliation {
   /** Failed requests by the client's error class (http-5xx, reset, refused, timeout ...). */
   failed_by_error: Record<string, number>;
   counts: Record<LossClass, number>;
+  /** Of each class's count, the requests whose mix entry is idempotent (checks.allowed_idempotent covers only these; absent before 0.3). */
+  idempotent_counts?: Record<LossClass, number>;
+  /** Each class's count by HTTP method (absent before 0.3). */
+  by_method?: Partial<Record<LossClass, Record<string, number>>>;
   by_node: Record<string, NodeCounts>;
   examples: Partial<Record<LossClass, Story[]>>;
   /** Where each flagged request sat on the time axis (intended send time), for charts. */
@@ -88,6 +93,9 @@ export function reconcile(r: Records): Reconciliation {
   const primary: Record<PrimaryClass, number> = { ok: 0, failed: 0, unanswered: 0 };
   const failedByError: Record<string, number> = {};
   const counts = Object.fromEntries(LOSS_CLASSES.map((c) => [c, 0])) as Record<LossClass, number>;
+  const idempotentCounts = Object.fromEntries(LOSS_CLASSES.map((c) => [c, 0])) as Record<LossClass, number>;
+  const byMethod: Partial<Record<LossClass, Record<string, number>>> = {};
+  const mix = r.scenario.load.mix;
   const byNode: Record<string, NodeCounts> = Object.fromEntries(nodeNames.map((n) => [n, emptyNode()]));
   const node = (name: string) => (byNode[name] ??= emptyNode());
   const examples: Partial<Record<LossClass, Story[]>> = {};
@@ -151,7 +159,9 @@ export function reconcile(r: Records): Reconciliation {
     }
     if (harmful) classes.push("retried-by-nginx");
     if (rerouted) classes.push("rerouted-before-app");
-    if (app.filter((e) => e.event === "finish").length > 1) classes.push("executed-twice");
+    // run twice: finished twice, or its order written twice, whatever the method (a POST re-sent by nginx writes two orders)
+    if (app.filter((e) => e.event === "finish").length > 1 || app.filter((e) => e.event === "order").length > 1)
+      classes.push("executed-twice");
     // the work was done (a complete response on the app's side, or the order written) yet the client saw a failure
     if (p !== "ok" && app.some((e) => e.event === "order" || (e.event === "finish" && (e.status ?? 0) < 500)))
       classes.push("finished-but-failed");
@@ -166,8 +176,13 @@ export function reconcile(r: Records): Reconciliation {
     const inDrain = dueDuringDrain(row, windows);
     if (inDrain && overhead > r.scenario.checks.slow_overhead_ms) classes.push("slow-during-drain");
 
+    const kind = mix[row.kind];
+    const idempotent = kind ? isIdempotent(kind) : isIdempotent({ method: row.method, idempotent: undefined });
     for (const c of classes) {
       counts[c]++;
+      if (idempotent) idempotentCounts[c]++;
+      const m = (byMethod[c] ??= {});
+      m[row.method] = (m[row.method] ?? 0) + 1;
       const list = (examples[c] ??= []);
       if (list.length < MAX_STORIES) list.push(story(row, classes, ng, app, toRel, nodeOfAddr));
       if (marks.length < MAX_MARKS) marks.push({ t_ms: round(row.intendedMs), class: c });
@@ -177,6 +192,8 @@ export function reconcile(r: Records): Reconciliation {
     primary,
     failed_by_error: failedByError,
     counts,
+    idempotent_counts: idempotentCounts,
+    by_method: byMethod,
     by_node: byNode,
     examples,
     marks,
@@ -240,6 +257,7 @@ function startedAfterRemoval(
  */
 export function lossWhere(rec: Reconciliation, lossClass: LossClass): Array<{ where: string; count: number }> {
   if (lossClass === "failed") return Object.entries(rec.failed_by_error ?? {}).map(([where, count]) => ({ where, count }));
+  if (lossClass === "executed-twice") return Object.entries(rec.by_method?.[lossClass] ?? {}).map(([where, count]) => ({ where, count }));
   const field = LOSS_CLASS_TABLE[lossClass].node_field;
   if (!field) return [];
   return Object.entries(rec.by_node)

@@ -339,6 +339,19 @@ const ScenarioFields = z.strictObject({
         )
         .prefault({}),
       /**
+       * Allowances only idempotent requests (by their mix entry: GET, HEAD, PUT, DELETE, OPTIONS, or
+       * `idempotent: true`) can use, on top of checks.allowed: a crash runs a GET twice now and then, which
+       * a POST run twice must never hide behind. Per loss class, a count.
+       */
+      allowed_idempotent: z
+        .strictObject(
+          Object.fromEntries(LOSS_CLASSES.map((c) => [c, z.number().int().nonnegative().optional()])) as Record<
+            LossClass,
+            z.ZodOptional<z.ZodNumber>
+          >,
+        )
+        .prefault({}),
+      /**
        * shutdown-hooks-ran: judge whether every worker of a drained node ran the app's lifespan shutdown.
        * Off by default: a scenario whose graceful limit kills workers (most controls) would fail on it too;
        * the report states it as a fact either way.

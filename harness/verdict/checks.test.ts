@@ -119,6 +119,42 @@ describe("checks on hand-made records", () => {
       );
     });
     expect(failing(v)).toEqual(["no-executed-twice"]);
+    expect(v.checks.find((c) => c.name === "no-executed-twice")!.detail).toContain("[GET: 1]");
+  });
+
+  it("executed-twice: a POST whose order was written on two nodes, and an idempotent allowance never covers it", () => {
+    const post = Scenario.parse({
+      name: "t",
+      load: { warmup_s: 0, mix: [{ method: "POST", ms: 10 }] },
+      checks: { max_gap_ms: 500, allowed_idempotent: { "executed-twice": 30 } },
+    });
+    const twice = (r: Req) => {
+      r.client.method = "POST";
+      r.app = [
+        { epochMs: T0 + 302, event: "start", id: r.client.id, node: "node-1", pid: 8 },
+        { epochMs: T0 + 305, event: "order", id: r.client.id, node: "node-1", pid: 8 },
+        { epochMs: T0 + 320, event: "start", id: r.client.id, node: "node-2", pid: 9 },
+        { epochMs: T0 + 325, event: "order", id: r.client.id, node: "node-2", pid: 9 },
+        { epochMs: T0 + 330, event: "finish", id: r.client.id, node: "node-2", pid: 9, status: 200 },
+      ];
+    };
+    const v = judgeWith(3, twice, { scenario: post });
+    expect(v.figures.reconciliation.counts["executed-twice"]).toBe(1);
+    const c = v.checks.find((x) => x.name === "no-executed-twice")!;
+    expect(c).toMatchObject({ status: "fail", observed: 1, expected: "0 (+ 30 idempotent, checks.allowed_idempotent)" });
+    expect(c.detail).toContain("[POST: 1]");
+    // the same allowance covers a GET run twice
+    const get = Scenario.parse({ ...post, load: { ...post.load, mix: [{ method: "GET", ms: 10 }] } });
+    const again = judgeWith(
+      3,
+      (r) =>
+        r.app.push(
+          { epochMs: T0 + 400, event: "start", id: r.client.id, node: "node-2", pid: 9 },
+          { epochMs: T0 + 410, event: "finish", id: r.client.id, node: "node-2", pid: 9, status: 200 },
+        ),
+      { scenario: get },
+    );
+    expect(again.checks.find((x) => x.name === "no-executed-twice")).toMatchObject({ status: "pass", observed: 1 });
   });
 
   it("misrouted: decided by nginx's receive time and config generation, refused attempts included", () => {
