@@ -3,6 +3,7 @@ import { figuresOf } from "../records/figures.ts";
 import { LOSS_CLASSES, type Reconciliation } from "../records/reconcile.ts";
 import { type Records, settle } from "../records/records.ts";
 import { DEFAULT_ALLOWED } from "../scenario/loss-classes.ts";
+import { drain } from "../verdict/testdata/records.ts";
 import { CHECKS } from "../verdict/verdict.ts";
 import { CLASS_CHECK_NAMES, describeCounts, lossClassOfCheck, lossRows, storyLines, storyOutcome } from "./loss-classes.ts";
 import { legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
@@ -63,10 +64,11 @@ describe("CLASS_CHECK_NAMES", () => {
       scenario: report.parameters,
       rows: [],
       timeline: [],
-      drains: [],
+      // a drain that removes its node, which nginx's log names: misrouting is in scope
+      drains: [drain],
       loadStartMs: 0,
       loadEndMs: 0,
-      server: { nginx: [], app: [], t0EpochMs: 0, nodes: [], unreadable: 0 },
+      server: { nginx: [], app: [], t0EpochMs: 0, nodes: [{ name: "node-1", address: "10.0.0.2:8000" }], unreadable: 0 },
     };
     const figures = figuresOf(records);
     // what fails on these empty records whatever the counts (traffic-continued, with no answers at all)

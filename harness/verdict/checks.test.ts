@@ -282,6 +282,16 @@ describe("checks on hand-made records", () => {
     expect(v.checks.find((c) => c.name === "traffic-continued")!.observed).toBe("1100 ms"); // 1.92 s -> 3.02 s
   });
 
+  it("traffic-continued fails when every request due got an error: traffic stopped, it is not missing evidence", () => {
+    const reqs = clean();
+    for (const r of reqs) Object.assign(r.client, { status: 504, error: "http-5xx" });
+    const c = judge(records(reqs)).checks.find((x) => x.name === "traffic-continued")!;
+    expect(c.status).toBe("fail");
+    expect(c.detail).toMatch(/^0 ok answers/);
+    // nothing due at all: no evidence
+    expect(judge(records([])).checks.find((x) => x.name === "traffic-continued")!.status).toBe("no-evidence");
+  });
+
   it("traffic-continued does not count an on/off load's idle phase as a gap, only what was due and unanswered", () => {
     // the same silence from 2.0 s to 3.0 s, scheduled: bursts of 2 s, then 1 s off
     const reqs = clean().filter((r) => !(r.client.intendedMs >= 2000 && r.client.intendedMs < 3000));
