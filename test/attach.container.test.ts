@@ -145,7 +145,7 @@ describe("attach: examples/attach-docker", () => {
     expect(report.expectation.met, `${report.expectation.detail}\n${out}`).toBe(true);
     expect(code).toBe(0);
     for (const name of SERVER_SIDE_CHECKS) expect(status(report, name), name).toBe("skipped");
-    const first = /^client-only run \(attach\.client_only\)/;
+    const first = /^client-only run \(attach\.client_only, accepted\)/;
     expect(summaryFirstLine(out)).toMatch(first);
     expect(readFileSync(join(runDir, "summary.md"), "utf8").split("\n")[0]).toMatch(/client-only run/);
     expect(readFileSync(join(runDir, "report.html"), "utf8")).toMatch(/<main>\s*<p class="note fail" id="evidence">client-only run/);

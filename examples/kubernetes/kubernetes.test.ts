@@ -1,19 +1,24 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Deployment, type IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import { type IStatefulSet, StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { ConfigMap, type IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import { type IService, Service } from "kubernetes-models/v1/Service";
 import { describe, expect, it } from "vitest";
-import { parse, parseAllDocuments } from "yaml";
+import { parseAllDocuments } from "yaml";
+import { type AttachStep, removingStep } from "../../harness/scenario/attach-schema.ts";
+import { loadScenario } from "../../harness/scenario/load-scenario.ts";
 import { ACCESS_LOG_FORMAT } from "../../harness/stack/nginx-config.ts";
 
 /**
  * The Kubernetes example cannot run here (no cluster), so what can be checked
  * offline is: every manifest is a valid object of its kind by the Kubernetes
  * OpenAPI schemas (kubernetes-models), the drain's arithmetic holds, the
- * ledger and nginx's log are wired the way drainlab reads them, and the
- * scenario, the README and the manifests name the same things.
+ * ledger and nginx's log are wired the way drainlab reads them, the drain's
+ * steps take a pod out of the Service the way the manifests route to it, and
+ * the scenario, the README and the manifests name the same things.
  */
 
 const DIR = new URL(".", import.meta.url).pathname;
@@ -25,6 +30,7 @@ type Doc = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: string } 
 /** The model of each kind the example uses; a document of any other kind is not validated, so it fails. */
 const MODELS: Record<string, (o: Doc) => void> = {
   "apps/v1 Deployment": (o) => new Deployment(o as IDeployment).validate(),
+  "apps/v1 StatefulSet": (o) => new StatefulSet(o as IStatefulSet).validate(),
   "v1 Service": (o) => new Service(o as IService).validate(),
   "v1 ConfigMap": (o) => new ConfigMap(o as IConfigMap).validate(),
 };
@@ -52,14 +58,17 @@ function find<T>(kind: string, name: string): T {
 }
 const copy = <T>(o: T): T => structuredClone(o);
 
-const api = find<IDeployment>("Deployment", "api");
+const api = find<IStatefulSet>("StatefulSet", "api");
 const apiService = find<IService>("Service", "api");
+const apiPods = find<IService>("Service", "api-pods");
 const nginx = find<IDeployment>("Deployment", "nginx");
 const nginxService = find<IService>("Service", "nginx");
 const nginxConf = find<IConfigMap>("ConfigMap", "nginx-conf").data?.["nginx.conf"] ?? "";
-const container = (d: IDeployment, name: string): IContainer => {
+/** A Deployment or a StatefulSet: what the helpers below read of either. */
+type Workload = IDeployment | IStatefulSet;
+const container = (d: Workload, name: string): IContainer => {
   const c = d.spec?.template.spec?.containers.find((x) => x.name === name);
-  if (!c) throw new Error(`no container ${name} in deployment ${d.metadata?.name}`);
+  if (!c) throw new Error(`no container ${name} in ${d.kind} ${d.metadata?.name}`);
   return c;
 };
 const env = (c: IContainer, name: string) => c.env?.find((e) => e.name === name);
@@ -74,7 +83,7 @@ function flag(args: string[], name: string): string | undefined {
 }
 
 /** The drain's budget: grace period, preStop sleep, gunicorn's graceful timeout (which must be set explicitly). */
-function drainBudget(d: IDeployment) {
+function drainBudget(d: Workload) {
   const c = container(d, "api");
   const preStop = c.lifecycle?.preStop;
   const exec = preStop?.exec?.command ?? [];
@@ -84,6 +93,10 @@ function drainBudget(d: IDeployment) {
   const graceS = d.spec?.template.spec?.terminationGracePeriodSeconds ?? 30;
   return { sleepS, gracefulS, graceS, margin: graceS - (sleepS + gracefulS) };
 }
+
+/** Whether every label a selector asks for is on the labels (how a Service picks its pods). */
+const selects = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
+  selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
 /** nginx.conf without its comments (none of this file's strings holds a "#"). */
 const uncommented = (conf: string) => conf.replace(/(^|\s)#.*$/gm, "$1");
@@ -121,10 +134,11 @@ describe("manifests", () => {
     expect(manifestFiles).toEqual(["api.yaml", "nginx.yaml"]);
     expect(docs.map((d) => `${d.doc.kind}/${d.doc.metadata?.name}`).sort()).toEqual([
       "ConfigMap/nginx-conf",
-      "Deployment/api",
       "Deployment/nginx",
       "Service/api",
+      "Service/api-pods",
       "Service/nginx",
+      "StatefulSet/api",
     ]);
   });
 
@@ -156,12 +170,14 @@ describe("manifests", () => {
   });
 });
 
-describe("deploy/api", () => {
+describe("statefulset/api", () => {
   const c = container(api, "api");
 
-  it("runs 2 replicas of gunicorn with uvicorn workers, never fewer than 2 ready during a rollout", () => {
+  it("runs 2 pods of gunicorn with uvicorn workers, named by a headless Service", () => {
     expect(api.spec?.replicas).toBe(2);
-    expect(api.spec?.strategy?.rollingUpdate?.maxUnavailable).toBe(0);
+    expect(api.spec?.serviceName).toBe(apiPods.metadata?.name);
+    expect(apiPods.spec?.clusterIP).toBe("None");
+    expect(selects(apiPods.spec?.selector, api.spec?.template.metadata?.labels)).toBe(true);
     expect(c.command).toEqual(["gunicorn"]);
     expect(flag(c.args ?? [], "-k") ?? flag(c.args ?? [], "--worker-class")).toBe("uvicorn.workers.UvicornWorker");
     expect(c.image).toBe("registry.example.com/api:1.0");
@@ -187,8 +203,19 @@ describe("deploy/api", () => {
     expect(c.ports?.map((p) => p.containerPort)).toContain(8000);
     expect(apiService.spec?.type).toBe("ClusterIP");
     expect(apiService.spec?.ports).toEqual([expect.objectContaining({ port: 8000, targetPort: 8000 })]);
-    expect(api.spec?.template.metadata?.labels).toMatchObject(apiService.spec?.selector ?? { missing: "selector" });
     expect(api.spec?.template.metadata?.labels).toMatchObject(api.spec?.selector.matchLabels ?? { missing: "matchLabels" });
+  });
+
+  it("Service api selects the StatefulSet's pods labelled serving=true, a label the pod template does not set", () => {
+    const labels = api.spec?.template.metadata?.labels;
+    expect(apiService.spec?.selector).toEqual({ ...api.spec?.selector.matchLabels, serving: "true" });
+    // a pod the StatefulSet (re)creates takes no request until it is labelled (README, the drain's restore step)
+    expect(selects(apiService.spec?.selector, labels)).toBe(false);
+    expect(selects(apiService.spec?.selector, { ...labels, serving: "true" })).toBe(true);
+    // must-fail control: with the label in the template, the recreated api-0 would join before restore ends
+    const labelled = copy(api);
+    labelled.spec!.template.metadata!.labels = { ...labels, serving: "true" };
+    expect(selects(apiService.spec?.selector, labelled.spec?.template.metadata?.labels)).toBe(true);
   });
 
   it("loads drainlab's ledger from the ConfigMap mounted at its PYTHONPATH entry, writing to stdout, named by the pod", () => {
@@ -247,31 +274,96 @@ describe("nginx", () => {
 });
 
 describe("drainlab.yaml and README.md", () => {
-  const scenario = parse(read("drainlab.yaml")) as {
-    attach?: {
-      url?: string;
-      drain?: { command?: { run?: string } };
-      records?: { nginx_log?: { command?: string }; app_ledger?: Array<{ command?: string }> };
-    };
-  };
+  const scenario = loadScenario(join(DIR, "drainlab.yaml"));
+  const a = scenario.attach!;
+  const drain = a.drain as Extract<typeof a.drain, { steps: unknown }>;
   const readme = read("README.md");
+  const step = (name: AttachStep) => {
+    const s = drain.steps.find((x) => x.step === name);
+    if (!s) throw new Error(`no ${name} step`);
+    return s;
+  };
+  const podNames = Array.from({ length: api.spec?.replicas ?? 0 }, (_, i) => `${api.metadata?.name}-${i}`);
+  /** The label the Service selects on and the pod template leaves out: the one the drain removes and restores. */
+  const [servingKey, servingValue] = Object.entries(apiService.spec?.selector ?? {}).find(
+    ([k]) => api.spec?.template.metadata?.labels?.[k] === undefined,
+  ) ?? ["", ""];
 
   it("parses, and sends the load to 127.0.0.1 through the README's port-forward to Service nginx", () => {
-    const url = new URL(scenario.attach?.url ?? "");
+    const url = new URL(a.url);
     expect(url.hostname).toBe("127.0.0.1");
     const forward = /kubectl port-forward svc\/(\S+) (\d+):(\d+)/.exec(readme);
     expect(forward?.slice(1)).toEqual([nginxService.metadata?.name, url.port, String(nginxService.spec?.ports?.[0]?.port)]);
   });
 
-  it("restarts deploy/api and reads the logs of the objects the manifests define", () => {
-    const a = scenario.attach!;
-    expect(a.drain?.command?.run).toMatch(/kubectl rollout restart deploy\/api\b/);
-    expect(a.records?.nginx_log?.command).toMatch(/kubectl logs deploy\/nginx\b/);
-    const ledger = a.records?.app_ledger?.[0]?.command ?? "";
+  it("drains one pod of the StatefulSet by steps, the nodes being its pods' names", () => {
+    expect("steps" in a.drain).toBe(true);
+    expect(a.nodes).toEqual(podNames);
+    expect(drain.node).toBe(podNames[0]);
+    expect(drain.steps.map((s) => s.step)).toEqual(["remove", "terminate", "wait_exit", "restore"]);
+    // every pod a step names is the drained one (`pod api-0`, `pod/api-0`)
+    for (const s of drain.steps) {
+      const pods = [...s.run.matchAll(/\bpods?[ /]([a-z0-9-]+)/g)].map((m) => m[1]);
+      expect(pods.length, s.step).toBeGreaterThan(0);
+      expect(new Set(pods), s.step).toEqual(new Set([drain.node]));
+    }
+    // each step is valid sh (`/bin/sh -c`); must-fail control: a cut one is not
+    for (const s of drain.steps) expect(() => execFileSync("sh", ["-n", "-c", s.run], { stdio: "pipe" }), s.step).not.toThrow();
+    expect(() => execFileSync("sh", ["-n", "-c", step("remove").run.slice(0, -6)], { stdio: "pipe" })).toThrow();
+  });
+
+  it("takes the pod out of Service api's endpoints before deleting it, and judges misrouting from then on", () => {
+    expect(servingKey).toBe("serving");
+    expect(removingStep(drain.removal ?? "remove", drain.steps)).toBe("remove");
+    const remove = step("remove").run;
+    expect(remove).toContain(`kubectl label pod ${drain.node} ${servingKey}-`);
+    // the step ends once the Service's EndpointSlice no longer lists the pod
+    expect(remove).toContain(`kubernetes.io/service-name=${apiService.metadata?.name}`);
+    expect(remove).toMatch(new RegExp(`grep -qw ${drain.node}\\b`));
+    // the SIGTERM comes after the removal: the pod is deleted by the terminate step, not before
+    expect(step("terminate").run).toMatch(new RegExp(`kubectl delete pod ${drain.node} --wait=false`));
+    expect(drain.steps.findIndex((s) => s.step === "remove")).toBeLessThan(drain.steps.findIndex((s) => s.step === "terminate"));
+    // kube-proxy applies an EndpointSlice change at its next sync (1 s by default): the settle covers it
+    expect(scenario.drain.settle_ms).toBeGreaterThanOrEqual(1000);
+    // and covers less than preStop's sleep, the time kube-proxy has before gunicorn's SIGTERM
+    expect(scenario.drain.settle_ms).toBeLessThan(drainBudget(api).sleepS * 1000);
+    // nothing that judges a loss is put out of scope; the one skip says why
+    expect(scenario.checks.skip.map((x) => x.check)).toEqual(["drained-node-exited-cleanly"]);
+    expect(scenario.checks.skip[0]?.reason).toMatch(/exit code/);
+  });
+
+  it("waits for the pod's exit within its grace period, and restores it Ready before relabelling it", () => {
+    expect(step("wait_exit").timeout_s).toBeGreaterThan(drainBudget(api).graceS);
+    const restore = step("restore").run;
+    const ready = restore.indexOf(`kubectl wait --for=condition=Ready pod/${drain.node}`);
+    const relabel = restore.indexOf(`kubectl label pod ${drain.node} ${servingKey}=${servingValue}`);
+    expect(ready).toBeGreaterThan(-1);
+    expect(relabel).toBeGreaterThan(ready);
+    // the restore's own kubectl wait ends within the step's timeout
+    const wait = Number(/--timeout=(\d+)s/.exec(restore)?.[1]);
+    expect(wait).toBeLessThan(step("restore").timeout_s ?? 0);
+  });
+
+  it("keeps the drained pod's ledger in the file the records read, and reads the rest of the objects the manifests define", () => {
+    const [file, rest] = a.records.app_ledger;
+    // the wait_exit step follows the drained pod's log into the file the first ledger source reads
+    const followed = new RegExp(`kubectl logs -f pod/${drain.node} -c api --since-time="\\$DRAINLAB_SINCE" > (\\S+)`).exec(
+      step("wait_exit").run,
+    );
+    expect(file && "file" in file ? file.file : undefined).toBe(followed?.[1]);
+    expect(a.records.nginx_log && "command" in a.records.nginx_log ? a.records.nginx_log.command : "").toMatch(
+      /kubectl logs deploy\/nginx\b/,
+    );
+    const ledger = rest && "command" in rest ? rest.command : "";
     const selector = /-l (\S+)=(\S+)/.exec(ledger);
     expect(api.spec?.template.metadata?.labels?.[selector?.[1] ?? ""]).toBe(selector?.[2]);
     // kubectl logs with a selector keeps 10 lines per pod unless told otherwise
     expect(ledger).toMatch(/--tail=-1\b/);
+  });
+
+  it("labels the pods serving before the run, as the Service selects them", () => {
+    expect(readme).toContain(`kubectl label pod ${podNames.join(" ")} ${servingKey}=${servingValue}`);
+    expect(readme).toContain(`kubectl rollout status statefulset/${api.metadata?.name}`);
   });
 
   it("creates the ledger ConfigMap from files the drainlab package ships", () => {
