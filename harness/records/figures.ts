@@ -1,3 +1,4 @@
+import { type HeldAt, inFlightAtSignal } from "./in-flight.ts";
 import { type Reconciliation, reconcile } from "./reconcile.ts";
 import type { Records } from "./records.ts";
 import type { Report } from "./report.ts";
@@ -13,6 +14,8 @@ export interface RunFigures {
   latency_during_drain_ms: Percentiles;
   reconciliation: Reconciliation;
   series: Report["series"];
+  /** Per drain, what its node held at its signal (null: signal time or app ledger unknown). */
+  in_flight_at_signal: Array<HeldAt | null>;
 }
 
 export function figuresOf(r: Records): RunFigures {
@@ -31,5 +34,6 @@ export function figuresOf(r: Records): RunFigures {
     latency_during_drain_ms: latencyDuringDrain(r.rows, r.drains, r.loadEndMs),
     reconciliation,
     series: { bucket_ms: SERIES_BUCKET_MS, buckets: series(r.rows, SERIES_BUCKET_MS) },
+    in_flight_at_signal: inFlightAtSignal(r),
   };
 }

@@ -4,6 +4,7 @@ import type { TimeoutChain } from "../scenario/timeout-chain.ts";
 import type { DrainRecord, HookRecord } from "./drain-record.ts";
 import type { Fact, FaultRecord } from "./fault-record.ts";
 import type { GeneratorStats } from "./generator-stats.ts";
+import type { HeldAt } from "./in-flight.ts";
 import type { Reconciliation } from "./reconcile.ts";
 import type { CheckResult } from "./records.ts";
 import type { SessionRecord } from "./session-record.ts";
@@ -77,6 +78,8 @@ export interface Report {
   /** The first (often only) drained node; `drains` has every one of a rolling drain. */
   drain: DrainRecord | null;
   drains: DrainRecord[];
+  /** Per drain (same order), what its node held at its signal by the app ledger; null: unknown. Absent before 0.4. */
+  in_flight_at_signal?: Array<HeldAt | null>;
   checks: CheckResult[];
   /** What each fault of the scenario did and what was measured (harness/faults/). */
   faults?: FaultRecord[];

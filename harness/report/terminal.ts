@@ -9,6 +9,7 @@ import { sessionSummaries } from "./sessions-view.ts";
 const STATUS_COLOR: Record<CheckStatus, number> = { pass: 32, fail: 31, "no-evidence": 31, skipped: 90 };
 
 import type { DrainRecord } from "../records/drain-record.ts";
+import { type HeldAt, heldTotal } from "../records/in-flight.ts";
 
 /** Events of an example story shown in the terminal; report.html has them all. */
 const STORY_EVENTS = 8;
@@ -44,7 +45,9 @@ export function renderTerminal(untrusted: Report, color = false): string {
     ...(d ? [`latency during drain p99 ${d.p99} ms  p50 ${d.p50} ms  max ${d.max} ms  (${d.count} answers due in a drain window)`] : []),
     `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}${rate}`,
     ...(baseline ? [`baseline  run ${baseline.run_id} (${baseline.file})`] : []),
-    ...(drains.length === 0 ? ["drain     none"] : drains.map((dr, i) => `${i === 0 ? "drain" : ""}`.padEnd(10) + describeDrain(dr))),
+    ...(drains.length === 0
+      ? ["drain     none"]
+      : drains.map((dr, i) => `${i === 0 ? "drain" : ""}`.padEnd(10) + describeDrain(dr, report.in_flight_at_signal?.[i]))),
     ...faultsOf(report).map(
       (f) => `fault     ${f.kind}${f.target ? ` ${f.target}` : ""} at ${(f.start_ms / 1000).toFixed(2)} s: ${keyMeasurement(f)}`,
     ),
@@ -63,12 +66,13 @@ export function renderTerminal(untrusted: Report, color = false): string {
   return `${lines.join("\n")}\n`;
 }
 
-function describeDrain(d: DrainRecord): string {
+function describeDrain(d: DrainRecord, held: HeldAt | null | undefined): string {
   if (d.hooks) return describeAttachedDrain(d);
   const exit = d.exit_ms === null ? "?" : ((d.exit_ms - d.signal_ms) / 1000).toFixed(2);
   const readded = typeof d.readded_ms === "number" ? `, re-added at ${(d.readded_ms / 1000).toFixed(2)} s` : "";
+  const inFlight = held ? ` (${heldTotal(held)} in flight)` : "";
   return (
-    `${d.target}: ${d.removed ? `removed at gen ${d.removal_generation}, ` : "not removed, "}${d.signal} at ${(d.signal_ms / 1000).toFixed(2)} s, ` +
+    `${d.target}: ${d.removed ? `removed at gen ${d.removal_generation}, ` : "not removed, "}${d.signal} at ${(d.signal_ms / 1000).toFixed(2)} s${inFlight}, ` +
     `exit ${d.exit_code} after ${exit} s${d.killed_after_wait ? " (SIGKILLed after the stop wait)" : ""}${readded}`
   );
 }

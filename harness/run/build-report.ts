@@ -63,6 +63,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     timeline: records.timeline,
     drain: records.drains[0] ?? null,
     drains: records.drains,
+    in_flight_at_signal: figures.in_flight_at_signal,
     checks: judgement.checks,
     ...(records.faults && records.faults.length > 0 ? { faults: records.faults } : {}),
     ...(facts.length > 0 ? { facts } : {}),

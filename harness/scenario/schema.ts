@@ -377,6 +377,11 @@ const ScenarioFields = z.strictObject({
       client_only_ok: z.boolean().default(false),
       /** drain-exercised: requests the drained node held when its drain began, or took in before its removal took effect (the signal, without a removal). */
       min_in_flight_at_drain: z.number().int().nonnegative().default(1),
+      /**
+       * drain-exercised: requests, sessions and background tasks the drained node must hold when its SIGTERM
+       * comes; null (default): not required. At 0 in flight the run says nothing about the graceful limit.
+       */
+      min_in_flight_at_signal: z.number().int().nonnegative().nullable().default(null),
     })
     .prefault({}),
   /** `drainlab matrix`: values per dotted field path; every combination is one cell. `run` ignores it. */

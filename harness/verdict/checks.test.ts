@@ -274,6 +274,24 @@ describe("checks on hand-made records", () => {
     ).not.toContain("health-reported-draining");
   });
 
+  it("drain-exercised with checks.min_in_flight_at_signal fails a drain whose node held nothing at its SIGTERM", () => {
+    const strict = Scenario.parse({ name: "t", load: { warmup_s: 0 }, checks: { max_gap_ms: 500, min_in_flight_at_signal: 1 } });
+    const bare = judge(records(clean(), { scenario: strict })).checks.find((c) => c.name === "drain-exercised")!;
+    expect(bare.status).toBe("fail");
+    expect(bare.detail).toMatch(/node-1 held 0 at its SIGTERM \(fewer than checks.min_in_flight_at_signal 1\)/);
+    // one request on node-1 from 1.5 s to 2.5 s: in flight at the SIGTERM (2.0 s)
+    const reqs = clean();
+    reqs[15]!.app = [
+      { ...reqs[15]!.app[0]!, node: "node-1", epochMs: T0 + 1500 },
+      { ...reqs[15]!.app[1]!, node: "node-1", epochMs: T0 + 2500 },
+    ];
+    const held = judge(records(reqs, { scenario: strict })).checks.find((c) => c.name === "drain-exercised")!;
+    expect(held).toMatchObject({ ok: true });
+    expect(held.observed).toContain("1 request(s) in flight at its SIGTERM");
+    // the default asks nothing of the signal
+    expect(judge(records(clean())).checks.find((c) => c.name === "drain-exercised")!.ok).toBe(true);
+  });
+
   it("traffic-continued fails when the other nodes go quiet longer than max_gap_ms", () => {
     // node-2 answers nothing between 2.0 s and 3.0 s
     const reqs = clean().filter((r) => !(r.client.intendedMs >= 2000 && r.client.intendedMs < 3000));
@@ -321,7 +339,10 @@ describe("drain-exercised", () => {
       records(clean(), { drains: [{ ...drain, start_ms: 13_000, reload_effective_ms: 13_300, signal_ms: 13_500, exit_ms: 14_000 }] }),
     );
     const check = late.checks.find((c) => c.name === "drain-exercised")!;
-    expect(check).toMatchObject({ status: "fail", observed: "node-1 held 0 at 13.000 s and took in 0 more by 13.300 s" });
+    expect(check).toMatchObject({
+      status: "fail",
+      observed: "node-1 held 0 at 13.000 s and took in 0 more by 13.300 s; 0 request(s) in flight at its SIGTERM",
+    });
     expect(check.detail).toContain(
       "the drain proved nothing: node-1 held 0 at 13.000 s and took in 0 more by 13.300 s: fewer than checks.min_in_flight_at_drain 1 request(s) or session(s) rode its drain",
     );
@@ -329,7 +350,9 @@ describe("drain-exercised", () => {
     // the clean run's drain holds r-9 at 1 s
     expect(judge(records(clean())).checks.find((c) => c.name === "drain-exercised")).toMatchObject({
       status: "pass",
-      observed: expect.stringMatching(/^node-1 held 1 at 1\.000 s and took in \d+ more by 1\.500 s$/),
+      observed: expect.stringMatching(
+        /^node-1 held 1 at 1\.000 s and took in \d+ more by 1\.500 s; 0 request\(s\) in flight at its SIGTERM$/,
+      ),
     });
   });
 
@@ -338,7 +361,9 @@ describe("drain-exercised", () => {
     const fast = Array.from({ length: 40 }, (_, i) => request(i));
     const check = judge(records(fast)).checks.find((c) => c.name === "drain-exercised")!;
     expect(check.status).toBe("pass");
-    expect(check.observed).toMatch(/^node-1 held 0 at 1\.000 s and took in [1-9]\d* more by 1\.500 s$/);
+    expect(check.observed).toMatch(
+      /^node-1 held 0 at 1\.000 s and took in [1-9]\d* more by 1\.500 s; 0 request\(s\) in flight at its SIGTERM$/,
+    );
     // the same with the removal taking effect at once: nothing rode the drain
     const instant = judge(records(fast, { drains: [{ ...drain, reload_effective_ms: 1000 }] }));
     expect(instant.checks.find((c) => c.name === "drain-exercised")!.status).toBe("fail");

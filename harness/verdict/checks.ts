@@ -1,5 +1,6 @@
 import { type DrainRecord, describeHook, hookOk, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import type { RunFigures } from "../records/figures.ts";
+import { describeHeld, heldAt, heldTotal, inFlightAtSignal, openings, takenIn } from "../records/in-flight.ts";
 import { type LossClass, lossWhere } from "../records/reconcile.ts";
 import type { CheckOutcome, Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
@@ -253,52 +254,42 @@ export const drainExercised: Check = ({ drains, scenario, server, loadStartMs, l
   const scheduleEnd = loadStartMs + scenario.load.duration_s * 1000;
   const problems: string[] = [];
   const seen: string[] = [];
-  for (const d of drains) {
+  // requests, and the streams, feeds, sockets and background tasks the node held: all traffic the drain must carry
+  const events = openings(server);
+  const atSignal = inFlightAtSignal({ drains, server });
+  const minAtSignal = scenario.checks.min_in_flight_at_signal;
+  drains.forEach((d, i) => {
     const began = toEpochMs(d.start_ms, server.t0EpochMs);
-    // streams, feeds and sockets the node held count too: they are traffic the drain must carry
-    const sessions = (server.sessions?.app ?? []).map((e) =>
-      e.event === "ws-open" ? { ...e, event: "start" as const } : e.event === "ws-close" ? { ...e, event: "finish" as const } : e,
-    );
-    // and so do background tasks still running after their response
-    const tasks = server.app
-      .filter((e) => e.event === "task-start" || e.event === "task-finish")
-      .map((e) => ({ ...e, id: `${e.id}#task`, event: e.event === "task-start" ? ("start" as const) : ("finish" as const) }));
-    const events = [...server.app, ...sessions, ...tasks];
-    const inFlight = inFlightAt(events, d.target, began);
+    const inFlight = heldTotal(heldAt(events, d.target, began));
     // a fast app holds nothing at most instants; what reached the node while the drain was taking it out rode the drain too
     const untilMs = d.reload_effective_ms ?? d.signal_ms;
-    const until = toEpochMs(untilMs, server.t0EpochMs);
-    const takenIn = events.filter((e) => e.event === "start" && e.node === d.target && e.epochMs > began && e.epochMs <= until).length;
-    const held = inFlight + takenIn;
-    const heldText = `${d.target} held ${inFlight} at ${secs(d.start_ms)}${untilMs > d.start_ms ? ` and took in ${takenIn} more by ${secs(untilMs)}` : ""}`;
+    const taken = takenIn(events, d.target, began, toEpochMs(untilMs, server.t0EpochMs));
+    const held = inFlight + taken;
+    const heldText = `${d.target} held ${inFlight} at ${secs(d.start_ms)}${untilMs > d.start_ms ? ` and took in ${taken} more by ${secs(untilMs)}` : ""}`;
     const to = d.exit_ms ?? loadEndMs;
     if (held < min) problems.push(`${heldText}: fewer than checks.min_in_flight_at_drain ${min} request(s) or session(s) rode its drain`);
     if (loadStartMs > d.start_ms || scheduleEnd < to)
       problems.push(
         `requests were due only from ${secs(loadStartMs)} to ${secs(scheduleEnd)}, not throughout ${d.target}'s drain (${secs(d.start_ms)} to ${secs(to)})`,
       );
-    seen.push(heldText);
-  }
+    const sig = atSignal[i];
+    if (minAtSignal !== null && d.signal !== "SIGKILL") {
+      if (!sig) problems.push(`${d.target}'s signal time is unknown, so what it held at its ${d.signal} cannot be counted`);
+      else if (heldTotal(sig) < minAtSignal)
+        problems.push(
+          `${d.target} held ${heldTotal(sig)} at its ${d.signal} (fewer than checks.min_in_flight_at_signal ${minAtSignal}): the graceful limit carried nothing`,
+        );
+    }
+    seen.push(sig ? `${heldText}; ${describeHeld(sig)} in flight at its ${d.signal}` : heldText);
+  });
   return {
     name,
     ok: problems.length === 0,
     observed: seen.join(", "),
-    expected,
+    expected: minAtSignal === null ? expected : `${expected}; >= ${minAtSignal} in flight at each signal`,
     detail: problems.length === 0 ? `the drain met traffic: ${seen.join("; ")}` : `the drain proved nothing: ${problems.join("; ")}`,
   };
 };
-
-/** Requests the app on `node` had started and not finished (or given up) at `epochMs`. */
-function inFlightAt(app: AppEvent[], node: string, epochMs: number): number {
-  const open = new Map<string, number>();
-  for (const e of app) {
-    if (e.node !== node || e.epochMs > epochMs) continue;
-    const key = `${e.id}/${e.pid}`;
-    if (e.event === "start") open.set(key, (open.get(key) ?? 0) + 1);
-    else if (e.event === "finish" || e.event === "cancel") open.set(key, (open.get(key) ?? 0) - 1);
-  }
-  return [...open.values()].filter((n) => n > 0).length;
-}
 
 /** Whether `node` was out of the drain's hands at `t` (not between its drain start and its re-add). */
 function inService(drains: DrainRecord[], node: string, t: number): boolean {
