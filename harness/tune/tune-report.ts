@@ -13,7 +13,7 @@ export const TUNE_JSON_FILE = "tune.json";
 export const TUNE_MARKDOWN_FILE = "summary.md";
 
 export const TUNE_RULE =
-  "bisection over the step grid, assuming a value that passes means every larger one would; a value passes only when all its repeats pass, and its first failing run ends its probe (a lost request is proof)";
+  "bisection over the step grid, assuming a value that passes means every larger one would; a value passes only when all its repeats pass, and its first failing run ends its probe (a lost request is proof); every run must hold at least one request at each SIGTERM (checks.min_in_flight_at_signal 1 unless the scenario asks more), so no value passes without exercising the graceful limit";
 
 /** Every run made at one value. */
 export interface TuneEvidence {

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunSummary } from "../matrix/cell.ts";
-import type { Scenario } from "../scenario/schema.ts";
+import { Scenario } from "../scenario/schema.ts";
 import { UsageError } from "../util/errors.ts";
 import { parseRange } from "./range.ts";
-import { planTune, runTune } from "./tune.ts";
-import { renderTuneText } from "./tune-report.ts";
+import { exercisingTheSignal, planTune, runTune } from "./tune.ts";
+import { renderTuneText, TUNE_RULE } from "./tune-report.ts";
 
 const PARAM = "stack.uvicorn.timeout_graceful_shutdown_s";
 
@@ -110,5 +110,15 @@ describe("tune", () => {
     );
     await expect(runTune(plan, { outDir: "/proc/drainlab-nope", runCell })).rejects.toThrow(/\(ENOENT\)/);
     expect(ran).toBe(0);
+  });
+});
+
+describe("every tune cell exercises the graceful limit", () => {
+  it("asks each cell for at least one request in flight at the SIGTERM, keeping a stricter ask", () => {
+    const base = Scenario.parse({ name: "t" });
+    expect(exercisingTheSignal(base).checks.min_in_flight_at_signal).toBe(1);
+    const strict = Scenario.parse({ name: "t", checks: { min_in_flight_at_signal: 5 } });
+    expect(exercisingTheSignal(strict).checks.min_in_flight_at_signal).toBe(5);
+    expect(TUNE_RULE).toContain("checks.min_in_flight_at_signal 1");
   });
 });

@@ -57,6 +57,7 @@ export function planTune(file: string, param: string, range: TuneRange, repeats:
       if (e instanceof UsageError) throw new UsageError(`--param ${param} at ${value}: ${e.message}`);
       throw e;
     }
+    scenario = exercisingTheSignal(scenario);
     scenarios.set(value, scenario);
     lint.set(value, lintScenario(scenario));
   }
@@ -165,4 +166,14 @@ export async function runTune(plan: TunePlan, options: TuneOptions = {}): Promis
   const written = writeTune(tune, dir);
   if (failure !== undefined) throw failure;
   return { tune, dir, written };
+}
+
+/**
+ * A cell that held nothing at its SIGTERM passed without testing the graceful limit: a recommendation
+ * cannot rest on it. tune asks every cell for at least one in flight (more if the scenario asks more).
+ */
+export function exercisingTheSignal(scenario: Scenario): Scenario {
+  const asked = scenario.checks.min_in_flight_at_signal;
+  if (asked !== null && asked >= 1) return scenario;
+  return { ...scenario, checks: { ...scenario.checks, min_in_flight_at_signal: 1 } };
 }
