@@ -13,6 +13,8 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: ["harness/**/*.test.ts", "examples/**/*.test.ts"],
           exclude: ["**/*.container.test.ts", "**/node_modules/**"],
+          // several start drainlab as a process (tsx, 1-2 s idle): a busy machine must slow them, not fail them
+          testTimeout: 60_000,
         },
       },
       {

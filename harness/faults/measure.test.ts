@@ -231,8 +231,21 @@ describe("measureNetem", () => {
       answers_from_target: 2,
       median_wait_target_ms: 320,
       median_wait_others_ms: 10,
+      median_wait_target_before_ms: null,
       extra_latency_ms: 310,
+      extra_latency_vs_before_ms: null,
     });
+  });
+
+  it("with the fault on every node, compares the target with itself before the fault", () => {
+    const record = faultRecord({ kind: "netem", duration_s: 4 }, { start_ms: 1000, end_ms: 5000 });
+    const rows = [
+      row(1, { intendedMs: 200, endMs: 200 + 100 + 2, node: "node-1" }), // before, undelayed
+      row(2, { intendedMs: 400, endMs: 400 + 100 + 3, node: "node-1" }),
+      row(3, { intendedMs: 1500, endMs: 1500 + 100 + 308, node: "node-1" }),
+      row(4, { intendedMs: 1600, endMs: 1600 + 100 + 307, node: "node-2" }), // delayed too
+    ];
+    expect(measureNetem(record, evidence({ rows }))).toMatchObject({ extra_latency_ms: 1, extra_latency_vs_before_ms: 305 });
   });
 });
 

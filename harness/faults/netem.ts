@@ -140,20 +140,30 @@ async function removeNetem(stack: Stack, target: string): Promise<Record<string,
   return m ? { packets: Number(m[1]), dropped: Number(m[2]) } : { stats_error: show.output.trim().slice(0, 200) };
 }
 
-/** How much slower the node's answers were than the other nodes' while the fault was on (median wait beyond the request's own work). */
+/**
+ * How much slower the node's answers were while the fault was on (median wait beyond the request's own
+ * work): against the other nodes' in the same window, and against the same node before the fault (when
+ * every node carries the fault, the others are no baseline).
+ */
 export function measureNetem(record: FaultRecord, { rows }: FaultEvidence): Record<string, Json> {
   const from = record.start_ms;
   const to = record.end_ms ?? from;
-  const inWindow = rows.filter((r) => r.intendedMs >= from && r.intendedMs < to && r.error === "none");
+  const ok = rows.filter((r) => r.error === "none");
+  const inWindow = ok.filter((r) => r.intendedMs >= from && r.intendedMs < to);
   const wait = (r: (typeof rows)[number]) => r.endMs - r.intendedMs - r.serviceMs;
   const target = inWindow.filter((r) => r.node === record.target).map(wait);
   const others = inWindow.filter((r) => r.node !== record.target).map(wait);
+  // answered before the fault began, so no impaired packet is in them
+  const before = ok.filter((r) => r.node === record.target && r.endMs < from).map(wait);
   const extra = target.length && others.length ? Math.round(median(target) - median(others)) : null;
+  const extraBefore = target.length && before.length ? Math.round(median(target) - median(before)) : null;
   return {
     answers_from_target: target.length,
     median_wait_target_ms: target.length ? Math.round(median(target)) : null,
     median_wait_others_ms: others.length ? Math.round(median(others)) : null,
+    median_wait_target_before_ms: before.length ? Math.round(median(before)) : null,
     extra_latency_ms: extra,
+    extra_latency_vs_before_ms: extraBefore,
   };
 }
 

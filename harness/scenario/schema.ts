@@ -358,6 +358,12 @@ const ScenarioFields = z.strictObject({
        */
       require_shutdown_hooks: z.boolean().default(false),
       /**
+       * workers-recycled with `system:`: require the load to recycle workers at the user's own max_requests
+       * (or --limit-max-requests). Off by default: a limit the user's config merely has is reported as a
+       * fact, not judged. A fixture scenario asks by setting stack.gunicorn.max_requests itself.
+       */
+      require_recycles: z.boolean().default(false),
+      /**
        * Checks this scenario puts out of scope, each with the reason (e.g. a one-command attach drain gives
        * no removal time, so misrouting cannot be judged): they are reported as skipped with it, never as a pass.
        */

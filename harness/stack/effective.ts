@@ -103,6 +103,8 @@ export interface ServerSettings {
   timeout_s: number | null;
   keepalive_s: number;
   max_requests: number;
+  /** gunicorn's max_requests_jitter (each worker's limit is max_requests plus 0..jitter); 0 under uvicorn. */
+  max_requests_jitter: number;
   worker_class: string | null;
   preload_app: boolean | null;
   /** Where each value came from, for the report. */
@@ -124,6 +126,7 @@ export function gunicornSettings(config: Record<string, string>, workerGraceful:
     timeout_s: num(config.timeout, 30),
     keepalive_s: num(config.keepalive, 2),
     max_requests: num(config.max_requests, 0),
+    max_requests_jitter: num(config.max_requests_jitter, 0),
     worker_class: config.worker_class ?? null,
     preload_app: config.preload_app === undefined ? null : config.preload_app === "True",
     source: "gunicorn --print-config, run in node-1 with the master's own arguments",
@@ -151,6 +154,7 @@ export function uvicornSettings(master: ProcessInfo): ServerSettings {
     timeout_s: null,
     keepalive_s: num(flag(argv, env, "timeout-keep-alive"), 5),
     max_requests: num(flag(argv, env, "limit-max-requests"), 0),
+    max_requests_jitter: 0,
     worker_class: null,
     preload_app: null,
     source: "uvicorn's command line and UVICORN_* environment in node-1",

@@ -404,7 +404,10 @@ export function effectiveScenario(scenario: Scenario, state: SystemState): Scena
     s.stack.uvicorn.timeout_graceful_shutdown_s = server.uvicorn_graceful_s;
     // worker recycling as the user's server has it: gunicorn max_requests, or uvicorn --limit-max-requests
     if (server.kind === "uvicorn") s.stack.uvicorn.limit_max_requests = server.max_requests > 0 ? server.max_requests : null;
-    else s.stack.gunicorn.max_requests = server.max_requests;
+    else {
+      s.stack.gunicorn.max_requests = server.max_requests;
+      s.stack.gunicorn.max_requests_jitter = server.max_requests_jitter ?? 0;
+    }
   }
   const nginx = state.nginx;
   if (nginx) {

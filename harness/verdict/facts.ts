@@ -5,7 +5,7 @@ import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { ClockStep } from "../records/wall-clock.ts";
-import { recycleLimit } from "./load-shape-checks.ts";
+import { recycleLimit, recycleSetting, recyclingAsked } from "./load-shape-checks.ts";
 
 const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers does not";
 
@@ -129,11 +129,28 @@ function signalPathFact(r: Records, d: DrainRecord): Fact {
 export function recycleFactsOf(r: Records, figures: RunFigures, versions: Record<string, string>): Fact[] {
   const recycles = r.server.recycles ?? [];
   const limit = recycleLimit(r.scenario.stack);
+  // a limit the user's config has and the scenario does not exercise: said, not judged
+  if (limit !== null && !recyclingAsked(r.scenario)) {
+    const counted = r.server.recycles !== null && r.server.recycles !== undefined;
+    return [
+      {
+        claim: `the user's ${recycleSetting(r.scenario.stack)} (worker recycling) is reached by this load`,
+        source: "the server's effective config, and each node's log",
+        observed: !counted
+          ? "the nodes' logs were not saved"
+          : recycles.length === 0
+            ? `not reached by this load: 0 recycles in ${figures.requests.sent} requests`
+            : `${recycles.length} recycle(s) in ${figures.requests.sent} requests`,
+        holds: counted ? recycles.length > 0 : null,
+        evidence: recycles.slice(0, 5).map((e) => `${e.node}: ${e.line}`),
+      },
+    ];
+  }
   if (limit === null || recycles.length === 0 || r.scenario.drain.enabled || (r.faults ?? []).length > 0) return [];
   const uvicorn = r.scenario.stack.runtime === "uvicorn";
   const server = uvicorn
     ? `uvicorn ${versions.uvicorn ?? "?"} --workers --limit-max-requests ${limit}`
-    : `gunicorn ${versions.gunicorn ?? "?"} max_requests ${limit} (jitter ${r.scenario.stack.gunicorn.max_requests_jitter}), UvicornWorker`;
+    : `gunicorn ${versions.gunicorn ?? "?"} ${recycleSetting(r.scenario.stack)}, UvicornWorker`;
   const lost = Object.entries(figures.reconciliation.counts).filter(([c, n]) => n > 0 && c !== "slow-during-drain");
   return [
     {

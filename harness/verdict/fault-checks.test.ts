@@ -156,6 +156,13 @@ describe("fault checks", () => {
       expect(r).toMatchObject({ ok: true, observed: "+309 ms" });
     });
 
+    it("counts the delay against the node itself before the fault when every node carries it", () => {
+      const both = { mechanism: "nfqueue", packets: 800, dropped: 40, extra_latency_ms: 1, extra_latency_vs_before_ms: 305 };
+      expect(run(networkFaultTookEffect, [faultRecord(fault, {}, both)])).toMatchObject({ ok: true, observed: "+305 ms" });
+      const neither = { mechanism: "nfqueue", packets: 800, dropped: 40, extra_latency_ms: null, extra_latency_vs_before_ms: null };
+      expect(run(networkFaultTookEffect, [faultRecord(fault, {}, neither)]).detail).toContain("no answer of node-1 to compare");
+    });
+
     it("fails when the delay did not show, nothing was dropped, or no connection was reset", () => {
       expect(
         run(networkFaultTookEffect, [faultRecord(fault, {}, { mechanism: "netem", packets: 800, dropped: 40, extra_latency_ms: 20 })])

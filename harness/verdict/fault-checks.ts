@@ -122,10 +122,18 @@ export const networkFaultTookEffect = faultCheck(
     const m = f.measurements;
     const problems: string[] = [];
     const packets = num(m, "packets");
-    const extra = num(m, "extra_latency_ms");
+    const vsOthers = num(m, "extra_latency_ms");
+    const vsBefore = num(m, "extra_latency_vs_before_ms");
+    // the larger of the two baselines: with the fault on every node the others are slowed too, and its own
+    // earlier answers still show the delay
+    const extra = vsOthers === null ? vsBefore : vsBefore === null ? vsOthers : Math.max(vsOthers, vsBefore);
     if (m.mechanism !== "none" && !packets) problems.push("no packet went through the impairment");
     if (p.delay_ms > 0 && (extra === null || extra < p.delay_ms / 2))
-      problems.push(`answers were only ${extra ?? "?"} ms slower (delay ${p.delay_ms} ms)`);
+      problems.push(
+        extra === null
+          ? `no answer of ${f.target} to compare (none in the fault window, or none before it and none from another node)`
+          : `answers were only ${extra} ms slower (delay ${p.delay_ms} ms)`,
+      );
     if (p.loss_pct > 0 && !num(m, "dropped")) problems.push("no packet was dropped");
     if (p.reset_every_ms !== null && !num(m, "sockets_reset")) problems.push("no connection was reset");
     const i = impact(f);
@@ -136,7 +144,7 @@ export const networkFaultTookEffect = faultCheck(
         : extra !== null && p.delay_ms > 0
           ? `+${extra} ms`
           : `${num(m, "sockets_reset") ?? 0} resets`,
-      detail: `${f.target} via ${String(m.mechanism)}: ${packets ?? 0} packets, ${num(m, "dropped") ?? 0} dropped, answers ${extra ?? "?"} ms slower than the other nodes', ${num(m, "sockets_reset") ?? 0} connections reset; during it ${num(i, "failed") ?? 0} failed, ${num(i, "retried_by_nginx") ?? 0} retried by nginx${problems.length ? `; ${problems.join("; ")}` : ""}`,
+      detail: `${f.target} via ${String(m.mechanism)}: ${packets ?? 0} packets, ${num(m, "dropped") ?? 0} dropped, answers ${vsOthers ?? "?"} ms slower than the other nodes' and ${vsBefore ?? "?"} ms slower than its own before the fault, ${num(m, "sockets_reset") ?? 0} connections reset; during it ${num(i, "failed") ?? 0} failed, ${num(i, "retried_by_nginx") ?? 0} retried by nginx${problems.length ? `; ${problems.join("; ")}` : ""}`,
     };
   },
 );

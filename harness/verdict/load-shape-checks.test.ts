@@ -70,9 +70,38 @@ describe("workers-recycled", () => {
     });
     const [fact] = recycleFactsOf(r, judge(r).figures, { gunicorn: "23.0.0" });
     expect(fact).toMatchObject({ claim: "worker recycling (max_requests) loses no request", holds: true });
-    expect(fact!.observed).toContain(
-      "gunicorn 23.0.0 max_requests 40 (jitter 0), UvicornWorker: 1 recycle(s) in 40 requests; no loss of any class",
-    );
+    expect(fact!.observed).toContain("gunicorn 23.0.0 max_requests 40, UvicornWorker: 1 recycle(s) in 40 requests; no loss of any class");
+  });
+});
+
+describe("workers-recycled on the user's own stack", () => {
+  // the effective scenario of a system whose gunicorn.conf.py sets max_requests 200, jitter 20
+  const own = (checks: Record<string, unknown> = {}) =>
+    Scenario.parse({
+      name: "mine",
+      system: { app: { image: "x" }, nginx: { config: "nginx.conf", upstream: "api" } },
+      stack: { gunicorn: { max_requests: 200, max_requests_jitter: 20 } },
+      load: { warmup_s: 0, mix: [{ method: "GET", path: "/" }] },
+      checks,
+    });
+
+  it("does not judge a limit the user's config merely has: skipped, and a fact says it was not reached", () => {
+    const r = records(clean(), { scenario: own(), server: { ...records(clean()).server, recycles: [] } });
+    const check = workersRecycled(r);
+    expect(check).toMatchObject({ status: "skipped", ok: true, observed: "0 recycle(s)" });
+    expect(check.detail).toMatch(/^max_requests 200 \(jitter 20\) is the user's own setting/);
+    expect(judge(r).verdict).not.toBe("fail");
+    const [fact] = recycleFactsOf(r, judge(r).figures, { gunicorn: "23.0.0" });
+    expect(fact).toMatchObject({
+      claim: "the user's max_requests 200 (jitter 20) (worker recycling) is reached by this load",
+      observed: "not reached by this load: 0 recycles in 40 requests",
+      holds: false,
+    });
+  });
+
+  it("judges it when the scenario asks (checks.require_recycles)", () => {
+    const r = records(clean(), { scenario: own({ require_recycles: true }), server: { ...records(clean()).server, recycles: [] } });
+    expect(workersRecycled(r)).toMatchObject({ ok: false, observed: "0 recycles" });
   });
 });
 
