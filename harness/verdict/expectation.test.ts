@@ -15,6 +15,13 @@ const run = (statuses: Record<string, CheckStatus> = {}) => {
 const control = (expect: Record<string, unknown>) => Scenario.parse({ name: "c", expect: { verdict: "fail", ...expect } });
 
 describe("expectationOf", () => {
+  it("says the subject count each named failure stands on", () => {
+    const c = control({ failing_checks: ["no-lost-events"] });
+    const r = run({ "no-lost-events": "fail" });
+    r.checks = r.checks.map((x) => (x.name === "no-lost-events" ? { ...x, observed: "7 of 30" } : x));
+    expect(expectationOf(c, r).detail).toBe("failed as expected on no-lost-events (7 of 30)");
+  });
+
   it("a control is met when each named failing check has status fail, whatever else fails", () => {
     const c = control({ failing_checks: ["no-cut-short-requests"] });
     expect(expectationOf(c, run({ "no-cut-short-requests": "fail" }))).toMatchObject({

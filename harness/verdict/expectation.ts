@@ -2,7 +2,7 @@ import { type CheckStatus, statusOf } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import type { Scenario } from "../scenario/schema.ts";
 
-type Judged = { name: string; ok: boolean; status?: CheckStatus };
+type Judged = { name: string; ok: boolean; status?: CheckStatus; observed?: unknown };
 
 /**
  * Did the run do what the scenario file says it should.
@@ -44,11 +44,17 @@ export function expectationOf(scenario: Scenario, run: { verdict: Report["verdic
   const others = failed.filter((f) => !mustFail.some((n) => f === n));
   const also = others.length > 0 ? ` (also failing, not asserted: ${others.join(", ")})` : "";
   const met = problems.length === 0;
+  // the subject count each named failure stands on, so a control met on 1 request reads differently from one met on 300
+  const observed = new Map(run.checks.map((c) => [c.name, c.observed]));
+  const withCount = (name: string) => {
+    const o = observed.get(name);
+    return o === undefined || o === null || o === "" ? name : `${name} (${String(o)})`;
+  };
   return {
     ...base,
     met,
     detail: met
-      ? `failed as expected${mustFail.length > 0 ? ` on ${mustFail.join(", ")}` : ""}${mustPass.length > 0 ? `, with ${mustPass.join(", ")} passing` : ""}${also}`
+      ? `failed as expected${mustFail.length > 0 ? ` on ${mustFail.map(withCount).join(", ")}` : ""}${mustPass.length > 0 ? `, with ${mustPass.join(", ")} passing` : ""}${also}`
       : `${problems.join("; ")}; failed: ${failed.join(", ") || "none"}`,
   };
 }
