@@ -33,7 +33,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     ...factsOf(records.faults ?? [], meta.stack.versions),
     ...drainFactsOf(records, meta.stack.versions),
     ...recycleFactsOf(records, figures, meta.stack.versions),
-    ...clockFactsOf(meta.clock.steps),
+    ...clockFactsOf(meta.clock, figures.reconciliation.indeterminate_time?.count ?? 0),
   ];
   const verdict = meta.error ? "error" : judgement.verdict;
   return {

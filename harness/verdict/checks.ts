@@ -61,9 +61,24 @@ export function classCheck(lossClass: LossClass): Check {
         detail: `${what}, so ${means} cannot be judged`,
       };
     }
+    const ok = allowed === null || judged <= allowed;
+    // requests whose server stamps a backward wall-clock step made ambiguous, astride the removal: no evidence either way
+    const indeterminate = lossClass === "misrouted" ? (rec.indeterminate_time?.count ?? 0) : 0;
+    if (indeterminate > 0) {
+      const unclear = `${indeterminate} request(s) reached a drained node with server stamps in the wall clock's ambiguous stretch (a backward step): before or after the removal cannot be told (reconciliation.indeterminate_time; e.g. ${rec.indeterminate_time!.examples.join(", ")})`;
+      const judgedPart = count === 0 ? "none of the others" : `${count} ${means}${where.length ? ` [${where.join(", ")}]` : ""}`;
+      return {
+        name,
+        ...(ok ? { status: "no-evidence" as const } : {}),
+        ok: false,
+        observed: `${count} (${indeterminate} indeterminate)`,
+        expected,
+        detail: `${unclear}; ${judgedPart}`,
+      };
+    }
     return {
       name,
-      ok: allowed === null || judged <= allowed,
+      ok,
       observed: count,
       expected,
       detail:
