@@ -5,6 +5,21 @@ import type { WallClock } from "./wall-clock.ts";
 
 export type { ParsedLog };
 
+/** A server clock's offset against this machine's, bounded by the records (records/clock-offset.ts). */
+export interface ClockOffset {
+  /** "nginx", or "app <node>". */
+  source: string;
+  /** Requests whose stamps bound the offset. */
+  requests: number;
+  /** The offset lies in [lower_ms, upper_ms] (server clock minus the run's, ms); null: no request bounds that side. */
+  lower_ms: number | null;
+  upper_ms: number | null;
+  /** The lower bound exceeds the upper one (beyond the stamps' whole-ms rounding): no one offset fits. */
+  inconsistent: boolean;
+  /** How far this source's stamps were moved back (the bounds' midpoint), 0 when they were not. */
+  shift_ms: number;
+}
+
 /** What the servers recorded: nginx's access log and every node's app ledger, the drained node's included. */
 export interface ServerRecords {
   nginx: NginxRow[];
@@ -17,6 +32,8 @@ export interface ServerRecords {
   recycles?: RecycleEvent[] | null;
   /** The rows of the long-lived sessions (streams, SSE, WebSockets; ids `<run>-s<n>`), kept apart from the requests' reconciliation. */
   sessions?: { nginx: NginxRow[]; app: AppEvent[] };
+  /** attach: each server's clock offset against this machine's, estimated from the records (records/clock-offset.ts), and any shift made. */
+  clock_offsets?: ClockOffset[];
 }
 
 /** X-Request-Id of a session's connection (harness/load/sessions.ts): `<run id>-s<seq>`, `.r<n>` for a reconnect. */

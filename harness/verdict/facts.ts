@@ -1,3 +1,4 @@
+import { type ClockOffset, describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
 import type { RunFigures } from "../records/figures.ts";
@@ -175,6 +176,28 @@ export function clockFactsOf(clock: WallClock, indeterminate = 0): Fact[] {
       evidence: steps.map(
         (s) =>
           `at ${s.at_ms} ms: wall clock minus run clock ${s.offset_ms} ms${s.step_ms < 0 ? " (backward: an ambiguous stretch)" : `, for server timestamps from epoch ${s.from_epoch_ms} ms`}`,
+      ),
+    },
+  ];
+}
+
+/**
+ * attach: each server's clock against this machine's, bounded by the records
+ * (records/clock-offset.ts). Said when a clock was shifted, when its bounds
+ * cross, or when they are too wide to place a request against a removal.
+ */
+export function clockOffsetFactsOf(offsets: readonly ClockOffset[], settleMs: number): Fact[] {
+  const notable = offsets.filter((o) => o.shift_ms !== 0 || o.inconsistent || offsetWidth(o) > settleMs);
+  if (notable.length === 0) return [];
+  return [
+    {
+      claim: "The attached system's clocks keep this machine's time",
+      source: "drainlab (an attached system's stamps are compared with the client's and the drain's times)",
+      observed: notable.map(describeOffset).join("; "),
+      holds: false,
+      evidence: offsets.map(
+        (o) =>
+          `${o.source}: offset in [${o.lower_ms ?? "-inf"}, ${o.upper_ms ?? "+inf"}] ms from ${o.requests} request(s), shifted ${-o.shift_ms} ms`,
       ),
     },
   ];
