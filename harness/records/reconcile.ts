@@ -48,6 +48,12 @@ export interface Reconciliation {
   examples: Partial<Record<LossClass, Story[]>>;
   /** Where each flagged request sat on the time axis (intended send time), for charts. */
   marks: Array<{ t_ms: number; class: LossClass }>;
+  /**
+   * Requests that reached a drained node with server stamps in a backward wall-clock step's ambiguous stretch
+   * (records/wall-clock.ts), one reading before the removal and one after: neither misrouted nor clear, so the
+   * misrouting check says no-evidence for them (absent before 0.4).
+   */
+  indeterminate_time?: { count: number; examples: string[] };
   records: {
     client_rows: number;
     nginx_rows: number;
@@ -103,6 +109,7 @@ export function reconcile(r: Records): Reconciliation {
   let missingInNginx = 0;
   let missingInApp = 0;
   let attemptsWithoutStart = 0;
+  const indeterminateTime = { count: 0, examples: [] as string[] };
 
   for (const row of r.rows) {
     const ng = nginxById.get(row.id) ?? [];
@@ -165,12 +172,18 @@ export function reconcile(r: Records): Reconciliation {
     // the work was done (a complete response on the app's side, or the order written) yet the client saw a failure
     if (p !== "ok" && app.some((e) => e.event === "order" || (e.event === "finish" && (e.status ?? 0) < 500)))
       classes.push("finished-but-failed");
-    const misroutedTo =
-      misroutedAttempt(ng, outOfService, nodeOfAddr, server.t0EpochMs) ??
-      startedAfterRemoval(app, unaddressed, server.t0EpochMs, r.scenario.drain.settle_ms);
-    if (misroutedTo) {
+    const byNginx = misroutedAttempt(ng, outOfService, nodeOfAddr, server.t0EpochMs);
+    const routing =
+      byNginx && "misrouted" in byNginx
+        ? byNginx
+        : (startedAfterRemoval(app, unaddressed, server.t0EpochMs, r.scenario.drain.settle_ms) ?? byNginx);
+    if (routing && "misrouted" in routing) {
       classes.push("misrouted");
-      node(misroutedTo).misrouted++;
+      node(routing.misrouted).misrouted++;
+    } else if (routing) {
+      // its server stamps fall in a backward wall-clock step's ambiguous stretch, astride the removal: counted apart
+      indeterminateTime.count++;
+      if (indeterminateTime.examples.length < MAX_STORIES) indeterminateTime.examples.push(row.id);
     }
     const overhead = row.endMs - row.intendedMs - row.serviceMs;
     const inDrain = dueDuringDrain(row, windows);
@@ -197,6 +210,7 @@ export function reconcile(r: Records): Reconciliation {
     by_node: byNode,
     examples,
     marks,
+    indeterminate_time: indeterminateTime,
     records: {
       client_rows: r.rows.length,
       nginx_rows: server.nginx.length,
@@ -209,29 +223,44 @@ export function reconcile(r: Records): Reconciliation {
   };
 }
 
+/** Whether a request reached a node out of service: yes (which node), or a time that cannot tell (a backward wall-clock step), or no. */
+type Routing = { misrouted: string } | { indeterminate: string } | null;
+
+/** A server stamp on the run's clock as the earliest and latest moment it may stand for (the same moment unless a backward wall-clock step made it ambiguous). */
+function spanOf(epochMs: number, span: [number, number] | undefined, t0EpochMs: number): [number, number] {
+  return span ? [toRunMs(span[0], t0EpochMs), toRunMs(span[1], t0EpochMs)] : [toRunMs(epochMs, t0EpochMs), toRunMs(epochMs, t0EpochMs)];
+}
+
 /**
  * The drained node an attempt of this request reached after its removal took
  * effect, if any: by nginx's receive time (after the reload was seen to take
  * effect, or after the rewrite when no reload followed) or by the config
  * generation nginx logged (the removal's or later), until a re-add. An attempt
- * that was refused counts too: nginx still chose the node.
+ * that was refused counts too: nginx still chose the node. A receive time a
+ * backward wall-clock step made ambiguous, with moments on both sides of the
+ * removal (or the re-add), cannot tell: indeterminate, unless the generation does.
  */
 function misroutedAttempt(
   ng: NginxRow[],
   outOfService: Array<{ node: string; from: number; generation: number | null; to: number }>,
   nodeOfAddr: Map<string, string>,
   t0EpochMs: number,
-): string | null {
+): Routing {
+  let indeterminate: string | null = null;
   for (const x of ng) {
-    const received = toRunMs(x.endEpochMs - x.requestTimeMs, t0EpochMs);
+    const [earliest, latest] = spanOf(x.endEpochMs - x.requestTimeMs, x.receivedSpan, t0EpochMs);
     for (const addr of x.upstreamAddrs) {
       const name = nodeOfAddr.get(addr);
       const o = outOfService.find((w) => w.node === name);
-      if (!o || received >= o.to) continue;
-      if (received > o.from || (o.generation !== null && x.generation >= o.generation)) return o.node;
+      if (!o || earliest >= o.to) continue;
+      const byTime = earliest > o.from && latest < o.to;
+      const byGeneration = o.generation !== null && x.generation >= o.generation && latest < o.to;
+      if (byTime || byGeneration) return { misrouted: o.node };
+      const beforeByTime = latest <= o.from && !(o.generation !== null && x.generation >= o.generation);
+      if (!beforeByTime) indeterminate ??= o.node;
     }
   }
-  return null;
+  return indeterminate ? { indeterminate } : null;
 }
 
 /** A request the app began on a drained node nginx cannot name, later than its removal took effect plus `settleMs`. */
@@ -240,14 +269,18 @@ function startedAfterRemoval(
   outOfService: Array<{ node: string; from: number; to: number }>,
   t0EpochMs: number,
   settleMs: number,
-): string | null {
+): Routing {
+  let indeterminate: string | null = null;
   for (const e of app) {
     if (e.event !== "start") continue;
-    const at = toRunMs(e.epochMs, t0EpochMs);
-    const o = outOfService.find((w) => w.node === e.node && at > w.from + settleMs && at < w.to);
-    if (o) return o.node;
+    const [earliest, latest] = spanOf(e.epochMs, e.epochSpan, t0EpochMs);
+    for (const o of outOfService) {
+      if (o.node !== e.node) continue;
+      if (earliest > o.from + settleMs && latest < o.to) return { misrouted: o.node };
+      if (latest > o.from + settleMs && earliest < o.to) indeterminate ??= o.node;
+    }
   }
-  return null;
+  return indeterminate ? { indeterminate } : null;
 }
 
 /**

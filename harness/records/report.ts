@@ -1,6 +1,7 @@
 import type { LintFinding } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { TimeoutChain } from "../scenario/timeout-chain.ts";
+import type { ClockOffset } from "./clock-offset.ts";
 import type { DrainRecord, HookRecord } from "./drain-record.ts";
 import type { Fact, FaultRecord } from "./fault-record.ts";
 import type { GeneratorStats } from "./generator-stats.ts";
@@ -101,6 +102,8 @@ export interface AttachReport {
   /** The commands that fetched the records, as they ran (the drain's own are in drains[].hooks). */
   record_hooks: HookRecord[];
   notes: string[];
+  /** Each server's clock offset against this machine's, bounded by the records, and the shift made (absent before 0.4). */
+  clock_offsets?: ClockOffset[];
 }
 
 export type { Percentiles, SeriesBucket };

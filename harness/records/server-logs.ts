@@ -5,6 +5,21 @@ import type { WallClock } from "./wall-clock.ts";
 
 export type { ParsedLog };
 
+/** A server clock's offset against this machine's, bounded by the records (records/clock-offset.ts). */
+export interface ClockOffset {
+  /** "nginx", or "app <node>". */
+  source: string;
+  /** Requests whose stamps bound the offset. */
+  requests: number;
+  /** The offset lies in [lower_ms, upper_ms] (server clock minus the run's, ms); null: no request bounds that side. */
+  lower_ms: number | null;
+  upper_ms: number | null;
+  /** The lower bound exceeds the upper one (beyond the stamps' whole-ms rounding): no one offset fits. */
+  inconsistent: boolean;
+  /** How far this source's stamps were moved back (the bounds' midpoint), 0 when they were not. */
+  shift_ms: number;
+}
+
 /** What the servers recorded: nginx's access log and every node's app ledger, the drained node's included. */
 export interface ServerRecords {
   nginx: NginxRow[];
@@ -17,6 +32,8 @@ export interface ServerRecords {
   recycles?: RecycleEvent[] | null;
   /** The rows of the long-lived sessions (streams, SSE, WebSockets; ids `<run>-s<n>`), kept apart from the requests' reconciliation. */
   sessions?: { nginx: NginxRow[]; app: AppEvent[] };
+  /** attach: each server's clock offset against this machine's, estimated from the records (records/clock-offset.ts), and any shift made. */
+  clock_offsets?: ClockOffset[];
 }
 
 /** X-Request-Id of a session's connection (harness/load/sessions.ts): `<run id>-s<seq>`, `.r<n>` for a reconnect. */
@@ -50,12 +67,18 @@ export function readServerRecords(runDir: string, nodes: Array<{ name: string; a
   for (const x of nginx.rows) {
     // nginx's $request_time is a difference of two wall-clock readings too: across a jump, each end is read on its own
     const rawStart = x.endEpochMs - x.requestTimeMs;
-    const start = clock.normalize(rawStart);
+    const start = clock.read(rawStart);
     const end = clock.normalize(x.endEpochMs);
-    if (end - x.endEpochMs !== start - rawStart) x.requestTimeMs = Math.max(0, end - start);
+    if (end - x.endEpochMs !== start.epochMs - rawStart) x.requestTimeMs = Math.max(0, end - start.epochMs);
     x.endEpochMs = end;
+    if (start.span) x.receivedSpan = start.span;
   }
-  for (const a of apps) for (const x of a.rows) x.epochMs = clock.normalize(x.epochMs);
+  for (const a of apps)
+    for (const x of a.rows) {
+      const at = clock.read(x.epochMs);
+      x.epochMs = at.epochMs;
+      if (at.span) x.epochSpan = at.span;
+    }
   const app = apps.flatMap((a) => a.rows);
   const perNode = [...new Set(nodes.map((n) => n.name))].map((name) => readRecycles(join(runDir, RAW_FILES.containerLog(name)), name));
   const isSession = (x: { id: string }) => sessionOf(x.id) !== null;
@@ -91,6 +114,11 @@ export interface NginxRow {
   upstreamConnectMs: Array<number | null>;
   /** Per attempt, ms until the upstream's response header; null: no response began. Empty when unknown. */
   upstreamHeaderMs: Array<number | null>;
+  /**
+   * Set when a backward step of the wall clock made nginx's receive stamp ambiguous (records/wall-clock.ts):
+   * the earliest and latest epoch (t0's terms) it may stand for. Checks that compare times say indeterminate.
+   */
+  receivedSpan?: [number, number];
 }
 
 /** One line of a node's app ledger (fixtures/app/app.py). */
@@ -119,6 +147,8 @@ export interface AppEvent {
   status?: number;
   /** ws-close: the close code the app saw ("cancelled" when its handler was cancelled). */
   code?: number | string;
+  /** Set when a backward step of the wall clock made this stamp ambiguous: the earliest and latest epoch (t0's terms) it may stand for. */
+  epochSpan?: [number, number];
 }
 
 const list = (v: unknown) =>

@@ -5,6 +5,7 @@ import { collectRecords } from "../attach/collect.ts";
 import { runAttachedDrain } from "../attach/drain.ts";
 import { type LoadProgress, type LoadResult, prepareLoad, runLoad } from "../load/generator.ts";
 import type { Baseline } from "../records/baseline.ts";
+import { applyClockOffsets, describeOffset, estimateClockOffsets } from "../records/clock-offset.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
 import { writeClientLedger } from "../records/ledger-row.ts";
 import type { Records } from "../records/records.ts";
@@ -114,6 +115,9 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
   const server = readServerRecords(o.runDir, collected.nodes, clock);
   server.unreadable += collected.unreadable;
   server.recycles = null;
+  // the attached system's clocks are not this machine's: bound each one's offset by the records and shift it out
+  const offsets = applyClockOffsets(server, estimateClockOffsets(rows, server));
+  for (const off of offsets) if (off.shift_ms !== 0 || off.inconsistent) o.log(`attach: clock: ${describeOffset(off)}`);
   const records: Records = {
     scenario,
     rows,
@@ -157,6 +161,7 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
       },
       record_hooks: collected.hooks,
       notes: collected.notes,
+      clock_offsets: offsets,
     },
   });
   report.wall_time_s = Math.round((performance.now() - wallStart) / 10) / 100;

@@ -5,7 +5,7 @@ import { lintScenario } from "../scenario/lint.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { VERSION } from "../util/version.ts";
 import { expectationOf } from "../verdict/expectation.ts";
-import { clockFactsOf, drainFactsOf, factsOf, recycleFactsOf } from "../verdict/facts.ts";
+import { clockFactsOf, clockOffsetFactsOf, drainFactsOf, factsOf, recycleFactsOf } from "../verdict/facts.ts";
 import type { Judgement } from "../verdict/verdict.ts";
 
 /** What a report says about the run beyond its records: identity, stack, files. */
@@ -33,7 +33,8 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     ...factsOf(records.faults ?? [], meta.stack.versions),
     ...drainFactsOf(records, meta.stack.versions),
     ...recycleFactsOf(records, figures, meta.stack.versions),
-    ...clockFactsOf(meta.clock.steps),
+    ...clockFactsOf(meta.clock, figures.reconciliation.indeterminate_time?.count ?? 0),
+    ...clockOffsetFactsOf(records.server.clock_offsets ?? [], scenario.drain.settle_ms),
   ];
   const verdict = meta.error ? "error" : judgement.verdict;
   return {

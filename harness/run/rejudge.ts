@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readBaseline } from "../records/baseline.ts";
+import { applyClockOffsets, estimateClockOffsets } from "../records/clock-offset.ts";
 import { readClientLedger } from "../records/ledger-row.ts";
 import type { Records } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
@@ -55,6 +56,8 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
   const clock = new WallClock(old.t0_epoch_ms, old.wall_clock_steps ?? []);
   const server = readServerRecords(dir, nodes, clock);
   server.unreadable += ledger.unreadable;
+  // an attached system's clocks: bounded and shifted again from the same records, as the run did
+  const offsets = old.attach ? applyClockOffsets(server, estimateClockOffsets(ledger.rows, server)) : null;
   const drains = old.drains ?? (old.drain ? [old.drain] : []);
   const records: Records = {
     scenario,
@@ -83,7 +86,7 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
     files: Object.fromEntries(Object.entries(old.files ?? {}).map(([k, v]) => [k, join(dir, v)])),
     clock,
     system: old.system,
-    attach: old.attach,
+    attach: old.attach && offsets ? { ...old.attach, clock_offsets: offsets } : old.attach,
   });
   ensureWritableDir("--out", outDir, "the judged report");
   const written = await new Multiplexer([jsonReporter(), ...fileReporters()], options.log).onEnd(report, outDir);

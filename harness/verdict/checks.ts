@@ -1,3 +1,4 @@
+import { describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, describeHook, hookOk, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import type { RunFigures } from "../records/figures.ts";
 import { describeHeld, heldAt, heldTotal, inFlightAtSignal, openings, takenIn } from "../records/in-flight.ts";
@@ -39,7 +40,8 @@ export function classCheck(lossClass: LossClass): Check {
     const first = rec.examples[lossClass]?.[0]?.id;
     const needs = RECORD_OF_CLASS[lossClass];
     const x = rec.records;
-    const unjudged = lossClass === "misrouted" ? misroutingUnjudged(drains, server) : null;
+    const unjudged =
+      lossClass === "misrouted" ? (misroutingUnjudged(drains, server) ?? clockUnjudged(scenario.drain.settle_ms, drains, server)) : null;
     const outOfScope = lossClass === "misrouted" ? noRemoval(drains) : null;
     if (outOfScope) return { name, status: "skipped", ok: true, observed: "no removal", expected, detail: outOfScope };
     if (unjudged)
@@ -62,9 +64,24 @@ export function classCheck(lossClass: LossClass): Check {
         detail: `${what}, so ${means} cannot be judged`,
       };
     }
+    const ok = allowed === null || judged <= allowed;
+    // requests whose server stamps a backward wall-clock step made ambiguous, astride the removal: no evidence either way
+    const indeterminate = lossClass === "misrouted" ? (rec.indeterminate_time?.count ?? 0) : 0;
+    if (indeterminate > 0) {
+      const unclear = `${indeterminate} request(s) reached a drained node with server stamps in the wall clock's ambiguous stretch (a backward step): before or after the removal cannot be told (reconciliation.indeterminate_time; e.g. ${rec.indeterminate_time!.examples.join(", ")})`;
+      const judgedPart = count === 0 ? "none of the others" : `${count} ${means}${where.length ? ` [${where.join(", ")}]` : ""}`;
+      return {
+        name,
+        ...(ok ? { status: "no-evidence" as const } : {}),
+        ok: false,
+        observed: `${count} (${indeterminate} indeterminate)`,
+        expected,
+        detail: `${unclear}; ${judgedPart}`,
+      };
+    }
     return {
       name,
-      ok: allowed === null || judged <= allowed,
+      ok,
       observed: count,
       expected,
       detail:
@@ -99,6 +116,30 @@ function misroutingUnjudged(drains: DrainRecord[], server: Records["server"]): {
     return {
       observed: "no address",
       why: `nginx's log never named ${unnamed.map((d) => d.target).join(", ")}'s own upstream address (give attach.addresses) and no app ledger line of it was read`,
+    };
+  return null;
+}
+
+/**
+ * attach: misrouting compares the servers' stamps with the removal's time on this machine's clock, so it needs
+ * each clock that places a request (nginx's; a drained node's app ledger where nginx cannot name it) known to
+ * within the drain's settle: bounds that cross, or are wider than drain.settle_ms, leave it unjudged.
+ */
+function clockUnjudged(settleMs: number, drains: DrainRecord[], server: Records["server"]): { observed: string; why: string } | null {
+  const offsets = server.clock_offsets ?? [];
+  const unnamed = drains.filter((d) => d.removed && !server.nodes.some((n) => n.name === d.target && n.address !== ""));
+  const placing = offsets.filter((o) => o.source === "nginx" || unnamed.some((d) => o.source === `app ${d.target}`));
+  const crossed = placing.filter((o) => o.inconsistent);
+  if (crossed.length > 0)
+    return {
+      observed: "clock offset unknown",
+      why: `${crossed.map(describeOffset).join("; ")}, so when a request arrived against the removal is unknown`,
+    };
+  const wide = placing.filter((o) => offsetWidth(o) > settleMs);
+  if (wide.length > 0)
+    return {
+      observed: "clock offset unknown",
+      why: `${wide.map(describeOffset).join("; ")}: wider than drain.settle_ms ${settleMs} ms, so a request cannot be placed before or after the removal`,
     };
   return null;
 }

@@ -1,10 +1,11 @@
+import { type ClockOffset, describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
 import type { RunFigures } from "../records/figures.ts";
 import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
-import type { ClockStep } from "../records/wall-clock.ts";
+import type { WallClock } from "../records/wall-clock.ts";
 import { recycleLimit, recycleSetting, recyclingAsked } from "./load-shape-checks.ts";
 
 const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers does not";
@@ -165,19 +166,55 @@ export function recycleFactsOf(r: Records, figures: RunFigures, versions: Record
 
 /**
  * The wall clock's jumps against the run's clock (records/wall-clock.ts), if
- * any: every server timestamp is read across them, and the report says so.
+ * any: server timestamps are read by the time order of the samples, and the
+ * report says so. A backward jump makes the clock read a stretch of epochs
+ * twice: a stamp in it has no single reading, and the fact says how many
+ * requests that left unjudged (`indeterminate`, from the reconciliation).
  */
-export function clockFactsOf(steps: readonly ClockStep[]): Fact[] {
+export function clockFactsOf(clock: WallClock, indeterminate = 0): Fact[] {
+  const { steps } = clock;
   if (steps.length === 0) return [];
   const jumps = steps.map((s) => `${s.step_ms > 0 ? "+" : ""}${s.step_ms} ms at ${(s.at_ms / 1000).toFixed(2)} s`);
+  const ambiguous = clock.ambiguous();
+  const read =
+    ambiguous.length === 0
+      ? "each server timestamp was read with the offset in force when it was taken (by the time order of the samples)"
+      : `each server timestamp was read by the time order of the samples; a backward jump makes the clock read the same epochs twice, so a stamp in ${ambiguous
+          .map((a) => `epochs ${a.fromEpochMs} to ${a.toEpochMs}`)
+          .join(
+            ", ",
+          )} stands for two moments and is indeterminate for checks that compare times (${indeterminate} request(s) could not be placed before or after a removal)`;
   return [
     {
       claim: "The machine's wall clock keeps time with the run's monotonic clock",
       source: "drainlab (server timestamps are on the wall clock, the run's clock is monotonic)",
-      observed: `the wall clock jumped ${jumps.join(", ")}; each server timestamp was read with the offset in force when it was taken`,
+      observed: `the wall clock jumped ${jumps.join(", ")}; ${read}`,
       holds: false,
       evidence: steps.map(
-        (s) => `at ${s.at_ms} ms: wall clock minus run clock ${s.offset_ms} ms, for server timestamps from epoch ${s.from_epoch_ms} ms`,
+        (s) =>
+          `at ${s.at_ms} ms: wall clock minus run clock ${s.offset_ms} ms${s.step_ms < 0 ? " (backward: an ambiguous stretch)" : `, for server timestamps from epoch ${s.from_epoch_ms} ms`}`,
+      ),
+    },
+  ];
+}
+
+/**
+ * attach: each server's clock against this machine's, bounded by the records
+ * (records/clock-offset.ts). Said when a clock was shifted, when its bounds
+ * cross, or when they are too wide to place a request against a removal.
+ */
+export function clockOffsetFactsOf(offsets: readonly ClockOffset[], settleMs: number): Fact[] {
+  const notable = offsets.filter((o) => o.shift_ms !== 0 || o.inconsistent || offsetWidth(o) > settleMs);
+  if (notable.length === 0) return [];
+  return [
+    {
+      claim: "The attached system's clocks keep this machine's time",
+      source: "drainlab (an attached system's stamps are compared with the client's and the drain's times)",
+      observed: notable.map(describeOffset).join("; "),
+      holds: false,
+      evidence: offsets.map(
+        (o) =>
+          `${o.source}: offset in [${o.lower_ms ?? "-inf"}, ${o.upper_ms ?? "+inf"}] ms from ${o.requests} request(s), shifted ${-o.shift_ms} ms`,
       ),
     },
   ];
