@@ -4,7 +4,6 @@ import type { RunFigures } from "../records/figures.ts";
 import { describeHeld, heldAt, heldTotal, inFlightAtSignal, openings, takenIn } from "../records/in-flight.ts";
 import { type LossClass, lossWhere } from "../records/reconcile.ts";
 import type { CheckOutcome, Records } from "../records/records.ts";
-import type { AppEvent } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import { DEFAULT_ALLOWED, LOSS_CLASS_TABLE } from "../scenario/loss-classes.ts";
 import { NO_SUCH_FAULT } from "./fault-checks.ts";
