@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { faultRecord } from "../faults/test-records.ts";
-import { factsOf } from "./facts.ts";
+import { Scenario } from "../scenario/schema.ts";
+import { factsOf, gracefulText } from "./facts.ts";
 
 const versions = { uvicorn: "0.32.0", gunicorn: "23.0.0" };
 const kill = (runtime: string, respawned: number | null) =>
@@ -46,5 +47,14 @@ describe("factsOf", () => {
   it("says nothing without a kill-worker fault that ran", () => {
     expect(factsOf([faultRecord({ kind: "kill-worker" }, { error: "only 1 worker(s)" })], versions)).toEqual([]);
     expect(factsOf([faultRecord({ kind: "kill-node" })], versions)).toEqual([]);
+  });
+});
+
+describe("the graceful limit a fact states", () => {
+  it("is the timeout chain's: uvicorn's limit when it is the smaller under gunicorn", () => {
+    const s = Scenario.parse({ name: "t", stack: { gunicorn: { graceful_timeout_s: 30 }, uvicorn: { timeout_graceful_shutdown_s: 5 } } });
+    expect(gracefulText(s)).toBe("5 s (uvicorn timeout_graceful_shutdown)");
+    const g = Scenario.parse({ name: "t", stack: { gunicorn: { graceful_timeout_s: 3 }, uvicorn: { timeout_graceful_shutdown_s: 5 } } });
+    expect(gracefulText(g)).toBe("3 s (gunicorn graceful_timeout)");
   });
 });

@@ -6,6 +6,7 @@ import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { WallClock } from "../records/wall-clock.ts";
+import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { recycleLimit, recycleSetting, recyclingAsked } from "./load-shape-checks.ts";
 
 const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers does not";
@@ -97,13 +98,19 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
       facts.push({
         claim: "background tasks still running at SIGTERM finish within a graceful stop",
         source: "starlette issue 1438",
-        observed: `${server}, graceful limit ${r.scenario.stack.runtime === "uvicorn" ? r.scenario.stack.uvicorn.timeout_graceful_shutdown_s : r.scenario.stack.gunicorn.graceful_timeout_s} s: ${heldAtSignal.length - lost.length} of ${heldAtSignal.length} finished`,
+        observed: `${server}, graceful limit ${gracefulText(r.scenario)}: ${heldAtSignal.length - lost.length} of ${heldAtSignal.length} finished`,
         holds: lost.length === 0,
         evidence: lost.slice(0, 5).map((e) => `${e.id} pid ${e.pid}: started, never finished`),
       });
     }
   }
   return facts;
+}
+
+/** The effective graceful limit as the timeout chain computes it (the smaller of uvicorn's and gunicorn's), and which one binds. */
+export function gracefulText(scenario: Records["scenario"]): string {
+  const chain = timeoutChain(scenario);
+  return `${chain.effective_graceful_s} s (${chain.limited_by})`;
 }
 
 /** Whether the drain's SIGTERM reached the server, as the node showed it: PID 1 read from the running node, and the server's own log line. */
