@@ -60,6 +60,14 @@ describe("system: the user's own stack in a scenario", () => {
       /system\.services: service names must differ/,
     ],
     [{ ...system, app: { image: "x", mark_draining: { file: "relative" } } }, mix, /system\.app\.mark_draining/],
+    [system, [{ kind: "sse", path: "/feed" }], /load\.mix\.0\.end_event: a feed of your app needs an end: end_event/],
+    [
+      system,
+      [{ kind: "sse", path: "/feed", end_marker: "END", reconnect: false }],
+      /load\.mix\.0\.end_marker: end_marker describes a stream/,
+    ],
+    [system, [{ kind: "stream", path: "/x", end_event: "done" }], /load\.mix\.0\.end_event: end_event describes a Server-Sent Events feed/],
+    [system, [{ kind: "stream", path: "/x", unit: "bytes:0" }], /load\.mix\.0\.unit/],
   ])("refuses a bad system or mix with the field named (%#)", (sys, m, message) => {
     let error: unknown;
     try {
@@ -69,6 +77,17 @@ describe("system: the user's own stack in a scenario", () => {
     }
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it("takes a user's stream and feed protocols; a feed with an end (event, server close or duration) is valid", () => {
+    const m = [
+      { kind: "stream", path: "/export.ndjson", unit: "ndjson", min_bytes: 10 },
+      { kind: "stream", path: "/report.csv", end_marker: "# end", unit: "line", chunks: 100 },
+      { kind: "sse", path: "/orders/feed", end_event: "done" },
+      { kind: "sse", path: "/stream", id_order: "redis-stream", duration_s: 5 },
+      { kind: "sse", path: "/once", reconnect: false },
+    ];
+    expect(validateScenario({ name: "x", system, load: { mix: m } }, "s.yaml").load.mix).toHaveLength(5);
   });
 
   it("keeps the fixture strict: other methods or paths need system:", () => {
