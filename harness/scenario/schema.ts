@@ -121,6 +121,7 @@ export const CheckName = z.enum([
   "drain-commands-succeeded",
   "no-truncated-streams",
   "no-lost-events",
+  "no-duplicate-events",
   "websockets-closed-cleanly",
   "no-lost-background-tasks",
   "shutdown-hooks-ran",
@@ -153,6 +154,8 @@ function unskippable(check: string): string | null {
   const lossClass = LOSS_CLASSES.find((c) => LOSS_CLASS_TABLE[c].check === check);
   if (lossClass)
     return `${check} judges a loss class and cannot be skipped: widen it with checks.allowed.${lossClass} (a count, or null for no limit), and its count stays in the report`;
+  if (check === "no-duplicate-events")
+    return `${check} cannot be skipped: widen it with checks.allowed_duplicate_events (a count, or null for no limit), and its count stays in the report`;
   if (check === "server-records-complete" || check === "drain-commands-succeeded")
     return `${check} cannot be skipped: every other check stands on it`;
   return null;
@@ -379,6 +382,11 @@ const ScenarioFields = z.strictObject({
           >,
         )
         .prefault({}),
+      /**
+       * no-duplicate-events: events a feed received more than once (an SSE resume that replays what the client
+       * had, a long poll answered again with ids it had), over all feeds; null: no limit.
+       */
+      allowed_duplicate_events: z.number().int().nonnegative().nullable().default(0),
       /**
        * shutdown-hooks-ran: judge whether every worker of a drained node ran the app's lifespan shutdown.
        * Off by default: a scenario whose graceful limit kills workers (most controls) would fail on it too;
