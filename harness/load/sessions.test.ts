@@ -35,6 +35,20 @@ const server = createServer((req, res) => {
     if (u.searchParams.get("cut")) return void res.write('{"id":3}\nEND\n', () => setTimeout(() => res.destroy(), 20));
     return void res.end('{"id":3}\n');
   }
+  if (u.pathname === "/search" && req.method === "POST") {
+    // a POST whose answer streams n NDJSON rows, for a caller with its token
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      if (req.headers.authorization !== "Bearer t") {
+        res.statusCode = 401;
+        return void res.end("{}\n");
+      }
+      const n = (JSON.parse(body) as { n: number }).n;
+      res.end(Array.from({ length: n }, (_, i) => `{"row":${i}}\n`).join(""));
+    });
+    return;
+  }
   if (u.pathname === "/file") {
     // a download with content-length; cut=1 sends 4 of its 10 bytes
     res.setHeader("content-length", "10");
@@ -125,6 +139,13 @@ describe("sessions: a user's streams, by their framing", () => {
     const r = await one({ kind: "stream", end_marker: "END" }, "/export?cut=1", false);
     expect(r.complete).toBe(false);
     expect(r.error).toMatch(/^cut before the end of its body/);
+  });
+
+  it("sends the entry's method, body and headers: a POST search streaming NDJSON rows, and a 401 is not complete", async () => {
+    const search = { kind: "stream", method: "POST", body: { n: 3 }, unit: "ndjson", chunks: 3 };
+    const r = await one({ ...search, headers: { authorization: "Bearer t" } }, "/search", false);
+    expect(r).toMatchObject({ complete: true, units: 3, status: 200 });
+    expect(await one(search, "/search", false)).toMatchObject({ complete: false, status: 401, error: "status 401" });
   });
 
   it("a content-length download is complete with all its bytes, truncated with fewer", async () => {

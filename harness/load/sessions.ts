@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { request, WebSocket } from "undici";
 import { type SessionRecord, UNIT_DELAYS_KEPT } from "../records/session-record.ts";
 import { type RequestKind, type SseProtocol, sessionShape, sseProtocol, streamProtocol } from "../scenario/schema.ts";
+import { type KindPlan, planOf } from "./mix.ts";
 import { FeedTracker, SseParser, streamShortfall, UnitCounter } from "./protocols.ts";
 
 export type { SessionRecord };
@@ -36,6 +37,7 @@ export interface SessionsOptions {
 export class Sessions {
   readonly records: SessionRecord[] = [];
   private readonly running = new Set<Promise<void>>();
+  private readonly plans = new Map<RequestKind, KindPlan>();
 
   constructor(private readonly options: SessionsOptions) {}
 
@@ -115,9 +117,26 @@ export class Sessions {
     return { ...own, "x-request-id": id, ...extra };
   }
 
+  /** A kind's method, body and own headers, as its mix entry gives them (streams and feeds of a user's app). */
+  private planOf(kind: RequestKind): { method: string; body: Buffer | undefined; headers: Record<string, string> } {
+    let plan = this.plans.get(kind);
+    if (plan === undefined) this.plans.set(kind, (plan = planOf(kind, this.options.fixture)));
+    const headers: Record<string, string> = {};
+    for (let i = 0; i + 1 < plan.headers.length; i += 2) headers[plan.headers[i]!] = plan.headers[i + 1]!;
+    return { method: kind.method, body: plan.body, headers };
+  }
+
   /** One HTTP connection of a session: its status and answering node noted on the record. */
-  private async connect(record: SessionRecord, path: string, headers: Record<string, string>, signal = this.options.signal) {
+  private async connect(
+    record: SessionRecord,
+    path: string,
+    headers: Record<string, string>,
+    signal = this.options.signal,
+    send: { method: string; body: Buffer | undefined } = { method: "GET", body: undefined },
+  ) {
     const res = await request(`${this.options.url}${path}`, {
+      method: send.method as "GET",
+      body: send.body,
       headers,
       signal,
       headersTimeout: this.options.timeoutMs,
@@ -135,7 +154,8 @@ export class Sessions {
    */
   private async stream(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
     const p = streamProtocol(kind, this.options.fixture);
-    const res = await this.connect(record, path, this.headers(record, {}, kind.headers));
+    const plan = this.planOf(kind);
+    const res = await this.connect(record, path, this.headers(record, {}, plan.headers), this.options.signal, plan);
     const counter = new UnitCounter(p.unit);
     const unitsArrived = (n: number) => {
       if (p.intervalMs !== null) for (let i = 0; i < n; i++) this.arrived(record, record.start_ms + (record.units + i + 1) * p.intervalMs);
@@ -172,6 +192,7 @@ export class Sessions {
   private async sse(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
     const p = sseProtocol(kind, this.options.fixture);
     const feed = this.feedPath(record, path);
+    const plan = this.planOf(kind);
     const parser = new SseParser();
     const tracker = new FeedTracker(p.idOrder, p.endEvent, p.firstAfter);
     record.gaps = tracker.gaps;
@@ -189,8 +210,9 @@ export class Sessions {
           const res = await this.connect(
             record,
             feed,
-            this.headers(record, { accept: "text/event-stream", ...(lastId !== "" ? { "last-event-id": lastId } : {}) }, kind.headers),
+            this.headers(record, { accept: "text/event-stream", ...(lastId !== "" ? { "last-event-id": lastId } : {}) }, plan.headers),
             signal,
+            plan,
           );
           status = res.statusCode;
           for await (const chunk of res.body) {
