@@ -1,6 +1,9 @@
 import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
@@ -49,6 +52,11 @@ const server = createServer((req, res) => {
     });
     return;
   }
+  if (u.pathname === "/rows") {
+    // ids seen by a session script's fetches, and the headers they carried
+    scriptCalls.push({ id: String(req.headers["x-request-id"]), token: String(req.headers.authorization) });
+    return void res.end(JSON.stringify({ rows: [1, 2, 3], next: u.searchParams.get("after") ? null : 3 }));
+  }
   if (u.pathname === "/file") {
     // a download with content-length; cut=1 sends 4 of its 10 bytes
     res.setHeader("content-length", "10");
@@ -91,6 +99,7 @@ const server = createServer((req, res) => {
 });
 const polls: number[] = [];
 const feedConnections: Array<{ at: number; lastEventId: string }> = [];
+const scriptCalls: Array<{ id: string; token: string }> = [];
 
 beforeAll(async () => {
   server.listen(0, "127.0.0.1");
@@ -187,6 +196,62 @@ describe("sessions: a user's Server-Sent Events feed", () => {
     expect(r.units).toBeGreaterThan(3);
     expect(r.end_ms! - r.start_ms).toBeGreaterThanOrEqual(290);
     expect(r.end_ms! - r.start_ms).toBeLessThan(2000);
+  });
+});
+
+describe("sessions: a session script (session:)", () => {
+  const script = (body: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), "drainlab-script-")), "s.mjs");
+    writeFileSync(file, `export default async function (ctx) {\n${body}\n}\n`);
+    return file;
+  };
+  const kindWith = (session: string) => ({ kind: "stream", session, headers: { authorization: "Bearer t" } });
+
+  it("fetch is bound to the run's URL, the entry's headers and one request id per connection; units, duplicates, expect", async () => {
+    scriptCalls.length = 0;
+    const file = script(`
+      ctx.expect(4);
+      let after = "";
+      for (;;) {
+        const page = await (await ctx.fetch(\`\${ctx.path}\${after}\`)).json();
+        for (const id of page.rows) ctx.unit(id);
+        if (page.next === null) break;
+        after = "?after=" + page.next;
+      }
+      ctx.unit("last");`);
+    const r = await one(kindWith(file), "/rows", false);
+    expect(scriptCalls).toEqual([
+      { id: "run-s1", token: "Bearer t" },
+      { id: "run-s1.r1", token: "Bearer t" },
+    ]);
+    expect(r).toMatchObject({
+      complete: true,
+      units: 4,
+      duplicate_units: 3,
+      connections: 2,
+      reconnects: 1,
+      nodes: ["node-1"],
+      status: 200,
+    });
+  });
+
+  it("is not complete when it lost units, saw fewer than expected, or threw", async () => {
+    expect(await one(kindWith(script('ctx.unit(1); ctx.lost("row 2 never came");')), "/rows", false)).toMatchObject({
+      complete: false,
+      lost_messages: 1,
+      error: "1 unit(s) lost: row 2 never came",
+    });
+    expect(await one(kindWith(script("ctx.expect(3); ctx.unit(1);")), "/rows", false)).toMatchObject({
+      complete: false,
+      error: "1 of 3 units",
+    });
+    expect(await one(kindWith(script('throw new Error("protocol mismatch");')), "/rows", false)).toMatchObject({
+      complete: false,
+      error: "protocol mismatch",
+    });
+    const none = join(mkdtempSync(join(tmpdir(), "drainlab-script-")), "none.mjs");
+    writeFileSync(none, "export const x = 1;\n");
+    expect((await one(kindWith(none), "/rows", false)).error).toMatch(/exports no function/);
   });
 });
 

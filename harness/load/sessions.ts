@@ -4,6 +4,7 @@ import { type SessionRecord, UNIT_DELAYS_KEPT } from "../records/session-record.
 import { type RequestKind, type SseProtocol, sessionShape, sseProtocol, streamProtocol } from "../scenario/schema.ts";
 import { type KindPlan, planOf } from "./mix.ts";
 import { FeedTracker, SseParser, streamShortfall, UnitCounter } from "./protocols.ts";
+import { loadSessionScript, type SessionContext } from "./session-script.ts";
 
 export type { SessionRecord };
 
@@ -71,13 +72,15 @@ export class Sessions {
     this.options.onStarted(intendedMs, record.start_ms);
     const { interval_ms } = sessionShape(kind);
     const run =
-      kind.kind === "stream"
-        ? this.stream(record, path, kind)
-        : kind.kind === "sse"
-          ? this.sse(record, path, kind)
-          : kind.kind === "longpoll"
-            ? this.longpoll(record, path, interval_ms)
-            : this.websocket(record, path, kind);
+      kind.session !== undefined
+        ? this.script(record, path, kind)
+        : kind.kind === "stream"
+          ? this.stream(record, path, kind)
+          : kind.kind === "sse"
+            ? this.sse(record, path, kind)
+            : kind.kind === "longpoll"
+              ? this.longpoll(record, path, interval_ms)
+              : this.websocket(record, path, kind);
     const done = run
       .catch((err: Error) => {
         record.error ??= err.name === "AbortError" || this.options.signal.aborted ? "unfinished" : err.message.slice(0, 200);
@@ -259,6 +262,73 @@ export class Sessions {
     }
   }
 
+  /**
+   * A session played by the user's script (`session:`): complete when it returned, lost nothing and saw
+   * every unit it expected; a unit id seen twice is a duplicate. A script that throws is an error.
+   */
+  private async script(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
+    const fn = await loadSessionScript(kind.session!);
+    const plan = this.planOf(kind);
+    const seen = new Set<string>();
+    const reasons: string[] = [];
+    const ctx: SessionContext = {
+      id: record.id,
+      url: this.options.url,
+      path,
+      signal: this.options.signal,
+      fetch: async (p = path, init = {}) => {
+        const headers = new Headers(init.headers);
+        for (const [name, value] of Object.entries(this.headers(record, {}, plan.headers)))
+          if (name === "x-request-id" || !headers.has(name)) headers.set(name, value);
+        const res = await fetch(new URL(p, this.options.url), { ...init, headers, signal: init.signal ?? this.options.signal });
+        record.first_byte_ms ??= this.now();
+        record.status = res.status;
+        noteNode(record, res.headers.get("x-node") ?? undefined);
+        return res;
+      },
+      ws: (p = path, protocols) => {
+        const ws = new WebSocket(`${this.options.url.replace(/^http/, "ws")}${p}`, {
+          headers: this.headers(record, {}, plan.headers),
+          ...(protocols === undefined ? {} : { protocols }),
+        } as unknown as string[]);
+        ws.addEventListener("open", () => (record.first_byte_ms ??= this.now()));
+        ws.addEventListener("close", (ev) => record.close_codes.push(ev.code));
+        return ws;
+      },
+      unit: (id) => {
+        if (id !== undefined) {
+          const key = String(id);
+          if (seen.has(key)) {
+            record.duplicate_units = (record.duplicate_units ?? 0) + 1;
+            return false;
+          }
+          seen.add(key);
+        }
+        record.units++;
+        return true;
+      },
+      expect: (n) => {
+        record.expected_units = n;
+      },
+      lost: (reason, n = 1) => {
+        record.lost_messages += n;
+        if (reasons.length < 3) reasons.push(String(reason).slice(0, 200));
+      },
+    };
+    try {
+      await fn(ctx);
+    } finally {
+      record.reconnects = Math.max(0, record.connections - 1);
+    }
+    const short = record.expected_units > 0 && record.units < record.expected_units;
+    record.complete = record.lost_messages === 0 && !short;
+    if (!record.complete)
+      record.error =
+        record.lost_messages > 0
+          ? `${record.lost_messages} unit(s) lost: ${reasons.join("; ")}`
+          : `${record.units} of ${record.expected_units} units`;
+  }
+
   /** The feed's clock for the fixture: event n is due at start + n * interval on every node, so any node can resume it. */
   private feedPath(record: SessionRecord, path: string): string {
     const sep = path.includes("?") ? "&" : "?";
@@ -397,6 +467,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Units a complete session has: the protocol's count for streams and feeds (0: not stated), the shape's for the rest. */
 function expectedUnits(kind: RequestKind, fixture: boolean): number {
+  if (kind.session !== undefined) return kind.chunks ?? kind.events ?? kind.messages ?? 0;
   if (kind.kind === "stream") return streamProtocol(kind, fixture).expectedUnits ?? 0;
   if (kind.kind === "sse") return sseProtocol(kind, fixture).expectedUnits ?? 0;
   return sessionShape(kind).units;

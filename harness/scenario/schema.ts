@@ -100,6 +100,14 @@ const RequestKind = z.strictObject({
   /** sse: the client reads the feed this long (reconnecting as needed), then closes it: the feed's end. */
   duration_s: z.number().positive().max(3600).optional(),
   /**
+   * stream, sse, websocket, longpoll: a session script (an ES module, relative to the scenario file) that plays
+   * the session instead of drainlab's client, for what the fields above cannot say. Its default export is an
+   * async function given a context: `fetch(path?, init?)` and `ws(path?, protocols?)` bound to the run's URL
+   * with the session's X-Request-Id (`<id>`, then `<id>.r<n>`), `unit(id?)`, `expect(n)`, `lost(reason, n?)`,
+   * `path`, `signal`. Its record is judged by the kind's checks.
+   */
+  session: z.string().min(1).optional(),
+  /**
    * sse, longpoll, fixture: whether the app resumes from the client's Last-Event-ID or cursor (false: it
    * sends only what is due from the request on, as a node-local subscription does: a control that loses events).
    */
@@ -448,7 +456,16 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
       if (k[f] !== undefined && k.kind !== "stream") issue(f, `${f} describes a stream (kind: stream)`);
     for (const f of ["id_order", "end_event", "reconnect", "duration_s"] as const)
       if (k[f] !== undefined && k.kind !== "sse") issue(f, `${f} describes a Server-Sent Events feed (kind: sse)`);
-    if (k.kind === "sse" && (s.system || s.attach) && k.end_event === undefined && k.reconnect !== false && k.duration_s === undefined)
+    if (k.session !== undefined && (k.kind ?? "request") === "request")
+      issue("session", "a session script plays a long-lived kind: give kind: stream, sse, websocket or longpoll");
+    if (
+      k.kind === "sse" &&
+      k.session === undefined &&
+      (s.system || s.attach) &&
+      k.end_event === undefined &&
+      k.reconnect !== false &&
+      k.duration_s === undefined
+    )
       issue(
         "end_event",
         "a feed of your app needs an end: end_event (the event type that ends it), reconnect: false (the server's close ends it) or duration_s (the client reads it this long)",
