@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -166,6 +166,58 @@ describe("sessions: a user's streams, by their framing", () => {
   it("the fixture's preset: all chunks and END are complete; fewer chunks than stated are not, END or not", async () => {
     expect(await one({ kind: "stream", chunks: 2 }, "/stream")).toMatchObject({ complete: true, units: 2, expected_units: 2 });
     expect(await one({ kind: "stream", chunks: 10 }, "/stream")).toMatchObject({ complete: false, units: 2, error: "2 of 10 units" });
+  });
+});
+
+describe("sessions: streams on raw HTTP bytes written over TCP", () => {
+  // answers in the shape nginx writes them (written by hand, byte for byte, not captured): a stream whose
+  // upstream was cut after "END\n" (nginx sends no last chunk and closes), the whole stream (with the
+  // chunked terminator), and a content-length body that ends short
+  const head =
+    "HTTP/1.1 200 OK\r\nServer: nginx/1.26.3\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\nX-Node: node-1\r\n\r\n";
+  const chunks = "8\r\nchunk 0\n\r\n8\r\nchunk 1\n\r\n4\r\nEND\n\r\n";
+  const replies: Record<string, string> = {
+    "/cut": head + chunks,
+    "/whole": `${head + chunks}0\r\n\r\n`,
+    "/short-length": "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nX-Node: node-2\r\n\r\nchunk 0\nEND\n",
+  };
+  let raw = "";
+  const tcp = createTcpServer((socket) => {
+    socket.once("data", (req) => {
+      const path = String(req).split(" ")[1]!;
+      // each reply written in two pieces: a frame split across TCP segments
+      const reply = Buffer.from(replies[path]!);
+      socket.write(reply.subarray(0, 40));
+      setTimeout(() => socket.end(reply.subarray(40)), 10);
+    });
+  });
+  beforeAll(async () => {
+    tcp.listen(0, "127.0.0.1");
+    await once(tcp, "listening");
+    raw = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+  });
+  afterAll(() => tcp.close());
+
+  async function replay(path: string, kind: object, fixture: boolean) {
+    const k = Scenario.parse({ name: "t", load: { mix: [{ kind: "stream", ...kind }] } }).load.mix[0]!;
+    const done = new AbortController();
+    const sessions = new Sessions({ url: raw, t0: performance.now(), timeoutMs: 5000, fixture, signal: done.signal, onStarted: () => {} });
+    sessions.start("run-s1", k, 0, 0, path);
+    await sessions.settle(5000, () => done.abort());
+    return sessions.records[0]!;
+  }
+
+  it("a chunked body cut after END (no terminator) is truncated, for the fixture's preset and for a user's end_marker", async () => {
+    expect(await replay("/cut", { chunks: 2 }, true)).toMatchObject({ complete: false, units: 2, nodes: ["node-1"] });
+    const user = await replay("/cut", { end_marker: "END" }, false);
+    expect(user.complete).toBe(false);
+    expect(user.error).toMatch(/^cut before the end of its body/);
+  });
+
+  it("the same bytes with the terminator are complete; a content-length body short of its length is not", async () => {
+    expect(await replay("/whole", { chunks: 2 }, true)).toMatchObject({ complete: true, units: 2, bytes: 20 });
+    expect(await replay("/whole", {}, false)).toMatchObject({ complete: true, bytes: 20 });
+    expect(await replay("/short-length", { end_marker: "END" }, false)).toMatchObject({ complete: false, bytes: 12 });
   });
 });
 
