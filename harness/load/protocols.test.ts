@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Scenario, sseProtocol, streamProtocol } from "../scenario/schema.ts";
 import { FeedTracker, type SseEvent, SseParser, streamShortfall, UnitCounter } from "./protocols.ts";
 
-// The long-lived protocols' parsers on recorded bytes, split as a network may split them.
+// The long-lived protocols' parsers on byte-exact bodies (the fixture's as fixtures/app/app.py writes them, and
+// user-app styles written by hand), split as a network may split them.
 
 const b = (s: string) => Buffer.from(s, "utf8");
 /** Feeds `bytes` to `push` cut at every position in `cuts` (split frames). */
@@ -26,7 +27,7 @@ const kindOf = (kind: object, system = false) =>
   }).load.mix[0]!;
 
 describe("stream units", () => {
-  // recorded from the fixture's /stream?chunks=3 (uvicorn 0.32, through nginx 1.26; the body after de-chunking)
+  // the fixture's /stream?chunks=3 body as app.py writes it (after de-chunking)
   const fixtureBody = b("chunk 0\nchunk 1\nchunk 2\nEND\n");
 
   it("the fixture's preset counts lines starting with 'chunk ', however the body is split", () => {
@@ -112,8 +113,8 @@ describe("when a stream is complete", () => {
 });
 
 describe("Server-Sent Events: the event stream format", () => {
-  it("parses the fixture's recorded feed, split at every byte: retry, ids, the end event", () => {
-    // recorded from the fixture's /events?events=2 (one connection)
+  it("parses the fixture's feed, split at every byte: retry, ids, the end event", () => {
+    // the fixture's /events?events=2 as app.py writes it (one connection)
     const feed = b("retry: 100\n\nid: 1\ndata: event 1 from node-1\n\nid: 2\ndata: event 2 from node-1\n\nevent: end\ndata: end\n\n");
     for (const cuts of [[], [5, 30], everyByte(feed)]) {
       const p = new SseParser();
@@ -185,7 +186,7 @@ describe("a feed's ids: gaps, duplicates and the resume contract", () => {
   });
 
   it("a reconnect whose resume replays the feed: duplicates counted, ids never counted twice", () => {
-    // recorded as two connections: the second sent Last-Event-ID: 2 and the app started over from 1
+    // two connections: the second sent Last-Event-ID: 2 and the app started over from 1
     const first = b("id: 1\ndata: a\n\nid: 2\ndata: b\n\n");
     const second = b("id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\nevent: end\ndata: end\n\n");
     for (const order of ["numeric", "opaque"] as const) {
