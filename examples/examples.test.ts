@@ -42,11 +42,16 @@ interface Step {
 /** Examples of attach mode judge a system drainlab did not start: no image of theirs is built by drainlab. */
 const isAttach = (name: string) => filesIn(join(EXAMPLES, name), /\.yaml$/).some((f) => /^attach:/m.test(readFileSync(f, "utf8")));
 const attachExamples = examples.filter(isAttach);
-const systemExamples = examples.filter((n) => !isAttach(n));
+/** Examples of session scripts (`session:`) to copy next to a scenario: scripts and a README, no project of their own. */
+const isScripts = (name: string) =>
+  filesIn(join(EXAMPLES, name), /\.ya?ml$/).length === 0 && filesIn(join(EXAMPLES, name), /\.mjs$/).length > 0;
+const scriptExamples = examples.filter(isScripts);
+const systemExamples = examples.filter((n) => !isAttach(n) && !isScripts(n));
 
 it("there are examples", () => {
   expect(systemExamples).toEqual(expect.arrayContaining(["shop", "uvicorn-workers"]));
   expect(attachExamples).toEqual(expect.arrayContaining(["attach-docker", "kubernetes"]));
+  expect(scriptExamples).toEqual(["session-scripts"]);
 });
 
 describe.each(attachExamples)("examples/%s (attach)", (name) => {
@@ -64,6 +69,19 @@ describe.each(attachExamples)("examples/%s (attach)", (name) => {
 
   it("has a README that says how to run it", () => {
     expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(/drainlab run/);
+  });
+});
+
+describe.each(scriptExamples)("examples/%s (session scripts)", (name) => {
+  const dir = join(EXAMPLES, name);
+
+  it("each script's default export is the session's async function, and the README shows `session:`", async () => {
+    for (const file of filesIn(dir, /\.mjs$/)) {
+      const m = (await import(file)) as { default?: unknown };
+      expect(typeof m.default, file).toBe("function");
+      expect(m.default?.constructor.name, file).toBe("AsyncFunction");
+    }
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(/session: \.\/sessions\/\S+\.mjs/);
   });
 });
 

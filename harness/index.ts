@@ -7,6 +7,7 @@ export { runClosedLoad } from "./load/closed.ts";
 export { type LoadResult, prepareLoad, runLoad } from "./load/generator.ts";
 export { Ledger } from "./load/ledger.ts";
 export { ConstantRatePacer } from "./load/pacer.ts";
+export type { SessionContext, SessionScript } from "./load/session-script.ts";
 export type { DrainRecord } from "./records/drain-record.ts";
 export type { GeneratorStats } from "./records/generator-stats.ts";
 export type { LedgerRow } from "./records/ledger-row.ts";

@@ -116,6 +116,49 @@ describe("drainlab init", () => {
     expect(scenario.system?.app.port).toBe(9000);
   });
 
+  it("writes a commented mix entry per streaming route (StreamingResponse, EventSourceResponse, @app.websocket) that validates once uncommented", () => {
+    const main = [
+      "from sse_starlette.sse import EventSourceResponse",
+      '@app.get("/items")',
+      "async def items(): return []",
+      '@app.get("/orders/feed")',
+      "async def feed(request):",
+      "    return EventSourceResponse(order_events(request))",
+      '@app.get("/export.ndjson")',
+      "async def export():",
+      '    return StreamingResponse(rows(), media_type="application/x-ndjson")',
+      '@router.get("/report.csv")',
+      "def report():",
+      '    return StreamingResponse(csv_rows(), media_type="text/csv")',
+      '@app.get("/ticks")',
+      'async def ticks(): return StreamingResponse(gen(), media_type="text/event-stream")',
+      '@app.websocket("/ws/updates")',
+      "async def updates(ws): ...",
+    ].join("\n");
+    const dir = write(tempDir(), { "app/main.py": main, "nginx.conf": "upstream api { server app:8000; }\n" });
+    const { file } = initScenario(dir, { force: false });
+    const text = readFileSync(file, "utf8");
+    const entries = [...text.matchAll(/^ {4}# (- \{ kind: .*\})(?: # TODO.*)?$/gm)].map((m) => m[1]!);
+    expect(entries).toEqual([
+      "- { kind: sse, path: /orders/feed, end_event: end }",
+      "- { kind: stream, path: /export.ndjson, unit: ndjson }",
+      "- { kind: stream, path: /report.csv }",
+      "- { kind: sse, path: /ticks, end_event: end }",
+      "- { kind: websocket, path: /ws/updates }",
+    ]);
+    // the plain-route list keeps only the plain routes
+    expect(text).not.toMatch(/# - \{ method: GET, path: \/orders\/feed/);
+    const uncommented = text.replace(/^ {4}# (- \{ kind: .*\})(?: # TODO.*)?$/gm, "    $1");
+    expect(validateScenario(parseYaml(uncommented)).load.mix.map((k) => k.kind ?? "request")).toEqual([
+      "request",
+      "sse",
+      "stream",
+      "stream",
+      "sse",
+      "websocket",
+    ]);
+  });
+
   it("lists upstreams a proxy_pass uses first, and scans a file the parser refuses", () => {
     expect(upstreamNames("upstream a { server x; }\nupstream b { server y; }\nserver { location / { proxy_pass http://b; } }")).toEqual([
       "b",

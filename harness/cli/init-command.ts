@@ -34,6 +34,43 @@ export interface Found extends Record<string, string | null> {
 const HEALTH_PATHS = /(["'])(\/(?:healthz|health|livez|ready))\1/;
 const DRAIN_FLAG = /["'](\/(?:tmp|run|var)\/[\w./-]*drain[\w.-]*)["']/;
 const ROUTE = /@\w+\.(get|post|put|patch|delete)\(\s*["'](\/[^"'{}\s]*)["']/g;
+/** Any route decorator, websocket included: where one handler's text ends and the next begins. */
+const ANY_ROUTE = /@\w+\.(get|post|put|patch|delete|websocket)\(\s*["'](\/[^"'{}\s]*)["']/g;
+
+export interface LongLivedRoute {
+  kind: "stream" | "sse" | "websocket";
+  method: string;
+  path: string;
+  /** stream: how its body's units look, when the handler says (an NDJSON media type). */
+  unit?: "ndjson";
+}
+
+/**
+ * The long-lived routes of one Python file: a handler that returns an EventSourceResponse (sse-starlette) or
+ * a StreamingResponse of text/event-stream is an SSE feed, any other StreamingResponse a stream, and
+ * `@app.websocket` a WebSocket. Read from the text between one route decorator and the next.
+ */
+export function longLivedRoutes(text: string): LongLivedRoute[] {
+  const marks = [...text.matchAll(ANY_ROUTE)];
+  const out: LongLivedRoute[] = [];
+  marks.forEach((m, i) => {
+    const method = m[1]!.toUpperCase();
+    const path = m[2]!;
+    if (method === "WEBSOCKET") return void out.push({ kind: "websocket", method: "GET", path });
+    const body = text.slice(m.index, marks[i + 1]?.index ?? m.index + 20_000);
+    if (/\bEventSourceResponse\b/.test(body) || (/\bStreamingResponse\b/.test(body) && /text\/event-stream/.test(body)))
+      out.push({ kind: "sse", method, path });
+    else if (/\bStreamingResponse\b/.test(body))
+      out.push({
+        kind: "stream",
+        method,
+        path,
+        ...(/application\/(x-)?ndjson|application\/jsonl/.test(body) ? { unit: "ndjson" as const } : {}),
+      });
+  });
+  return out;
+}
+
 const SKIPPED_DIRS = new Set(["node_modules", "__pycache__", "venv", "env", "site-packages", "dist", "build", "reports"]);
 const MAX_PYTHON_FILES = 2000;
 const MAX_READ_BYTES = 256 * 1024;
@@ -193,6 +230,8 @@ interface Guess {
   /** Where each guess came from, for the comments. */
   source: Partial<Record<keyof Found, string>>;
   routes: Array<{ method: string; path: string }>;
+  /** Streams, SSE feeds and WebSockets found in the code (their plain routes are left out of `routes`). */
+  longLived: LongLivedRoute[];
   /** The Dockerfile relative to the build context, as `docker build -f` takes it. */
   dockerfileInContext: string;
 }
@@ -252,24 +291,41 @@ function survey(folder: string): Guess {
   }
 
   const routes: Guess["routes"] = [];
+  const longLived: LongLivedRoute[] = [];
   for (const file of pythonFiles(dir)) {
     const text = read(file);
     const health = HEALTH_PATHS.exec(text);
     if (health && !found.health_path) [found.health_path, source.health_path] = [health[2]!, `"${health[2]}" in ${rel(dir, file)}`];
     const drain = DRAIN_FLAG.exec(text);
     if (drain && !found.drain_flag) [found.drain_flag, source.drain_flag] = [drain[1]!, `"${drain[1]}" in ${rel(dir, file)}`];
-    for (const m of text.matchAll(ROUTE)) routes.push({ method: m[1]!.toUpperCase(), path: m[2]! });
+    const streaming = longLivedRoutes(text);
+    longLived.push(...streaming);
+    for (const m of text.matchAll(ROUTE)) {
+      const route = { method: m[1]!.toUpperCase(), path: m[2]! };
+      if (!streaming.some((l) => l.method === route.method && l.path === route.path)) routes.push(route);
+    }
   }
   const health = found.health_path ?? "/health";
   const firstGet = routes.find((r) => r.method === "GET" && r.path !== health && !/^\/(healthz?|livez|ready)$/.test(r.path));
   found.route = firstGet ? `GET ${firstGet.path}` : null;
-  return { found, source, routes: routes.filter((r) => r.path !== health), dockerfileInContext };
+  return { found, source, routes: routes.filter((r) => r.path !== health), longLived, dockerfileInContext };
 }
 
 const YAML_WORDS = /^(true|false|null|yes|no|on|off|y|n|~)$/i;
 /** A string as a YAML scalar: plain when it reads back as the same string, else double-quoted. */
 function scalar(s: string): string {
   return /^[A-Za-z0-9_./][\w./-]*$/.test(s) && !YAML_WORDS.test(s) && !/^[\d.+-]/.test(s.replace(/^\./, "x")) ? s : JSON.stringify(s);
+}
+
+/** A commented mix entry for a long-lived route, with what the user must still say. */
+function longLivedEntry(r: LongLivedRoute): string {
+  const path = scalar(printable(r.path));
+  const method = r.method === "GET" ? "" : `, method: ${r.method}`;
+  if (r.kind === "sse")
+    return `# - { kind: sse, path: ${path}${method}, end_event: end } # TODO: what ends the feed (end_event, reconnect: false or duration_s); id_order if its ids are numeric`;
+  if (r.kind === "stream")
+    return `# - { kind: stream, path: ${path}${method}${r.unit ? `, unit: ${r.unit}` : ""} } # TODO: end_marker, unit (line, ndjson, bytes:N) and chunks if known; complete = its framing ended with an ok status`;
+  return `# - { kind: websocket, path: ${path} } # TODO: drainlab's websocket sends messages and expects each echoed`;
 }
 
 /** The scenario text: every field commented, every guess marked TODO. */
@@ -345,6 +401,13 @@ export function scenarioText(dir: string, guess: Guess): string {
       .filter((r) => `${r.method} ${r.path}` !== found.route)
       .slice(0, 10)
       .map((r) => `    # - { method: ${r.method}, path: ${scalar(printable(r.path))}${r.method === "GET" ? "" : ", body: {}"} }`),
+    ...(guess.longLived.length > 0
+      ? [
+          "    # long-lived routes seen in your code, judged through the drain by their protocol",
+          "    # (no-truncated-streams, no-lost-events, no-duplicate-events, websockets-closed-cleanly):",
+        ]
+      : []),
+    ...guess.longLived.slice(0, 10).map((r) => `    ${longLivedEntry(r)}`),
     "",
     "drain:",
     "  # seconds into the load when node-1 drains: marked, removed from nginx, reloaded, SIGTERMed",

@@ -1,6 +1,9 @@
 import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createTcpServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
@@ -28,6 +31,59 @@ const server = createServer((req, res) => {
     const from = u.searchParams.get("skip") ? last + 3 : last + 1;
     res.end(`id: ${from}\ndata: c\n\nid: ${from + 1}\ndata: d\n\nevent: end\ndata: end\n\n`);
   }
+  if (u.pathname === "/export") {
+    // a user's NDJSON export: chunked, no end marker; cut=1 ends the connection after a last line that looks like an end
+    res.write('{"id":1}\n{"id":');
+    res.write("2}\n");
+    if (u.searchParams.get("cut")) return void res.write('{"id":3}\nEND\n', () => setTimeout(() => res.destroy(), 20));
+    return void res.end('{"id":3}\n');
+  }
+  if (u.pathname === "/search" && req.method === "POST") {
+    // a POST whose answer streams n NDJSON rows, for a caller with its token
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      if (req.headers.authorization !== "Bearer t") {
+        res.statusCode = 401;
+        return void res.end("{}\n");
+      }
+      const n = (JSON.parse(body) as { n: number }).n;
+      res.end(Array.from({ length: n }, (_, i) => `{"row":${i}}\n`).join(""));
+    });
+    return;
+  }
+  if (u.pathname === "/rows") {
+    // ids seen by a session script's fetches, and the headers they carried
+    scriptCalls.push({ id: String(req.headers["x-request-id"]), token: String(req.headers.authorization) });
+    return void res.end(JSON.stringify({ rows: [1, 2, 3], next: u.searchParams.get("after") ? null : 3 }));
+  }
+  if (u.pathname === "/file") {
+    // a download with content-length; cut=1 sends 4 of its 10 bytes
+    res.setHeader("content-length", "10");
+    if (u.searchParams.get("cut")) {
+      res.write("0123");
+      return void setTimeout(() => res.destroy(), 20);
+    }
+    return void res.end("0123456789");
+  }
+  if (u.pathname === "/feed") {
+    // a user's feed, sse-starlette style: opaque ids, a ping comment, its own retry; the first connection ends
+    // after id b7; a reconnect resumes after Last-Event-ID (or, replay=1, starts over) and ends with `event: done`
+    feedConnections.push({ at: performance.now(), lastEventId: String(req.headers["last-event-id"] ?? "") });
+    res.setHeader("content-type", "text/event-stream");
+    const retry = u.searchParams.get("retry") ?? "50";
+    if (!req.headers["last-event-id"]) return void res.end(`retry: ${retry}\n\n: ping\n\nid: a1\ndata: x\n\nid: b7\ndata: y\ndata: z\n\n`);
+    const replay = u.searchParams.get("replay") ? "id: a1\ndata: x\n\nid: b7\ndata: y\n\n" : "";
+    return void res.end(`${replay}id: c3\ndata: w\n\nevent: done\ndata:\n\n`);
+  }
+  if (u.pathname === "/forever") {
+    // a feed that never ends: an event every 20 ms until the client leaves
+    res.setHeader("content-type", "text/event-stream");
+    let n = 0;
+    const timer = setInterval(() => res.write(`id: ${++n}\ndata: tick\n\n`), 20);
+    res.on("close", () => clearInterval(timer));
+    return;
+  }
   if (u.pathname === "/poll") {
     // 4 events, two per poll; the second poll fails once (a node going away); skip=1 loses events 3 and 4's first
     const cursor = Number(u.searchParams.get("cursor"));
@@ -42,6 +98,8 @@ const server = createServer((req, res) => {
   }
 });
 const polls: number[] = [];
+const feedConnections: Array<{ at: number; lastEventId: string }> = [];
+const scriptCalls: Array<{ id: string; token: string }> = [];
 
 beforeAll(async () => {
   server.listen(0, "127.0.0.1");
@@ -50,10 +108,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function one(kind: object, path: string) {
+/** One session; fixture: the fixture's preset protocol (`chunk i` ... `END`, numeric ids and `event: end`), else a user's app's. */
+async function one(kind: object, path: string, fixture = true) {
   const k = Scenario.parse({ name: "t", system: undefined, load: { mix: [{ ...kind }] } }).load.mix[0]!;
   const done = new AbortController();
-  const sessions = new Sessions({ url, t0: performance.now(), timeoutMs: 5000, fixture: false, signal: done.signal, onStarted: () => {} });
+  const sessions = new Sessions({ url, t0: performance.now(), timeoutMs: 5000, fixture, signal: done.signal, onStarted: () => {} });
   sessions.start("run-s1", k, 0, 0, path);
   await sessions.settle(5000, () => done.abort());
   return sessions.records[0]!;
@@ -75,6 +134,176 @@ describe("sessions: streams and Server-Sent Events", () => {
     const skipped = await one({ kind: "sse", events: 4 }, "/events?skip=1");
     expect(skipped.gaps).toEqual([{ after: 2, next: 5 }]);
     expect(skipped.complete).toBe(false);
+  });
+});
+
+describe("sessions: a user's streams, by their framing", () => {
+  it("an NDJSON export without an end marker is complete when its chunked body ended: today's false failure", async () => {
+    const r = await one({ kind: "stream", unit: "ndjson" }, "/export", false);
+    expect(r).toMatchObject({ complete: true, units: 3, error: null, expected_units: 0 });
+    expect(await one({ kind: "stream" }, "/export", false)).toMatchObject({ complete: true, units: 0, bytes: 27 });
+  });
+
+  it("a body cut after its headers is truncated whatever its last bytes (here the end marker)", async () => {
+    const r = await one({ kind: "stream", end_marker: "END" }, "/export?cut=1", false);
+    expect(r.complete).toBe(false);
+    expect(r.error).toMatch(/^cut before the end of its body/);
+  });
+
+  it("sends the entry's method, body and headers: a POST search streaming NDJSON rows, and a 401 is not complete", async () => {
+    const search = { kind: "stream", method: "POST", body: { n: 3 }, unit: "ndjson", chunks: 3 };
+    const r = await one({ ...search, headers: { authorization: "Bearer t" } }, "/search", false);
+    expect(r).toMatchObject({ complete: true, units: 3, status: 200 });
+    expect(await one(search, "/search", false)).toMatchObject({ complete: false, status: 401, error: "status 401" });
+  });
+
+  it("a content-length download is complete with all its bytes, truncated with fewer", async () => {
+    expect(await one({ kind: "stream", unit: "bytes:5" }, "/file", false)).toMatchObject({ complete: true, units: 2, bytes: 10 });
+    const cut = await one({ kind: "stream", unit: "bytes:5" }, "/file?cut=1", false);
+    expect(cut).toMatchObject({ complete: false, bytes: 4 });
+  });
+
+  it("the fixture's preset: all chunks and END are complete; fewer chunks than stated are not, END or not", async () => {
+    expect(await one({ kind: "stream", chunks: 2 }, "/stream")).toMatchObject({ complete: true, units: 2, expected_units: 2 });
+    expect(await one({ kind: "stream", chunks: 10 }, "/stream")).toMatchObject({ complete: false, units: 2, error: "2 of 10 units" });
+  });
+});
+
+describe("sessions: streams on raw HTTP bytes written over TCP", () => {
+  // answers in the shape nginx writes them (written by hand, byte for byte, not captured): a stream whose
+  // upstream was cut after "END\n" (nginx sends no last chunk and closes), the whole stream (with the
+  // chunked terminator), and a content-length body that ends short
+  const head =
+    "HTTP/1.1 200 OK\r\nServer: nginx/1.26.3\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\nX-Node: node-1\r\n\r\n";
+  const chunks = "8\r\nchunk 0\n\r\n8\r\nchunk 1\n\r\n4\r\nEND\n\r\n";
+  const replies: Record<string, string> = {
+    "/cut": head + chunks,
+    "/whole": `${head + chunks}0\r\n\r\n`,
+    "/short-length": "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nX-Node: node-2\r\n\r\nchunk 0\nEND\n",
+  };
+  let raw = "";
+  const tcp = createTcpServer((socket) => {
+    socket.once("data", (req) => {
+      const path = String(req).split(" ")[1]!;
+      // each reply written in two pieces: a frame split across TCP segments
+      const reply = Buffer.from(replies[path]!);
+      socket.write(reply.subarray(0, 40));
+      setTimeout(() => socket.end(reply.subarray(40)), 10);
+    });
+  });
+  beforeAll(async () => {
+    tcp.listen(0, "127.0.0.1");
+    await once(tcp, "listening");
+    raw = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+  });
+  afterAll(() => tcp.close());
+
+  async function replay(path: string, kind: object, fixture: boolean) {
+    const k = Scenario.parse({ name: "t", load: { mix: [{ kind: "stream", ...kind }] } }).load.mix[0]!;
+    const done = new AbortController();
+    const sessions = new Sessions({ url: raw, t0: performance.now(), timeoutMs: 5000, fixture, signal: done.signal, onStarted: () => {} });
+    sessions.start("run-s1", k, 0, 0, path);
+    await sessions.settle(5000, () => done.abort());
+    return sessions.records[0]!;
+  }
+
+  it("a chunked body cut after END (no terminator) is truncated, for the fixture's preset and for a user's end_marker", async () => {
+    expect(await replay("/cut", { chunks: 2 }, true)).toMatchObject({ complete: false, units: 2, nodes: ["node-1"] });
+    const user = await replay("/cut", { end_marker: "END" }, false);
+    expect(user.complete).toBe(false);
+    expect(user.error).toMatch(/^cut before the end of its body/);
+  });
+
+  it("the same bytes with the terminator are complete; a content-length body short of its length is not", async () => {
+    expect(await replay("/whole", { chunks: 2 }, true)).toMatchObject({ complete: true, units: 2, bytes: 20 });
+    expect(await replay("/whole", {}, false)).toMatchObject({ complete: true, bytes: 20 });
+    expect(await replay("/short-length", { end_marker: "END" }, false)).toMatchObject({ complete: false, bytes: 12 });
+  });
+});
+
+describe("sessions: a user's Server-Sent Events feed", () => {
+  it("opaque ids: a reconnect sends the last id, honours the feed's retry:, and ends on its end_event", async () => {
+    feedConnections.length = 0;
+    const r = await one({ kind: "sse", end_event: "done" }, "/feed?retry=300", false);
+    expect(r).toMatchObject({ complete: true, units: 3, reconnects: 1, connections: 2, duplicate_units: 0, gaps: [], error: null });
+    expect(feedConnections.map((c) => c.lastEventId)).toEqual(["", "b7"]);
+    // retry: 300, not the default 100 ms
+    expect(feedConnections[1]!.at - feedConnections[0]!.at).toBeGreaterThanOrEqual(280);
+  });
+
+  it("a resume that replays what the client had: each event counted once, the replays as duplicate_units", async () => {
+    const r = await one({ kind: "sse", end_event: "done", events: 3 }, "/feed?replay=1", false);
+    expect(r).toMatchObject({ complete: true, units: 3, duplicate_units: 2, gaps: [] });
+  });
+
+  it("reconnect: false ends the feed at the server's close; `events` stated and not reached is a loss", async () => {
+    expect(await one({ kind: "sse", reconnect: false }, "/feed", false)).toMatchObject({ complete: true, units: 2, connections: 1 });
+    const short = await one({ kind: "sse", reconnect: false, events: 3 }, "/feed", false);
+    expect(short).toMatchObject({ complete: false, gaps: [{ after: 2, next: 4, after_id: "b7" }] });
+  });
+
+  it("duration_s: a feed that never ends is read that long, then closed, complete", async () => {
+    const r = await one({ kind: "sse", id_order: "numeric", duration_s: 0.3 }, "/forever", false);
+    expect(r).toMatchObject({ complete: true, error: null, reconnects: 0, gaps: [] });
+    expect(r.units).toBeGreaterThan(3);
+    expect(r.end_ms! - r.start_ms).toBeGreaterThanOrEqual(290);
+    expect(r.end_ms! - r.start_ms).toBeLessThan(2000);
+  });
+});
+
+describe("sessions: a session script (session:)", () => {
+  const script = (body: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), "drainlab-script-")), "s.mjs");
+    writeFileSync(file, `export default async function (ctx) {\n${body}\n}\n`);
+    return file;
+  };
+  const kindWith = (session: string) => ({ kind: "stream", session, headers: { authorization: "Bearer t" } });
+
+  it("fetch is bound to the run's URL, the entry's headers and one request id per connection; units, duplicates, expect", async () => {
+    scriptCalls.length = 0;
+    const file = script(`
+      ctx.expect(4);
+      let after = "";
+      for (;;) {
+        const page = await (await ctx.fetch(\`\${ctx.path}\${after}\`)).json();
+        for (const id of page.rows) ctx.unit(id);
+        if (page.next === null) break;
+        after = "?after=" + page.next;
+      }
+      ctx.unit("last");`);
+    const r = await one(kindWith(file), "/rows", false);
+    expect(scriptCalls).toEqual([
+      { id: "run-s1", token: "Bearer t" },
+      { id: "run-s1.r1", token: "Bearer t" },
+    ]);
+    expect(r).toMatchObject({
+      complete: true,
+      units: 4,
+      duplicate_units: 3,
+      connections: 2,
+      reconnects: 1,
+      nodes: ["node-1"],
+      status: 200,
+    });
+  });
+
+  it("is not complete when it lost units, saw fewer than expected, or threw", async () => {
+    expect(await one(kindWith(script('ctx.unit(1); ctx.lost("row 2 never came");')), "/rows", false)).toMatchObject({
+      complete: false,
+      lost_messages: 1,
+      error: "1 unit(s) lost: row 2 never came",
+    });
+    expect(await one(kindWith(script("ctx.expect(3); ctx.unit(1);")), "/rows", false)).toMatchObject({
+      complete: false,
+      error: "1 of 3 units",
+    });
+    expect(await one(kindWith(script('throw new Error("protocol mismatch");')), "/rows", false)).toMatchObject({
+      complete: false,
+      error: "protocol mismatch",
+    });
+    const none = join(mkdtempSync(join(tmpdir(), "drainlab-script-")), "none.mjs");
+    writeFileSync(none, "export const x = 1;\n");
+    expect((await one(kindWith(none), "/rows", false)).error).toMatch(/exports no function/);
   });
 });
 

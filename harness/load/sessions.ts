@@ -1,13 +1,16 @@
 import { performance } from "node:perf_hooks";
 import { request, WebSocket } from "undici";
 import { type SessionRecord, UNIT_DELAYS_KEPT } from "../records/session-record.ts";
-import { type RequestKind, sessionShape } from "../scenario/schema.ts";
+import { type RequestKind, type SseProtocol, sessionShape, sseProtocol, streamProtocol } from "../scenario/schema.ts";
+import { type KindPlan, planOf } from "./mix.ts";
+import { FeedTracker, SseParser, streamShortfall, UnitCounter } from "./protocols.ts";
+import { loadSessionScript, type SessionContext } from "./session-script.ts";
 
 export type { SessionRecord };
 
 /** How many times a session connects again after its connection ended early (SSE, WebSocket). */
 const MAX_RECONNECTS = 5;
-/** Wait before a reconnect, as the SSE `retry:` field the fixture sends. */
+/** Wait before a reconnect until the feed sends its own `retry:` (the fixture sends 100). */
 const RECONNECT_DELAY_MS = 100;
 
 export interface SessionsOptions {
@@ -35,6 +38,7 @@ export interface SessionsOptions {
 export class Sessions {
   readonly records: SessionRecord[] = [];
   private readonly running = new Set<Promise<void>>();
+  private readonly plans = new Map<RequestKind, KindPlan>();
 
   constructor(private readonly options: SessionsOptions) {}
 
@@ -58,7 +62,7 @@ export class Sessions {
       error: null,
       complete: false,
       units: 0,
-      expected_units: sessionShape(kind).units,
+      expected_units: expectedUnits(kind, this.options.fixture),
       gaps: [],
       close_codes: [],
       lost_messages: 0,
@@ -68,13 +72,15 @@ export class Sessions {
     this.options.onStarted(intendedMs, record.start_ms);
     const { interval_ms } = sessionShape(kind);
     const run =
-      kind.kind === "stream"
-        ? this.stream(record, path, interval_ms)
-        : kind.kind === "sse"
-          ? this.sse(record, path, interval_ms)
-          : kind.kind === "longpoll"
-            ? this.longpoll(record, path, interval_ms)
-            : this.websocket(record, path, kind);
+      kind.session !== undefined
+        ? this.script(record, path, kind)
+        : kind.kind === "stream"
+          ? this.stream(record, path, kind)
+          : kind.kind === "sse"
+            ? this.sse(record, path, kind)
+            : kind.kind === "longpoll"
+              ? this.longpoll(record, path, interval_ms)
+              : this.websocket(record, path, kind);
     const done = run
       .catch((err: Error) => {
         record.error ??= err.name === "AbortError" || this.options.signal.aborted ? "unfinished" : err.message.slice(0, 200);
@@ -108,17 +114,34 @@ export class Sessions {
     if (delays.length < UNIT_DELAYS_KEPT) delays.push(Math.round((this.now() - dueMs) * 10) / 10);
   }
 
-  private headers(record: SessionRecord, extra: Record<string, string> = {}): Record<string, string> {
+  private headers(record: SessionRecord, extra: Record<string, string> = {}, own: Record<string, string> = {}): Record<string, string> {
     const id = record.connections === 0 ? record.id : `${record.id}.r${record.connections}`;
     record.connections++;
-    return { "x-request-id": id, ...extra };
+    return { ...own, "x-request-id": id, ...extra };
+  }
+
+  /** A kind's method, body and own headers, as its mix entry gives them (streams and feeds of a user's app). */
+  private planOf(kind: RequestKind): { method: string; body: Buffer | undefined; headers: Record<string, string> } {
+    let plan = this.plans.get(kind);
+    if (plan === undefined) this.plans.set(kind, (plan = planOf(kind, this.options.fixture)));
+    const headers: Record<string, string> = {};
+    for (let i = 0; i + 1 < plan.headers.length; i += 2) headers[plan.headers[i]!] = plan.headers[i + 1]!;
+    return { method: kind.method, body: plan.body, headers };
   }
 
   /** One HTTP connection of a session: its status and answering node noted on the record. */
-  private async connect(record: SessionRecord, path: string, headers: Record<string, string>) {
+  private async connect(
+    record: SessionRecord,
+    path: string,
+    headers: Record<string, string>,
+    signal = this.options.signal,
+    send: { method: string; body: Buffer | undefined } = { method: "GET", body: undefined },
+  ) {
     const res = await request(`${this.options.url}${path}`, {
+      method: send.method as "GET",
+      body: send.body,
       headers,
-      signal: this.options.signal,
+      signal,
       headersTimeout: this.options.timeoutMs,
       bodyTimeout: this.options.timeoutMs,
     });
@@ -127,71 +150,183 @@ export class Sessions {
     return res;
   }
 
-  /** A chunked response read to its end; complete when its last line is the app's end marker (END). */
-  private async stream(record: SessionRecord, path: string, intervalMs: number): Promise<void> {
-    const res = await this.connect(record, path, this.headers(record));
-    let tail = "";
-    for await (const chunk of res.body) {
-      record.first_byte_ms ??= this.now();
-      const text = (chunk as Buffer).toString("latin1");
-      const chunks = text.split("\n").filter((l) => l.startsWith("chunk ")).length;
-      for (let i = 0; i < chunks; i++) this.arrived(record, record.start_ms + (record.units + i + 1) * intervalMs);
-      record.units += chunks;
-      tail = (tail + text).slice(-16);
+  /**
+   * A streamed response read to its end: complete when its body ended with its framing (chunked terminator,
+   * content-length) and an ok status, and with what the protocol adds (streamProtocol: the end marker,
+   * min_bytes, every expected unit). A body cut after its headers is truncated whatever its last bytes.
+   */
+  private async stream(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
+    const p = streamProtocol(kind, this.options.fixture);
+    const plan = this.planOf(kind);
+    const res = await this.connect(record, path, this.headers(record, {}, plan.headers), this.options.signal, plan);
+    const counter = new UnitCounter(p.unit);
+    const unitsArrived = (n: number) => {
+      if (p.intervalMs !== null) for (let i = 0; i < n; i++) this.arrived(record, record.start_ms + (record.units + i + 1) * p.intervalMs);
+      record.units += n;
+    };
+    let ended = false;
+    let cut: string | null = null;
+    try {
+      for await (const chunk of res.body) {
+        record.first_byte_ms ??= this.now();
+        unitsArrived(counter.push(chunk as Buffer));
+      }
+      ended = true;
+      unitsArrived(counter.end());
+    } catch (err) {
+      if (this.options.signal.aborted) throw err;
+      cut = (err as Error).message.slice(0, 200);
     }
-    record.complete = res.statusCode < 400 && tail.endsWith("END\n");
-    if (!record.complete) record.error ??= res.statusCode >= 400 ? `status ${res.statusCode}` : "ended before the end marker";
+    record.bytes = counter.bytes;
+    const te = String(res.headers["transfer-encoding"] ?? "").toLowerCase();
+    const framing = te.includes("chunked") ? "chunked" : res.headers["content-length"] !== undefined ? "content-length" : "none";
+    const okStatus = kind.ok_status ? new Set(kind.ok_status) : null;
+    const short = streamShortfall(p, { status: res.statusCode, okStatus, framing, ended, counter });
+    record.complete = short === null;
+    if (short !== null) record.error = cut === null ? short : `${short}: ${cut}`;
   }
 
-  /** Server-Sent Events: reconnects with Last-Event-ID until the `end` event; an id that skips ahead is a lost event. */
-  private async sse(record: SessionRecord, path: string, intervalMs: number): Promise<void> {
-    let last = 0;
+  /**
+   * Server-Sent Events, by the feed's protocol (sseProtocol): reconnects with Last-Event-ID after the feed's
+   * own `retry:` until its end (its end event, the server's close with `reconnect: false`, or `duration_s`).
+   * Ids are judged by their order: a skipped one (numeric, redis-stream) is a lost event, one received
+   * again is a duplicate (any order), and a resume must start after the Last-Event-ID it sent.
+   */
+  private async sse(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
+    const p = sseProtocol(kind, this.options.fixture);
     const feed = this.feedPath(record, path);
-    for (;;) {
-      let ended = false;
-      try {
-        const res = await this.connect(
-          record,
-          feed,
-          this.headers(record, { accept: "text/event-stream", ...(last > 0 ? { "last-event-id": String(last) } : {}) }),
-        );
-        let buffer = "";
-        for await (const chunk of res.body) {
-          record.first_byte_ms ??= this.now();
-          buffer += (chunk as Buffer).toString("utf8");
-          let cut = buffer.indexOf("\n\n");
-          while (cut >= 0) {
-            const event = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            cut = buffer.indexOf("\n\n");
-            if (/^event: end$/m.test(event)) ended = true;
-            const id = /^id: (\d+)$/m.exec(event);
-            if (!id) continue;
-            const n = Number(id[1]);
-            if (n > last + 1) record.gaps.push({ after: last, next: n });
-            if (n > last) {
-              record.units++;
-              this.arrived(record, record.start_ms + n * intervalMs);
-              last = n;
+    const plan = this.planOf(kind);
+    const parser = new SseParser();
+    const tracker = new FeedTracker(p.idOrder, p.endEvent, p.firstAfter);
+    record.gaps = tracker.gaps;
+    record.duplicate_units = 0;
+    const deadline = new AbortController();
+    const timer =
+      p.durationMs === null ? undefined : setTimeout(() => deadline.abort(), Math.max(0, record.start_ms + p.durationMs - this.now()));
+    const signal = p.durationMs === null ? this.options.signal : AbortSignal.any([this.options.signal, deadline.signal]);
+    try {
+      for (;;) {
+        let closed = false;
+        let status = 0;
+        try {
+          const lastId = parser.lastEventId;
+          const res = await this.connect(
+            record,
+            feed,
+            this.headers(record, { accept: "text/event-stream", ...(lastId !== "" ? { "last-event-id": lastId } : {}) }, plan.headers),
+            signal,
+            plan,
+          );
+          status = res.statusCode;
+          for await (const chunk of res.body) {
+            record.first_byte_ms ??= this.now();
+            for (const e of parser.push(chunk as Buffer)) {
+              const step = tracker.event(e);
+              if (step.unit && step.n !== null && p.intervalMs !== null) this.arrived(record, record.start_ms + step.n * p.intervalMs);
             }
+            record.units = tracker.units;
+            record.duplicate_units = tracker.duplicates;
           }
+          closed = true;
+          if (status >= 400) record.error = `status ${status}`;
+        } catch (err) {
+          if (this.options.signal.aborted) throw err;
+          if (!deadline.signal.aborted) record.error = (err as Error).message.slice(0, 200);
         }
-      } catch (err) {
-        if (this.options.signal.aborted) throw err;
-        record.error = (err as Error).message.slice(0, 200);
+        record.units = tracker.units;
+        record.duplicate_units = tracker.duplicates;
+        // the end: the end event, the duration, or a clean close of a feed that does not reconnect (204: "do not reconnect")
+        if (tracker.ended || deadline.signal.aborted || (closed && status < 300 && (!p.reconnect || status === 204))) {
+          endSse(record, tracker, p);
+          return;
+        }
+        if (!p.reconnect) {
+          record.error ??= "the feed was cut before the server closed it (reconnect: false)";
+          return;
+        }
+        if (record.reconnects >= MAX_RECONNECTS || this.options.signal.aborted) {
+          record.error ??= p.endEvent === null ? "the feed ended before its duration" : "the stream ended before its end event";
+          return;
+        }
+        record.reconnects++;
+        tracker.reconnected(parser.lastEventId);
+        parser.reconnected();
+        await sleep(parser.retryMs ?? RECONNECT_DELAY_MS, signal);
+        if (deadline.signal.aborted) {
+          endSse(record, tracker, p);
+          return;
+        }
       }
-      if (ended) {
-        endFeed(record, last);
-        if (record.complete) record.error = null;
-        return;
-      }
-      if (record.reconnects >= MAX_RECONNECTS || this.options.signal.aborted) {
-        record.error ??= "the stream ended before its end event";
-        return;
-      }
-      record.reconnects++;
-      await sleep(RECONNECT_DELAY_MS, this.options.signal);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /**
+   * A session played by the user's script (`session:`): complete when it returned, lost nothing and saw
+   * every unit it expected; a unit id seen twice is a duplicate. A script that throws is an error.
+   */
+  private async script(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
+    const fn = await loadSessionScript(kind.session!);
+    const plan = this.planOf(kind);
+    const seen = new Set<string>();
+    const reasons: string[] = [];
+    const ctx: SessionContext = {
+      id: record.id,
+      url: this.options.url,
+      path,
+      signal: this.options.signal,
+      fetch: async (p = path, init = {}) => {
+        const headers = new Headers(init.headers);
+        for (const [name, value] of Object.entries(this.headers(record, {}, plan.headers)))
+          if (name === "x-request-id" || !headers.has(name)) headers.set(name, value);
+        const res = await fetch(new URL(p, this.options.url), { ...init, headers, signal: init.signal ?? this.options.signal });
+        record.first_byte_ms ??= this.now();
+        record.status = res.status;
+        noteNode(record, res.headers.get("x-node") ?? undefined);
+        return res;
+      },
+      ws: (p = path, protocols) => {
+        const ws = new WebSocket(`${this.options.url.replace(/^http/, "ws")}${p}`, {
+          headers: this.headers(record, {}, plan.headers),
+          ...(protocols === undefined ? {} : { protocols }),
+        } as unknown as string[]);
+        ws.addEventListener("open", () => (record.first_byte_ms ??= this.now()));
+        ws.addEventListener("close", (ev) => record.close_codes.push(ev.code));
+        return ws;
+      },
+      unit: (id) => {
+        if (id !== undefined) {
+          const key = String(id);
+          if (seen.has(key)) {
+            record.duplicate_units = (record.duplicate_units ?? 0) + 1;
+            return false;
+          }
+          seen.add(key);
+        }
+        record.units++;
+        return true;
+      },
+      expect: (n) => {
+        record.expected_units = n;
+      },
+      lost: (reason, n = 1) => {
+        record.lost_messages += n;
+        if (reasons.length < 3) reasons.push(String(reason).slice(0, 200));
+      },
+    };
+    try {
+      await fn(ctx);
+    } finally {
+      record.reconnects = Math.max(0, record.connections - 1);
+    }
+    const short = record.expected_units > 0 && record.units < record.expected_units;
+    record.complete = record.lost_messages === 0 && !short;
+    if (!record.complete)
+      record.error =
+        record.lost_messages > 0
+          ? `${record.lost_messages} unit(s) lost: ${reasons.join("; ")}`
+          : `${record.units} of ${record.expected_units} units`;
   }
 
   /** The feed's clock for the fixture: event n is due at start + n * interval on every node, so any node can resume it. */
@@ -227,7 +362,7 @@ export class Sessions {
             record.units++;
             this.arrived(record, record.start_ms + n * intervalMs);
             last = n;
-          }
+          } else record.duplicate_units = (record.duplicate_units ?? 0) + 1;
         }
         if (answer.end === true) {
           endFeed(record, last);
@@ -328,6 +463,34 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
   });
+}
+
+/** Units a complete session has: the protocol's count for streams and feeds (0: not stated), the shape's for the rest. */
+function expectedUnits(kind: RequestKind, fixture: boolean): number {
+  if (kind.session !== undefined) return kind.chunks ?? kind.events ?? kind.messages ?? 0;
+  if (kind.kind === "stream") return streamProtocol(kind, fixture).expectedUnits ?? 0;
+  if (kind.kind === "sse") return sseProtocol(kind, fixture).expectedUnits ?? 0;
+  return sessionShape(kind).units;
+}
+
+/** An SSE feed at its end: complete with no gap, every id of its order, and every expected event. */
+function endSse(record: SessionRecord, tracker: FeedTracker, p: SseProtocol): void {
+  tracker.endShort(p.expectedUnits);
+  record.units = tracker.units;
+  record.duplicate_units = tracker.duplicates;
+  const resume = tracker.resumeReplays > 0 ? `; ${tracker.resumeReplays} resume(s) replayed events before the Last-Event-ID sent` : "";
+  if (tracker.malformed.length > 0) {
+    record.complete = false;
+    record.error = `ids not ${p.idOrder} (id_order), e.g. ${tracker.malformed.map((id) => JSON.stringify(id)).join(", ")}`;
+    return;
+  }
+  record.complete = record.gaps.length === 0;
+  // a replayed resume is judged by no-duplicate-events (duplicate_units), not here
+  if (record.complete) record.error = null;
+  else {
+    const lost = record.gaps.reduce((n, g) => n + (g.next - g.after - 1), 0);
+    record.error ??= `${lost} event(s) lost${resume}`;
+  }
 }
 
 /**

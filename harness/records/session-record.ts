@@ -22,13 +22,27 @@ export interface SessionRecord {
   status: number;
   /** Why it did not complete; null when it did. */
   error: string | null;
-  /** Stream: ended with the app's end marker; feed: reached its end event with no gap; socket: every message echoed, closed by the client. */
+  /**
+   * Stream: its body ended with its HTTP framing (chunked terminator or content-length) and an ok status, with
+   * its end marker, min_bytes and every expected unit when the scenario (or the fixture's preset) states them;
+   * feed: reached its end (end event, server close without reconnect, or duration) with no gap and every
+   * expected event; socket: every message echoed, closed by the client.
+   */
   complete: boolean;
-  /** Chunks, event ids or echoed messages received. */
+  /** Chunks (stream units), events or echoed messages received (an event received again is not counted twice). */
   units: number;
+  /** Units a complete session has; 0: not stated (a user's stream or feed without `chunks`/`events`). */
   expected_units: number;
-  /** SSE, long poll: an id that skipped ahead of the last one seen (events lost across a reconnect or a failed poll). */
-  gaps: Array<{ after: number; next: number }>;
+  /**
+   * SSE, long poll: ids that skipped ahead of the last one seen (events lost across a reconnect or a failed poll):
+   * `next - after - 1` events lost. redis-stream ids: sequence numbers within one millisecond, the ids themselves
+   * in after_id and next_id. A feed that ended short of its expected events: after the last seen, next = expected + 1.
+   */
+  gaps: Array<{ after: number; next: number; after_id?: string; next_id?: string }>;
+  /** SSE, long poll: events received again (a resume that replayed what the client had: Last-Event-ID not honoured). */
+  duplicate_units?: number;
+  /** Stream: body bytes received. */
+  bytes?: number;
   /** WebSocket: the close code of each connection, in order (1006: closed without a close frame). */
   close_codes: number[];
   /** WebSocket: messages sent and never echoed, on a connection that ended abruptly (1006) or after the last reconnect. */

@@ -43,8 +43,12 @@ describe("renderJunit", () => {
       close_codes: codes,
       lost_messages: lost,
     });
-    report.sessions = [ws("r-s1", [1012, 1000], 0), ws("r-s2", [1006], 2)];
+    // a user's opaque-id feed whose resume replayed 3 events: counted, not dropped
+    const feed = { ...ws("r-s3", [], 0), kind: "sse" as const, expected_units: 0, duplicate_units: 3 };
+    report.sessions = [ws("r-s1", [1012, 1000], 0), ws("r-s2", [1006], 2), feed];
     expect(properties(parse(renderJunit(report)).suite)).toMatchObject({
+      "sessions.sse.duplicates": "3",
+      "sessions.websocket.duplicates": "0",
       "sessions.websocket.count": "2",
       "sessions.websocket.complete": "1",
       "sessions.websocket.reconnects": "1",

@@ -85,6 +85,7 @@ export function renderJunit(report: Report): string {
       .property(`${key}.complete`, String(sum.complete))
       .property(`${key}.reconnects`, String(sum.reconnects))
       .property(`${key}.lost`, String(sum.lost))
+      .property(`${key}.duplicates`, String(sum.duplicates))
       .property(`${key}.close_codes`, sum.closeCodes || "-")
       .property(`${key}.first_byte_ms`, sum.ttfbP50Ms === null ? "-" : `p50 ${sum.ttfbP50Ms}, max ${sum.ttfbMaxMs}`)
       .property(`${key}.unit_delay_ms`, sum.unitDelayP99Ms === null ? "-" : `p99 ${sum.unitDelayP99Ms}, max ${sum.unitDelayMaxMs}`);

@@ -8,6 +8,8 @@ export interface SessionSummary {
   reconnects: number;
   /** SSE: event ids skipped; WebSocket: messages never echoed. */
   lost: number;
+  /** SSE, long poll: events received again on a resume (no-duplicate-events). */
+  duplicates: number;
   /** WebSocket close codes, "code xN" each. */
   closeCodes: string;
   /** Time to first byte (or open), p50 and max, ms. */
@@ -39,6 +41,7 @@ export function sessionSummaries(report: Report): SessionSummary[] {
       complete: of.filter((s) => s.complete).length,
       reconnects: of.reduce((n, s) => n + s.reconnects, 0),
       lost: of.reduce((n, s) => n + s.lost_messages + s.gaps.reduce((m, g) => m + g.next - g.after - 1, 0), 0),
+      duplicates: of.reduce((n, s) => n + (s.duplicate_units ?? 0), 0),
       closeCodes: [...codes]
         .sort(([a], [b]) => a - b)
         .map(([c, n]) => `${c} x${n}`)
@@ -55,6 +58,7 @@ export const SESSION_COLUMNS = [
   "complete",
   "reconnects",
   "lost",
+  "duplicates",
   "close codes",
   "first byte p50 / max",
   "unit delay p99 / max",
@@ -67,6 +71,7 @@ export function sessionCells(s: SessionSummary): string[] {
     String(s.complete),
     String(s.reconnects),
     String(s.lost),
+    String(s.duplicates),
     s.closeCodes || "-",
     s.ttfbP50Ms === null ? "-" : `${s.ttfbP50Ms} / ${s.ttfbMaxMs} ms`,
     s.unitDelayP99Ms === null ? "-" : `${s.unitDelayP99Ms} / ${s.unitDelayMaxMs} ms`,

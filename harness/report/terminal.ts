@@ -39,6 +39,7 @@ export function renderTerminal(untrusted: Report, color = false): string {
     ...sessionSummaries(report).map(
       (x) =>
         `${x.kind.padEnd(10)}${x.sessions} sessions  complete ${x.complete}  reconnects ${x.reconnects}  lost ${x.lost}` +
+        (x.duplicates ? `  duplicates ${x.duplicates}` : "") +
         (x.closeCodes ? `  close codes ${x.closeCodes}` : "") +
         (x.unitDelayP99Ms === null ? "" : `  unit delay p99 ${x.unitDelayP99Ms} ms max ${x.unitDelayMaxMs} ms`),
     ),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lintScenario, longestRequest } from "./lint.ts";
+import { holdMs, lintScenario, longestRequest } from "./lint.ts";
 import { Scenario } from "./schema.ts";
 
 const scenario = (over: Record<string, unknown>) => Scenario.parse({ name: "t", ...over });
@@ -47,6 +47,15 @@ describe("lintScenario", () => {
     const [f] = lintScenario(s);
     expect(f!.message).toContain("load.mix[1]: POST 8000 ms");
     expect(f!.message).toContain("uvicorn cancels it and answers 500");
+  });
+
+  it("a feed read for duration_s holds its node that long", () => {
+    const system = { app: { image: "x" }, nginx: { config: "n.conf", upstream: "api" } };
+    const [feed, fixture] = [
+      Scenario.parse({ name: "t", system, load: { mix: [{ kind: "sse", path: "/f", duration_s: 20 }] } }).load.mix[0]!,
+      Scenario.parse({ name: "t", load: { mix: [{ kind: "sse", events: 30, interval_ms: 100 }] } }).load.mix[0]!,
+    ];
+    expect([holdMs(feed), holdMs(fixture)]).toEqual([20_000, 3000]);
   });
 
   it("skips the graceful chain when nothing is SIGTERMed", () => {

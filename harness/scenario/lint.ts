@@ -49,6 +49,8 @@ export function longestRequest(mix: RequestKind[]): { ms: number; index: number;
 /** How long one entry holds a node: a request's work plus its background task, or a session's whole length. */
 export function holdMs(kind: RequestKind): number {
   if ((kind.kind ?? "request") !== "request") {
+    // a feed read for duration_s holds its node that long (across its reconnects)
+    if (kind.kind === "sse" && kind.duration_s !== undefined) return kind.duration_s * 1000;
     const shape = sessionShape(kind);
     // a long poll holds a node one poll at a time
     return kind.kind === "longpoll" ? Math.min(shape.hold_ms, shape.units * shape.interval_ms) : shape.units * shape.interval_ms;

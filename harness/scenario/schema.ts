@@ -61,9 +61,9 @@ const RequestKind = z.strictObject({
   idempotent: z.boolean().optional(),
   /** Fixture POST /background: how long its BackgroundTask runs after the response. */
   task_ms: durationMs.optional(),
-  /** stream: chunks the fixture sends, one per interval_ms. */
+  /** stream: chunks the fixture sends, one per interval_ms; with system: or attach:, the units (see unit) a complete body has. */
   chunks: z.number().int().min(1).max(100_000).optional(),
-  /** sse, longpoll: events of the feed, one per interval_ms. */
+  /** sse, longpoll: events of the feed, one per interval_ms; with system: or attach: (sse), the events a complete feed has. */
   events: z.number().int().min(1).max(100_000).optional(),
   /** longpoll: how long the server holds each poll before it answers with the events due by then (default 2000 ms). */
   hold_ms: z.number().positive().max(600_000).optional(),
@@ -71,6 +71,42 @@ const RequestKind = z.strictObject({
   messages: z.number().int().min(1).max(100_000).optional(),
   /** stream, sse, websocket: the pace of chunks, events or messages (default 100 ms). */
   interval_ms: durationMs.optional(),
+  /**
+   * stream: the body's last bytes when it is complete (one trailing newline after them is allowed); absent: no end
+   * marker, the HTTP framing alone says where the body ends. The fixture's preset: "END".
+   */
+  end_marker: z.string().min(1).max(1000).optional(),
+  /** stream: fewer body bytes than this is truncated. */
+  min_bytes: z.number().int().nonnegative().optional(),
+  /**
+   * stream: how units are counted (for `chunks`, the units expected, and their delays): `line` (each line),
+   * `ndjson` (each line, which must parse as JSON), `bytes:N` (each N bytes). The fixture's preset: lines
+   * starting with "chunk ".
+   */
+  unit: z
+    .union([z.enum(["line", "ndjson"]), z.string().regex(/^bytes:[1-9][0-9]*$/, 'line, ndjson or bytes:N, e.g. "bytes:4096"')])
+    .optional(),
+  /**
+   * sse: what event ids mean. opaque (the default with system: or attach:): strings, so only a replayed id (a
+   * duplicate, e.g. a resume that starts over) is seen; numeric: integers counting up by one (a skipped one is a
+   * lost event); redis-stream: `<ms>-<seq>` ids, each millisecond's entries numbered from 0 (a skipped sequence
+   * number is a lost event). The fixture's preset: numeric, from 1.
+   */
+  id_order: z.enum(["numeric", "redis-stream", "opaque"]).optional(),
+  /** sse: the event type (`event:` field) that ends the feed. The fixture's preset: "end". */
+  end_event: z.string().min(1).max(200).optional(),
+  /** sse: false: the feed ends when the server closes it (no reconnect); true (default): a close is followed by a reconnect with Last-Event-ID. */
+  reconnect: z.boolean().optional(),
+  /** sse: the client reads the feed this long (reconnecting as needed), then closes it: the feed's end. */
+  duration_s: z.number().positive().max(3600).optional(),
+  /**
+   * stream, sse, websocket, longpoll: a session script (an ES module, relative to the scenario file) that plays
+   * the session instead of drainlab's client, for what the fields above cannot say. Its default export is an
+   * async function given a context: `fetch(path?, init?)` and `ws(path?, protocols?)` bound to the run's URL
+   * with the session's X-Request-Id (`<id>`, then `<id>.r<n>`), `unit(id?)`, `expect(n)`, `lost(reason, n?)`,
+   * `path`, `signal`. Its record is judged by the kind's checks.
+   */
+  session: z.string().min(1).optional(),
   /**
    * sse, longpoll, fixture: whether the app resumes from the client's Last-Event-ID or cursor (false: it
    * sends only what is due from the request on, as a node-local subscription does: a control that loses events).
@@ -93,6 +129,7 @@ export const CheckName = z.enum([
   "drain-commands-succeeded",
   "no-truncated-streams",
   "no-lost-events",
+  "no-duplicate-events",
   "websockets-closed-cleanly",
   "no-lost-background-tasks",
   "shutdown-hooks-ran",
@@ -125,6 +162,8 @@ function unskippable(check: string): string | null {
   const lossClass = LOSS_CLASSES.find((c) => LOSS_CLASS_TABLE[c].check === check);
   if (lossClass)
     return `${check} judges a loss class and cannot be skipped: widen it with checks.allowed.${lossClass} (a count, or null for no limit), and its count stays in the report`;
+  if (check === "no-duplicate-events")
+    return `${check} cannot be skipped: widen it with checks.allowed_duplicate_events (a count, or null for no limit), and its count stays in the report`;
   if (check === "server-records-complete" || check === "drain-commands-succeeded")
     return `${check} cannot be skipped: every other check stands on it`;
   return null;
@@ -352,6 +391,11 @@ const ScenarioFields = z.strictObject({
         )
         .prefault({}),
       /**
+       * no-duplicate-events: events a feed received more than once (an SSE resume that replays what the client
+       * had, a long poll answered again with ids it had), over all feeds; null: no limit.
+       */
+      allowed_duplicate_events: z.number().int().nonnegative().nullable().default(0),
+      /**
        * shutdown-hooks-ran: judge whether every worker of a drained node ran the app's lifespan shutdown.
        * Off by default: a scenario whose graceful limit kills workers (most controls) would fail on it too;
        * the report states it as a fact either way.
@@ -419,6 +463,24 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
   s.load.mix.forEach((k, i) => {
     const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: ["load", "mix", i, field], message });
     if (k.body !== undefined && k.body_file !== undefined) issue("body", "give body or body_file, not both");
+    for (const f of ["end_marker", "min_bytes", "unit"] as const)
+      if (k[f] !== undefined && k.kind !== "stream") issue(f, `${f} describes a stream (kind: stream)`);
+    for (const f of ["id_order", "end_event", "reconnect", "duration_s"] as const)
+      if (k[f] !== undefined && k.kind !== "sse") issue(f, `${f} describes a Server-Sent Events feed (kind: sse)`);
+    if (k.session !== undefined && (k.kind ?? "request") === "request")
+      issue("session", "a session script plays a long-lived kind: give kind: stream, sse, websocket or longpoll");
+    if (
+      k.kind === "sse" &&
+      k.session === undefined &&
+      (s.system || s.attach) &&
+      k.end_event === undefined &&
+      k.reconnect !== false &&
+      k.duration_s === undefined
+    )
+      issue(
+        "end_event",
+        "a feed of your app needs an end: end_event (the event type that ends it), reconnect: false (the server's close ends it) or duration_s (the client reads it this long)",
+      );
     if (s.attach) return; // attachIssues
     if (s.system) {
       if (k.path === undefined) issue("path", "required with system: the path (and query) your app serves");
@@ -494,6 +556,77 @@ const FIXTURE_PATHS = ["/work", "/orders", "/background"];
 export function sessionShape(k: RequestKind): { units: number; interval_ms: number; resume: boolean; hold_ms: number } {
   const units = k.kind === "stream" ? (k.chunks ?? 10) : k.kind === "sse" || k.kind === "longpoll" ? (k.events ?? 20) : (k.messages ?? 10);
   return { units, interval_ms: k.interval_ms ?? 100, resume: k.resume ?? true, hold_ms: k.hold_ms ?? 2000 };
+}
+
+/** How a stream's units are counted: lines (those starting with `prefix`, when given), NDJSON lines, or fixed-size byte blocks. */
+export type StreamUnit = { kind: "line"; prefix: string | null } | { kind: "ndjson" } | { kind: "bytes"; size: number };
+
+/** What makes a stream complete, beyond its HTTP framing and an ok status. */
+export interface StreamProtocol {
+  endMarker: string | null;
+  minBytes: number;
+  unit: StreamUnit | null;
+  /** Units a complete body has; null: not stated. */
+  expectedUnits: number | null;
+  /** Unit i is due at start + i * interval (its delay is measured); null: no pace stated. */
+  intervalMs: number | null;
+}
+
+/**
+ * A stream's protocol: what the scenario says, the rest from the fixture's preset (lines "chunk i", then
+ * "END", `chunks` of them, one per interval) for drainlab's fixture, or nothing for a user's app, whose body
+ * is complete when its framing ended (chunked terminator, content-length) with an ok status.
+ */
+export function streamProtocol(k: RequestKind, fixture: boolean): StreamProtocol {
+  const unit: StreamUnit | null =
+    k.unit === undefined
+      ? fixture
+        ? { kind: "line", prefix: "chunk " }
+        : k.chunks !== undefined
+          ? { kind: "line", prefix: null }
+          : null
+      : k.unit === "line"
+        ? { kind: "line", prefix: null }
+        : k.unit === "ndjson"
+          ? { kind: "ndjson" }
+          : { kind: "bytes", size: Number(k.unit.slice("bytes:".length)) };
+  return {
+    endMarker: k.end_marker ?? (fixture ? "END" : null),
+    minBytes: k.min_bytes ?? 0,
+    unit,
+    expectedUnits: k.chunks ?? (fixture ? sessionShape(k).units : null),
+    intervalMs: k.interval_ms ?? (fixture ? sessionShape(k).interval_ms : null),
+  };
+}
+
+export type IdOrder = "numeric" | "redis-stream" | "opaque";
+
+/** What a Server-Sent Events feed's ids mean and what ends it. */
+export interface SseProtocol {
+  idOrder: IdOrder;
+  /** numeric: the id before the feed's first (the fixture's feeds count from 1); null: the first id seen starts the count. */
+  firstAfter: number | null;
+  endEvent: string | null;
+  reconnect: boolean;
+  durationMs: number | null;
+  /** Events a complete feed has; null: not stated. */
+  expectedUnits: number | null;
+  /** Event n is due at start + n * interval on the feed's clock (the fixture's); null: no clock. */
+  intervalMs: number | null;
+}
+
+/** An SSE feed's protocol: the scenario's fields, the rest from the fixture's preset (numeric ids 1..events, `event: end`) or opaque ids for a user's app. */
+export function sseProtocol(k: RequestKind, fixture: boolean): SseProtocol {
+  const idOrder = k.id_order ?? (fixture ? "numeric" : "opaque");
+  return {
+    idOrder,
+    firstAfter: fixture && idOrder === "numeric" ? 0 : null,
+    endEvent: k.end_event ?? (fixture ? "end" : null),
+    reconnect: k.reconnect ?? true,
+    durationMs: k.duration_s === undefined ? null : k.duration_s * 1000,
+    expectedUnits: k.events ?? (fixture ? sessionShape(k).units : null),
+    intervalMs: fixture ? sessionShape(k).interval_ms : null,
+  };
 }
 
 /** Whether the client may send this request again after a reset before any response. */

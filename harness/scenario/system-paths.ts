@@ -35,6 +35,7 @@ export function resolveScenarioPaths(scenario: Scenario, file: string): Scenario
   }
   scenario.load.mix.forEach((k, i) => {
     if (k.body_file !== undefined) k.body_file = must(at(k.body_file), `load.mix.${i}.body_file`, "file");
+    if (k.session !== undefined) k.session = must(at(k.session), `load.mix.${i}.session`, "file");
   });
   return scenario;
 }

@@ -60,6 +60,15 @@ describe("system: the user's own stack in a scenario", () => {
       /system\.services: service names must differ/,
     ],
     [{ ...system, app: { image: "x", mark_draining: { file: "relative" } } }, mix, /system\.app\.mark_draining/],
+    [system, [{ kind: "sse", path: "/feed" }], /load\.mix\.0\.end_event: a feed of your app needs an end: end_event/],
+    [
+      system,
+      [{ kind: "sse", path: "/feed", end_marker: "END", reconnect: false }],
+      /load\.mix\.0\.end_marker: end_marker describes a stream/,
+    ],
+    [system, [{ kind: "stream", path: "/x", end_event: "done" }], /load\.mix\.0\.end_event: end_event describes a Server-Sent Events feed/],
+    [system, [{ kind: "stream", path: "/x", unit: "bytes:0" }], /load\.mix\.0\.unit/],
+    [system, [{ method: "GET", path: "/x", session: "s.mjs" }], /load\.mix\.0\.session: a session script plays a long-lived kind/],
   ])("refuses a bad system or mix with the field named (%#)", (sys, m, message) => {
     let error: unknown;
     try {
@@ -69,6 +78,28 @@ describe("system: the user's own stack in a scenario", () => {
     }
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it("takes a user's stream and feed protocols; a feed with an end (event, server close or duration) is valid", () => {
+    const m = [
+      { kind: "stream", path: "/export.ndjson", unit: "ndjson", min_bytes: 10 },
+      { kind: "stream", path: "/report.csv", end_marker: "# end", unit: "line", chunks: 100 },
+      { kind: "sse", path: "/orders/feed", end_event: "done" },
+      { kind: "sse", path: "/stream", id_order: "redis-stream", duration_s: 5 },
+      { kind: "sse", path: "/once", reconnect: false },
+    ];
+    expect(validateScenario({ name: "x", system, load: { mix: m } }, "s.yaml").load.mix).toHaveLength(5);
+  });
+
+  it("resolves a session script against the scenario's folder, and names a missing one", () => {
+    const yaml = (script: string) =>
+      `name: mine\nsystem:\n  app: { image: x }\n  nginx: { config: nginx.conf, upstream: api }\nload:\n  mix:\n    - { kind: websocket, path: /ws, session: ${script} }\n`;
+    const dir = folder({ "deploy/drainlab.yaml": yaml("sessions/room.mjs"), "deploy/nginx.conf": "", "deploy/sessions/room.mjs": "" });
+    expect(loadScenario(join(dir, "deploy/drainlab.yaml")).load.mix[0]!.session).toBe(join(dir, "deploy/sessions/room.mjs"));
+    const missing = folder({ "drainlab.yaml": yaml("nowhere.mjs"), "nginx.conf": "" });
+    expect(() => loadScenario(join(missing, "drainlab.yaml"))).toThrow(/load\.mix\.0\.session: no file .*nowhere\.mjs/);
+    // a feed played by a script needs no declared end: the script decides
+    expect(() => validateScenario({ name: "x", system, load: { mix: [{ kind: "sse", path: "/f", session: "f.mjs" }] } })).not.toThrow();
   });
 
   it("keeps the fixture strict: other methods or paths need system:", () => {

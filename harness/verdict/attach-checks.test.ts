@@ -93,6 +93,7 @@ describe("attach: what the verdict stands on", () => {
     expect(skip("no-misrouted-requests")).toThrow(/checks.allowed.misrouted/);
     expect(skip("server-records-complete")).toThrow(/cannot be skipped: every other check stands on it/);
     expect(skip("drain-commands-succeeded")).toThrow(/cannot be skipped/);
+    expect(skip("no-duplicate-events")).toThrow(/widen it with checks.allowed_duplicate_events/);
     expect(skip("p99-during-drain")).not.toThrow();
   });
 

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import type { SessionRecord } from "../records/session-record.ts";
-import { noLostBackgroundTasks, noLostEvents, noTruncatedStreams, shutdownHooksRan, websocketsClosedCleanly } from "./session-checks.ts";
+import {
+  noDuplicateEvents,
+  noLostBackgroundTasks,
+  noLostEvents,
+  noTruncatedStreams,
+  shutdownHooksRan,
+  websocketsClosedCleanly,
+} from "./session-checks.ts";
 import { clean, drain, records, T0 } from "./testdata/records.ts";
 
 // node-1's drain begins at 1000 ms, SIGTERM at 2000 ms, exit at 2500 ms (testdata/records.ts).
@@ -94,6 +101,36 @@ describe("no-lost-events", () => {
     );
     expect(short.ok).toBe(false);
     expect(short.detail).toMatch(/lost 1 event\(s\) \(e\.g\. after id 19 the feed ended, \d+ due\)/);
+  });
+});
+
+describe("no-duplicate-events", () => {
+  const app = [ev(510, "start", "run-s4"), ev(3000, "cancel", "run-s4"), ev(3110, "start", "run-s4.r1", "node-2")];
+  const resumed = (duplicate_units: number) =>
+    session("run-s4", "sse", { reconnects: 1, connections: 2, nodes: ["node-1", "node-2"], duplicate_units });
+  it("passes a feed resumed after its Last-Event-ID with nothing received twice", () => {
+    const c = noDuplicateEvents(withSessions([resumed(0)], app));
+    expect(c).toMatchObject({ ok: true, observed: "0 duplicate(s) in 0 of 1 feeds" });
+    expect(c.detail).toMatch(/no event received twice across 1 reconnect/);
+  });
+  it("fails on a resume that replayed events the client had (a feed complete and with no gap: no-lost-events passes)", () => {
+    const r = withSessions([resumed(4)], app);
+    expect(noLostEvents(r).ok).toBe(true);
+    const c = noDuplicateEvents(r);
+    expect(c).toMatchObject({ ok: false, observed: "4 duplicate(s) in 1 of 1 feeds" });
+    expect(c.detail).toMatch(/4 event\(s\) received again after a reconnect .*run-s4 \(4 again\)/);
+  });
+  it("passes within checks.allowed_duplicate_events, and null counts without a limit", () => {
+    const r = withSessions([resumed(4)], app);
+    r.scenario = { ...r.scenario, checks: { ...r.scenario.checks, allowed_duplicate_events: 4 } };
+    expect(noDuplicateEvents(r).ok).toBe(true);
+    r.scenario = { ...r.scenario, checks: { ...r.scenario.checks, allowed_duplicate_events: null } };
+    expect(noDuplicateEvents(r)).toMatchObject({ ok: true, observed: "4 duplicate(s) in 1 of 1 feeds" });
+  });
+  it("says no evidence when no feed was open on the drained node, and is skipped without feeds", () => {
+    const elsewhere = [ev(1200, "start", "run-s4", "node-2"), ev(3200, "finish", "run-s4", "node-2")];
+    expect(noDuplicateEvents(withSessions([resumed(0)], elsewhere))).toMatchObject({ ok: false, status: "no-evidence" });
+    expect(noDuplicateEvents(withSessions([session("run-s3", "stream")], [])).status).toBe("skipped");
   });
 });
 

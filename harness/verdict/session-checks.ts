@@ -98,17 +98,20 @@ const firstIds = (bad: SessionRecord[]) =>
     .map((s) => `${s.id} (${s.error ?? "incomplete"})`)
     .join(", ");
 
-/** no-truncated-streams: every chunked stream ended with the app's end marker. */
+/**
+ * no-truncated-streams: every stream's body ended with its framing and an ok status, with its end marker,
+ * min_bytes and every expected unit where the protocol states them (streamProtocol).
+ */
 export const noTruncatedStreams: Check = sessionCheck(
   "no-truncated-streams",
   ["stream"],
   "stream(s)",
-  "0 streams ended before the app's end marker",
+  "0 streams cut before their end (framing, end marker, expected units)",
   (s) => !s.complete,
   (bad, all) =>
     bad.length === 0
-      ? `all ${all.length} streams ended with the end marker`
-      : `${bad.length} ended before their end marker, e.g. ${firstIds(bad)}`,
+      ? `all ${all.length} streams complete (${all.reduce((n, s) => n + s.units, 0)} units)`
+      : `${bad.length} cut before their end, e.g. ${firstIds(bad)}`,
 );
 
 /** no-lost-events: every SSE feed and long poll reached its end with its last event and without an id gap, across its reconnects. */
@@ -128,11 +131,51 @@ export const noLostEvents: Check = sessionCheck(
     const where = !gap
       ? ""
       : gap.next === feed!.expected_units + 1
-        ? ` (e.g. after id ${gap.after} the feed ended, ${feed!.expected_units} due)`
-        : ` (e.g. after id ${gap.after} the next was ${gap.next})`;
+        ? ` (e.g. after id ${gap.after_id ?? gap.after} the feed ended, ${feed!.expected_units} due)`
+        : ` (e.g. after id ${gap.after_id ?? gap.after} the next was ${gap.next_id ?? gap.next})`;
     return `${bad.length} feed(s) lost ${lost} event(s)${where}; ${reconnects} reconnect(s); e.g. ${firstIds(bad)}`;
   },
 );
+
+/**
+ * no-duplicate-events: no feed received an event again (an SSE resume that replays what the client had, so
+ * Last-Event-ID was not honoured; a long poll answered again with ids it had), beyond
+ * checks.allowed_duplicate_events over all feeds. Judged on the same feeds as no-lost-events.
+ */
+export const noDuplicateEvents: Check = (r) => {
+  const name = "no-duplicate-events";
+  // reports older than the field have no key: 0, as by default (null is no limit)
+  const allowed = r.scenario.checks.allowed_duplicate_events === undefined ? 0 : r.scenario.checks.allowed_duplicate_events;
+  const expected = allowed === null ? "counted, no limit (checks.allowed_duplicate_events)" : `at most ${allowed} event(s) received twice`;
+  const all = (r.sessions ?? []).filter((s) => s.kind === "sse" || s.kind === "longpoll");
+  if (all.length === 0) return skipped(name, expected, "the mix has no event feed (SSE or long poll)");
+  if (r.drains.length === 0) return skipped(name, expected, "the scenario drains no node");
+  const open = openAtDrains(r, r.server.sessions?.app ?? [], "start", ["finish", "cancel"], (id) => sessionOf(id) ?? id);
+  const bad = all.filter((s) => (s.duplicate_units ?? 0) > 0);
+  const duplicates = bad.reduce((n, s) => n + (s.duplicate_units ?? 0), 0);
+  const what = "event feed(s) (SSE or long poll)";
+  if (open.every((o) => o.ids.size === 0) && bad.length === 0)
+    return noEvidence(
+      name,
+      expected,
+      `${subjectText(open, what)}: the drain met none, so it proves nothing about them (${all.length} in the run)`,
+    );
+  const reconnects = all.reduce((n, s) => n + s.reconnects, 0);
+  return {
+    name,
+    ok: allowed === null || duplicates <= allowed,
+    observed: `${duplicates} duplicate(s) in ${bad.length} of ${all.length} feeds`,
+    expected,
+    detail: `${subjectText(open, what)}; ${
+      bad.length === 0
+        ? `no event received twice across ${reconnects} reconnect(s)`
+        : `${duplicates} event(s) received again after a reconnect (a resume that did not start after the Last-Event-ID or cursor sent), e.g. ${bad
+            .slice(0, 3)
+            .map((s) => `${s.id} (${s.duplicate_units} again)`)
+            .join(", ")}`
+    }`,
+  };
+};
 
 /** websockets-closed-cleanly: close codes counted; 1006 (no close frame) or a message never echoed fails. */
 export const websocketsClosedCleanly: Check = sessionCheck(

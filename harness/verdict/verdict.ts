@@ -25,7 +25,14 @@ import {
 } from "./fault-checks.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
 import { idleGapsReachedKeepalive, workersRecycled } from "./load-shape-checks.ts";
-import { noLostBackgroundTasks, noLostEvents, noTruncatedStreams, shutdownHooksRan, websocketsClosedCleanly } from "./session-checks.ts";
+import {
+  noDuplicateEvents,
+  noLostBackgroundTasks,
+  noLostEvents,
+  noTruncatedStreams,
+  shutdownHooksRan,
+  websocketsClosedCleanly,
+} from "./session-checks.ts";
 
 export interface CatalogEntry {
   /** What a pass means, in one line (the views and `expect.failing_checks` name checks by their key). */
@@ -117,10 +124,17 @@ const CATALOG = {
     means: "load.on_off: the idle gaps left upstream connections idle as long as the first keepalive timeout to expire",
     run: idleGapsReachedKeepalive,
   },
-  "no-truncated-streams": { means: "every chunked stream ended with the app's end marker", run: noTruncatedStreams },
+  "no-truncated-streams": {
+    means: "every stream's body ended with its framing and an ok status, with its end marker and every expected unit where stated",
+    run: noTruncatedStreams,
+  },
   "no-lost-events": {
     means: "every Server-Sent Events feed and long poll reached its end with no event id skipped across a reconnect or a failed poll",
     run: noLostEvents,
+  },
+  "no-duplicate-events": {
+    means: "no SSE feed or long poll received an event twice across a reconnect (beyond checks.allowed_duplicate_events)",
+    run: noDuplicateEvents,
   },
   "websockets-closed-cleanly": {
     means: "every WebSocket closed with 1000, 1001 or 1012 (a reconnect after a server's close), no message lost",
