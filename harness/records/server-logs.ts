@@ -127,7 +127,7 @@ export interface AppEvent {
   /**
    * ledger-active: a worker loaded the app with the ledger on (id "-"); lifespan-startup and
    * lifespan-shutdown: the app's lifespan hooks ran in that worker (id "-"); task-start and
-   * task-finish: a BackgroundTask of the request; ws-open and ws-close: a WebSocket; the rest per request.
+   * task-finish: a BackgroundTask of the request; ws-open, ws-message and ws-close: a WebSocket; the rest per request.
    */
   event:
     | "start"
@@ -140,6 +140,7 @@ export interface AppEvent {
     | "task-start"
     | "task-finish"
     | "ws-open"
+    | "ws-message"
     | "ws-close";
   id: string;
   node: string;
@@ -147,6 +148,8 @@ export interface AppEvent {
   status?: number;
   /** ws-close: the close code the app saw ("cancelled" when its handler was cancelled). */
   code?: number | string;
+  /** ws-message: the message as the app received it (the fixture's client numbers them 1, 2, ... per session). */
+  msg?: string;
   /** Set when a backward step of the wall clock made this stamp ambiguous: the earliest and latest epoch (t0's terms) it may stand for. */
   epochSpan?: [number, number];
 }
@@ -200,6 +203,7 @@ export function readAppLedger(path: string): ParsedLog<AppEvent> {
           pid: Number(o.pid),
           ...(o.status === undefined ? {} : { status: Number(o.status) }),
           ...(o.code === undefined ? {} : { code: typeof o.code === "number" ? o.code : String(o.code) }),
+          ...(o.msg === undefined ? {} : { msg: String(o.msg).slice(0, 64) }),
         }
       : undefined,
   );

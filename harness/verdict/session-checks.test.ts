@@ -9,6 +9,7 @@ import {
   noTruncatedStreams,
   shutdownHooksRan,
   websocketsClosedCleanly,
+  wsAppDuplicates,
 } from "./session-checks.ts";
 import { clean, drain, records, T0 } from "./testdata/records.ts";
 
@@ -110,27 +111,58 @@ describe("no-duplicate-events", () => {
     session("run-s4", "sse", { reconnects: 1, connections: 2, nodes: ["node-1", "node-2"], duplicate_units });
   it("passes a feed resumed after its Last-Event-ID with nothing received twice", () => {
     const c = noDuplicateEvents(withSessions([resumed(0)], app));
-    expect(c).toMatchObject({ ok: true, observed: "0 duplicate(s) in 0 of 1 feeds" });
-    expect(c.detail).toMatch(/no event received twice across 1 reconnect/);
+    expect(c).toMatchObject({ ok: true, observed: "0 duplicate(s) in 0 of 1 sessions" });
+    expect(c.detail).toMatch(/nothing received twice across 1 reconnect/);
   });
   it("fails on a resume that replayed events the client had (a feed complete and with no gap: no-lost-events passes)", () => {
     const r = withSessions([resumed(4)], app);
     expect(noLostEvents(r).ok).toBe(true);
     const c = noDuplicateEvents(r);
-    expect(c).toMatchObject({ ok: false, observed: "4 duplicate(s) in 1 of 1 feeds" });
-    expect(c.detail).toMatch(/4 event\(s\) received again after a reconnect .*run-s4 \(4 again\)/);
+    expect(c).toMatchObject({ ok: false, observed: "4 duplicate(s) in 1 of 1 sessions" });
+    expect(c.detail).toMatch(/4 received again after a reconnect .*run-s4 \(4 again\)/);
   });
   it("passes within checks.allowed_duplicate_events, and null counts without a limit", () => {
     const r = withSessions([resumed(4)], app);
     r.scenario = { ...r.scenario, checks: { ...r.scenario.checks, allowed_duplicate_events: 4 } };
     expect(noDuplicateEvents(r).ok).toBe(true);
     r.scenario = { ...r.scenario, checks: { ...r.scenario.checks, allowed_duplicate_events: null } };
-    expect(noDuplicateEvents(r)).toMatchObject({ ok: true, observed: "4 duplicate(s) in 1 of 1 feeds" });
+    expect(noDuplicateEvents(r)).toMatchObject({ ok: true, observed: "4 duplicate(s) in 1 of 1 sessions" });
   });
   it("says no evidence when no feed was open on the drained node, and is skipped without feeds", () => {
     const elsewhere = [ev(1200, "start", "run-s4", "node-2"), ev(3200, "finish", "run-s4", "node-2")];
     expect(noDuplicateEvents(withSessions([resumed(0)], elsewhere))).toMatchObject({ ok: false, status: "no-evidence" });
     expect(noDuplicateEvents(withSessions([session("run-s3", "stream")], [])).status).toBe("skipped");
+  });
+});
+
+describe("no-duplicate-events for WebSockets: a message the app received twice", () => {
+  // the server's 1012 came after the app had message 3, before its echo left: the client sent 3 again on node-2
+  const app = [
+    ev(520, "ws-open", "run-s5"),
+    ev(600, "ws-message", "run-s5", "node-1", 7, { msg: "1" }),
+    ev(700, "ws-message", "run-s5", "node-1", 7, { msg: "2" }),
+    ev(1990, "ws-message", "run-s5", "node-1", 7, { msg: "3" }),
+    ev(2000, "ws-close", "run-s5", "node-1", 7, { code: 1012 }),
+    ev(2100, "ws-open", "run-s5.r1", "node-2", 9),
+    ev(2110, "ws-message", "run-s5.r1", "node-2", 9, { msg: "3" }),
+  ];
+  const socket = session("run-s5", "websocket", { close_codes: [1012, 1000], reconnects: 1, resent_messages: 1 });
+
+  it("counts it from the app's ledger, per session across its connections, and fails", () => {
+    expect(wsAppDuplicates(app)).toEqual(new Map([["run-s5", 1]]));
+    const c = noDuplicateEvents(withSessions([socket], app));
+    expect(c).toMatchObject({ ok: false, observed: "1 duplicate(s) in 1 of 1 sessions" });
+    expect(c.detail).toMatch(/^1 WebSocket\(s\) open on node-1 when its drain began; 1 received again/);
+  });
+
+  it("passes when the resent message had not reached the app", () => {
+    const c = noDuplicateEvents(
+      withSessions(
+        [socket],
+        app.filter((e) => !(e.event === "ws-message" && e.msg === "3" && e.node === "node-1")),
+      ),
+    );
+    expect(c).toMatchObject({ ok: true, observed: "0 duplicate(s) in 0 of 1 sessions" });
   });
 });
 

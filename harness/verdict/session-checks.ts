@@ -138,40 +138,74 @@ export const noLostEvents: Check = sessionCheck(
 );
 
 /**
+ * WebSocket messages the app received more than once in one session, from its own ledger (ws-message):
+ * a message the client sent again on a new connection after a close that came once the app had it.
+ */
+export function wsAppDuplicates(app: AppEvent[]): Map<string, number> {
+  const seen = new Map<string, number>();
+  for (const e of app) {
+    if (e.event !== "ws-message" || e.msg === undefined) continue;
+    const key = `${sessionOf(e.id) ?? e.id}\u0000${e.msg}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  const out = new Map<string, number>();
+  for (const [key, n] of seen) {
+    if (n < 2) continue;
+    const session = key.slice(0, key.indexOf("\u0000"));
+    out.set(session, (out.get(session) ?? 0) + n - 1);
+  }
+  return out;
+}
+
+/**
  * no-duplicate-events: no feed received an event again (an SSE resume that replays what the client had, so
- * Last-Event-ID was not honoured; a long poll answered again with ids it had), beyond
- * checks.allowed_duplicate_events over all feeds. Judged on the same feeds as no-lost-events.
+ * Last-Event-ID was not honoured; a long poll answered again with ids it had) and the app received no
+ * WebSocket message twice (sent again after a close it had already reached), beyond
+ * checks.allowed_duplicate_events over all of them. Judged on the same sessions as no-lost-events and
+ * websockets-closed-cleanly.
  */
 export const noDuplicateEvents: Check = (r) => {
   const name = "no-duplicate-events";
   // reports older than the field have no key: 0, as by default (null is no limit)
   const allowed = r.scenario.checks.allowed_duplicate_events === undefined ? 0 : r.scenario.checks.allowed_duplicate_events;
-  const expected = allowed === null ? "counted, no limit (checks.allowed_duplicate_events)" : `at most ${allowed} event(s) received twice`;
-  const all = (r.sessions ?? []).filter((s) => s.kind === "sse" || s.kind === "longpoll");
-  if (all.length === 0) return skipped(name, expected, "the mix has no event feed (SSE or long poll)");
+  const expected =
+    allowed === null ? "counted, no limit (checks.allowed_duplicate_events)" : `at most ${allowed} event(s) or message(s) received twice`;
+  const sessions = r.sessions ?? [];
+  const feeds = sessions.filter((s) => s.kind === "sse" || s.kind === "longpoll");
+  const sockets = sessions.filter((s) => s.kind === "websocket");
+  const all = [...feeds, ...sockets];
+  if (all.length === 0) return skipped(name, expected, "the mix has no event feed (SSE or long poll) and no WebSocket");
   if (r.drains.length === 0) return skipped(name, expected, "the scenario drains no node");
-  const open = openAtDrains(r, r.server.sessions?.app ?? [], "start", ["finish", "cancel"], (id) => sessionOf(id) ?? id);
-  const bad = all.filter((s) => (s.duplicate_units ?? 0) > 0);
-  const duplicates = bad.reduce((n, s) => n + (s.duplicate_units ?? 0), 0);
-  const what = "event feed(s) (SSE or long poll)";
-  if (open.every((o) => o.ids.size === 0) && bad.length === 0)
+  const app = r.server.sessions?.app ?? [];
+  const wsDup = wsAppDuplicates(app);
+  const dupOf = (s: SessionRecord) => (s.kind === "websocket" ? (wsDup.get(s.id) ?? 0) : (s.duplicate_units ?? 0));
+  const feedsOpen = feeds.length > 0 ? openAtDrains(r, app, "start", ["finish", "cancel"], (id) => sessionOf(id) ?? id) : [];
+  const socketsOpen = sockets.length > 0 ? openAtDrains(r, app, "ws-open", ["ws-close"], (id) => sessionOf(id) ?? id) : [];
+  const subjects = [
+    ...(feeds.length > 0 ? [subjectText(feedsOpen, "event feed(s) (SSE or long poll)")] : []),
+    ...(sockets.length > 0 ? [subjectText(socketsOpen, "WebSocket(s)")] : []),
+  ];
+  const anyOpen = [...feedsOpen, ...socketsOpen].some((o) => o.ids.size > 0);
+  const bad = all.filter((s) => dupOf(s) > 0);
+  const duplicates = bad.reduce((n, s) => n + dupOf(s), 0);
+  if (!anyOpen && bad.length === 0)
     return noEvidence(
       name,
       expected,
-      `${subjectText(open, what)}: the drain met none, so it proves nothing about them (${all.length} in the run)`,
+      `${subjects.join("; ")}: the drain met none, so it proves nothing about them (${all.length} in the run)`,
     );
   const reconnects = all.reduce((n, s) => n + s.reconnects, 0);
   return {
     name,
     ok: allowed === null || duplicates <= allowed,
-    observed: `${duplicates} duplicate(s) in ${bad.length} of ${all.length} feeds`,
+    observed: `${duplicates} duplicate(s) in ${bad.length} of ${all.length} sessions`,
     expected,
-    detail: `${subjectText(open, what)}; ${
+    detail: `${subjects.join("; ")}; ${
       bad.length === 0
-        ? `no event received twice across ${reconnects} reconnect(s)`
-        : `${duplicates} event(s) received again after a reconnect (a resume that did not start after the Last-Event-ID or cursor sent), e.g. ${bad
+        ? `nothing received twice across ${reconnects} reconnect(s)`
+        : `${duplicates} received again after a reconnect (an event of a resume that did not start after the Last-Event-ID or cursor sent, or a WebSocket message the app had before the close and got again), e.g. ${bad
             .slice(0, 3)
-            .map((s) => `${s.id} (${s.duplicate_units} again)`)
+            .map((s) => `${s.id} (${dupOf(s)} again)`)
             .join(", ")}`
     }`,
   };
