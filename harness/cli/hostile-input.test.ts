@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -137,5 +137,48 @@ describe("drainlab on hostile input: exit 2 naming file, field or flag, and the 
     expect(lint.stdout).not.toContain("\x1b");
     usage(error, /^drainlab: .*evil\\x1b\[31m\\nverdict {3}PASS\.yaml: invalid scenario$/);
     expect(error.stderr).not.toContain("\x1b");
+  });
+
+  it("attach.url: each malformed form is refused with its reason, through lint, --set, matrix, tune and judge", async () => {
+    const attach = (url: string) =>
+      scenarioFile(`name: a\nattach:\n  url: ${JSON.stringify(url)}\n  drain: { command: "true" }\nload:\n  mix: [{ path: /x }]\n`);
+    const good = attach("http://127.0.0.1:8080");
+    const runDir = join(dir, "run-bad-url");
+    mkdirSync(join(runDir, "raw"), { recursive: true });
+    const stored = JSON.parse(readFileSync(new URL("../report/testdata/drain-one-node.json", import.meta.url), "utf8"));
+    stored.t0_epoch_ms = 0;
+    stored.parameters.attach = { url: "http://127.0.0.1:99999", drain: { command: "true" } };
+    writeFileSync(join(runDir, "report.json"), JSON.stringify(stored));
+    // two batches: ten tsx start-ups at once starve each other on two cores
+    const rs = [
+      ...(await Promise.all([
+        drainlab("lint", attach("")),
+        drainlab("lint", attach("127.0.0.1:8080")),
+        drainlab("lint", attach("ftp://127.0.0.1/")),
+        drainlab("lint", attach("http://127.0.0.1:99999")),
+        drainlab("lint", attach("http://127.0.0.1:8080/api?x=1")),
+      ])),
+      ...(await Promise.all([
+        drainlab("lint", attach("http://127.0.0.1:8080/\u001b[2J\u202e")),
+        drainlab("lint", good, "--set", "attach.url=http://127.0.0.1:99999"),
+        drainlab("matrix", good, "--grid", "attach.url=http://127.0.0.1:1,http://127.0.0.1:99999", "--out", join(dir, "m-url")),
+        drainlab("tune", good, "--param", "load.rate_per_s", "--range", "1..3", "--set", 'attach.url=""', "--out", join(dir, "t-url")),
+        drainlab("judge", runDir),
+      ])),
+    ];
+    for (const r of rs) usage(r, /invalid scenario$/);
+    const field = (r: { stderr: string }) => r.stderr.split("\n").find((l) => l.includes("attach.url:"));
+    expect(field(rs[0]!)).toMatch(/attach\.url: empty: give an http:\/\/ or https:\/\/ URL/);
+    expect(field(rs[1]!)).toMatch(/attach\.url: no scheme: write http:\/\/127\.0\.0\.1:8080/);
+    expect(field(rs[2]!)).toMatch(/attach\.url: scheme ftp: drainlab sends HTTP load/);
+    expect(field(rs[3]!)).toMatch(/attach\.url: port 99999 is out of range \(1-65535\)/);
+    expect(field(rs[4]!)).toMatch(/attach\.url: holds a path \(\/api\): .*put the path and query in each load\.mix\[\]\.path/);
+    expect(field(rs[5]!)).toMatch(/attach\.url: holds a space, a control character/);
+    expect(rs[5]!.stderr).not.toMatch(/[\x1b\u202e]/);
+    expect(field(rs[6]!)).toMatch(/port 99999 is out of range/);
+    expect(field(rs[7]!)).toMatch(/port 99999 is out of range/);
+    expect(field(rs[8]!)).toMatch(/attach\.url: empty/);
+    expect(rs[9]!.stderr.split("\n")[0]).toContain("run-bad-url/report.json parameters: invalid scenario");
+    expect(field(rs[9]!)).toMatch(/port 99999 is out of range/);
   });
 });
