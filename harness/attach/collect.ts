@@ -1,11 +1,14 @@
-import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { pipeline } from "node:stream/promises";
 import type { HookRecord } from "../records/drain-record.ts";
 import type { LedgerRow } from "../records/ledger-row.ts";
 import { RAW_FILES, readNginxLog } from "../records/server-logs.ts";
 import type { RecordSource } from "../scenario/attach-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { DrainlabError } from "../util/errors.ts";
+import { openRegular } from "../util/safe-file.ts";
 import { type AttachContext, hookEnv } from "./drain.ts";
 import { runHook } from "./hooks.ts";
 
@@ -53,7 +56,16 @@ export async function collectRecords(
         notes.push(`${name}: ${source.file} does not exist`);
         return null;
       }
-      copyFileSync(path, out);
+      // opened non-blocking: a FIFO (or anything but a regular file) put there since the load is said, never waited on
+      let fd: number;
+      try {
+        fd = openRegular(path, `${name}: ${source.file}`).fd;
+      } catch (err) {
+        if (!(err instanceof DrainlabError)) throw err;
+        notes.push(err.message);
+        return null;
+      }
+      await pipeline(createReadStream("", { fd }), createWriteStream(out));
       return out;
     }
     const logName = `raw/attach/${name}.log`;

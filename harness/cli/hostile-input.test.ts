@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -180,5 +180,83 @@ describe("drainlab on hostile input: exit 2 naming file, field or flag, and the 
     expect(field(rs[8]!)).toMatch(/attach\.url: empty/);
     expect(rs[9]!.stderr.split("\n")[0]).toContain("run-bad-url/report.json parameters: invalid scenario");
     expect(field(rs[9]!)).toMatch(/port 99999 is out of range/);
+  });
+
+  it("every path a scenario names is checked at load: a FIFO, a device, a folder or a file past its limit is refused naming the field", async () => {
+    const fifo = join(dir, "body.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const big = join(dir, "big.bin");
+    writeFileSync(big, "");
+    truncateSync(big, 17 * 1024 * 1024); // sparse: 17 MB without writing them
+    const body = (path: string) =>
+      scenarioFile(
+        `name: b\nsystem: { app: { image: a }, nginx: { config: ${JSON.stringify(OK)}, upstream: u } }\nload:\n  mix: [{ path: /x, body_file: ${JSON.stringify(path)} }]\n`,
+      );
+    const ctx = join(dir, "ctx");
+    mkdirSync(join(ctx, "Dockerfile.d"), { recursive: true });
+    const dockerfile = (name: string) =>
+      scenarioFile(
+        `name: d\nsystem: { app: { build: { context: ${JSON.stringify(ctx)}, dockerfile: ${name} } }, nginx: { config: ${JSON.stringify(OK)}, upstream: u } }\nload:\n  mix: [{ path: /x }]\n`,
+      );
+    const records = scenarioFile(
+      `name: r\nattach:\n  url: http://127.0.0.1:8080\n  drain: { command: "true" }\n  records: { nginx_log: { file: ${JSON.stringify(fifo)} } }\nload:\n  mix: [{ path: /x }]\n`,
+    );
+    const rs = [
+      ...(await Promise.all([
+        drainlab("lint", body(fifo)),
+        drainlab("lint", body("/dev/zero")),
+        drainlab("lint", body(dir)),
+        drainlab("lint", body(big)),
+      ])),
+      ...(await Promise.all([
+        drainlab("lint", dockerfile("Nope")),
+        drainlab("lint", dockerfile("Dockerfile.d")),
+        drainlab("run", dockerfile("Nope"), "--out", join(dir, "never-run")),
+        drainlab("lint", records),
+      ])),
+    ];
+    for (const r of rs) usage(r, /^drainlab: .*\.yaml: /);
+    expect(rs[0]!.stderr).toMatch(/load\.mix\.0\.body_file: .*body\.fifo is a FIFO \(named pipe\), not a regular file/);
+    expect(rs[1]!.stderr).toMatch(/load\.mix\.0\.body_file: \/dev\/zero is a device, not a regular file/);
+    expect(rs[2]!.stderr).toMatch(/load\.mix\.0\.body_file: .* is a folder, not a regular file/);
+    expect(rs[3]!.stderr).toMatch(/load\.mix\.0\.body_file: .*big\.bin is 17 MB, larger than the 16 MB limit/);
+    expect(rs[4]!.stderr).toMatch(/system\.app\.build\.dockerfile: no file .*ctx\/Nope/);
+    expect(rs[5]!.stderr).toMatch(/system\.app\.build\.dockerfile: .*Dockerfile\.d is a folder, not a regular file/);
+    // before any engine work: no engine is asked (DOCKER_HOST names none), so exit 2, not 3
+    expect(rs[6]!.stderr).toMatch(/system\.app\.build\.dockerfile: no file/);
+    expect(rs[7]!.stderr).toMatch(/attach\.records\.nginx_log\.file: .*body\.fifo is a FIFO/);
+  });
+
+  it("judge and report open nothing that can hang or fill memory: a FIFO ledger, a FIFO --baseline, a folder, /dev/zero", async () => {
+    const stored = JSON.parse(readFileSync(new URL("../report/testdata/drain-one-node.json", import.meta.url), "utf8"));
+    stored.t0_epoch_ms = 0;
+    const runWith = (name: string, make: (ledger: string) => void) => {
+      const runDir = join(dir, name);
+      mkdirSync(join(runDir, "raw"), { recursive: true });
+      writeFileSync(join(runDir, "report.json"), JSON.stringify(stored));
+      make(join(runDir, "raw/client-ledger.jsonl"));
+      return runDir;
+    };
+    const fifoRun = runWith("run-fifo", (l) => execFileSync("mkfifo", [l]));
+    const folderRun = runWith("run-folder", (l) => mkdirSync(l));
+    const okRun = runWith("run-ok", (l) => writeFileSync(l, ""));
+    const logRun = runWith("run-fifo-log", (l) => writeFileSync(l, ""));
+    mkdirSync(join(logRun, "raw/node-1"), { recursive: true });
+    execFileSync("mkfifo", [join(logRun, "raw/node-1/container.log")]);
+    const fifoBaseline = join(dir, "baseline.fifo");
+    execFileSync("mkfifo", [fifoBaseline]);
+    const [ledger, folder, baseline, log, zero] = await Promise.all([
+      drainlab("judge", fifoRun),
+      drainlab("judge", folderRun),
+      drainlab("judge", okRun, "--baseline", fifoBaseline, "--out", join(dir, "judged-b")),
+      drainlab("judge", logRun),
+      drainlab("report", "/dev/zero"),
+    ]);
+    usage(ledger, /^drainlab: raw record: .*run-fifo\/raw\/client-ledger\.jsonl is a FIFO \(named pipe\), not a regular file$/);
+    usage(folder, /^drainlab: raw record: .*run-folder\/raw\/client-ledger\.jsonl is a folder, not a regular file$/);
+    usage(baseline, /^drainlab: --baseline: .*baseline\.fifo is a FIFO \(named pipe\), not a regular file$/);
+    usage(log, /^drainlab: container log: .*container\.log is a FIFO/);
+    usage(zero, /^drainlab: report\.json: \/dev\/zero is a device, not a regular file$/);
+    for (const r of [ledger, folder, baseline, log, zero]) expect(r.ms).toBeLessThan(15_000);
   });
 });

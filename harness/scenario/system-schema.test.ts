@@ -26,6 +26,7 @@ describe("system: the user's own stack in a scenario", () => {
       "deploy/drainlab.yaml": `name: mine\nsystem:\n  app: { build: { context: .. } }\n  nginx: { config: ../nginx.conf, upstream: api }\nload:\n  mix:\n    - { method: PUT, path: /items/1, body_file: ../body.json, ok_status: [204] }\n`,
       "nginx.conf": "upstream api { server a:1; }",
       "body.json": "{}",
+      Dockerfile: "FROM python:3.13\n",
     });
     const s = loadScenario(join(dir, "deploy/drainlab.yaml"));
     expect(s.system!.app.build!.context).toBe(dir);
