@@ -1,5 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -258,5 +260,42 @@ describe("drainlab on hostile input: exit 2 naming file, field or flag, and the 
     usage(log, /^drainlab: container log: .*container\.log is a FIFO/);
     usage(zero, /^drainlab: report\.json: \/dev\/zero is a device, not a regular file$/);
     for (const r of [ledger, folder, baseline, log, zero]) expect(r.ms).toBeLessThan(15_000);
+  });
+
+  it("attach: node names, record file names and a record command's stderr reach the terminal escaped, never obeyed", async () => {
+    // a system on loopback whose answers name a node with a one-byte CSI (0x9b)
+    const server = createServer((_, res) => {
+      res.setHeader("X-Node", "n\x9b2J1");
+      res.end("ok");
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const port = (server.address() as AddressInfo).port;
+    const file = scenarioFile(
+      [
+        "name: esc",
+        "attach:",
+        `  url: http://127.0.0.1:${port}`,
+        '  nodes: ["n\\e[2J1"]',
+        '  drain: { command: "true" }',
+        "  records:",
+        '    nginx_log: { command: "printf \\"bad \\\\033[2J \\\\342\\\\200\\\\256 x\\" >&2; exit 1" }',
+        '    app_ledger: [{ file: "led\\e[31mger.jsonl" }]',
+        "  client_only: true",
+        "load: { rate_per_s: 20, duration_s: 1, grace_s: 0, apps_idle_margin_ms: 0, mix: [{ path: /x }] }",
+        "drain: { at_s: 0.3 }",
+        "",
+      ].join("\n"),
+    );
+    try {
+      const r = await drainlab("run", file, "--out", join(dir, "esc-run"));
+      expect(r.code, r.stderr).toBe(1);
+      for (const text of [r.stdout, r.stderr]) expect(text).not.toMatch(/[\x1b\x9b\u202e]/);
+      expect(r.stderr).toContain("attach: nginx: `printf");
+      expect(r.stderr).toContain("exited 1: bad \\x1b[2J \\u202e x");
+      expect(r.stderr).toContain("attach: app-ledger-1: led\\x1b[31mger.jsonl does not exist");
+      expect(r.stderr).toContain("attach: n\\x1b[2J1: no answer named it (X-Node)");
+    } finally {
+      server.close();
+    }
   });
 });
