@@ -72,6 +72,17 @@ describe("system: the user's own stack in a scenario", () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it("a service may not take drainlab's own container names, but may take a name near them", () => {
+    for (const name of ["nginx", "node-1", "node-12", "reaper"])
+      expect(() =>
+        validateScenario({ name: "x", system: { ...system, services: [{ name, image: "a" }] }, load: { mix } }, "s.yaml"),
+      ).toThrow(
+        /system\.services\.0\.name: nginx, node-1 \.\.\. node-N and reaper are drainlab's own containers on the run's network: give the service another name/,
+      );
+    for (const name of ["nginx-cache", "node", "node-a", "reaper2", "db"])
+      expect(() => validateScenario({ name: "x", system: { ...system, services: [{ name, image: "a" }] }, load: { mix } })).not.toThrow();
+  });
+
   it("keeps the fixture strict: other methods or paths need system:", () => {
     expect(() => validateScenario({ name: "x", load: { mix: [{ method: "PUT" }] } })).toThrow(
       /load\.mix\.0\.method: the fixture serves GET/,
