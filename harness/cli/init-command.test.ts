@@ -123,6 +123,8 @@ describe("drainlab init", () => {
       "a",
     ]);
     expect(upstreamNames('upstream a { server x; # "quoted" }\n}\nupstream broken {')).toEqual(["a", "broken"]);
+    // nested past the parser's limit: init scans instead of crashing
+    expect(upstreamNames(`upstream deep { server x; }\n${"a {\n".repeat(20_000)}${"}\n".repeat(20_000)}`)).toEqual(["deep"]);
   });
 
   it("registers `init --dir --force` and prints what it found and the next command", async () => {
