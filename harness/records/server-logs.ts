@@ -27,9 +27,13 @@ export function sessionOf(id: string): string | null {
   return SESSION_ID.test(id) ? id.replace(/\.r\d+$/, "") : null;
 }
 
+/** Names in raw/ that are not a node's folder: a node named so gets a prefix, so its ledger is neither dropped nor written elsewhere. */
+const NOT_NODE_DIRS = new Set([".", "..", "client-ledger.jsonl"]);
+
 /** A node's name as a folder name (an attached system's node names are its own): odd characters replaced. */
-function nodeDir(node: string): string {
-  return /^[\w.-]+$/.test(node) && node !== "." && node !== ".." ? node : node.replace(/[^\w.-]/g, "_");
+export function nodeDir(node: string): string {
+  const safe = node.replace(/[^\w.-]/g, "_");
+  return NOT_NODE_DIRS.has(safe) ? `node_${safe}` : safe;
 }
 
 /** Where a run's raw records live, relative to its folder: the one naming of these paths. */

@@ -110,7 +110,7 @@ export const Attach = z.strictObject({
    * The nodes, as the app-ledger module names them (DRAINLAB_NODE, its X-Node header). Absent: learned
    * from the answers. nginx's $upstream_addr is matched to them by the answers too, or give `addresses`.
    */
-  nodes: z.array(z.string().min(1).max(253)).optional(),
+  nodes: z.array(z.string().min(1).max(253)).max(256, "at most 256 nodes (drainlab keeps one ledger file per node)").optional(),
   /** node name -> its address as nginx's $upstream_addr writes it ("172.18.0.3:8000"). */
   addresses: z.record(z.string(), z.string().min(1)).default({}),
   drain: z.union([
