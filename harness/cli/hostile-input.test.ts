@@ -298,4 +298,28 @@ describe("drainlab on hostile input: exit 2 naming file, field or flag, and the 
       server.close();
     }
   });
+
+  it("requests the client cannot send are refused at lint with the reason, not judged the system's fault", async () => {
+    const sys = `system: { app: { image: a }, nginx: { config: ${JSON.stringify(OK)}, upstream: u } }`;
+    const mix = (entries: string) => scenarioFile(`name: h\n${sys}\nload:\n  mix: ${entries}\n`);
+    const rs = await Promise.all([
+      drainlab("lint", mix('[{ path: /x, headers: { X-A: "a\\r\\nInjected: 1" } }]')),
+      drainlab("lint", mix("[{ path: /x, headers: { Transfer-Encoding: chunked } }]")),
+      drainlab("lint", mix('[{ path: "/a b" }]')),
+      drainlab("lint", mix("[{ path: /x, method: CONNECT }]")),
+      drainlab("lint", mix("[{ path: /a, weight: 1e308 }, { path: /b, weight: 1e308 }]")),
+      drainlab("lint", OK, "--set", "drain.at_s=1e7"),
+      drainlab("lint", OK, "--set", "drain.at_s=30"),
+    ]);
+    for (const r of rs) usage(r, /invalid scenario$/);
+    expect(rs[0]!.stderr).toContain("load.mix.0.headers.X-A: holds a CR at position 2");
+    expect(rs[1]!.stderr).toContain("load.mix.0.headers.Transfer-Encoding: Transfer-Encoding cannot be set: a framing header");
+    expect(rs[2]!.stderr).toContain(
+      "load.mix.0.path: holds a space at position 3, which RFC 3986 does not allow in a path or query: percent-encode it (%20)",
+    );
+    expect(rs[3]!.stderr).toContain("load.mix.0.method: CONNECT opens a proxy tunnel");
+    expect(rs[4]!.stderr).toContain("load.mix: the weights sum past the largest number");
+    expect(rs[5]!.stderr).toContain("drain.at_s: at most 86400 s (a day)");
+    expect(rs[6]!.stderr).toContain("drain.at_s: the drain would start at 30 s, at or after the load ends (load.duration_s: 12 s)");
+  });
 });
