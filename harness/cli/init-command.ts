@@ -1,5 +1,5 @@
 import { type Dirent, existsSync, lstatSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, posix, relative, resolve } from "node:path";
+import { basename, dirname, join, posix, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { validateScenario } from "../scenario/load-scenario.ts";
 import { NginxSyntaxError, parseNginx, walk } from "../stack/nginx-parse.ts";
@@ -56,8 +56,8 @@ const entries = (dir: string): Dirent[] => {
   }
 };
 const subdirs = (dir: string) => entries(dir).filter((e) => e.isDirectory() && !e.name.startsWith(".") && !SKIPPED_DIRS.has(e.name));
-/** A path relative to the scenario's folder, with forward slashes. */
-const rel = (dir: string, file: string) => relative(dir, file).split("\\").join("/") || ".";
+/** A path relative to the scenario's folder, with forward slashes (a backslash is a separator only on Windows; elsewhere it is part of a name). */
+const rel = (dir: string, file: string) => (sep === "\\" ? relative(dir, file).split(sep).join("/") : relative(dir, file)) || ".";
 
 /** The Dockerfile's instructions, continuation lines joined, comments dropped. */
 function instructions(text: string): string[] {
