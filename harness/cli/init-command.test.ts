@@ -185,7 +185,10 @@ describe("drainlab init", () => {
   });
 
   it("a folder named with a backslash keeps it (on POSIX it is part of the name, not a separator)", () => {
-    const dir = write(join(tempDir(), "proj"), { "a\\b/Dockerfile": "FROM python:3.13\nCOPY . /app\n", "nginx.conf": "upstream api { server app:8000; }\n" });
+    const dir = write(join(tempDir(), "proj"), {
+      "a\\b/Dockerfile": "FROM python:3.13\nCOPY . /app\n",
+      "nginx.conf": "upstream api { server app:8000; }\n",
+    });
     const { file, found } = initScenario(dir, { force: false });
     expect(found.build_context).toBe("a\\b");
     expect(loadScenario(file).system!.app.build!.context).toBe(join(dir, "a\\b"));
