@@ -254,8 +254,8 @@ describe("drainlab on hostile input: exit 2 naming file, field or flag, and the 
       drainlab("judge", logRun),
       drainlab("report", "/dev/zero"),
     ]);
-    usage(ledger, /^drainlab: raw record: .*run-fifo\/raw\/client-ledger\.jsonl is a FIFO \(named pipe\), not a regular file$/);
-    usage(folder, /^drainlab: raw record: .*run-folder\/raw\/client-ledger\.jsonl is a folder, not a regular file$/);
+    usage(ledger, /^drainlab: client ledger: .*run-fifo\/raw\/client-ledger\.jsonl is a FIFO \(named pipe\), not a regular file$/);
+    usage(folder, /^drainlab: client ledger: .*run-folder\/raw\/client-ledger\.jsonl is a folder, not a regular file$/);
     usage(baseline, /^drainlab: --baseline: .*baseline\.fifo is a FIFO \(named pipe\), not a regular file$/);
     usage(log, /^drainlab: container log: .*container\.log is a FIFO/);
     usage(zero, /^drainlab: report\.json: \/dev\/zero is a device, not a regular file$/);

@@ -90,7 +90,9 @@ function outcome(dir: string): "records" | "usage" {
     return "records";
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    expect(e.message).toMatch(/^(raw record|container log): .* is (a FIFO \(named pipe\)|a folder|a device), not a regular file$/);
+    expect(e.message).toMatch(
+      /^(client ledger|nginx access log|app ledger|container log): .* is (a FIFO \(named pipe\)|a folder|a device), not a regular file$/,
+    );
     return "usage";
   } finally {
     expect(performance.now() - started).toBeLessThan(MAX_MS_PER_READ);

@@ -8,14 +8,15 @@ export interface ParsedLog<T> {
   unreadable: number;
 }
 
-export function readJsonLines<T>(path: string, map: (o: Record<string, unknown>) => T | undefined): ParsedLog<T> {
+/** `what` names the record in a refusal ("client ledger: <path> is a FIFO ..."). */
+export function readJsonLines<T>(path: string, map: (o: Record<string, unknown>) => T | undefined, what = "raw record"): ParsedLog<T> {
   if (!existsSync(path)) return { rows: [], unreadable: 0 };
   const rows: T[] = [];
   let unreadable = 0;
   // read in chunks, a line at a time: a FIFO, a device or a folder is refused (exit 2), a line past the limit is one unreadable line
   eachLine(
     path,
-    "raw record",
+    what,
     (line) => {
       if (!line.trim()) return;
       try {

@@ -142,40 +142,47 @@ const times = (v: unknown): Array<number | null> =>
         .map((s) => (s === "-" ? null : Number(s) * 1000));
 
 export function readNginxLog(path: string): ParsedLog<NginxRow> {
-  return readJsonLines(path, (o) => {
-    if (!o.id) return undefined;
-    // nginx separates attempts with ", " and hops to an internal redirect with " : "
-    const addrs = String(o.upstream_addr ?? "")
-      .split(/\s*[,:]\s+/)
-      .filter((s) => s && s !== "-");
-    return {
-      endEpochMs: Number(o.t) * 1000,
-      id: String(o.id),
-      method: String(o.method),
-      status: Number(o.status),
-      upstreamAddrs: addrs,
-      upstreamStatuses: list(o.upstream_status),
-      requestTimeMs: Number(o.request_time) * 1000,
-      generation: Number(o.generation),
-      upstreamConnectMs: times(o.upstream_connect_time),
-      upstreamHeaderMs: times(o.upstream_header_time),
-    };
-  });
+  return readJsonLines(
+    path,
+    (o) => {
+      if (!o.id) return undefined;
+      // nginx separates attempts with ", " and hops to an internal redirect with " : "
+      const addrs = String(o.upstream_addr ?? "")
+        .split(/\s*[,:]\s+/)
+        .filter((s) => s && s !== "-");
+      return {
+        endEpochMs: Number(o.t) * 1000,
+        id: String(o.id),
+        method: String(o.method),
+        status: Number(o.status),
+        upstreamAddrs: addrs,
+        upstreamStatuses: list(o.upstream_status),
+        requestTimeMs: Number(o.request_time) * 1000,
+        generation: Number(o.generation),
+        upstreamConnectMs: times(o.upstream_connect_time),
+        upstreamHeaderMs: times(o.upstream_header_time),
+      };
+    },
+    "nginx access log",
+  );
 }
 
 export function readAppLedger(path: string): ParsedLog<AppEvent> {
-  return readJsonLines(path, (o) =>
-    o.id
-      ? {
-          epochMs: Number(o.t) * 1000,
-          event: o.event as AppEvent["event"],
-          id: String(o.id),
-          node: String(o.node),
-          pid: Number(o.pid),
-          ...(o.status === undefined ? {} : { status: Number(o.status) }),
-          ...(o.code === undefined ? {} : { code: typeof o.code === "number" ? o.code : String(o.code) }),
-        }
-      : undefined,
+  return readJsonLines(
+    path,
+    (o) =>
+      o.id
+        ? {
+            epochMs: Number(o.t) * 1000,
+            event: o.event as AppEvent["event"],
+            id: String(o.id),
+            node: String(o.node),
+            pid: Number(o.pid),
+            ...(o.status === undefined ? {} : { status: Number(o.status) }),
+            ...(o.code === undefined ? {} : { code: typeof o.code === "number" ? o.code : String(o.code) }),
+          }
+        : undefined,
+    "app ledger",
   );
 }
 
