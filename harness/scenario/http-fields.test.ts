@@ -66,6 +66,9 @@ describe("request fields are checked as HTTP at load, so a request the client ca
     ]);
     expect(entry({ method: "PATCH" })).toEqual([]);
     expect(entry({ method: "get" })[0]).toMatch(/in capitals/);
+    // names of Object.prototype are not refusal reasons (the property test found "valueOf" and "constructor")
+    expect(entry({ method: "valueOf" })).toEqual(["load.mix.0.method: an HTTP method in capitals, e.g. GET"]);
+    expect(entry({ headers: { constructor: "x", toString: "y", __proto__x: "z" } })).toEqual([]);
   });
 
   it("weights: each finite and their sum finite, so no entry is starved by an Infinity total", () => {

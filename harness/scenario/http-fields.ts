@@ -44,8 +44,9 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Why `name` cannot be a request header the scenario sets, or null. */
 export function headerNameProblem(name: string): string | null {
   if (!HEADER_NAME.test(name)) return "not a header name: letters, digits and !#$%&'*+.^_`|~- only";
-  const why = REFUSED_HEADERS[name.toLowerCase()];
-  return why ? `${name} cannot be set: ${why}` : null;
+  // own keys only: a header named "constructor" is not Object's
+  const key = name.toLowerCase();
+  return Object.hasOwn(REFUSED_HEADERS, key) ? `${name} cannot be set: ${REFUSED_HEADERS[key]}` : null;
 }
 
 const HeaderValue = z.string().superRefine((value, ctx) => {
@@ -103,8 +104,7 @@ export const Method = z
   .regex(/^[A-Z]+$/, "an HTTP method in capitals, e.g. GET")
   .max(20, "at most 20 letters")
   .superRefine((m, ctx) => {
-    const why = UNSENDABLE_METHODS[m];
-    if (why) ctx.addIssue({ code: "custom", message: why });
+    if (Object.hasOwn(UNSENDABLE_METHODS, m)) ctx.addIssue({ code: "custom", message: UNSENDABLE_METHODS[m]! });
   });
 
 /** A mix entry's headers: each name and value checked, each refusal at its own field (a record's key issue would say only "Invalid key"). */

@@ -273,7 +273,21 @@ const scenarioPath = fc.oneof(
 );
 
 const headerName = fc.oneof(
-  fc.constantFrom("X-A", "Transfer-Encoding", "Connection", "expect", "Host", "Content-Length", "X-Request-Id", "Bad Name", "", "é"),
+  fc.constantFrom(
+    "X-A",
+    "Transfer-Encoding",
+    "Connection",
+    "expect",
+    "Host",
+    "Content-Length",
+    "X-Request-Id",
+    "Bad Name",
+    "",
+    "é",
+    "constructor",
+    "toString",
+    "__proto__",
+  ),
   fc.string({ maxLength: 12 }),
 );
 const headerValue = fc.oneof(
@@ -288,7 +302,10 @@ const hostileMixEntry = fc.record(
       fc.constantFrom("/x", "/a b", "/100%", "/%zz", "/a#b", '/a"b', "/é", "x", "/ok?q=1"),
       fc.string({ maxLength: 12, unit: "binary" }),
     ),
-    method: fc.oneof(fc.constantFrom("GET", "POST", "CONNECT", "TRACK", "get", "PATCH", ""), hostileLeaf),
+    method: fc.oneof(
+      fc.constantFrom("GET", "POST", "CONNECT", "TRACK", "get", "PATCH", "", "valueOf", "constructor", "__proto__"),
+      hostileLeaf,
+    ),
     weight: fc.oneof(fc.constantFrom(1, 1e308, 0, -1, Number.POSITIVE_INFINITY, Number.NaN), fc.double()),
     headers: fc.dictionary(headerName, headerValue, { maxKeys: 3 }),
     body_file: scenarioPath,
