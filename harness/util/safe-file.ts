@@ -52,8 +52,8 @@ export function pathProblem(path: string, kind: "file" | "folder", maxBytes?: nu
 }
 
 /**
- * A descriptor of the regular file at `path`, opened without blocking (the flag is cleared on nothing: reads
- * of a regular file never block on it). `what` names the field or flag. The caller closes it.
+ * A descriptor of the regular file at `path`, opened with O_NONBLOCK (which a regular file's reads ignore, so
+ * it stays set). `what` names the field or flag. The caller closes it.
  */
 export function openRegular(path: string, what: string, maxBytes?: number): { fd: number; size: number } {
   let fd: number;
