@@ -19,11 +19,11 @@ import { scenarioJsonSchema } from "./scenario/schema.ts";
 import { sweep } from "./stack/sweep.ts";
 import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "./util/errors.ts";
 import { ensureWritableDir } from "./util/out-dir.ts";
-import { printable } from "./util/text.ts";
+import { logLine, printable } from "./util/text.ts";
 import { VERSION } from "./util/version.ts";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const err = (line: string) => process.stderr.write(`${line}\n`);
+const err = logLine;
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("drainlab")

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import type { LedgerRow } from "../records/ledger-row.ts";
 import { RAW_FILES, readAppLedger } from "../records/server-logs.ts";
 import { Timeline } from "../records/timeline.ts";
 import { Scenario } from "../scenario/schema.ts";
-import { collectRecords } from "./collect.ts";
+import { collectRecords, MAX_ATTACH_NODES } from "./collect.ts";
 import { exitCodeOf, runAttachedDrain } from "./drain.ts";
 import { runHook } from "./hooks.ts";
 
@@ -170,7 +171,11 @@ describe("attach records: from files and commands' output", () => {
       row(`${runId}-1`, "api-a"),
       row(`${runId}-2`, "api-b"),
     ]);
-    expect(got.notes).toEqual([]);
+    // nothing dropped silently: each source says what it did not keep, and why
+    expect(got.notes).toEqual([
+      "nginx: 1 line(s) not kept: 1 of other runs' requests",
+      "app-ledger-1: 1 line(s) not kept: 1 server event(s) from more than 10 min before this run's start",
+    ]);
     expect(got.unreadable).toBe(1);
     expect(got.hooks.map((h) => h.exit_code)).toEqual([0]);
     expect(got.nodes).toEqual([
@@ -211,10 +216,36 @@ describe("attach records: from files and commands' output", () => {
     const got = await collectRecords(s, { cwd: dir, runDir, runId, sinceIso: "", t0: 0, t0EpochMs }, []);
     expect(got.notes).toEqual([
       "nginx: no line of this run's requests in nginx's log (is drainlab's log_format in use?)",
+      "nginx: 1 line(s) not kept: 1 of other runs' requests",
       "app-ledger-1: gone.jsonl does not exist",
       "app-ledger-2: `echo no >&2; exit 4` exited 4: no",
       "app ledger: no line of this run in any source (is the module on PYTHONPATH, DRAINLAB_LEDGER set?)",
     ]);
     expect(existsSync(join(runDir, "raw/attach/app-ledger-2.log"))).toBe(true);
+  });
+
+  it("reads a line at a time with a limit: a line past 1 MB is one unreadable line, ledgers naming past 256 nodes are cut, a FIFO is said", async () => {
+    const dir = tmp();
+    const runDir = join(dir, "run");
+    mkdirSync(runDir);
+    writeFileSync(
+      join(dir, "ledger.jsonl"),
+      [
+        ledger(`${runId}-1`, "api-a"),
+        `{"t":1,"pad":"${"x".repeat(2 * 1024 * 1024)}"}`,
+        ...Array.from({ length: MAX_ATTACH_NODES + 4 }, (_, i) => ledger(`${runId}-${i + 2}`, `pod-${i}`)),
+      ].join("\n"),
+    );
+    execFileSync("mkfifo", [join(dir, "nginx.fifo")]);
+    const s = scenarioWith({ nginx_log: { file: "nginx.fifo" }, app_ledger: [{ file: "ledger.jsonl" }] });
+    const started = performance.now();
+    const got = await collectRecords(s, { cwd: dir, runDir, runId, sinceIso: "", t0: 0, t0EpochMs }, []);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(got.unreadable).toBe(1);
+    expect(got.notes).toEqual([
+      `nginx: nginx.fifo: ${join(dir, "nginx.fifo")} is a FIFO (named pipe), not a regular file`,
+      "app-ledger-1: 6 line(s) not kept: 1 longer than 1 MB (counted unreadable), 5 naming a node past the first 256",
+    ]);
+    expect(readAppLedger(join(runDir, RAW_FILES.appLedger("api-a"))).rows).toHaveLength(1);
   });
 });

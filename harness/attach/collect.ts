@@ -1,16 +1,41 @@
-import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { pipeline } from "node:stream/promises";
 import type { HookRecord } from "../records/drain-record.ts";
 import type { LedgerRow } from "../records/ledger-row.ts";
 import { RAW_FILES, readNginxLog } from "../records/server-logs.ts";
 import type { RecordSource } from "../scenario/attach-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { DrainlabError } from "../util/errors.ts";
+import { eachLine, MAX_LINE_BYTES, openRegular } from "../util/safe-file.ts";
 import { type AttachContext, hookEnv } from "./drain.ts";
 import { runHook } from "./hooks.ts";
 
 /** A server-level event (id "-": ledger-active, lifespan) older than this before the run is not this run's. */
 const EARLIER_EVENTS_MS = 600_000;
+/** The most nodes an attached system's ledgers may name; lines naming more are dropped and counted (each node is an open file). */
+export const MAX_ATTACH_NODES = 256;
+
+/** Lines a source held that were not kept, by why; each source with any says so in the notes. */
+interface Dropped {
+  otherRuns: number;
+  older: number;
+  tooLong: number;
+  pastNodeLimit: number;
+}
+const noDrops = (): Dropped => ({ otherRuns: 0, older: 0, tooLong: 0, pastNodeLimit: 0 });
+
+/** "nginx: 3 lines not kept: 2 of other runs' requests, 1 longer than 1 MB", or null when nothing was dropped. */
+function droppedNote(name: string, d: Dropped): string | null {
+  const parts = [
+    d.otherRuns && `${d.otherRuns} of other runs' requests`,
+    d.older && `${d.older} server event(s) from more than ${EARLIER_EVENTS_MS / 60_000} min before this run's start`,
+    d.tooLong && `${d.tooLong} longer than ${MAX_LINE_BYTES / 1024 / 1024} MB (counted unreadable)`,
+    d.pastNodeLimit && `${d.pastNodeLimit} naming a node past the first ${MAX_ATTACH_NODES}`,
+  ].filter(Boolean);
+  const total = d.otherRuns + d.older + d.tooLong + d.pastNodeLimit;
+  return total === 0 ? null : `${name}: ${total} line(s) not kept: ${parts.join(", ")}`;
+}
 
 export interface Collected {
   /** The record sources' commands, as they ran. */
@@ -53,7 +78,16 @@ export async function collectRecords(
         notes.push(`${name}: ${source.file} does not exist`);
         return null;
       }
-      copyFileSync(path, out);
+      // opened non-blocking: a FIFO (or anything but a regular file) put there since the load is said, never waited on
+      let fd: number;
+      try {
+        fd = openRegular(path, `${name}: ${source.file}`).fd;
+      } catch (err) {
+        if (!(err instanceof DrainlabError)) throw err;
+        notes.push(err.message);
+        return null;
+      }
+      await pipeline(createReadStream("", { fd }), createWriteStream(out));
       return out;
     }
     const logName = `raw/attach/${name}.log`;
@@ -77,11 +111,18 @@ export async function collectRecords(
   // nginx: this run's rows only, the JSON from the line's first "{"
   if (a.records.nginx_log) {
     const got = await fetch(a.records.nginx_log, "nginx");
+    const dropped = noDrops();
     const kept = got
-      ? await filterJsonLines(got, join(ctx.runDir, RAW_FILES.nginxAccessLog), ctx.runId, unreadable, (o) => mine(String(o.id ?? "")))
+      ? await filterJsonLines(got, join(ctx.runDir, RAW_FILES.nginxAccessLog), ctx.runId, unreadable, dropped, (o) => {
+          if (mine(String(o.id ?? ""))) return true;
+          if (typeof o.id === "string" && o.id !== "-") dropped.otherRuns++;
+          return false;
+        })
       : 0;
     files.nginx_access_log = RAW_FILES.nginxAccessLog;
     if (got && kept === 0) notes.push("nginx: no line of this run's requests in nginx's log (is drainlab's log_format in use?)");
+    const note = droppedNote("nginx", dropped);
+    if (note) notes.push(note);
   }
 
   // app ledgers: split by the node each line names
@@ -90,11 +131,20 @@ export async function collectRecords(
   for (const [i, source] of a.records.app_ledger.entries()) {
     const got = await fetch(source, `app-ledger-${i + 1}`);
     if (!got) continue;
-    ledgerLines += await eachJsonLine(got, ctx.runId, unreadable, (o, line) => {
+    const dropped = noDrops();
+    ledgerLines += await eachJsonLine(got, ctx.runId, unreadable, dropped, (o, line) => {
       if (typeof o.event !== "string" || typeof o.node !== "string") return false;
       const id = String(o.id ?? "");
-      if (!(mine(id) || (id === "-" && recent(Number(o.t))))) return false;
+      if (id === "-" ? !recent(Number(o.t)) : !mine(id)) {
+        if (id === "-") dropped.older++;
+        else dropped.otherRuns++;
+        return false;
+      }
       let out = perNode.get(o.node);
+      if (!out && perNode.size >= MAX_ATTACH_NODES) {
+        dropped.pastNodeLimit++;
+        return false;
+      }
       if (!out) {
         const path = join(ctx.runDir, RAW_FILES.appLedger(o.node));
         mkdirSync(dirname(path), { recursive: true });
@@ -104,6 +154,8 @@ export async function collectRecords(
       out.write(`${line}\n`);
       return true;
     });
+    const note = droppedNote(`app-ledger-${i + 1}`, dropped);
+    if (note) notes.push(note);
   }
   await Promise.all([...perNode.values()].map((s) => new Promise((r) => s.end(r))));
   if (a.records.app_ledger.length > 0 && ledgerLines === 0)
@@ -158,11 +210,12 @@ async function filterJsonLines(
   to: string,
   runId: string,
   unreadable: { count: number },
+  dropped: Dropped,
   keep: (o: Record<string, unknown>) => boolean,
 ): Promise<number> {
   mkdirSync(dirname(to), { recursive: true });
   const out = createWriteStream(to);
-  const kept = await eachJsonLine(from, runId, unreadable, (o, line) => {
+  const kept = await eachJsonLine(from, runId, unreadable, dropped, (o, line) => {
     if (!keep(o)) return false;
     out.write(`${line}\n`);
     return true;
@@ -171,26 +224,37 @@ async function filterJsonLines(
   return kept;
 }
 
-/** Streams a file's lines: each JSON object (after any log prefix) to `use`; returns how many it took. */
+/**
+ * A file's lines, a chunk at a time with a per-line limit (a line past MAX_LINE_BYTES is one unreadable line,
+ * never one huge string): each JSON object (after any log prefix) to `use`; returns how many it took.
+ */
 async function eachJsonLine(
   path: string,
   runId: string,
   unreadable: { count: number },
+  dropped: Dropped,
   use: (o: Record<string, unknown>, json: string) => boolean,
 ): Promise<number> {
   let taken = 0;
-  const lines = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const raw of lines) {
-    const at = raw.indexOf("{");
-    if (at < 0) continue;
-    const json = raw.slice(at).trimEnd();
-    try {
-      const o = JSON.parse(json) as unknown;
-      if (o && typeof o === "object" && !Array.isArray(o) && use(o as Record<string, unknown>, json)) taken++;
-    } catch {
-      // another program's line with a brace in it is none of ours; one of ours cut mid-write names this run
-      if (json.startsWith('{"t":') && json.includes(`"id":"${runId}-`)) unreadable.count++;
-    }
-  }
+  eachLine(
+    path,
+    "attach record",
+    (raw) => {
+      const at = raw.indexOf("{");
+      if (at < 0) return;
+      const json = raw.slice(at).trimEnd();
+      try {
+        const o = JSON.parse(json) as unknown;
+        if (o && typeof o === "object" && !Array.isArray(o) && use(o as Record<string, unknown>, json)) taken++;
+      } catch {
+        // another program's line with a brace in it is none of ours; one of ours cut mid-write names this run
+        if (json.startsWith('{"t":') && json.includes(`"id":"${runId}-`)) unreadable.count++;
+      }
+    },
+    () => {
+      dropped.tooLong++;
+      unreadable.count++;
+    },
+  );
   return taken;
 }

@@ -1,5 +1,7 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -138,5 +140,187 @@ describe("drainlab on hostile input: exit 2 naming file, field or flag, and the 
     expect(lint.stdout).not.toContain("\x1b");
     usage(error, /^drainlab: .*evil\\x1b\[31m\\nverdict {3}PASS\.yaml: invalid scenario$/);
     expect(error.stderr).not.toContain("\x1b");
+  });
+
+  it("attach.url: each malformed form is refused with its reason, through lint, --set, matrix, tune and judge", async () => {
+    const attach = (url: string) =>
+      scenarioFile(`name: a\nattach:\n  url: ${JSON.stringify(url)}\n  drain: { command: "true" }\nload:\n  mix: [{ path: /x }]\n`);
+    const good = attach("http://127.0.0.1:8080");
+    const runDir = join(dir, "run-bad-url");
+    mkdirSync(join(runDir, "raw"), { recursive: true });
+    const stored = JSON.parse(readFileSync(new URL("../report/testdata/drain-one-node.json", import.meta.url), "utf8"));
+    stored.t0_epoch_ms = 0;
+    stored.parameters.attach = { url: "http://127.0.0.1:99999", drain: { command: "true" } };
+    writeFileSync(join(runDir, "report.json"), JSON.stringify(stored));
+    // two batches: ten tsx start-ups at once starve each other on two cores
+    const rs = [
+      ...(await Promise.all([
+        drainlab("lint", attach("")),
+        drainlab("lint", attach("127.0.0.1:8080")),
+        drainlab("lint", attach("ftp://127.0.0.1/")),
+        drainlab("lint", attach("http://127.0.0.1:99999")),
+        drainlab("lint", attach("http://127.0.0.1:8080/api?x=1")),
+      ])),
+      ...(await Promise.all([
+        drainlab("lint", attach("http://127.0.0.1:8080/\u001b[2J\u202e")),
+        drainlab("lint", good, "--set", "attach.url=http://127.0.0.1:99999"),
+        drainlab("matrix", good, "--grid", "attach.url=http://127.0.0.1:1,http://127.0.0.1:99999", "--out", join(dir, "m-url")),
+        drainlab("tune", good, "--param", "load.rate_per_s", "--range", "1..3", "--set", 'attach.url=""', "--out", join(dir, "t-url")),
+        drainlab("judge", runDir),
+      ])),
+    ];
+    for (const r of rs) usage(r, /invalid scenario$/);
+    const field = (r: { stderr: string }) => r.stderr.split("\n").find((l) => l.includes("attach.url:"));
+    expect(field(rs[0]!)).toMatch(/attach\.url: empty: give an http:\/\/ or https:\/\/ URL/);
+    expect(field(rs[1]!)).toMatch(/attach\.url: no scheme: write http:\/\/127\.0\.0\.1:8080/);
+    expect(field(rs[2]!)).toMatch(/attach\.url: scheme ftp: drainlab sends HTTP load/);
+    expect(field(rs[3]!)).toMatch(/attach\.url: port 99999 is out of range \(1-65535\)/);
+    expect(field(rs[4]!)).toMatch(/attach\.url: holds a path \(\/api\): .*put the path and query in each load\.mix\[\]\.path/);
+    expect(field(rs[5]!)).toMatch(/attach\.url: holds a space, a control character/);
+    expect(rs[5]!.stderr).not.toMatch(/[\x1b\u202e]/);
+    expect(field(rs[6]!)).toMatch(/port 99999 is out of range/);
+    expect(field(rs[7]!)).toMatch(/port 99999 is out of range/);
+    expect(field(rs[8]!)).toMatch(/attach\.url: empty/);
+    expect(rs[9]!.stderr.split("\n")[0]).toContain("run-bad-url/report.json parameters: invalid scenario");
+    expect(field(rs[9]!)).toMatch(/port 99999 is out of range/);
+  });
+
+  it("every path a scenario names is checked at load: a FIFO, a device, a folder or a file past its limit is refused naming the field", async () => {
+    const fifo = join(dir, "body.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const big = join(dir, "big.bin");
+    writeFileSync(big, "");
+    truncateSync(big, 17 * 1024 * 1024); // sparse: 17 MB without writing them
+    const body = (path: string) =>
+      scenarioFile(
+        `name: b\nsystem: { app: { image: a }, nginx: { config: ${JSON.stringify(OK)}, upstream: u } }\nload:\n  mix: [{ path: /x, body_file: ${JSON.stringify(path)} }]\n`,
+      );
+    const ctx = join(dir, "ctx");
+    mkdirSync(join(ctx, "Dockerfile.d"), { recursive: true });
+    const dockerfile = (name: string) =>
+      scenarioFile(
+        `name: d\nsystem: { app: { build: { context: ${JSON.stringify(ctx)}, dockerfile: ${name} } }, nginx: { config: ${JSON.stringify(OK)}, upstream: u } }\nload:\n  mix: [{ path: /x }]\n`,
+      );
+    const records = scenarioFile(
+      `name: r\nattach:\n  url: http://127.0.0.1:8080\n  drain: { command: "true" }\n  records: { nginx_log: { file: ${JSON.stringify(fifo)} } }\nload:\n  mix: [{ path: /x }]\n`,
+    );
+    const rs = [
+      ...(await Promise.all([
+        drainlab("lint", body(fifo)),
+        drainlab("lint", body("/dev/zero")),
+        drainlab("lint", body(dir)),
+        drainlab("lint", body(big)),
+      ])),
+      ...(await Promise.all([
+        drainlab("lint", dockerfile("Nope")),
+        drainlab("lint", dockerfile("Dockerfile.d")),
+        drainlab("run", dockerfile("Nope"), "--out", join(dir, "never-run")),
+        drainlab("lint", records),
+      ])),
+    ];
+    for (const r of rs) usage(r, /^drainlab: .*\.yaml: /);
+    expect(rs[0]!.stderr).toMatch(/load\.mix\.0\.body_file: .*body\.fifo is a FIFO \(named pipe\), not a regular file/);
+    expect(rs[1]!.stderr).toMatch(/load\.mix\.0\.body_file: \/dev\/zero is a device, not a regular file/);
+    expect(rs[2]!.stderr).toMatch(/load\.mix\.0\.body_file: .* is a folder, not a regular file/);
+    expect(rs[3]!.stderr).toMatch(/load\.mix\.0\.body_file: .*big\.bin is 17 MB, larger than the 16 MB limit/);
+    expect(rs[4]!.stderr).toMatch(/system\.app\.build\.dockerfile: no file .*ctx\/Nope/);
+    expect(rs[5]!.stderr).toMatch(/system\.app\.build\.dockerfile: .*Dockerfile\.d is a folder, not a regular file/);
+    // before any engine work: no engine is asked (DOCKER_HOST names none), so exit 2, not 3
+    expect(rs[6]!.stderr).toMatch(/system\.app\.build\.dockerfile: no file/);
+    expect(rs[7]!.stderr).toMatch(/attach\.records\.nginx_log\.file: .*body\.fifo is a FIFO/);
+  });
+
+  it("judge and report open nothing that can hang or fill memory: a FIFO ledger, a FIFO --baseline, a folder, /dev/zero", async () => {
+    const stored = JSON.parse(readFileSync(new URL("../report/testdata/drain-one-node.json", import.meta.url), "utf8"));
+    stored.t0_epoch_ms = 0;
+    const runWith = (name: string, make: (ledger: string) => void) => {
+      const runDir = join(dir, name);
+      mkdirSync(join(runDir, "raw"), { recursive: true });
+      writeFileSync(join(runDir, "report.json"), JSON.stringify(stored));
+      make(join(runDir, "raw/client-ledger.jsonl"));
+      return runDir;
+    };
+    const fifoRun = runWith("run-fifo", (l) => execFileSync("mkfifo", [l]));
+    const folderRun = runWith("run-folder", (l) => mkdirSync(l));
+    const okRun = runWith("run-ok", (l) => writeFileSync(l, ""));
+    const logRun = runWith("run-fifo-log", (l) => writeFileSync(l, ""));
+    mkdirSync(join(logRun, "raw/node-1"), { recursive: true });
+    execFileSync("mkfifo", [join(logRun, "raw/node-1/container.log")]);
+    const fifoBaseline = join(dir, "baseline.fifo");
+    execFileSync("mkfifo", [fifoBaseline]);
+    const [ledger, folder, baseline, log, zero] = await Promise.all([
+      drainlab("judge", fifoRun),
+      drainlab("judge", folderRun),
+      drainlab("judge", okRun, "--baseline", fifoBaseline, "--out", join(dir, "judged-b")),
+      drainlab("judge", logRun),
+      drainlab("report", "/dev/zero"),
+    ]);
+    usage(ledger, /^drainlab: client ledger: .*run-fifo\/raw\/client-ledger\.jsonl is a FIFO \(named pipe\), not a regular file$/);
+    usage(folder, /^drainlab: client ledger: .*run-folder\/raw\/client-ledger\.jsonl is a folder, not a regular file$/);
+    usage(baseline, /^drainlab: --baseline: .*baseline\.fifo is a FIFO \(named pipe\), not a regular file$/);
+    usage(log, /^drainlab: container log: .*container\.log is a FIFO/);
+    usage(zero, /^drainlab: report\.json: \/dev\/zero is a device, not a regular file$/);
+    for (const r of [ledger, folder, baseline, log, zero]) expect(r.ms).toBeLessThan(15_000);
+  });
+
+  it("attach: node names, record file names and a record command's stderr reach the terminal escaped, never obeyed", async () => {
+    // a system on loopback whose answers name a node with a one-byte CSI (0x9b)
+    const server = createServer((_, res) => {
+      res.setHeader("X-Node", "n\x9b2J1");
+      res.end("ok");
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const port = (server.address() as AddressInfo).port;
+    const file = scenarioFile(
+      [
+        "name: esc",
+        "attach:",
+        `  url: http://127.0.0.1:${port}`,
+        '  nodes: ["n\\e[2J1"]',
+        '  drain: { command: "true" }',
+        "  records:",
+        '    nginx_log: { command: "printf \\"bad \\\\033[2J \\\\342\\\\200\\\\256 x\\" >&2; exit 1" }',
+        '    app_ledger: [{ file: "led\\e[31mger.jsonl" }]',
+        "  client_only: true",
+        "load: { rate_per_s: 20, duration_s: 1, grace_s: 0, apps_idle_margin_ms: 0, mix: [{ path: /x }] }",
+        "drain: { at_s: 0.3 }",
+        "",
+      ].join("\n"),
+    );
+    try {
+      const r = await drainlab("run", file, "--out", join(dir, "esc-run"));
+      expect(r.code, r.stderr).toBe(1);
+      for (const text of [r.stdout, r.stderr]) expect(text).not.toMatch(/[\x1b\x9b\u202e]/);
+      expect(r.stderr).toContain("attach: nginx: `printf");
+      expect(r.stderr).toContain("exited 1: bad \\x1b[2J \\u202e x");
+      expect(r.stderr).toContain("attach: app-ledger-1: led\\x1b[31mger.jsonl does not exist");
+      expect(r.stderr).toContain("attach: n\\x1b[2J1: no answer named it (X-Node)");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("requests the client cannot send are refused at lint with the reason, not judged the system's fault", async () => {
+    const sys = `system: { app: { image: a }, nginx: { config: ${JSON.stringify(OK)}, upstream: u } }`;
+    const mix = (entries: string) => scenarioFile(`name: h\n${sys}\nload:\n  mix: ${entries}\n`);
+    const rs = await Promise.all([
+      drainlab("lint", mix('[{ path: /x, headers: { X-A: "a\\r\\nInjected: 1" } }]')),
+      drainlab("lint", mix("[{ path: /x, headers: { Transfer-Encoding: chunked } }]")),
+      drainlab("lint", mix('[{ path: "/a b" }]')),
+      drainlab("lint", mix("[{ path: /x, method: CONNECT }]")),
+      drainlab("lint", mix("[{ path: /a, weight: 1e308 }, { path: /b, weight: 1e308 }]")),
+      drainlab("lint", OK, "--set", "drain.at_s=1e7"),
+      drainlab("lint", OK, "--set", "drain.at_s=30"),
+    ]);
+    for (const r of rs) usage(r, /invalid scenario$/);
+    expect(rs[0]!.stderr).toContain("load.mix.0.headers.X-A: holds a CR at position 2");
+    expect(rs[1]!.stderr).toContain("load.mix.0.headers.Transfer-Encoding: Transfer-Encoding cannot be set: a framing header");
+    expect(rs[2]!.stderr).toContain(
+      "load.mix.0.path: holds a space at position 3, which RFC 3986 does not allow in a path or query: percent-encode it (%20)",
+    );
+    expect(rs[3]!.stderr).toContain("load.mix.0.method: CONNECT opens a proxy tunnel");
+    expect(rs[4]!.stderr).toContain("load.mix: the weights sum past the largest number");
+    expect(rs[5]!.stderr).toContain("drain.at_s: at most 86400 s (a day)");
+    expect(rs[6]!.stderr).toContain("drain.at_s: the drain would start at 30 s, at or after the load ends (load.duration_s: 12 s)");
   });
 });

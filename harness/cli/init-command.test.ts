@@ -1,4 +1,5 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -165,6 +166,8 @@ describe("drainlab init", () => {
       "a",
     ]);
     expect(upstreamNames('upstream a { server x; # "quoted" }\n}\nupstream broken {')).toEqual(["a", "broken"]);
+    // nested past the parser's limit: init scans instead of crashing
+    expect(upstreamNames(`upstream deep { server x; }\n${"a {\n".repeat(20_000)}${"}\n".repeat(20_000)}`)).toEqual(["deep"]);
   });
 
   it("registers `init --dir --force` and prints what it found and the next command", async () => {
@@ -186,5 +189,51 @@ describe("drainlab init", () => {
     const dir = write(join(tempDir(), "my app"), {});
     const { file, found } = initScenario(dir, { force: false });
     expect(renderInit(file, found, "/")).toContain(`npx drainlab run '${file.slice(1)}'`);
+  });
+
+  it("--force replaces a drainlab.yaml symlink (the file it points to is untouched) and refuses a FIFO or a folder there, at once", () => {
+    const outside = join(tempDir(), "precious.txt");
+    writeFileSync(outside, "keep me\n");
+    const dir = write(join(tempDir(), "app"), {});
+    symlinkSync(outside, join(dir, "drainlab.yaml"));
+    expect(() => initScenario(dir, { force: false })).toThrow(/drainlab\.yaml exists; --force overwrites it/);
+    initScenario(dir, { force: true });
+    expect(readFileSync(outside, "utf8")).toBe("keep me\n");
+    expect(lstatSync(join(dir, "drainlab.yaml")).isFile()).toBe(true);
+    expect(readFileSync(join(dir, "drainlab.yaml"), "utf8")).toMatch(/^# yaml-language-server|name:/m);
+
+    const fifoDir = write(join(tempDir(), "fifo"), {});
+    execFileSync("mkfifo", [join(fifoDir, "drainlab.yaml")]);
+    const started = performance.now();
+    expect(() => initScenario(fifoDir, { force: true })).toThrow(
+      new UsageError(
+        `${join(fifoDir, "drainlab.yaml")} is a FIFO (named pipe), not a regular file: init replaces only a drainlab.yaml it could have written`,
+      ),
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    const folderDir = write(join(tempDir(), "folder"), { "drainlab.yaml/x": "" });
+    expect(() => initScenario(folderDir, { force: true })).toThrow(/drainlab\.yaml is a folder, not a regular file/);
+  });
+
+  it("--dir '' names the flag; a source file is read only to its first 256 kB, and a FIFO among them is never opened to block", () => {
+    expect(() => initScenario("", { force: false })).toThrow(new UsageError("--dir: an empty folder name (give . for this folder)"));
+    expect(() => initScenario("/nonexistent/x", { force: false })).toThrow(new UsageError("--dir /nonexistent/x: not a folder"));
+    const dir = write(join(tempDir(), "big"), { "gunicorn.conf.py": "bind = '0.0.0.0:9123'\n" });
+    truncateSync(join(dir, "gunicorn.conf.py"), 600 * 1024 * 1024); // sparse: past the longest string V8 can hold
+    execFileSync("mkfifo", [join(dir, "app.py")]);
+    const started = performance.now();
+    const { found } = initScenario(dir, { force: false });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(found.port).toBe("9123");
+  });
+
+  it("a folder named with a backslash keeps it (on POSIX it is part of the name, not a separator)", () => {
+    const dir = write(join(tempDir(), "proj"), {
+      "a\\b/Dockerfile": "FROM python:3.13\nCOPY . /app\n",
+      "nginx.conf": "upstream api { server app:8000; }\n",
+    });
+    const { file, found } = initScenario(dir, { force: false });
+    expect(found.build_context).toBe("a\\b");
+    expect(loadScenario(file).system!.app.build!.context).toBe(join(dir, "a\\b"));
   });
 });

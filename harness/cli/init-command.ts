@@ -1,9 +1,10 @@
-import { type Dirent, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, posix, relative, resolve } from "node:path";
+import { type Dirent, existsSync, lstatSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, posix, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { validateScenario } from "../scenario/load-scenario.ts";
 import { NginxSyntaxError, parseNginx, walk } from "../stack/nginx-parse.ts";
 import { UsageError } from "../util/errors.ts";
+import { kindOf, readHead } from "../util/safe-file.ts";
 import { printable, shown } from "../util/text.ts";
 import { parseYaml } from "../util/yaml.ts";
 
@@ -75,9 +76,10 @@ const SKIPPED_DIRS = new Set(["node_modules", "__pycache__", "venv", "env", "sit
 const MAX_PYTHON_FILES = 2000;
 const MAX_READ_BYTES = 256 * 1024;
 
+/** The first 256 kB of a source file, opened non-blocking (a FIFO or device named app.py reads as nothing). */
 const read = (file: string) => {
   try {
-    return readFileSync(file, "utf8").slice(0, MAX_READ_BYTES);
+    return readHead(file, file, MAX_READ_BYTES).toString("utf8");
   } catch {
     return "";
   }
@@ -91,8 +93,8 @@ const entries = (dir: string): Dirent[] => {
   }
 };
 const subdirs = (dir: string) => entries(dir).filter((e) => e.isDirectory() && !e.name.startsWith(".") && !SKIPPED_DIRS.has(e.name));
-/** A path relative to the scenario's folder, with forward slashes. */
-const rel = (dir: string, file: string) => relative(dir, file).split("\\").join("/") || ".";
+/** A path relative to the scenario's folder, with forward slashes (a backslash is a separator only on Windows; elsewhere it is part of a name). */
+const rel = (dir: string, file: string) => (sep === "\\" ? relative(dir, file).split(sep).join("/") : relative(dir, file)) || ".";
 
 /** The Dockerfile's instructions, continuation lines joined, comments dropped. */
 function instructions(text: string): string[] {
@@ -422,20 +424,40 @@ export function scenarioText(dir: string, guess: Guess): string {
 
 /** Writes drainlab.yaml in `dir` from what is found there; refuses to overwrite one without `force`. */
 export function initScenario(folder: string, opts: { force: boolean }): { file: string; found: Record<string, string | null> } {
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`${shown(folder, 500)}: not a folder`);
+  if (folder === "") throw new UsageError("--dir: an empty folder name (give . for this folder)");
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--dir ${shown(folder, 500)}: not a folder`);
   const dir = resolve(folder);
   const file = join(dir, SCENARIO_FILE);
-  if (!opts.force && existsSync(file)) throw new UsageError(`${shown(file, 500)} exists; --force overwrites it`);
+  const existing = lstatOrNull(file);
+  if (existing && !opts.force) throw new UsageError(`${shown(file, 500)} exists; --force overwrites it`);
+  // --force replaces a regular file or a symlink (the link itself, never the file it points to); anything else is not init's to replace
+  if (existing && !existing.isFile() && !existing.isSymbolicLink())
+    throw new UsageError(
+      `${shown(file, 500)} is ${kindOf(existing)}, not a regular file: init replaces only a drainlab.yaml it could have written`,
+    );
   const guess = survey(dir);
   const text = scenarioText(dir, guess);
   // what init writes always validates: a failure here is drainlab's bug, not the user's folder
   validateScenario(parseYaml(text), file);
+  // written beside it, then renamed over it: a symlink there is replaced, not written through
+  const temp = join(dir, `.${SCENARIO_FILE}.${process.pid}.tmp`);
   try {
-    writeFileSync(file, text, { flag: opts.force ? "w" : "wx" });
+    writeFileSync(temp, text, { flag: "wx", mode: 0o644 });
+    if (!opts.force && lstatOrNull(file)) throw Object.assign(new Error("exists"), { code: "EEXIST" });
+    renameSync(temp, file);
   } catch (e) {
+    rmSync(temp, { force: true });
     throw new UsageError(`${shown(file, 500)}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   return { file, found: guess.found };
+}
+
+function lstatOrNull(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }
 
 const LABELS: Array<[keyof Found, string]> = [

@@ -1,11 +1,12 @@
 import { LiveProgress } from "../report/progress.ts";
 import type { RunProgress } from "../report/reporter.ts";
+import { logLine } from "../util/text.ts";
 
 /** Commander collector for repeatable options (--set, --grid). */
 export const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Progress and log lines go to stderr; results to stdout. */
-export const err = (line: string) => process.stderr.write(`${line}\n`);
+export const err = logLine;
 
 /**
  * A progress line shared by every run of a matrix or tune: log lines and

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type Docker from "dockerode";
 import { EnvironmentError, UsageError } from "../util/errors.ts";
+import { MAX_BYTES, readRegular } from "../util/safe-file.ts";
 import { baseImagesOf } from "./dockerfile-bases.ts";
 import { imageExists, tryPull } from "./images.ts";
 import { LABEL_MANAGED } from "./labels.ts";
@@ -50,8 +50,9 @@ export async function ensureUserImage(
   const dockerfile = isAbsolute(build.dockerfile) ? build.dockerfile : join(build.context, build.dockerfile);
   let text: string;
   try {
-    text = readFileSync(dockerfile, "utf8");
+    text = readRegular(dockerfile, `${what}.build.dockerfile`, MAX_BYTES.config).toString("utf8");
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`${what}.build.dockerfile: cannot read ${dockerfile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   const added: Record<string, string> = {};

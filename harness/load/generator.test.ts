@@ -30,8 +30,11 @@ async function serve(cut: Set<string> = new Set(), { hang = false } = {}): Promi
 }
 
 function load(over: Record<string, unknown>): Scenario["load"] {
-  return Scenario.parse({ name: "t", load: { rate_per_s: 200, duration_s: 0.5, grace_s: 1, mix: [{ method: "GET", ms: 2 }], ...over } })
-    .load;
+  return Scenario.parse({
+    name: "t",
+    drain: { enabled: false },
+    load: { rate_per_s: 200, duration_s: 0.5, grace_s: 1, mix: [{ method: "GET", ms: 2 }], ...over },
+  }).load;
 }
 
 describe("runLoad (open model)", () => {

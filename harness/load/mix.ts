@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { isIdempotent, type RequestKind, sessionShape } from "../scenario/schema.ts";
+import { MAX_BYTES, readRegular } from "../util/safe-file.ts";
 
 /** Small seeded PRNG (mulberry32): the same seed gives the same request mix, run after run. */
 export function seededRandom(seed: number): () => number {
@@ -38,7 +38,7 @@ export interface KindPlan {
 
 /** The body a kind sends: the fixture's padded JSON for POST, or the entry's body / body_file. */
 function bodyOf(k: RequestKind, fixture: boolean): Buffer | undefined {
-  if (k.body_file !== undefined) return readFileSync(k.body_file);
+  if (k.body_file !== undefined) return readRegular(k.body_file, "load.mix body_file", MAX_BYTES.body);
   if (k.body !== undefined) return Buffer.from(typeof k.body === "string" ? k.body : JSON.stringify(k.body));
   if (fixture && k.method === "POST") return Buffer.from(JSON.stringify({ pad: "x".repeat(Math.max(0, k.body_bytes - 10)) }));
   return undefined;

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import { UsageError } from "../util/errors.ts";
-import { KNOWN_BAD_FILES, scenarioText, setAssignment } from "./testdata/hostile.ts";
+import { attachScenarioText, KNOWN_BAD_FILES, scenarioText, setAssignment, systemScenarioText } from "./testdata/hostile.ts";
 
 const RUNS = 200;
 /** One load of a generated file; the slowest seen on a busy machine is well under this. */
@@ -13,6 +14,8 @@ const MAX_MS_PER_LOAD = 2000;
 
 const dir = mkdtempSync(join(tmpdir(), "drainlab-prop-"));
 const FILE = join(dir, "s.yaml");
+// a FIFO beside the scenario, for the generated paths that name "fifo": checked without being opened
+execFileSync("mkfifo", [join(dir, "fifo")]);
 
 /** Loads `text` as a scenario file: a Scenario, or a UsageError naming the file; anything else fails the property. */
 function outcome(text: string | Buffer, sets: string[] = []): "scenario" | "usage" {
@@ -73,4 +76,21 @@ describe("loadScenario, property: a validated scenario or a UsageError, never an
     );
     expect(seen.usage).toBeGreaterThan(0);
   });
+
+  // a section's paths, urls and HTTP fields: refused naming the field, never a hang, a crash or a read of a device
+  for (const [section, text] of [
+    ["attach:", attachScenarioText],
+    ["system:", systemScenarioText],
+  ] as const) {
+    it(`generated ${section} sections`, { timeout: 60_000 }, () => {
+      const seen = { scenario: 0, usage: 0 };
+      fc.assert(
+        fc.property(text, (t) => {
+          seen[outcome(t)]++;
+        }),
+        { numRuns: RUNS },
+      );
+      expect(seen.usage).toBeGreaterThan(0);
+    });
+  }
 });

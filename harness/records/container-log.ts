@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { eachLine } from "../util/safe-file.ts";
 
 export interface LogLine {
   epochMs: number;
@@ -7,14 +8,14 @@ export interface LogLine {
 
 /** "2026-11-25T03:27:59.123456789Z text" lines; docker's timestamps have ns digits, Date takes ms. */
 export function parseTimestamped(text: string): LogLine[] {
-  const lines: LogLine[] = [];
-  for (const line of text.split("\n")) {
-    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z (.*)$/.exec(line);
-    if (!m) continue;
-    const fraction = Number(`0${m[2] ?? ""}`);
-    lines.push({ epochMs: Date.parse(`${m[1]}Z`) + fraction * 1000, text: m[3]! });
-  }
-  return lines;
+  return text.split("\n").flatMap((line) => timestamped(line) ?? []);
+}
+
+function timestamped(line: string): LogLine | null {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z (.*)$/.exec(line);
+  if (!m) return null;
+  const fraction = Number(`0${m[2] ?? ""}`);
+  return { epochMs: Date.parse(`${m[1]}Z`) + fraction * 1000, text: m[3]! };
 }
 
 /**
@@ -32,13 +33,13 @@ export interface RecycleEvent {
 
 /** A node's recycles, from its container log as the teardown saved it (raw/<node>/container.log); null when that log is missing. */
 export function readRecycles(path: string, node: string): RecycleEvent[] | null {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-  return parseTimestamped(text)
-    .filter((l) => RECYCLE_MARKERS.some((m) => l.text.includes(m)))
-    .map((l) => ({ node, epochMs: l.epochMs, line: l.text.trim() }));
+  if (!existsSync(path)) return null;
+  const events: RecycleEvent[] = [];
+  // a line at a time, never the whole log; a FIFO, device or folder in its place is refused (exit 2)
+  eachLine(path, "container log", (line) => {
+    if (!RECYCLE_MARKERS.some((m) => line.includes(m))) return;
+    const l = timestamped(line);
+    if (l) events.push({ node, epochMs: l.epochMs, line: l.text.trim() });
+  });
+  return events;
 }

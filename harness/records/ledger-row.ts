@@ -35,10 +35,14 @@ const TIMES = ["intendedMs", "sentMs", "endMs"] as const;
 
 /** Reads a client ledger written by writeClientLedger; null times are NaN again ("did not happen"). */
 export function readClientLedger(path: string): ParsedLog<LedgerRow> {
-  return readJsonLines(path, (o) => {
-    const row = o as unknown as LedgerRow;
-    if (typeof row.id !== "string" || typeof row.seq !== "number") throw new Error("not a ledger row");
-    for (const t of TIMES) if (row[t] === null) row[t] = Number.NaN;
-    return row;
-  });
+  return readJsonLines(
+    path,
+    (o) => {
+      const row = o as unknown as LedgerRow;
+      if (typeof row.id !== "string" || typeof row.seq !== "number") throw new Error("not a ledger row");
+      for (const t of TIMES) if (row[t] === null) row[t] = Number.NaN;
+      return row;
+    },
+    "client ledger",
+  );
 }

@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "../util/errors.ts";
+import { readRegular } from "../util/safe-file.ts";
 import { CHECK_STATUSES, statusOf } from "./records.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "./report.ts";
 
@@ -60,15 +60,8 @@ export function parseReport(value: unknown, source: string): Report {
 /** Reads, validates and upgrades a report.json; any problem is a usage error naming the file (or `flag file`) and field. */
 export function readReport(file: string, flag?: string): Report {
   const name = flag ? `${flag} ${file}` : file;
-  let text: string;
-  try {
-    if (statSync(file).size > MAX_REPORT_BYTES)
-      throw new UsageError(`${file}: larger than ${MAX_REPORT_BYTES / 1024 / 1024} MB, not a drainlab report.json`);
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`${name}: cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  // opened non-blocking and fstat'ed: a FIFO, /dev/zero or a folder is refused at once, never read
+  const text = readRegular(file, flag ?? "report.json", MAX_REPORT_BYTES).toString("utf8");
   let value: unknown;
   try {
     value = JSON.parse(text);

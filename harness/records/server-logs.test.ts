@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readAppLedger, readNginxLog } from "./server-logs.ts";
+import { nodeDir, RAW_FILES, readAppLedger, readNginxLog } from "./server-logs.ts";
 
 function file(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "drainlab-logs-")), "log.jsonl");
@@ -42,5 +42,16 @@ describe("server logs", () => {
       { epochMs: 2000, event: "finish", id: "r-1", node: "node-1", pid: 8, status: 200 },
     ]);
     expect(readAppLedger("/nonexistent/x.jsonl")).toEqual({ rows: [], unreadable: 0 });
+  });
+});
+
+describe("nodeDir: an attached node's name as its raw/ folder", () => {
+  it("never leaves raw/ and never takes the client ledger's name", () => {
+    expect(nodeDir("api-0")).toBe("api-0");
+    expect(nodeDir("pod/api 1")).toBe("pod_api_1");
+    expect(nodeDir("..")).toBe("node_..");
+    expect(nodeDir(".")).toBe("node_.");
+    expect(nodeDir("client-ledger.jsonl")).toBe("node_client-ledger.jsonl");
+    expect(RAW_FILES.appLedger("..")).toBe("raw/node_../app-ledger.jsonl");
   });
 });

@@ -44,9 +44,13 @@ export function sessionOf(id: string): string | null {
   return SESSION_ID.test(id) ? id.replace(/\.r\d+$/, "") : null;
 }
 
+/** Names in raw/ that are not a node's folder: a node named so gets a prefix, so its ledger is neither dropped nor written elsewhere. */
+const NOT_NODE_DIRS = new Set([".", "..", "client-ledger.jsonl"]);
+
 /** A node's name as a folder name (an attached system's node names are its own): odd characters replaced. */
-function nodeDir(node: string): string {
-  return /^[\w.-]+$/.test(node) && node !== "." && node !== ".." ? node : node.replace(/[^\w.-]/g, "_");
+export function nodeDir(node: string): string {
+  const safe = node.replace(/[^\w.-]/g, "_");
+  return NOT_NODE_DIRS.has(safe) ? `node_${safe}` : safe;
 }
 
 /** Where a run's raw records live, relative to its folder: the one naming of these paths. */
@@ -171,41 +175,48 @@ const times = (v: unknown): Array<number | null> =>
         .map((s) => (s === "-" ? null : Number(s) * 1000));
 
 export function readNginxLog(path: string): ParsedLog<NginxRow> {
-  return readJsonLines(path, (o) => {
-    if (!o.id) return undefined;
-    // nginx separates attempts with ", " and hops to an internal redirect with " : "
-    const addrs = String(o.upstream_addr ?? "")
-      .split(/\s*[,:]\s+/)
-      .filter((s) => s && s !== "-");
-    return {
-      endEpochMs: Number(o.t) * 1000,
-      id: String(o.id),
-      method: String(o.method),
-      status: Number(o.status),
-      upstreamAddrs: addrs,
-      upstreamStatuses: list(o.upstream_status),
-      requestTimeMs: Number(o.request_time) * 1000,
-      generation: Number(o.generation),
-      upstreamConnectMs: times(o.upstream_connect_time),
-      upstreamHeaderMs: times(o.upstream_header_time),
-    };
-  });
+  return readJsonLines(
+    path,
+    (o) => {
+      if (!o.id) return undefined;
+      // nginx separates attempts with ", " and hops to an internal redirect with " : "
+      const addrs = String(o.upstream_addr ?? "")
+        .split(/\s*[,:]\s+/)
+        .filter((s) => s && s !== "-");
+      return {
+        endEpochMs: Number(o.t) * 1000,
+        id: String(o.id),
+        method: String(o.method),
+        status: Number(o.status),
+        upstreamAddrs: addrs,
+        upstreamStatuses: list(o.upstream_status),
+        requestTimeMs: Number(o.request_time) * 1000,
+        generation: Number(o.generation),
+        upstreamConnectMs: times(o.upstream_connect_time),
+        upstreamHeaderMs: times(o.upstream_header_time),
+      };
+    },
+    "nginx access log",
+  );
 }
 
 export function readAppLedger(path: string): ParsedLog<AppEvent> {
-  return readJsonLines(path, (o) =>
-    o.id
-      ? {
-          epochMs: Number(o.t) * 1000,
-          event: o.event as AppEvent["event"],
-          id: String(o.id),
-          node: String(o.node),
-          pid: Number(o.pid),
-          ...(o.status === undefined ? {} : { status: Number(o.status) }),
-          ...(o.code === undefined ? {} : { code: typeof o.code === "number" ? o.code : String(o.code) }),
-          ...(o.msg === undefined ? {} : { msg: String(o.msg).slice(0, 64) }),
-        }
-      : undefined,
+  return readJsonLines(
+    path,
+    (o) =>
+      o.id
+        ? {
+            epochMs: Number(o.t) * 1000,
+            event: o.event as AppEvent["event"],
+            id: String(o.id),
+            node: String(o.node),
+            pid: Number(o.pid),
+            ...(o.status === undefined ? {} : { status: Number(o.status) }),
+            ...(o.code === undefined ? {} : { code: typeof o.code === "number" ? o.code : String(o.code) }),
+            ...(o.msg === undefined ? {} : { msg: String(o.msg).slice(0, 64) }),
+          }
+        : undefined,
+    "app ledger",
   );
 }
 

@@ -1,7 +1,8 @@
 import type { Report } from "../records/report.ts";
+import { logLine } from "../util/text.ts";
 import type { Reporter, RunInfo, RunProgress } from "./reporter.ts";
 
-const toStderr = (line: string) => process.stderr.write(`${line}\n`);
+const toStderr = logLine;
 
 /** Calls every reporter in turn; one reporter's error is logged and the others still run. */
 export class Multiplexer implements Reporter {

@@ -15,6 +15,7 @@ import { Timeline } from "../records/timeline.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { EnvironmentError } from "../util/errors.ts";
 import { sleep } from "../util/sleep.ts";
+import { printable } from "../util/text.ts";
 import { judge } from "../verdict/verdict.ts";
 import { buildReport } from "./build-report.ts";
 
@@ -58,7 +59,7 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
   const startedAt = new Date();
   const wallStart = performance.now();
   const cwd = o.scenarioFile ? dirname(resolve(o.scenarioFile)) : process.cwd();
-  o.log(`attach: load to ${a.url}; the drain is your commands (${"command" in a.drain ? "one command" : "steps"})`);
+  o.log(`attach: load to ${printable(a.url)}; the drain is your commands (${"command" in a.drain ? "one command" : "steps"})`);
   await reachable(a.url, o.signal);
   await prepareLoad();
   const timeline = new Timeline(performance.now());
@@ -110,7 +111,8 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
   await writeClientLedger(join(o.runDir, RAW_FILES.clientLedger), rows);
   load.ledger.dispose();
   const collected = await collectRecords(scenario, { ...ctx, t0: timeline.t0, t0EpochMs: timeline.t0EpochMs }, rows);
-  for (const n of collected.notes) o.log(`attach: ${n}`);
+  // a note quotes file names, node names and a command's output: one line each, shown, never obeyed
+  for (const n of collected.notes) o.log(`attach: ${printable(n)}`);
   const clock = timeline.clock;
   const server = readServerRecords(o.runDir, collected.nodes, clock);
   server.unreadable += collected.unreadable;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { unnamedHost } from "./attach-schema.ts";
+import { parseAttachUrl, unnamedHost } from "./attach-schema.ts";
 import { Scenario } from "./schema.ts";
 
 const base = {
@@ -35,7 +35,40 @@ describe("attach: the scenario form", () => {
       }),
     ).toEqual([]);
     expect(unnamedHost({ url: "http://[::1]:80/", hosts: [] })).toBeNull();
-    expect(issues((s) => (s.attach.url = "ftp://127.0.0.1/"))[0]).toMatch(/^attach\.url: an http/);
+    expect(issues((s) => (s.attach.url = "ftp://127.0.0.1/"))[0]).toMatch(/^attach\.url: scheme ftp: drainlab sends HTTP load/);
+  });
+
+  it("attach.url is parsed once, to its origin; each malformed form has its own reason and no other issue follows from it", () => {
+    const error = (u: string) => {
+      const r = parseAttachUrl(u);
+      return "error" in r ? r.error : `ok ${r.origin} ${r.host}`;
+    };
+    expect(error("http://127.0.0.1:8080/")).toBe("ok http://127.0.0.1:8080 127.0.0.1");
+    expect(error("HTTPS://[::1]:8443")).toBe("ok https://[::1]:8443 [::1]");
+    expect(error("")).toMatch(/^empty: give an http/);
+    expect(error("   ")).toMatch(/^empty/);
+    expect(error("localhost:8080")).toBe("no scheme: write http://localhost:8080 (e.g. http://127.0.0.1:8080)");
+    expect(error("127.0.0.1")).toMatch(/^no scheme: write http:\/\/127\.0\.0\.1 /);
+    expect(error("ws://127.0.0.1")).toMatch(/^scheme ws: drainlab sends HTTP load/);
+    expect(error("http://127.0.0.1:99999")).toBe("port 99999 is out of range (1-65535)");
+    expect(error("http://127.0.0.1:0")).toBe("port 0 is out of range (1-65535)");
+    expect(error("http://127.0.0.1:8o")).toBe("port 8o is not a number (1-65535)");
+    expect(error("http://:80")).toMatch(/^no host/);
+    expect(error("http://a:b@127.0.0.1")).toMatch(/^holds a user name or password/);
+    expect(error("http://127.0.0.1:8080/api/v1?x=1")).toBe(
+      "holds a path (/api/v1): attach.url is the origin the load goes to (http://127.0.0.1:8080); put the path and query in each load.mix[].path",
+    );
+    expect(error("http://127.0.0.1/?x=1")).toMatch(/^holds a query/);
+    expect(error("http://127.0.0.1#top")).toMatch(/^holds a fragment/);
+    expect(error("http://127.0.0.1:80\u001b[2J")).toMatch(/^holds a space, a control character/);
+    expect(error("http://127.0.0.1\u202e")).toMatch(/^holds a space, a control character/);
+    expect(error("http://exa%mple")).toMatch(/^host exa%mple is not a valid host/);
+    // one issue per bad url: the loopback rule does not parse it again, so nothing throws after the refusal
+    for (const url of ["", "http://127.0.0.1:99999", "nope", "http://[::1"])
+      expect(issues((s) => (s.attach.url = url)).filter((m) => m.startsWith("attach.url"))).toHaveLength(1);
+    expect(Scenario.parse({ ...structuredClone(base), attach: { ...base.attach, url: "http://localhost:8080/" } }).attach!.url).toBe(
+      "http://localhost:8080",
+    );
   });
 
   it("steps need a terminate step, each step once; a command needs no node", () => {

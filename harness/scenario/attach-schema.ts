@@ -44,16 +44,73 @@ export type RecordSource = z.output<typeof Source>;
 /** Host names that are this machine: load to them never leaves it. */
 export const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"];
 
+const URL_EXAMPLE = "e.g. http://127.0.0.1:8080";
+
+/**
+ * attach.url, parsed once: the origin the load goes to (`http://host:port`, no path) and its host, or why
+ * the text is not one, in a sentence that says what to write instead. A path, query, fragment or user name
+ * is refused: the mix's paths are sent as they are, so a base path belongs in each `load.mix[].path`.
+ */
+export function parseAttachUrl(text: string): { origin: string; host: string } | { error: string } {
+  if (text.trim() === "") return { error: `empty: give an http:// or https:// URL, ${URL_EXAMPLE}` };
+  if (/[^\x21-\x7e]/.test(text))
+    return { error: "holds a space, a control character or a non-ASCII character: give the URL as plain ASCII, percent-encoded" };
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/.exec(text);
+  if (!m) return { error: `no scheme: write http://${/^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)/.test(text) ? "host:port" : text} (${URL_EXAMPLE})` };
+  const scheme = m[1]!.toLowerCase();
+  const authority = m[2]!;
+  const rest = m[3]!;
+  if (scheme !== "http" && scheme !== "https")
+    return { error: `scheme ${m[1]}: drainlab sends HTTP load: an http:// or https:// URL, ${URL_EXAMPLE}` };
+  if (authority.includes("@"))
+    return { error: "holds a user name or password: give the URL without them (drainlab sends no credentials in the URL)" };
+  const hostPort = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority)!;
+  if (hostPort[1] === "") return { error: `no host: ${URL_EXAMPLE}` };
+  const port = hostPort[2];
+  if (port !== undefined && port !== "") {
+    if (!/^\d+$/.test(port)) return { error: `port ${port} is not a number (1-65535)` };
+    if (Number(port) < 1 || Number(port) > 65535) return { error: `port ${port} is out of range (1-65535)` };
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { error: `host ${hostPort[1]} is not a valid host name or address (${URL_EXAMPLE})` };
+  }
+  const origin = `${url.protocol}//${url.host}`;
+  if (rest !== "" && rest !== "/") {
+    const path = rest.replace(/[?#].*$/, "");
+    const what = path !== "" && path !== "/" ? `a path (${path})` : rest.slice(path.length).startsWith("?") ? "a query" : "a fragment";
+    return {
+      error: `holds ${what}: attach.url is the origin the load goes to (${origin}); put the path and query in each load.mix[].path`,
+    };
+  }
+  return { origin, host: url.hostname };
+}
+
+/** attach.url: any string in the file, the origin (no trailing slash) once parsed; each malformed form says why. */
+const AttachUrl = z.string().transform((text, ctx) => {
+  const parsed = parseAttachUrl(text);
+  if ("error" in parsed) {
+    ctx.issues.push({ code: "custom", message: parsed.error, input: text });
+    return z.NEVER;
+  }
+  return parsed.origin;
+});
+
 export const Attach = z.strictObject({
-  /** Where the load goes: nginx (or whatever fronts the nodes). Loopback, or a host listed in `hosts`. */
-  url: z.url({ protocol: /^https?$/, error: "an http:// or https:// URL, e.g. http://127.0.0.1:8080" }),
+  /**
+   * Where the load goes: nginx (or whatever fronts the nodes), as http(s)://host:port with no path (the
+   * mix's paths are sent as they are). Loopback, or a host listed in `hosts`.
+   */
+  url: AttachUrl,
   /** Hosts other than loopback that you name as yours: the load goes to `url` only when its host is loopback or here. */
   hosts: z.array(z.string().min(1)).default([]),
   /**
    * The nodes, as the app-ledger module names them (DRAINLAB_NODE, its X-Node header). Absent: learned
    * from the answers. nginx's $upstream_addr is matched to them by the answers too, or give `addresses`.
    */
-  nodes: z.array(z.string().min(1).max(253)).optional(),
+  nodes: z.array(z.string().min(1).max(253)).max(256, "at most 256 nodes (drainlab keeps one ledger file per node)").optional(),
   /** node name -> its address as nginx's $upstream_addr writes it ("172.18.0.3:8000"). */
   addresses: z.record(z.string(), z.string().min(1)).default({}),
   drain: z.union([
@@ -115,6 +172,8 @@ export function hookOf(h: Hook, defaultTimeoutS: number): { run: string; timeout
 
 /** The host the load would go to, when it is neither loopback nor named in `hosts`. */
 export function unnamedHost(a: Pick<Attach, "url" | "hosts">): string | null {
-  const host = new URL(a.url).hostname;
-  return LOOPBACK_HOSTS.includes(host) || a.hosts.includes(host) ? null : host;
+  if (typeof a.url !== "string") return null; // attach.url was refused on its own
+  const parsed = parseAttachUrl(a.url);
+  if ("error" in parsed) return null;
+  return LOOPBACK_HOSTS.includes(parsed.host) || a.hosts.includes(parsed.host) ? null : parsed.host;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { boundedMs, boundedSeconds, MAX_DURATION_S } from "./http-fields.ts";
 
 /**
  * The `faults:` list of a scenario: steps on the same timeline as the drain,
@@ -6,9 +7,9 @@ import { z } from "zod";
  * `target` is 1-based like drain.target: 1 is node-1.
  */
 
-const at_s = z.number().nonnegative();
+const at_s = boundedSeconds();
 const target = z.number().int().min(1).default(1);
-const duration_s = z.number().positive();
+const duration_s = z.number().positive().max(MAX_DURATION_S);
 
 export const KillWorkerFault = z.strictObject({
   kind: z.literal("kill-worker"),
@@ -18,7 +19,7 @@ export const KillWorkerFault = z.strictObject({
   worker: z.number().int().min(1).default(1),
   signal: z.enum(["SIGKILL", "SIGTERM", "SIGSEGV"]).default("SIGKILL"),
   /** worker-respawned: a replacement must exist within this. */
-  respawn_within_s: z.number().positive().default(5),
+  respawn_within_s: z.number().positive().max(MAX_DURATION_S).default(5),
 });
 
 export const KillNodeFault = z.strictObject({
@@ -26,7 +27,7 @@ export const KillNodeFault = z.strictObject({
   at_s,
   target,
   /** passive-health-routed-around: nginx must stop sending to the dead node within this after the kill. */
-  route_around_within_ms: z.number().nonnegative().default(1000),
+  route_around_within_ms: boundedMs().default(1000),
 });
 
 export const PauseNodeFault = z.strictObject({
@@ -43,11 +44,16 @@ export const NetemFault = z.strictObject({
   target,
   duration_s,
   /** On every packet the node sends (its eth0 egress), as `tc qdisc ... netem delay D J loss L%`. */
-  delay_ms: z.number().nonnegative().default(0),
-  jitter_ms: z.number().nonnegative().default(0),
+  delay_ms: boundedMs().default(0),
+  jitter_ms: boundedMs().default(0),
   loss_pct: z.number().min(0).max(100).default(0),
   /** Abort every established connection on the node's port with `ss -K` (an RST to nginx), this often; null: never. */
-  reset_every_ms: z.number().positive().nullable().default(null),
+  reset_every_ms: z
+    .number()
+    .positive()
+    .max(MAX_DURATION_S * 1000)
+    .nullable()
+    .default(null),
   /** netem: tc qdisc netem (needs sch_netem); nfqueue: iptables NFQUEUE + faultkit.py's userspace delayer; auto: netem if the kernel has it. */
   mechanism: z.enum(["auto", "netem", "nfqueue"]).default("auto"),
 });
@@ -73,7 +79,7 @@ export const HealthRemovalFault = z.strictObject({
   /** How long it acts; null: until the load's schedule ends. */
   duration_s: duration_s.nullable().default(null),
   /** health-driven-removal: from the monitor seeing a node draining or down to the reload that removed it taking effect. */
-  remove_within_ms: z.number().nonnegative().default(2000),
+  remove_within_ms: boundedMs().default(2000),
 });
 
 export const Fault = z.discriminatedUnion("kind", [

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -113,9 +114,17 @@ describe("loadScenario on hostile files", () => {
   });
 
   it("reads at most MAX_SCENARIO_BYTES, so a device or a huge file is refused, not slurped", () => {
-    expect(() => loadScenario("/dev/zero")).toThrow(/\/dev\/zero: larger than 256 kB, not a scenario/);
+    expect(() => loadScenario("/dev/zero")).toThrow("/dev/zero: cannot read scenario (a device, not a regular file)");
     expect(() => loadScenario(file(`name: x\n# ${"x".repeat(MAX_SCENARIO_BYTES)}\n`))).toThrow(/larger than 256 kB/);
     expect(() => loadScenario(tmpdir())).toThrow(/cannot read scenario \(EISDIR/);
+  });
+
+  it("opens the scenario without blocking: a FIFO is refused at once, not waited on past Ctrl-C", () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), "drainlab-fifo-")), "s.yaml");
+    execFileSync("mkfifo", [fifo]);
+    const started = performance.now();
+    expect(() => loadScenario(fifo)).toThrow(`${fifo}: cannot read scenario (a FIFO (named pipe), not a regular file)`);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it("shows NaN and infinity in a file as themselves, not as JSON's null", () => {

@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import type { z } from "zod";
 import { UsageError } from "../util/errors.ts";
+import { kindOf as fileKind } from "../util/safe-file.ts";
 import { printable, shown, showValue } from "../util/text.ts";
 import { parseYaml, YamlTextError } from "../util/yaml.ts";
 import { Scenario } from "./schema.ts";
@@ -35,12 +36,15 @@ export function loadScenario(file: string, sets: string[] = []): Scenario {
 function readScenarioText(file: string, name: string): string {
   let fd: number;
   try {
-    fd = openSync(file, "r");
+    // non-blocking: open() of a FIFO with no writer would block past Ctrl-C
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new UsageError(`${name}: cannot read scenario (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   try {
-    if (fstatSync(fd).isDirectory()) throw new UsageError(`${name}: cannot read scenario (EISDIR: a folder, not a file)`);
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UsageError(`${name}: cannot read scenario (EISDIR: a folder, not a file)`);
+    if (!st.isFile()) throw new UsageError(`${name}: cannot read scenario (${fileKind(st)}, not a regular file)`);
     const buffer = Buffer.alloc(MAX_SCENARIO_BYTES + 1);
     let length = 0;
     for (;;) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Attach, unnamedHost } from "./attach-schema.ts";
 import { FAULT_CHECK_NAMES, Faults } from "./fault-schema.ts";
+import { boundedMs, boundedSeconds, Headers, MAX_DURATION_S, Method, pathProblem } from "./http-fields.ts";
 import { DEFAULT_ALLOWED, LOSS_CLASS_CHECKS, LOSS_CLASS_TABLE, LOSS_CLASSES, type LossClass } from "./loss-classes.ts";
 import { System } from "./system-schema.ts";
 import { nodeName } from "./topology.ts";
@@ -11,8 +12,8 @@ import { nodeName } from "./topology.ts";
  * Durations carry their unit in the field name.
  */
 
-const seconds = z.number().nonnegative();
-const durationMs = z.number().nonnegative();
+const seconds = boundedSeconds();
+const durationMs = boundedMs();
 
 /** How long a request's handler sleeps: a constant or uniform between min and max. */
 const ServiceTime = z.union([
@@ -35,22 +36,27 @@ const RequestKind = z.strictObject({
    */
   kind: z.enum(["request", "stream", "sse", "websocket", "longpoll"]).optional(),
   /** The fixture serves GET and POST; with `system:`, any method the app serves. */
-  method: z
-    .string()
-    .regex(/^[A-Z]+$/, "an HTTP method in capitals, e.g. GET")
-    .default("GET"),
+  method: Method.default("GET"),
   /**
    * Fixture: GET goes to /work (idempotent), POST to /orders (not idempotent), with `?ms=` appended.
    * With `system:`, the path (and query) sent as it is.
    */
-  path: z.string().startsWith("/").max(2000).optional(),
+  path: z
+    .string()
+    .startsWith("/")
+    .max(2000)
+    .superRefine((p, ctx) => {
+      const why = pathProblem(p);
+      if (why) ctx.addIssue({ code: "custom", message: why });
+    })
+    .optional(),
   /** Fixture: how long the handler sleeps. With `system:`, drainlab fills it with expected_ms (or the warm-up's measure). */
   ms: ServiceTime.default(0),
   /** Fixture: the size of a POST's JSON body. */
   body_bytes: z.number().int().nonnegative().default(64),
   /** With `system:`: how long the request normally takes; absent, it is measured on a node before the load. */
   expected_ms: durationMs.optional(),
-  headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a header name"), z.string()).optional(),
+  headers: Headers.optional(),
   /** The request body: a string as it is, anything else as JSON. */
   body: z.unknown().optional(),
   /** The request body read from this file (relative to the scenario file). */
@@ -218,9 +224,9 @@ const ScenarioFields = z.strictObject({
       gunicorn: z
         .strictObject({
           workers: z.number().int().min(1).max(16).default(2),
-          graceful_timeout_s: z.number().int().nonnegative().default(30),
-          timeout_s: z.number().int().nonnegative().default(30),
-          keepalive_s: z.number().int().nonnegative().default(2),
+          graceful_timeout_s: z.number().int().nonnegative().max(MAX_DURATION_S).default(30),
+          timeout_s: z.number().int().nonnegative().max(MAX_DURATION_S).default(30),
+          keepalive_s: z.number().int().nonnegative().max(MAX_DURATION_S).default(2),
           /** Worker recycling: a worker restarts after this many requests (0: never, gunicorn's default). */
           max_requests: z.number().int().nonnegative().default(0),
           /** gunicorn adds a random 0..jitter to each worker's max_requests, so workers do not all restart at once. */
@@ -263,7 +269,7 @@ const ScenarioFields = z.strictObject({
       /** Requests sent before this are not counted in latency figures. */
       warmup_s: seconds.default(1),
       /** Client-side limit per request; past it the request is a timeout. */
-      timeout_s: z.number().positive().default(30),
+      timeout_s: z.number().positive().max(MAX_DURATION_S).default(30),
       /**
        * Bursts instead of a constant rate: on_s seconds at rate_per_s, then off_s seconds with nothing
        * sent. The idle phases let connections sit idle as long as a keepalive timeout (absent: constant rate).
@@ -313,7 +319,12 @@ const ScenarioFields = z.strictObject({
       /** Drain every node in turn, starting at target, restarting and re-adding each before the next. */
       rolling: z.boolean().default(false),
       /** How long the controller waits between the health flip and the removal. */
-      monitor_interval_ms: z.number().int().positive().default(250),
+      monitor_interval_ms: z
+        .number()
+        .int()
+        .positive()
+        .max(MAX_DURATION_S * 1000)
+        .default(250),
       /** Pause after the reload took effect, before SIGTERM, so in-flight nginx workers settle. */
       settle_ms: durationMs.default(500),
       /** Send SIGKILL instead of SIGTERM (a crash, not a drain). */
@@ -460,6 +471,20 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
       });
     }
   });
+  const weights = s.load.mix.reduce((sum, k) => sum + k.weight, 0);
+  if (!Number.isFinite(weights))
+    ctx.addIssue({
+      code: "custom",
+      path: ["load", "mix"],
+      message: "the weights sum past the largest number: give smaller weights (only their ratios count, e.g. 1 and 3)",
+    });
+  // only the control that shows drain-exercised failing may drain after the load (scenarios/drain-after-load.yaml)
+  if (s.drain.enabled && s.drain.at_s >= s.load.duration_s && !s.expect.failing_checks.includes("drain-exercised"))
+    ctx.addIssue({
+      code: "custom",
+      path: ["drain", "at_s"],
+      message: `the drain would start at ${s.drain.at_s} s, at or after the load ends (load.duration_s: ${s.load.duration_s} s), and meet no traffic: give an at_s inside the load, or a longer load (a control of drain-exercised names it in expect.failing_checks)`,
+    });
   s.load.mix.forEach((k, i) => {
     const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: ["load", "mix", i, field], message });
     if (k.body !== undefined && k.body_file !== undefined) issue("body", "give body or body_file, not both");

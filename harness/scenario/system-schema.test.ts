@@ -26,6 +26,7 @@ describe("system: the user's own stack in a scenario", () => {
       "deploy/drainlab.yaml": `name: mine\nsystem:\n  app: { build: { context: .. } }\n  nginx: { config: ../nginx.conf, upstream: api }\nload:\n  mix:\n    - { method: PUT, path: /items/1, body_file: ../body.json, ok_status: [204] }\n`,
       "nginx.conf": "upstream api { server a:1; }",
       "body.json": "{}",
+      Dockerfile: "FROM python:3.13\n",
     });
     const s = loadScenario(join(dir, "deploy/drainlab.yaml"));
     expect(s.system!.app.build!.context).toBe(dir);
@@ -100,6 +101,17 @@ describe("system: the user's own stack in a scenario", () => {
     expect(() => loadScenario(join(missing, "drainlab.yaml"))).toThrow(/load\.mix\.0\.session: no file .*nowhere\.mjs/);
     // a feed played by a script needs no declared end: the script decides
     expect(() => validateScenario({ name: "x", system, load: { mix: [{ kind: "sse", path: "/f", session: "f.mjs" }] } })).not.toThrow();
+  });
+
+  it("a service may not take drainlab's own container names, but may take a name near them", () => {
+    for (const name of ["nginx", "node-1", "node-12", "reaper"])
+      expect(() =>
+        validateScenario({ name: "x", system: { ...system, services: [{ name, image: "a" }] }, load: { mix } }, "s.yaml"),
+      ).toThrow(
+        /system\.services\.0\.name: nginx, node-1 \.\.\. node-N and reaper are drainlab's own containers on the run's network: give the service another name/,
+      );
+    for (const name of ["nginx-cache", "node", "node-a", "reaper2", "db"])
+      expect(() => validateScenario({ name: "x", system: { ...system, services: [{ name, image: "a" }] }, load: { mix } })).not.toThrow();
   });
 
   it("keeps the fixture strict: other methods or paths need system:", () => {

@@ -9,6 +9,8 @@ import { z } from "zod";
  */
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+/** The names drainlab's own containers take on a run's network (topology.ts nodeName, stack.ts). */
+const RESERVED_NAME = /^(nginx|reaper|node-\d+)$/;
 const envMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"), z.string()).default({});
 
 /** An image to run: a name the engine has, or a Dockerfile to build. */
@@ -74,7 +76,12 @@ const App = z
 const Service = z
   .strictObject({
     /** The host name the app reaches it by on the run's network. */
-    name: z.string().regex(NAME, "lower-case letters, digits, '.', '_' or '-'"),
+    name: z
+      .string()
+      .regex(NAME, "lower-case letters, digits, '.', '_' or '-'")
+      .refine((n) => !RESERVED_NAME.test(n), {
+        message: "nginx, node-1 ... node-N and reaper are drainlab's own containers on the run's network: give the service another name",
+      }),
     ...ImageSource,
     command: z.array(z.string()).min(1).optional(),
     env: envMap,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Directive, NginxSyntaxError, parseNginx, walk } from "./nginx-parse.ts";
+import { type Directive, MAX_NGINX_DEPTH, NginxSyntaxError, parseNginx, walk } from "./nginx-parse.ts";
 
 /** The error parseNginx throws on `text`. */
 function syntaxError(text: string): NginxSyntaxError {
@@ -13,6 +13,20 @@ function syntaxError(text: string): NginxSyntaxError {
 }
 
 describe("parseNginx", () => {
+  it("refuses blocks nested past its depth limit with a syntax error, never a stack overflow", () => {
+    const deep = (n: number) => `${"a {\n".repeat(n)}${"}\n".repeat(n)}`;
+    expect(() => parseNginx(deep(MAX_NGINX_DEPTH))).not.toThrow();
+    expect(() => parseNginx(deep(MAX_NGINX_DEPTH + 1))).toThrow(
+      new NginxSyntaxError(
+        "nginx.conf",
+        MAX_NGINX_DEPTH + 1,
+        `blocks nested deeper than ${MAX_NGINX_DEPTH} levels (drainlab's limit; a configuration nests a handful)`,
+      ),
+    );
+    // 20,000 deep: what overflowed the parser's stack (RangeError) before the limit
+    expect(() => parseNginx(deep(20_000))).toThrow(NginxSyntaxError);
+  });
+
   it("reads directives, blocks, lines and offsets", () => {
     const text = "worker_processes 2;\nhttp {\n    server {\n        listen 80 default_server;\n    }\n}\n";
     const tree = parseNginx(text);

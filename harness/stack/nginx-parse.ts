@@ -96,6 +96,12 @@ function tokenize(text: string, file: string): Token[] {
   return tokens;
 }
 
+/**
+ * How deep blocks may nest. A real configuration nests a handful (http, server, location, if, limit_except); the
+ * limit keeps a hostile file from overflowing the stack of this parser and of every walk over its tree.
+ */
+export const MAX_NGINX_DEPTH = 50;
+
 /** Parses an nginx configuration into its directives; throws NginxSyntaxError where nginx would refuse it. */
 export function parseNginx(text: string, file = "nginx.conf"): Directive[] {
   const tokens = tokenize(text, file);
@@ -106,7 +112,9 @@ export function parseNginx(text: string, file = "nginx.conf"): Directive[] {
   };
 
   // reads directives up to the "}" closing `open`, or to the end of the text at the top level
-  function parseBlock(open?: Token): { directives: Directive[]; close?: Token } {
+  function parseBlock(open?: Token, depth = 0): { directives: Directive[]; close?: Token } {
+    if (depth > MAX_NGINX_DEPTH)
+      fail(open!.line, `blocks nested deeper than ${MAX_NGINX_DEPTH} levels (drainlab's limit; a configuration nests a handful)`);
     const directives: Directive[] = [];
     let words: Token[] = [];
     while (pos < tokens.length) {
@@ -123,7 +131,7 @@ export function parseNginx(text: string, file = "nginx.conf"): Directive[] {
       if (!name) return fail(tok.line, `unexpected "${tok.value}"`);
       const d: Directive = { name: name.value, args: args.map((a) => a.value), line: name.line, start: name.start, end: tok.end };
       if (tok.value === "{") {
-        const { directives: block, close } = parseBlock(tok);
+        const { directives: block, close } = parseBlock(tok, depth + 1);
         Object.assign(d, { block, blockOpen: tok.end, blockClose: close!.start, end: close!.end });
       }
       directives.push(d);

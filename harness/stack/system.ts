@@ -9,6 +9,7 @@ import { planOf } from "../load/mix.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { SystemService } from "../scenario/system-schema.ts";
 import { EnvironmentError, UsageError } from "../util/errors.ts";
+import { MAX_BYTES, readRegular } from "../util/safe-file.ts";
 import { sleep } from "../util/sleep.ts";
 import {
   findServer,
@@ -60,7 +61,10 @@ export const systemPlanner: StackPlanner = async (options, network) => {
   };
   const probe = edit([{ address: "127.0.0.1", port: system.app.port, down: false }], 1);
   overrides.push(...probe.overrides.map((o) => `nginx.conf: ${o}`));
-  const files = system.nginx.files.map((f) => ({ content: readFileSync(f), target: `/etc/nginx/${basename(f)}` }));
+  const files = system.nginx.files.map((f, i) => ({
+    content: readRegular(f, `system.nginx.files.${i}`, MAX_BYTES.config),
+    target: `/etc/nginx/${basename(f)}`,
+  }));
 
   const app = await ensureUserImage(docker, system.app, "system.app", images.base, log);
   for (const [k, v] of Object.entries(app.added_build_args)) overrides.push(`app image: build arg ${k}=${v} (drainlab's offline base)`);
@@ -376,8 +380,9 @@ export function userLineOf(edited: string, userText: string, n: number): number 
 
 function readUserFile(path: string, field: string): string {
   try {
-    return readFileSync(path, "utf8");
+    return readRegular(path, field, MAX_BYTES.config).toString("utf8");
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`${field}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
 }

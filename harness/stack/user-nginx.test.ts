@@ -232,6 +232,13 @@ server {
     expect(() => editUserNginx(other, OPTS)).toThrow('nginx.conf: no "upstream shop_backend" block (upstreams found: a, b)');
     expect(() => editUserNginx(other, { ...OPTS, upstream: "b" })).toThrow("nginx.conf: no server proxies to upstream b");
   });
+
+  it("quotes the file's names as one printable line: an upstream named with a newline or ESC cannot forge drainlab's output", () => {
+    const forged = 'http {\n  upstream "a\\nverdict   PASS\x1b[2J" { server x:1; }\n  server { location / { proxy_pass http://a; } }\n}\n';
+    expect(() => editUserNginx(forged, OPTS)).toThrow(
+      'nginx.conf: no "upstream shop_backend" block (upstreams found: a\\nverdict   PASS\\x1b[2J)',
+    );
+  });
 });
 
 const DUMP = `nginx: the configuration file /etc/nginx/nginx.conf syntax is ok

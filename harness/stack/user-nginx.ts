@@ -5,13 +5,19 @@
  * effectiveNginx reads back, from `nginx -T`, the settings that shape a drain (timeouts, retries, keepalive).
  */
 import { UsageError } from "../util/errors.ts";
+import { printable } from "../util/text.ts";
 import type { UpstreamServer } from "./nginx-config.ts";
 import { type Directive, parseNginx, walk } from "./nginx-parse.ts";
 
 export { NginxSyntaxError } from "./nginx-parse.ts";
 
 /** The user's configuration cannot serve the run: no such upstream, or nothing proxies to it. */
-export class UserNginxError extends UsageError {}
+/** What the user's nginx.conf lacks; its names are quoted from the file, so the message is one printable line. */
+export class UserNginxError extends UsageError {
+  constructor(message: string) {
+    super(printable(message));
+  }
+}
 
 export interface UserNginxOptions {
   /** The user's path, for messages. */

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { clip, printable, printableStrings, showValue } from "./text.ts";
+import { describe, expect, it, vi } from "vitest";
+import { clip, logLine, printable, printableStrings, showValue } from "./text.ts";
 
 describe("printable", () => {
   it("writes C0, DEL, C1, line separators and bidi overrides as visible escapes", () => {
@@ -61,5 +61,18 @@ describe("clip", () => {
   it("says how long a cut text was", () => {
     expect(clip("abc", 5)).toBe("abc");
     expect(clip("abcdefgh", 3)).toBe("abc... (8 characters)");
+  });
+});
+
+describe("logLine: the one gate for log lines to stderr", () => {
+  it("escapes what a terminal would obey, keeps drainlab's own line breaks", () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => (written.push(String(s)), true));
+    try {
+      logLine("attach: n\x1b[2J1 \u202e\x9b\nnext");
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual(["attach: n\\x1b[2J1 \\u202e\\x9b\nnext\n"]);
   });
 });

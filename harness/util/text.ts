@@ -25,6 +25,14 @@ export function printable(s: string, options: { keepNewlines?: boolean } = {}): 
   });
 }
 
+/**
+ * A log line to stderr, through printable(): the one gate every progress and log line passes (they quote
+ * file names, node names, commands' output). Newlines drainlab puts in its own messages are kept.
+ */
+export function logLine(line: string): void {
+  process.stderr.write(`${printable(line, { keepNewlines: true })}\n`);
+}
+
 /** At most `max` characters of `s`, saying how long it was when cut (a 20 kB --set value is not repeated in full). */
 export function clip(s: string, max = 200): string {
   return s.length <= max ? s : `${s.slice(0, max)}... (${s.length} characters)`;

@@ -231,3 +231,152 @@ export const jsonish: fc.Arbitrary<unknown> = fc.oneof(
   tree,
   fc.constantFrom(null, [], {}, "", 0, Number.NaN, Number.POSITIVE_INFINITY, JSON.parse('{"__proto__": {"polluted": 1}}')),
 );
+
+/** attach.url forms: each malformed kind the schema names, good ones, and any string. */
+const attachUrl = fc.oneof(
+  fc.constantFrom(
+    "",
+    " ",
+    "127.0.0.1:8080",
+    "localhost",
+    "ftp://127.0.0.1/",
+    "ws://127.0.0.1",
+    "http://127.0.0.1:99999",
+    "http://127.0.0.1:0",
+    "http://127.0.0.1:-1",
+    "http://127.0.0.1:8o",
+    "http://:80",
+    "http://[::1",
+    "http://u:p@127.0.0.1",
+    "http://127.0.0.1:8080/api?x=1",
+    "http://127.0.0.1/#f",
+    "http://127.0.0.1:80\u001b[2J",
+    "http://127.0.0.1\u202e",
+    "http://127.0.0.1:8080",
+    "http://127.0.0.1:8080/",
+    "https://[::1]:8443",
+    "http://api.example.com",
+  ),
+  fc.string({ maxLength: 40, unit: "binary" }),
+  fc.string({ maxLength: 20 }).map((s) => `http://127.0.0.1:${s}`),
+  hostileLeaf,
+);
+
+/**
+ * Paths a scenario may name, relative to the scenario file's folder: the scenario itself (a small regular
+ * file), a folder, a FIFO the test makes beside it ("fifo"), devices, missing files and any string.
+ */
+const scenarioPath = fc.oneof(
+  fc.constantFrom("s.yaml", ".", "..", "/", "fifo", "/dev/zero", "/dev/null", "/proc/self/mem", "missing", "", "a\u0000b"),
+  fc.string({ maxLength: 20, unit: "binary" }),
+  hostileLeaf,
+);
+
+const headerName = fc.oneof(
+  fc.constantFrom(
+    "X-A",
+    "Transfer-Encoding",
+    "Connection",
+    "expect",
+    "Host",
+    "Content-Length",
+    "X-Request-Id",
+    "Bad Name",
+    "",
+    "é",
+    "constructor",
+    "toString",
+    "__proto__",
+  ),
+  fc.string({ maxLength: 12 }),
+);
+const headerValue = fc.oneof(
+  fc.constantFrom("ok", "a\r\nInjected: 1", "a\nb", "\u0000", "\u202e", "\t x"),
+  fc.string({ maxLength: 12, unit: "binary" }),
+);
+
+/** One mix entry with HTTP fields that may not be sendable: headers, paths, methods, weights. */
+const hostileMixEntry = fc.record(
+  {
+    path: fc.oneof(
+      fc.constantFrom("/x", "/a b", "/100%", "/%zz", "/a#b", '/a"b', "/é", "x", "/ok?q=1"),
+      fc.string({ maxLength: 12, unit: "binary" }),
+    ),
+    method: fc.oneof(
+      fc.constantFrom("GET", "POST", "CONNECT", "TRACK", "get", "PATCH", "", "valueOf", "constructor", "__proto__"),
+      hostileLeaf,
+    ),
+    weight: fc.oneof(fc.constantFrom(1, 1e308, 0, -1, Number.POSITIVE_INFINITY, Number.NaN), fc.double()),
+    headers: fc.dictionary(headerName, headerValue, { maxKeys: 3 }),
+    body_file: scenarioPath,
+  },
+  { requiredKeys: ["path"] },
+);
+
+const durations = fc.oneof(fc.constantFrom(0, 0.5, 4, 11.9, 12, 1e7, 86_400, 86_401, 2 ** 31, Number.POSITIVE_INFINITY, -1), fc.double());
+
+/** An attach: section gone wrong in one or more places, with a mix it requires, as YAML text. */
+export const attachScenarioText: fc.Arbitrary<string> = fc
+  .record(
+    {
+      url: attachUrl,
+      nodes: fc.oneof(
+        fc.array(fc.string({ maxLength: 8, unit: "binary" }), { maxLength: 4 }),
+        fc.constant(["..", "client-ledger.jsonl", "nginx"]),
+      ),
+      drain: fc.oneof(
+        fc.record({ command: fc.oneof(fc.constant("true"), hostileLeaf) }),
+        fc.record({
+          node: fc.constant("n1"),
+          steps: fc.constant([{ step: "terminate", run: "true" }]),
+          removal: fc.constantFrom("none", "remove", "bogus"),
+        }),
+      ),
+      records: fc.record(
+        {
+          nginx_log: fc.oneof(
+            scenarioPath.map((file) => ({ file })),
+            fc.record({ command: fc.constantFrom("cat x", "") }),
+          ),
+          app_ledger: fc.array(
+            scenarioPath.map((file) => ({ file })),
+            { maxLength: 2 },
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+      hosts: fc.array(fc.constantFrom("api.example.com", "", "127.0.0.1"), { maxLength: 2 }),
+    },
+    { requiredKeys: ["url", "drain"] },
+  )
+  .chain((attach) =>
+    fc
+      .record({ mix: fc.array(hostileMixEntry, { minLength: 1, maxLength: 3 }), at_s: durations, duration_s: durations })
+      .map(({ mix, at_s, duration_s }) =>
+        yamlOf({ name: "attach", attach, load: { duration_s, mix }, drain: { at_s }, checks: { client_only_ok: true } }),
+      ),
+  );
+
+/** A system: section gone wrong: service names (drainlab's own among them), build paths, nginx files, as YAML text. */
+export const systemScenarioText: fc.Arbitrary<string> = fc
+  .record({
+    app: fc.oneof(
+      fc.record({ image: fc.constant("app:1") }),
+      fc.record({ build: fc.record({ context: scenarioPath, dockerfile: scenarioPath }, { requiredKeys: [] }) }),
+    ),
+    nginx: fc.record({
+      config: scenarioPath,
+      upstream: fc.constantFrom("api", "bad name"),
+      files: fc.array(scenarioPath, { maxLength: 2 }),
+    }),
+    services: fc.array(
+      fc.record({
+        name: fc.oneof(fc.constantFrom("db", "nginx", "node-1", "node-77", "reaper", "Redis", ""), fc.string({ maxLength: 8 })),
+        image: fc.constant("redis:7"),
+      }),
+      { maxLength: 3 },
+    ),
+  })
+  .chain((system) =>
+    fc.array(hostileMixEntry, { minLength: 1, maxLength: 3 }).map((mix) => yamlOf({ name: "system", system, load: { mix } })),
+  );
