@@ -15,7 +15,7 @@ describe("drainlab command on the real stack", () => {
       "--out",
       TEST_REPORTS_DIR,
       "--set",
-      "load.duration_s=6",
+      "load.duration_s=7",
       "--set",
       "drain.at_s=2",
     ]);

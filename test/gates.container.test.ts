@@ -5,7 +5,7 @@ import { cli, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
 describe("gate: --baseline", () => {
   it("exits 1 naming the breach when a run is worse than its baseline", () => {
     const scenario = join(SCENARIOS_DIR, "drain-one-node.yaml");
-    const short = ["--set", "load.duration_s=6", "--set", "drain.at_s=2", "--out", TEST_REPORTS_DIR];
+    const short = ["--set", "load.duration_s=7", "--set", "drain.at_s=2", "--out", TEST_REPORTS_DIR];
     const base = cli(["run", scenario, ...short]);
     expect(base.code, base.stdout + base.stderr).toBe(0);
     const baseline = /report\s+(\S+report\.json)/.exec(base.stdout)![1]!;

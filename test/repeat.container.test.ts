@@ -7,7 +7,7 @@ import { cli, labelled, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
 describe("drainlab run --repeat", () => {
   it("runs the flagship twice, states the rate with its bound, keeps each run, and a run that loses fails the gate", () => {
     const scenario = join(SCENARIOS_DIR, "drain-one-node.yaml");
-    const short = ["--set", "load.duration_s=6", "--set", "drain.at_s=2", "--out", TEST_REPORTS_DIR];
+    const short = ["--set", "load.duration_s=7", "--set", "drain.at_s=2", "--out", TEST_REPORTS_DIR];
     mkdirSync(TEST_REPORTS_DIR, { recursive: true });
     const before = new Set(readdirSync(TEST_REPORTS_DIR, { withFileTypes: true }).map((d) => d.name));
     const r = cli(["run", scenario, ...short, "--repeat", "2"]);
