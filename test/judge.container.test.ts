@@ -47,7 +47,16 @@ describe("drainlab judge on a fresh run", () => {
   });
 
   it("turns a passing run into a failure when a limit it breaks is set", () => {
-    const run = cli(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--set", "load.duration_s=7", "--set", "drain.at_s=2", "--out", TEST_REPORTS_DIR]);
+    const run = cli([
+      "run",
+      join(SCENARIOS_DIR, "drain-one-node.yaml"),
+      "--set",
+      "load.duration_s=7",
+      "--set",
+      "drain.at_s=2",
+      "--out",
+      TEST_REPORTS_DIR,
+    ]);
     expect(run.code, run.stdout).toBe(0);
     const runDir = join(/report\s+(\S+report\.json)/.exec(run.stdout)![1]!, "..");
     const strict = cli(["judge", runDir, "--set", "checks.max_drain_s=0.1"]);

@@ -1,4 +1,5 @@
 import { LOSS_CLASSES, type LossClass } from "../scenario/loss-classes.ts";
+import { heldTotal } from "./in-flight.ts";
 import { rateSentence, rateUpperBound } from "./rate-bound.ts";
 import { statusOf } from "./records.ts";
 import type { Report } from "./report.ts";
@@ -14,6 +15,8 @@ export interface RepeatRun {
   not_passing: string[];
   losses: Record<LossClass, number>;
   p99_during_drain_ms: number | null;
+  /** Requests, sessions and tasks the drained nodes held at their signals, summed; null: unknown (or no drain). */
+  in_flight_at_signal: number | null;
   wall_time_s: number;
 }
 
@@ -49,8 +52,15 @@ export function repeatRunOf(report: Report, dir: string): RepeatRun {
     not_passing: report.checks.filter((c) => !c.ok).map((c) => `${c.name} (${statusOf(c)})`),
     losses: Object.fromEntries(LOSS_CLASSES.map((c) => [c, counts[c] ?? 0])) as Record<LossClass, number>,
     p99_during_drain_ms: report.latency_during_drain_ms?.count ? report.latency_during_drain_ms.p99 : null,
+    in_flight_at_signal: heldAtSignals(report),
     wall_time_s: report.wall_time_s,
   };
+}
+
+function heldAtSignals(report: Report): number | null {
+  const held = report.in_flight_at_signal ?? [];
+  if (held.length === 0 || held.some((h) => h === null)) return null;
+  return held.reduce((n, h) => n + heldTotal(h!), 0);
 }
 
 /** The repeat's verdict: a pass scenario counts runs that passed; a control, runs that met its expectation. */

@@ -32,6 +32,17 @@ describe("a repeat's verdict and views", () => {
     expect(renderRepeatHtml(r)).toContain('href="b/report.html"');
   });
 
+  it("shows what each run's drained node held at its signal, '-' when unknown", () => {
+    const held = storedReport();
+    held.in_flight_at_signal = [{ node: "node-1", requests: 17, sessions: 1, tasks: 0 }];
+    const unknown = storedReport();
+    delete unknown.in_flight_at_signal;
+    const r = repeatReportOf(meta("pass", 2), [repeatRunOf(held, "a"), repeatRunOf(unknown, "b")]);
+    expect(r.runs.map((x) => x.in_flight_at_signal)).toEqual([18, null]);
+    expect(renderRepeatTerminal(r)).toContain(" 18 in flight at signal  every check passed");
+    expect(renderRepeatMarkdown(r)).toContain("in flight at signal");
+  });
+
   it("an interrupted repeat never passes its gate", () => {
     const r = repeatReportOf(meta("pass", 5), [repeatRunOf(storedReport(), "a")]);
     expect(r.gate).toBe("fail");

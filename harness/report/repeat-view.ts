@@ -11,13 +11,14 @@ function lossColumns(r: RepeatReport): string[] {
 
 function cells(r: RepeatReport): { head: string[]; rows: string[][] } {
   const classes = lossColumns(r);
-  const head = ["#", "run", "verdict", "expectation", ...classes, "p99 during drain", "not passing"];
+  const head = ["#", "run", "verdict", "expectation", ...classes, "in flight at signal", "p99 during drain", "not passing"];
   const rows = r.runs.map((run, i) => [
     String(i + 1),
     run.run_id,
     run.verdict,
     run.expectation_met ? "met" : "NOT met",
     ...classes.map((c) => String(run.losses[c as keyof typeof run.losses])),
+    run.in_flight_at_signal === null || run.in_flight_at_signal === undefined ? "-" : String(run.in_flight_at_signal),
     run.p99_during_drain_ms === null ? "-" : `${run.p99_during_drain_ms} ms`,
     run.not_passing.join(", ") || "-",
   ]);
@@ -28,7 +29,7 @@ function cells(r: RepeatReport): { head: string[]; rows: string[][] } {
 export function renderRepeatTerminal(r: RepeatReport): string {
   const lines = r.runs.map(
     (run, i) =>
-      `run ${String(i + 1).padStart(3)}  ${run.run_id}  ${run.verdict.toUpperCase().padEnd(5)}  ${printable(run.not_passing.join(", ") || "every check passed")}`,
+      `run ${String(i + 1).padStart(3)}  ${run.run_id}  ${run.verdict.toUpperCase().padEnd(5)}  ${typeof run.in_flight_at_signal === "number" ? `${String(run.in_flight_at_signal).padStart(3)} in flight at signal  ` : ""}${printable(run.not_passing.join(", ") || "every check passed")}`,
   );
   return `${[
     "",
