@@ -52,6 +52,8 @@ if (mode === "closed") {
       grace_s: 2,
       mix: [{ method: "GET", ms: 0, body_bytes: 0 }],
     },
+    // the load alone: no drain
+    drain: { enabled: false },
   });
   // as in a drain run (harness/run.ts): the generator ahead of the target it shares the cores with
   const { ledger, stats } = await runLoad({

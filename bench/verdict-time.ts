@@ -32,7 +32,8 @@ export async function timeStackStart(docker: Docker, images: Images): Promise<St
   const t = performance.now();
   let containersAtMs = Number.NaN;
   const log = (line: string) => {
-    if (/^starting/.test(line)) containersAtMs = performance.now() - t;
+    // "run <id>: starting N app nodes and nginx ..."
+    if (/\bstarting \d+ app nodes/.test(line)) containersAtMs = performance.now() - t;
   };
   const stack = await startStack({ scenario, runId: `bench-${process.pid}-stack`, images, docker, rawDir, log });
   try {

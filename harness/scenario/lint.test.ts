@@ -125,12 +125,6 @@ describe("lintScenario", () => {
     expect(codes({ stack: { nginx: { upstream_keepalive: 16 }, gunicorn: { keepalive_s: 75 } } })).toEqual([]);
   });
 
-  it("warns on a drain after the load", () => {
-    // the schema refuses it but for the control that expects drain-exercised to fail
-    const control = { expect: { verdict: "fail", failing_checks: ["drain-exercised"] } };
-    expect(codes({ ...control, load: { duration_s: 4 }, drain: { at_s: 4 } })).toEqual(["warning:drain-after-load"]);
-  });
-
   it("lists errors before warnings", () => {
     const found = codes({ ...GET_3S, stack: { gunicorn: { graceful_timeout_s: 1 }, nginx: { proxy_read_timeout_s: 2 } } });
     expect(found).toEqual(["error:read-timeout-shorter-than-request", "warning:graceful-limit-shorter-than-request"]);

@@ -226,16 +226,6 @@ export function lintScenario(scenario: Scenario): LintFinding[] {
     );
   }
 
-  // --- the run itself
-  if (drain.enabled && drain.at_s >= load.duration_s) {
-    add(
-      "warning",
-      "drain-after-load",
-      ["drain.at_s", "load.duration_s"],
-      `drain.at_s ${drain.at_s} s is not before the end of the load (load.duration_s ${load.duration_s} s): the drain sees no new traffic`,
-    );
-  }
-
   return findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
 }
 

@@ -478,12 +478,11 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
       path: ["load", "mix"],
       message: "the weights sum past the largest number: give smaller weights (only their ratios count, e.g. 1 and 3)",
     });
-  // only the control that shows drain-exercised failing may drain after the load (scenarios/drain-after-load.yaml)
-  if (s.drain.enabled && s.drain.at_s >= s.load.duration_s && !s.expect.failing_checks.includes("drain-exercised"))
+  if (s.drain.enabled && s.drain.at_s >= s.load.duration_s)
     ctx.addIssue({
       code: "custom",
       path: ["drain", "at_s"],
-      message: `the drain would start at ${s.drain.at_s} s, at or after the load ends (load.duration_s: ${s.load.duration_s} s), and meet no traffic: give an at_s inside the load, or a longer load (a control of drain-exercised names it in expect.failing_checks)`,
+      message: `the drain would start at ${s.drain.at_s} s, at or after the load ends (load.duration_s: ${s.load.duration_s} s), and meet no traffic: give an at_s inside the load, or a longer load`,
     });
   s.load.mix.forEach((k, i) => {
     const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: ["load", "mix", i, field], message });

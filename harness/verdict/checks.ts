@@ -1,7 +1,7 @@
 import { describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, describeHook, hookOk, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import type { RunFigures } from "../records/figures.ts";
-import { describeHeld, heldAt, heldTotal, inFlightAtSignal, openings, takenIn } from "../records/in-flight.ts";
+import { describeHeld, heldAt, heldTotal, openings, takenIn } from "../records/in-flight.ts";
 import { type LossClass, lossWhere } from "../records/reconcile.ts";
 import type { CheckOutcome, Records } from "../records/records.ts";
 import { toEpochMs } from "../records/timeline.ts";
@@ -264,7 +264,7 @@ export const healthReportedDraining: Check = ({ drains, scenario }) => {
  * finished) when its drain began, and the load's schedule covered the whole
  * drain window. A drain that meets no traffic proves nothing, however clean.
  */
-export const drainExercised: Check = ({ drains, scenario, server, loadStartMs, loadEndMs }) => {
+export const drainExercised: Check = ({ drains, scenario, server, loadStartMs, loadEndMs }, figures) => {
   const name = "drain-exercised";
   const min = scenario.checks.min_in_flight_at_drain;
   const expected = `>= ${min} request(s) on the drained node during its drain (in flight when it began, or taken in before its removal took effect), and requests due throughout its drain`;
@@ -296,7 +296,8 @@ export const drainExercised: Check = ({ drains, scenario, server, loadStartMs, l
   const seen: string[] = [];
   // requests, and the streams, feeds, sockets and background tasks the node held: all traffic the drain must carry
   const events = openings(server);
-  const atSignal = inFlightAtSignal({ drains, server });
+  // counted once, with the run's figures (records/in-flight.ts)
+  const atSignal = figures.in_flight_at_signal;
   const minAtSignal = scenario.checks.min_in_flight_at_signal;
   drains.forEach((d, i) => {
     const began = toEpochMs(d.start_ms, server.t0EpochMs);
