@@ -1,7 +1,8 @@
 import type { DrainRecord } from "../records/drain-record.ts";
 import type { Timeline } from "../records/timeline.ts";
+import type { Resolved } from "../scenario/resolved.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import { timeoutChain } from "../scenario/timeout-chain.ts";
+import type { TimeoutChain } from "../scenario/timeout-chain.ts";
 import { nodeName } from "../scenario/topology.ts";
 import { logLinesSince, signalAcknowledgement } from "../stack/node-logs.ts";
 import type { Stack } from "../stack/stack.ts";
@@ -18,15 +19,16 @@ export function drainTargets(scenario: Scenario): string[] {
 /** Drains every target in turn; a rolling drain restarts and re-adds each node before the next. */
 export async function runDrains(
   stack: Stack,
-  scenario: Scenario,
+  resolved: Resolved,
   timeline: Timeline,
   monitor: HealthMonitor,
   signal?: AbortSignal,
 ): Promise<DrainRecord[]> {
+  const { scenario, chain } = resolved;
   await sleep(scenario.drain.at_s * 1000 - timeline.now(), signal);
   const records: DrainRecord[] = [];
   for (const target of drainTargets(scenario)) {
-    const record = await drainNode(stack, scenario, target, timeline, monitor, signal);
+    const record = await drainNode(stack, scenario, chain, target, timeline, monitor, signal);
     if (scenario.drain.rolling) Object.assign(record, await readd(stack, scenario.drain, target, timeline, monitor, signal));
     records.push(record);
   }
@@ -43,6 +45,7 @@ export async function runDrains(
 async function drainNode(
   stack: Stack,
   scenario: Scenario,
+  chain: TimeoutChain,
   target: string,
   timeline: Timeline,
   monitor: HealthMonitor,
@@ -50,7 +53,6 @@ async function drainNode(
 ): Promise<DrainRecord> {
   const { drain } = scenario;
   const container = stack.container(target);
-  const chain = timeoutChain(scenario);
   const startMs = timeline.add("drain-start", { target, remove: drain.remove, reload: drain.reload, signal: drain.signal }).t_ms;
 
   let removalGeneration: number | null = null;

@@ -20,7 +20,10 @@ export interface Baseline {
 }
 /** Everything a verdict is judged on: plain data, no handles. */
 export interface Records {
+  /** The effective scenario the run stood on (with `system:`, the settings read from the nodes). */
   scenario: Scenario;
+  /** With `system:`, the scenario as declared, before the nodes' settings were read into it; absent: the same as scenario. */
+  declared?: Scenario;
   rows: LedgerRow[];
   timeline: TimelineEvent[];
   /** One record per drained node, in order (several for a rolling drain). */

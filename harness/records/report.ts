@@ -42,8 +42,10 @@ export interface Report {
   /** What the scenario says should happen, and whether it did. */
   expectation: { verdict: "pass" | "fail"; failing_checks: string[]; passing_checks?: string[]; met: boolean; detail: string };
   scenario: { name: string; file: string | null; description: string };
-  /** The fully resolved scenario, defaults included. */
+  /** The fully resolved scenario, defaults included: with `system:`, the effective settings read from the nodes. */
   parameters: Scenario;
+  /** With `system:`, the scenario as declared (before the nodes' settings were read into it); absent: the same as parameters. */
+  declared_parameters?: Scenario;
   timeout_chain: TimeoutChain;
   /** Inconsistencies in the timeout chain, found before any container started (drainlab lint). */
   lint: LintFinding[];

@@ -48,6 +48,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     expectation: expectationOf(scenario, { verdict, checks: judgement.checks }),
     scenario: { name: scenario.name, file: meta.scenarioFile, description: scenario.description },
     parameters: scenario,
+    ...(records.declared ? { declared_parameters: records.declared } : {}),
     timeout_chain: timeoutChain(scenario),
     lint: lintScenario(scenario),
     ...(meta.system ? { system: meta.system } : {}),

@@ -61,6 +61,7 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
   const drains = old.drains ?? (old.drain ? [old.drain] : []);
   const records: Records = {
     scenario,
+    ...(old.declared_parameters ? { declared: old.declared_parameters } : {}),
     rows: ledger.rows,
     timeline: old.timeline,
     drains,

@@ -22,6 +22,7 @@ import { Multiplexer } from "../report/multiplexer.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { fileReporters } from "../report/write-views.ts";
 import { longestHold } from "../scenario/lint.ts";
+import { type Resolved, resolveScenario } from "../scenario/resolved.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { fixturePlanner, type Stack, startStack } from "../stack/stack.ts";
 import { sweep } from "../stack/sweep.ts";
@@ -70,7 +71,10 @@ export function newRunId(): string {
 
 /** What the tasks of one run share: filled in as they go. */
 interface RunContext {
-  scenario: Scenario;
+  /** The scenario as the user wrote it: what the stack is started from. */
+  declared: Scenario;
+  /** Built once the stack is up (with `system:`, from the settings read from the nodes) and never changed: what every later task reads. */
+  resolved?: Resolved;
   options: RunOptions;
   log: (line: string) => void;
   runId: string;
@@ -105,20 +109,20 @@ const stackUp: Task<RunContext> = {
   async run(ctx) {
     ctx.stack = await startStack(
       {
-        scenario: ctx.scenario,
+        scenario: ctx.declared,
         runId: ctx.runId,
         images: ctx.images!,
         docker: ctx.docker!,
         rawDir: ctx.rawDir,
         log: ctx.log,
       },
-      ctx.scenario.system ? systemPlanner : fixturePlanner,
+      ctx.declared.system ? systemPlanner : fixturePlanner,
     );
     ctx.versions = await ctx.stack.versions();
     const system = ctx.stack.profile.system;
+    // from here on the run stands on the system as it really runs: its settings read from the containers
+    ctx.resolved = resolveScenario(ctx.declared, system ? effectiveScenario(ctx.declared, system) : ctx.declared);
     if (system) {
-      // from here on the scenario is the system as it really runs: its settings read from the containers
-      ctx.scenario = effectiveScenario(ctx.scenario, system);
       for (const line of [...system.overrides, ...system.notes]) ctx.log(`system: ${line}`);
       if (system.signal_path?.shell_pid1) ctx.log(`system: ${system.signal_path.note}`);
     }
@@ -141,7 +145,7 @@ const monitor: Task<RunContext> = {
     await prepareLoad();
     ctx.timeline = new Timeline(performance.now());
     ctx.stopClockWatch = ctx.timeline.watchClock();
-    ctx.monitor = new HealthMonitor(ctx.stack!.nodes, ctx.timeline, ctx.scenario.drain.monitor_interval_ms).start();
+    ctx.monitor = new HealthMonitor(ctx.stack!.nodes, ctx.timeline, ctx.resolved!.scenario.drain.monitor_interval_ms).start();
   },
   teardown(ctx) {
     ctx.monitor?.stop();
@@ -153,7 +157,8 @@ const monitor: Task<RunContext> = {
 const loadDrainFaults: Task<RunContext> = {
   title: "load, drain, faults",
   async run(ctx, outer) {
-    const { scenario, stack, timeline, monitor: health } = ctx as Required<RunContext>;
+    const { resolved, stack, timeline, monitor: health } = ctx as Required<RunContext>;
+    const { scenario } = resolved;
     const abort = new AbortController();
     const onOuterAbort = () => abort.abort(outer?.reason);
     outer?.addEventListener("abort", onOuterAbort, { once: true });
@@ -178,7 +183,7 @@ const loadDrainFaults: Task<RunContext> = {
       // a drain or fault step waiting on a dead engine may never return: the watchdog's abort ends the wait
       const drainDone = abortable(
         scenario.drain.enabled
-          ? runDrains(stack, scenario, timeline, health, abort.signal).then((d) => ((phase = "load, drained"), d))
+          ? runDrains(stack, resolved, timeline, health, abort.signal).then((d) => ((phase = "load, drained"), d))
           : Promise.resolve([]),
         abort.signal,
       );
@@ -239,7 +244,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   await views.onBegin({ runId, scenario: scenario.name, runDir });
   const onProgress = options.onProgress;
   const ctx: RunContext = {
-    scenario,
+    declared: scenario,
     options: { ...options, onProgress: (p) => (views.onProgress(p), onProgress?.(p)) },
     log,
     runId,
@@ -278,7 +283,8 @@ async function collectAndJudge(
   ctx: RunContext,
   run: { baseline?: Baseline; startedAt: Date; wallStart: number; runDir: string },
 ): Promise<Report> {
-  const { scenario, stack, timeline, load } = ctx as Required<RunContext>;
+  const { resolved, stack, timeline, load } = ctx as Required<RunContext>;
+  const { scenario } = resolved;
   const rows = [...load.ledger.rows()];
   const files: Record<string, string> = { client_ledger: RAW_FILES.clientLedger, nginx_access_log: RAW_FILES.nginxAccessLog };
   for (const node of stack.nodes) files[`app_ledger_${node.name}`] = RAW_FILES.appLedger(node.name);
@@ -291,6 +297,7 @@ async function collectAndJudge(
   const faults = measureFaults(ctx.faults, { scenario, rows, server });
   const records: Records = {
     scenario,
+    ...(resolved.declared !== scenario ? { declared: resolved.declared } : {}),
     rows,
     timeline: timeline.events,
     drains: ctx.drains,
