@@ -1,6 +1,6 @@
 // drainlab's library API: the pipeline stages and the plain data between them.
 
-export { drainTargets, runDrains } from "./drain/drain.ts";
+export { runDrains } from "./drain/drain.ts";
 export { ensureEngine } from "./env/engine.ts";
 export { ensureImages, type Images } from "./env/images.ts";
 export { runClosedLoad } from "./load/closed.ts";
@@ -8,6 +8,7 @@ export { type LoadResult, prepareLoad, runLoad } from "./load/generator.ts";
 export { Ledger } from "./load/ledger.ts";
 export { ConstantRatePacer } from "./load/pacer.ts";
 export type { SessionContext, SessionScript } from "./load/session-script.ts";
+export type { AppNode, StackHandle } from "./nodes/stack-handle.ts";
 export type { DrainRecord } from "./records/drain-record.ts";
 export type { GeneratorStats } from "./records/generator-stats.ts";
 export type { LedgerRow } from "./records/ledger-row.ts";
@@ -24,7 +25,8 @@ export { type LintFinding, lintScenario } from "./scenario/lint.ts";
 export { loadScenario, validateScenario } from "./scenario/load-scenario.ts";
 export { Scenario, scenarioJsonSchema } from "./scenario/schema.ts";
 export { type TimeoutChain, timeoutChain } from "./scenario/timeout-chain.ts";
-export { type AppNode, Stack, startStack } from "./stack/stack.ts";
+export { drainTargets } from "./scenario/topology.ts";
+export { Stack, startStack } from "./stack/stack.ts";
 export { sweep } from "./stack/sweep.ts";
 export { DrainlabError, EnvironmentError, ExitCode, UsageError } from "./util/errors.ts";
 export { generatorCheck } from "./verdict/generator-check.ts";

@@ -1,24 +1,17 @@
+import type { HealthMonitor } from "../nodes/health-monitor.ts";
+import { logLinesSince, signalAcknowledgement } from "../nodes/node-logs.ts";
+import type { StackHandle } from "../nodes/stack-handle.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
 import type { Timeline } from "../records/timeline.ts";
 import type { Resolved } from "../scenario/resolved.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { TimeoutChain } from "../scenario/timeout-chain.ts";
-import { nodeName } from "../scenario/topology.ts";
-import { logLinesSince, signalAcknowledgement } from "../stack/node-logs.ts";
-import type { Stack } from "../stack/stack.ts";
+import { drainTargets } from "../scenario/topology.ts";
 import { sleep } from "../util/sleep.ts";
-import type { HealthMonitor } from "./health-monitor.ts";
-
-/** The targets of a scenario's drain, in order: one node, or every node in turn (rolling). */
-export function drainTargets(scenario: Scenario): string[] {
-  const { drain, stack } = scenario;
-  if (!drain.rolling) return [nodeName(drain.target)];
-  return Array.from({ length: stack.nodes }, (_, i) => nodeName(((drain.target - 1 + i) % stack.nodes) + 1));
-}
 
 /** Drains every target in turn; a rolling drain restarts and re-adds each node before the next. */
 export async function runDrains(
-  stack: Stack,
+  stack: StackHandle,
   resolved: Resolved,
   timeline: Timeline,
   monitor: HealthMonitor,
@@ -43,7 +36,7 @@ export async function runDrains(
  * what is left, 6 record the exit.
  */
 async function drainNode(
-  stack: Stack,
+  stack: StackHandle,
   scenario: Scenario,
   chain: TimeoutChain,
   target: string,
@@ -141,7 +134,7 @@ async function drainNode(
 
 /** Restart the drained node, wait until the monitor sees it healthy, put it back in the upstream and reload. */
 async function readd(
-  stack: Stack,
+  stack: StackHandle,
   drain: Scenario["drain"],
   target: string,
   timeline: Timeline,

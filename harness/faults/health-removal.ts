@@ -1,8 +1,8 @@
-import { drainTargets } from "../drain/drain.ts";
-import type { HealthState } from "../drain/health-monitor.ts";
+import type { HealthState } from "../nodes/health-monitor.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
+import { drainTargets } from "../scenario/topology.ts";
 import { sleep } from "../util/sleep.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
 

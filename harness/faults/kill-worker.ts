@@ -1,10 +1,10 @@
 import { constants } from "node:os";
+import { logLinesSince } from "../nodes/node-logs.ts";
 import type { LogLine } from "../records/container-log.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import { nodeName } from "../scenario/topology.ts";
-import { logLinesSince } from "../stack/node-logs.ts";
 import { sleep } from "../util/sleep.ts";
 import { attemptsOn } from "./impact.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";

@@ -1,7 +1,7 @@
+import type { StackHandle } from "../nodes/stack-handle.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import { APP_PORT, nodeName } from "../scenario/topology.ts";
-import type { Stack } from "../stack/stack.ts";
 import { sleep } from "../util/sleep.ts";
 import type { FaultDefinition, FaultEvidence } from "./types.ts";
 
@@ -101,7 +101,7 @@ export function netemArgs(fault: Pick<Netem, "delay_ms" | "jitter_ms" | "loss_pc
 }
 
 /** Starts faultkit.py's delayer, waits until it has bound the queue, then sends the node's egress through it. Returns an error or null. */
-async function startDelayer(stack: Stack, target: string, fault: Netem): Promise<string | null> {
+async function startDelayer(stack: StackHandle, target: string, fault: Netem): Promise<string | null> {
   const daemon = [
     "python3 /app/faultkit.py nfqueue",
     `--queue ${QUEUE} --delay-ms ${fault.delay_ms} --jitter-ms ${fault.jitter_ms} --loss-pct ${fault.loss_pct}`,
@@ -117,7 +117,7 @@ async function startDelayer(stack: Stack, target: string, fault: Netem): Promise
   return r.exitCode === 0 ? null : `nfqueue delayer did not start: ${r.output.trim().slice(0, 300)}`;
 }
 
-async function stopDelayer(stack: Stack, target: string): Promise<Record<string, Json>> {
+async function stopDelayer(stack: StackHandle, target: string): Promise<Record<string, Json>> {
   const script = [
     `iptables-legacy -D ${NFQUEUE_RULE.join(" ")}`,
     `kill -TERM "$(cat ${READY_FILE})"`,
@@ -133,7 +133,7 @@ async function stopDelayer(stack: Stack, target: string): Promise<Record<string,
   }
 }
 
-async function removeNetem(stack: Stack, target: string): Promise<Record<string, Json>> {
+async function removeNetem(stack: StackHandle, target: string): Promise<Record<string, Json>> {
   const show = await stack.execOutput(target, ["tc", "-s", "qdisc", "show", "dev", "eth0"]);
   await stack.execOutput(target, ["tc", "qdisc", "del", "dev", "eth0", "root"]);
   const m = /Sent \d+ bytes (\d+) pkt \(dropped (\d+)/.exec(show.output);

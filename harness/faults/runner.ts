@@ -1,10 +1,10 @@
-import type { HealthMonitor } from "../drain/health-monitor.ts";
+import type { HealthMonitor } from "../nodes/health-monitor.ts";
+import type { StackHandle } from "../nodes/stack-handle.ts";
 import type { FaultRecord } from "../records/fault-record.ts";
 import type { Timeline } from "../records/timeline.ts";
 import type { Fault } from "../scenario/fault-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { nodeName } from "../scenario/topology.ts";
-import type { Stack } from "../stack/stack.ts";
 import { sleep } from "../util/sleep.ts";
 import { impactOf } from "./impact.ts";
 import { faultDefinition } from "./registry.ts";
@@ -17,7 +17,7 @@ import type { FaultEvidence } from "./types.ts";
  * the load and the other faults go on. Only an abort (Ctrl-C) throws.
  */
 export async function runFaults(
-  stack: Stack,
+  stack: StackHandle,
   scenario: Scenario,
   timeline: Timeline,
   monitor: HealthMonitor,

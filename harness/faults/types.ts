@@ -1,15 +1,15 @@
-import type { HealthMonitor } from "../drain/health-monitor.ts";
+import type { HealthMonitor } from "../nodes/health-monitor.ts";
+import type { StackHandle } from "../nodes/stack-handle.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
 import type { LedgerRow } from "../records/ledger-row.ts";
 import type { ServerRecords } from "../records/records.ts";
 import type { Timeline } from "../records/timeline.ts";
 import type { Fault } from "../scenario/fault-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import type { Stack } from "../stack/stack.ts";
 
 /** Everything a running fault may touch. */
 export interface FaultContext {
-  stack: Stack;
+  stack: StackHandle;
   scenario: Scenario;
   timeline: Timeline;
   monitor: HealthMonitor;

@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { request, WebSocket } from "undici";
 import { type SessionRecord, UNIT_DELAYS_KEPT } from "../records/session-record.ts";
+import { type KindPlan, planOf } from "../scenario/request-plan.ts";
 import { type RequestKind, type SseProtocol, sessionShape, sseProtocol, streamProtocol } from "../scenario/schema.ts";
-import { type KindPlan, planOf } from "./mix.ts";
 import { FeedTracker, SseParser, streamShortfall, UnitCounter } from "./protocols.ts";
 import { loadSessionScript, type SessionContext } from "./session-script.ts";
 

@@ -18,3 +18,10 @@ export function nodeName(index: number): string {
 export function upstreamAddr(address: string): string {
   return /^[^:]+:\d+$|^\[.*\]:\d+$/.test(address) ? address : `${address}:${APP_PORT}`;
 }
+
+/** The targets of a scenario's drain, in order: one node, or every node in turn (rolling). */
+export function drainTargets(scenario: { drain: { target: number; rolling: boolean }; stack: { nodes: number } }): string[] {
+  const { drain, stack } = scenario;
+  if (!drain.rolling) return [nodeName(drain.target)];
+  return Array.from({ length: stack.nodes }, (_, i) => nodeName(((drain.target - 1 + i) % stack.nodes) + 1));
+}

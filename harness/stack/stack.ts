@@ -4,6 +4,8 @@ import type Docker from "dockerode";
 import { getContainerRuntimeClient, getReaper, type StartedTestContainer } from "testcontainers";
 import type { Images } from "../env/images.ts";
 import { LABEL_OWNER_PID, LABEL_RUN_ID, runLabels } from "../env/labels.ts";
+import { demuxDockerLog } from "../nodes/node-logs.ts";
+import type { AppNode, StackHandle } from "../nodes/stack-handle.ts";
 import type { LoadEntry } from "../records/report.ts";
 import { netAdminTargets } from "../scenario/capabilities.ts";
 import type { Scenario } from "../scenario/schema.ts";
@@ -22,19 +24,6 @@ const PS_SCRIPT = `ps -eo pid=,args= 2>/dev/null || for d in /proc/[0-9]*; do pr
 const FIRST_GENERATION = 1;
 /** Lines of a container's log an error about it quotes. */
 const LOG_TAIL_LINES = 20;
-
-export interface AppNode {
-  name: string;
-  /** The health monitor's path on the node (the fixture's /health, or system.app.health_path). */
-  healthPath: string;
-  /** The node's address on the run's network, as nginx sees it. */
-  address: string;
-  /** http://127.0.0.1:<port>: the node itself, for the health monitor only. */
-  directUrl: string;
-  containerId: string;
-  /** Host folder with the node's app ledger (bind-mounted to /var/log/drainlab). */
-  logDir: string;
-}
 
 export interface StackOptions {
   scenario: Scenario;
@@ -65,7 +54,7 @@ export interface StackProfile {
 }
 
 /** A running stack: nginx in front of N app nodes on a network of its own. stop() is idempotent. */
-export class Stack implements AsyncDisposable {
+export class Stack implements StackHandle, AsyncDisposable {
   generation = FIRST_GENERATION;
   private workersBeforeReload: number[] = [];
   private readonly formerAddresses: Array<{ name: string; address: string }> = [];
@@ -285,18 +274,6 @@ export async function logTail(docker: Docker, containerId: string, lines = LOG_T
   } catch (err) {
     return `\n  (its log could not be read: ${(err as Error).message})`;
   }
-}
-
-/** Docker's multiplexed log stream: 8-byte frame headers before each chunk. */
-export function demuxDockerLog(buf: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
-    const size = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return parts.length > 0 ? Buffer.concat(parts) : buf;
 }
 
 /** How one app node's container starts. */

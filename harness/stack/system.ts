@@ -5,7 +5,8 @@ import type Docker from "dockerode";
 import { PROJECT_ROOT } from "../env/images.ts";
 import { LABEL_OWNER_PID, runLabels } from "../env/labels.ts";
 import { ensureUserImage } from "../env/user-images.ts";
-import { planOf } from "../load/mix.ts";
+import { demuxDockerLog } from "../nodes/node-logs.ts";
+import { planOf } from "../scenario/request-plan.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { SystemService } from "../scenario/system-schema.ts";
 import { EnvironmentError, UsageError } from "../util/errors.ts";
@@ -22,7 +23,7 @@ import {
   workerGracefulScript,
 } from "./effective.ts";
 import { ACCESS_LOG_FORMAT } from "./nginx-config.ts";
-import { demuxDockerLog, logTail, type Stack, type StackPlanner } from "./stack.ts";
+import { logTail, type Stack, type StackPlanner } from "./stack.ts";
 import type { SystemState } from "./system-state.ts";
 import { type EffectiveNginx, editUserNginx, effectiveNginx, NginxSyntaxError, UserNginxError } from "./user-nginx.ts";
 
