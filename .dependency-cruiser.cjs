@@ -1,6 +1,8 @@
 /**
  * drainlab's pipeline as import rules (DESIGN.md, "Pipeline"): plain data at
- * the bottom, the stages above it, the orchestrator and the commands on top.
+ * the bottom, the stages above it as siblings (what they share is in nodes/),
+ * the orchestrator and the commands on top. Every rule has a must-fail
+ * control in harness/architecture.test.ts.
  * Type-only imports count: tsPreCompilationDeps keeps them in the graph.
  */
 const layer = (name) => `^harness/${name}/`;
@@ -43,6 +45,20 @@ module.exports = {
       severity: "error",
       from: { path: layer("env") },
       to: { path: "^harness/", pathNot: `${layer("env")}|${layer("util")}|${layer("scenario")}` },
+    },
+    {
+      name: "nodes-below-the-stages",
+      comment: "nodes/ (the stack handle stages act on, the health monitor, node logs) is shared by the stages and imports none of them",
+      severity: "error",
+      from: { path: layer("nodes") },
+      to: { path: "^harness/", pathNot: `${layer("nodes")}|${layer("records")}|${layer("scenario")}|${layer("util")}` },
+    },
+    {
+      name: "stages-are-siblings",
+      comment: "a stage never imports another stage: what two stages share moves down to nodes/, scenario/ or records/",
+      severity: "error",
+      from: { path: STAGES },
+      to: { path: STAGES, pathNot: "^harness/$1/" },
     },
     {
       name: "stages-never-judge",

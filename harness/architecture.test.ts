@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -28,6 +29,47 @@ function tree(files: Record<string, string>): string {
   }
   return dir;
 }
+
+const RULES: string[] = createRequire(import.meta.url)(CONFIG).forbidden.map((r: { name: string }) => r.name);
+
+const exportsA = "export const a = 1;\n";
+const importsA = (from: string) => `import { a } from "${from}";\nexport const b = a;\n`;
+
+/** One must-fail control per rule (beyond the three below): a tree that breaks that rule, and the rule it must name. */
+const CONTROLS: Array<{ rule: string; files: Record<string, string> }> = [
+  {
+    rule: "util-imports-nothing",
+    files: { "harness/util/text.ts": importsA("../records/report.ts"), "harness/records/report.ts": exportsA },
+  },
+  {
+    rule: "scenario-at-the-bottom",
+    files: { "harness/scenario/lint.ts": importsA("../records/report.ts"), "harness/records/report.ts": exportsA },
+  },
+  {
+    rule: "env-below-the-stages",
+    files: { "harness/env/engine.ts": importsA("../stack/stack.ts"), "harness/stack/stack.ts": exportsA },
+  },
+  {
+    rule: "nodes-below-the-stages",
+    files: { "harness/nodes/health-monitor.ts": importsA("../drain/drain.ts"), "harness/drain/drain.ts": exportsA },
+  },
+  {
+    rule: "stages-are-siblings",
+    files: { "harness/stack/system.ts": importsA("../load/mix.ts"), "harness/load/mix.ts": exportsA },
+  },
+  {
+    rule: "stages-never-judge",
+    files: { "harness/load/ledger.ts": importsA("../verdict/checks.ts"), "harness/verdict/checks.ts": exportsA },
+  },
+  {
+    rule: "report-reads-records-only",
+    files: { "harness/report/html.ts": importsA("../stack/stack.ts"), "harness/stack/stack.ts": exportsA },
+  },
+  {
+    rule: "nothing-imports-the-top",
+    files: { "harness/other/helper.ts": importsA("../run/run.ts"), "harness/run/run.ts": exportsA },
+  },
+];
 
 // each case runs dependency-cruiser over the tree (3-4 s idle); a busy machine must not time it out
 describe("architecture rules (.dependency-cruiser.cjs)", { timeout: 120_000 }, () => {
@@ -58,5 +100,31 @@ describe("architecture rules (.dependency-cruiser.cjs)", { timeout: 120_000 }, (
     expect(r.code).not.toBe(0);
     expect(r.out).toContain("records-are-plain-data");
     expect(r.out).toContain("no-cycles");
+  });
+
+  it.each(CONTROLS)("fail on a tree that breaks $rule", ({ rule, files }) => {
+    const r = cruise(tree(files));
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain(rule);
+  });
+
+  it("allow a stage its own files and what nodes/ shares, but never another stage", () => {
+    const r = cruise(
+      tree({
+        "harness/nodes/stack-handle.ts": "export interface StackHandle { url: string }\n",
+        "harness/drain/steps.ts": exportsA,
+        "harness/drain/drain.ts":
+          'import type { StackHandle } from "../nodes/stack-handle.ts";\nimport { a } from "./steps.ts";\nexport const f = (s: StackHandle) => s.url + a;\n',
+        "harness/faults/runner.ts": 'import { f } from "../drain/drain.ts";\nexport const g = f;\n',
+      }),
+    );
+    expect(r.out).toContain("stages-are-siblings: harness/faults/runner.ts → harness/drain/drain.ts");
+    expect(r.out).not.toContain("harness/drain/steps.ts");
+    expect(r.out).not.toContain("harness/nodes/stack-handle.ts");
+  });
+
+  it("have a must-fail control for every rule of .dependency-cruiser.cjs", () => {
+    const controlled = new Set([...CONTROLS.map((c) => c.rule), "no-cycles", "records-are-plain-data", "verdict-reads-records-only"]);
+    expect(RULES.filter((r) => !controlled.has(r))).toEqual([]);
   });
 });
