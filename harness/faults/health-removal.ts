@@ -1,4 +1,5 @@
 import type { HealthState } from "../nodes/health-monitor.ts";
+import type { Measured } from "../records/fault-measurements.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
@@ -85,13 +86,9 @@ export const healthRemoval: FaultDefinition<HealthRemoval> = {
     };
   },
   measure: measureHealthRemoval,
-  summarize(m) {
-    const removals = Array.isArray(m.removals) ? (m.removals as Array<Record<string, Json>>) : [];
-    const undetected = Array.isArray(m.undetected) ? m.undetected : [];
-    const parts = removals.map(
-      (r) => `${String(r.node)} ${String(r.state)}: removed ${String(r.detection_to_removal_ms)} ms after detection`,
-    );
-    if (undetected.length) parts.push(`undetected: ${undetected.map((u) => (typeof u === "string" ? u : JSON.stringify(u))).join(", ")}`);
+  summarize({ removals, undetected }) {
+    const parts = removals.map((r) => `${r.node} ${r.state}: removed ${r.detection_to_removal_ms} ms after detection`);
+    if (undetected.length) parts.push(`undetected: ${undetected.join(", ")}`);
     return parts.join("; ") || "no removal";
   },
 };
@@ -102,7 +99,7 @@ export const healthRemoval: FaultDefinition<HealthRemoval> = {
  * reached the node after the removal took effect. Faults the controller
  * should have seen but did not are listed as undetected.
  */
-export function measureHealthRemoval(record: FaultRecord, { server, faults }: FaultEvidence): Record<string, Json> {
+export function measureHealthRemoval(record: FaultRecord, { server, faults }: FaultEvidence): Measured<"health-removal"> {
   const removals = (record.measurements.removals ?? []) as unknown as Removal[];
   const onsets = faults.filter(
     (f) => ONSET_KINDS.has(f.kind) && f.target !== null && f.start_ms >= record.start_ms && f.start_ms < (record.end_ms ?? Infinity),
@@ -122,5 +119,5 @@ export function measureHealthRemoval(record: FaultRecord, { server, faults }: Fa
     };
   });
   const undetected = onsets.filter((f) => !removals.some((r) => r.node === f.target)).map((f) => `${f.target} (${f.kind})`);
-  return { removals: measured as unknown as Json, undetected };
+  return { removals: measured, undetected };
 }

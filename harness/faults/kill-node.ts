@@ -1,4 +1,5 @@
-import type { FaultRecord, Json } from "../records/fault-record.ts";
+import type { Measured } from "../records/fault-measurements.ts";
+import type { FaultRecord } from "../records/fault-record.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import { nodeName } from "../scenario/topology.ts";
 import { attemptsOn } from "./impact.ts";
@@ -34,9 +35,9 @@ export const killNode: FaultDefinition<KillNode> = {
   },
   measure: measureKillNode,
   summarize: (m) =>
-    typeof m.route_around_after_ms !== "number"
-      ? `exit ${String(m.exit_code)}, no evidence nginx met the dead node`
-      : `exit ${String(m.exit_code)}, routed around after ${m.route_around_after_ms} ms`,
+    m.route_around_after_ms === null
+      ? `exit ${m.exit_code}, no evidence nginx met the dead node`
+      : `exit ${m.exit_code}, routed around after ${m.route_around_after_ms} ms`,
 };
 
 /**
@@ -50,7 +51,7 @@ export const killNode: FaultDefinition<KillNode> = {
  * nothing shows nginx met the dead node at all (no attempt in flight, none
  * after) or no request came after the kill to be routed anywhere.
  */
-export function measureKillNode(record: FaultRecord, evidence: FaultEvidence): Record<string, Json> {
+export function measureKillNode(record: FaultRecord, evidence: FaultEvidence): Measured<"kill-node"> {
   const params = record.params as KillNode;
   const { nginx } = evidence.scenario.stack;
   const killMs = record.start_ms;

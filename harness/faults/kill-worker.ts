@@ -1,7 +1,8 @@
 import { constants } from "node:os";
 import { logLinesSince } from "../nodes/node-logs.ts";
 import type { LogLine } from "../records/container-log.ts";
-import type { FaultRecord, Json } from "../records/fault-record.ts";
+import { type Measured, measurementsOf } from "../records/fault-measurements.ts";
+import type { FaultRecord } from "../records/fault-record.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import { nodeName } from "../scenario/topology.ts";
@@ -115,26 +116,25 @@ export const killWorker: FaultDefinition<KillWorker> = {
   },
   measure: measureKillWorker,
   summarize(m) {
-    const ready = typeof m.ready_after_ms === "number" ? `, ready after ${m.ready_after_ms} ms` : "";
-    return typeof m.respawned_pid !== "number"
-      ? `not respawned (pid ${String(m.killed_pid)} killed, workers left ${JSON.stringify(m.workers_after ?? null)})`
-      : `respawned after ${String(m.respawn_after_ms)} ms (pid ${String(m.killed_pid)} -> ${String(m.respawned_pid)})${ready}`;
+    const ready = m.ready_after_ms === null ? "" : `, ready after ${m.ready_after_ms} ms`;
+    return m.respawned_pid === null
+      ? `not respawned (pid ${m.killed_pid} killed, workers left ${JSON.stringify(m.workers_after)})`
+      : `respawned after ${m.respawn_after_ms} ms (pid ${m.killed_pid} -> ${m.respawned_pid})${ready}`;
   },
 };
 
 /** The requests the killed worker held, from the app ledger, and what became of them at the client. */
-export function measureKillWorker(record: FaultRecord, evidence: FaultEvidence): Record<string, Json> {
+export function measureKillWorker(record: FaultRecord, evidence: FaultEvidence): Measured<"kill-worker"> {
   const { rows, server } = evidence;
-  const pid = record.measurements.killed_pid;
-  const fresh = record.measurements.respawned_pid;
-  if (typeof pid !== "number" || record.target === null) return {};
+  const { killed_pid: pid, respawned_pid: fresh } = measurementsOf(record as FaultRecord & { kind: "kill-worker" });
+  if (pid === null || record.target === null) return {};
   const onVictim = server.app.filter((e) => e.node === record.target && e.pid === pid);
   const finished = new Set(onVictim.filter((e) => e.event === "finish").map((e) => e.id));
   const held = [...new Set(onVictim.filter((e) => e.event === "start" && !finished.has(e.id)).map((e) => e.id))];
   const byId = new Map(rows.map((r) => [r.id, r]));
   const outcomes = held.map((id) => byId.get(id)).filter((r) => r !== undefined);
   const firstServed =
-    typeof fresh === "number" ? server.app.find((e) => e.node === record.target && e.pid === fresh && e.event === "start") : undefined;
+    fresh !== null ? server.app.find((e) => e.node === record.target && e.pid === fresh && e.event === "start") : undefined;
   const killedEpoch = toEpochMs(record.start_ms, server.t0EpochMs);
   const benched = passiveHealthBench(evidence, record.target, record.start_ms);
   return {
@@ -157,7 +157,7 @@ export function measureKillWorker(record: FaultRecord, evidence: FaultEvidence):
  * node (null: not chosen again before the run ended). nginx logs no
  * per-attempt end, so the failure's time is its request's end: a lower bound.
  */
-export function passiveHealthBench(evidence: FaultEvidence, node: string, killMs: number): Record<string, Json> {
+export function passiveHealthBench(evidence: FaultEvidence, node: string, killMs: number): Measured<"kill-worker"> {
   const attempts = attemptsOn(evidence, node);
   const failure = attempts.filter((a) => a.failed && a.endMs >= killMs).sort((a, b) => a.endMs - b.endMs)[0];
   if (!failure) return { node_out_of_rotation_ms: 0 };

@@ -1,4 +1,5 @@
 import type { StackHandle } from "../nodes/stack-handle.ts";
+import type { Measured } from "../records/fault-measurements.ts";
 import type { FaultRecord, Json } from "../records/fault-record.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import { APP_PORT, nodeName } from "../scenario/topology.ts";
@@ -86,9 +87,9 @@ export const netem: FaultDefinition<Netem> = {
   },
   measure: measureNetem,
   summarize(m) {
-    const delay = typeof m.extra_latency_ms === "number" ? `+${m.extra_latency_ms} ms latency via ${String(m.mechanism)}` : "";
-    const reset = m.sockets_reset ? `${String(m.sockets_reset)} sockets reset in ${String(m.reset_rounds)} rounds` : "";
-    return [delay, reset].filter(Boolean).join(", ") || `no effect measured (${String(m.mechanism_why ?? m.mechanism)})`;
+    const delay = m.extra_latency_ms === null ? "" : `+${m.extra_latency_ms} ms latency via ${m.mechanism}`;
+    const reset = m.sockets_reset ? `${m.sockets_reset} sockets reset in ${m.reset_rounds} rounds` : "";
+    return [delay, reset].filter(Boolean).join(", ") || `no effect measured (${m.mechanism_why ?? m.mechanism})`;
   },
 };
 
@@ -145,7 +146,7 @@ async function removeNetem(stack: StackHandle, target: string): Promise<Record<s
  * work): against the other nodes' in the same window, and against the same node before the fault (when
  * every node carries the fault, the others are no baseline).
  */
-export function measureNetem(record: FaultRecord, { rows }: FaultEvidence): Record<string, Json> {
+export function measureNetem(record: FaultRecord, { rows }: FaultEvidence): Measured<"netem"> {
   const from = record.start_ms;
   const to = record.end_ms ?? from;
   const ok = rows.filter((r) => r.error === "none");

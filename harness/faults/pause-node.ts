@@ -1,4 +1,5 @@
-import type { FaultRecord, Json } from "../records/fault-record.ts";
+import type { Measured } from "../records/fault-measurements.ts";
+import type { FaultRecord } from "../records/fault-record.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import { nodeName } from "../scenario/topology.ts";
@@ -43,12 +44,11 @@ export const pauseNode: FaultDefinition<PauseNode> = {
     };
   },
   measure: measurePauseNode,
-  summarize: (m) =>
-    `frozen ${String(m.frozen_ms)} ms, ${String(m.timed_out_attempts)} of ${String(m.attempts_on_frozen_node)} attempts timed out`,
+  summarize: (m) => `frozen ${m.frozen_ms} ms, ${m.timed_out_attempts} of ${m.attempts_on_frozen_node} attempts timed out`,
 };
 
 /** nginx's attempts on the frozen node, and the work it did after the thaw for clients that had given up. */
-export function measurePauseNode(record: FaultRecord, evidence: FaultEvidence): Record<string, Json> {
+export function measurePauseNode(record: FaultRecord, evidence: FaultEvidence): Measured<"pause-node"> {
   const { server, rows, scenario } = evidence;
   const thaw = record.end_ms ?? record.start_ms;
   const attempts = attemptsOn(evidence, record.target!).filter((a) => a.startMs >= record.start_ms && a.startMs < thaw);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Json } from "../records/fault-record.ts";
+import type { Measured } from "../records/fault-measurements.ts";
 import type { FaultOf } from "../scenario/fault-schema.ts";
 import type { FaultDefinition } from "./types.ts";
 
@@ -43,7 +43,7 @@ export const reloadStorm: FaultDefinition<ReloadStorm> = {
     });
     // nginx's error log is on the wall clock as it read then
     const processed = sighupsLogged(stack.nginxLogDir, timeline.wallAt(start.t_ms) - 1000, timeline.wallAt(end.t_ms) + 1000);
-    const measurements: Record<string, Json> = {
+    const measurements: Measured<"reload-storm"> = {
       reloads_sent: reloads.length,
       reloads_failed: reloads.filter((r) => !r.ok).length,
       reloads_expected: Math.floor((fault.duration_s * 1000) / fault.every_ms),
@@ -64,7 +64,7 @@ export const reloadStorm: FaultDefinition<ReloadStorm> = {
     };
   },
   summarize: (m) =>
-    `${String(m.reloads_sent)} of ${String(m.reloads_expected)} reloads sent, ${String(m.reloads_failed)} failed, ${String(m.sighup_reconfigurations_logged)} applied per nginx's log`,
+    `${m.reloads_sent} of ${m.reloads_expected} reloads sent, ${m.reloads_failed} failed, ${m.sighup_reconfigurations_logged} applied per nginx's log`,
 };
 
 /** How many reloads nginx's master took up between two epoch times, from its error log ("2026/11/25 03:27:59 [notice] ... signal 1 (SIGHUP) received ..., reconfiguring"). */

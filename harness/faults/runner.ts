@@ -1,5 +1,6 @@
 import type { HealthMonitor } from "../nodes/health-monitor.ts";
 import type { StackHandle } from "../nodes/stack-handle.ts";
+import { measurementsOf } from "../records/fault-measurements.ts";
 import type { FaultRecord } from "../records/fault-record.ts";
 import type { Timeline } from "../records/timeline.ts";
 import type { Fault } from "../scenario/fault-schema.ts";
@@ -61,7 +62,7 @@ export function measureFaults(faults: FaultRecord[], evidence: Omit<FaultEvidenc
   return faults.map((record) => {
     if (record.error) return { ...record, summary: `error: ${record.error}` };
     const def = faultDefinition(record.kind);
-    const measurements = { ...record.measurements, ...(def.measure?.(record, all) ?? {}), impact: impactOf(record, all) };
-    return { ...record, measurements, summary: def.summarize(measurements) };
+    const measured = { ...record, measurements: { ...record.measurements, ...def.measure?.(record, all), impact: impactOf(record, all) } };
+    return { ...measured, summary: def.summarize(measurementsOf(measured)) };
   });
 }

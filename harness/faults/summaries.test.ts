@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { measurementsOf } from "../records/fault-measurements.ts";
 import type { FaultRecord } from "../records/fault-record.ts";
 import { FAULTS } from "./registry.ts";
 
 const fault = (kind: FaultRecord["kind"], measurements: FaultRecord["measurements"]) => ({ kind, measurements });
 const summary = ({ kind, measurements }: { kind: FaultRecord["kind"]; measurements: FaultRecord["measurements"] }) =>
-  FAULTS[kind].summarize(measurements);
+  FAULTS[kind].summarize(measurementsOf({ kind, measurements } as FaultRecord) as never);
 
 describe("each fault kind's summary line", () => {
   it("has a line for every fault kind, and the error when a step failed", () => {
@@ -18,7 +19,7 @@ describe("each fault kind's summary line", () => {
     expect(
       summary(fault("netem", { mechanism: "none", mechanism_why: "no delay", extra_latency_ms: null, sockets_reset: 15, reset_rounds: 4 })),
     ).toBe("15 sockets reset in 4 rounds");
-    expect(summary(fault("netem", { mechanism: "tc", extra_latency_ms: 200, sockets_reset: 0 }))).toBe("+200 ms latency via tc");
+    expect(summary(fault("netem", { mechanism: "netem", extra_latency_ms: 200, sockets_reset: 0 }))).toBe("+200 ms latency via netem");
     expect(
       summary(fault("reload-storm", { reloads_sent: 22, reloads_expected: 25, reloads_failed: 0, sighup_reconfigurations_logged: 23 })),
     ).toBe("22 of 25 reloads sent, 0 failed, 23 applied per nginx's log");

@@ -1,6 +1,7 @@
 import type { HealthMonitor } from "../nodes/health-monitor.ts";
 import type { StackHandle } from "../nodes/stack-handle.ts";
-import type { FaultRecord, Json } from "../records/fault-record.ts";
+import type { Measured, MeasurementsOf } from "../records/fault-measurements.ts";
+import type { FaultRecord } from "../records/fault-record.ts";
 import type { LedgerRow } from "../records/ledger-row.ts";
 import type { ServerRecords } from "../records/records.ts";
 import type { Timeline } from "../records/timeline.ts";
@@ -25,12 +26,16 @@ export interface FaultEvidence {
   faults: FaultRecord[];
 }
 
-/** One fault kind: how it runs on the timeline and what it reads from the records afterwards. */
+/**
+ * One fault kind: how it runs on the timeline and what it reads from the
+ * records afterwards. Its measurements are the ones its kind declares
+ * (records/fault-measurements.ts), which the verdict reads typed.
+ */
 export interface FaultDefinition<F extends Fault = Fault> {
   kind: F["kind"];
   run: (ctx: FaultContext, fault: F) => Promise<FaultRecord>;
   /** Figures only the records can give (nginx's log, the app ledger), added to measurements. */
-  measure?: (record: FaultRecord, evidence: FaultEvidence) => Record<string, Json>;
+  measure?: (record: FaultRecord, evidence: FaultEvidence) => Measured<F["kind"]>;
   /** The one line that says what it did, from its measurements: every view shows it. */
-  summarize: (measurements: Record<string, Json>) => string;
+  summarize: (measurements: MeasurementsOf<F["kind"]>) => string;
 }

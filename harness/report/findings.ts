@@ -1,3 +1,4 @@
+import { measurementsOf } from "../records/fault-measurements.ts";
 import type { Fact, FaultRecord } from "../records/fault-record.ts";
 import type { GeneratorStats } from "../records/generator-stats.ts";
 import type { Percentiles, Report } from "../records/report.ts";
@@ -54,9 +55,9 @@ export function keyMeasurement(f: FaultRecord): string {
 
 /** The window's outcome the fault measured (harness/faults/impact.ts), or "" when it has none. */
 export function describeImpact(f: FaultRecord): string {
-  const i = f.measurements.impact;
-  if (!i || typeof i !== "object" || Array.isArray(i)) return "";
-  return `${String(i.requests)} requests due: failed ${String(i.failed)}, unanswered ${String(i.unanswered)}, cut short ${String(i.cut_short)}, retried by nginx ${String(i.retried_by_nginx)}, max wait ${String(i.max_wait_ms)} ms`;
+  const i = measurementsOf(f).impact;
+  if (!i) return "";
+  return `${i.requests} requests due: failed ${i.failed}, unanswered ${i.unanswered}, cut short ${i.cut_short}, retried by nginx ${i.retried_by_nginx}, max wait ${i.max_wait_ms} ms`;
 }
 
 /** Every other measurement as `key=value`, nested values as JSON. */

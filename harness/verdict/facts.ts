@@ -1,6 +1,7 @@
 import { type ClockOffset, describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
-import type { Fact, FaultRecord, Json } from "../records/fault-record.ts";
+import { isFault, type MeasurementsOf, measurementsOf } from "../records/fault-measurements.ts";
+import type { Fact, FaultRecord } from "../records/fault-record.ts";
 import type { RunFigures } from "../records/figures.ts";
 import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
@@ -19,30 +20,30 @@ const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers do
  */
 export function factsOf(faults: FaultRecord[], versions: Record<string, string>): Fact[] {
   return faults
-    .filter((f) => f.kind === "kill-worker" && !f.error)
+    .filter((f): f is FaultRecord & { kind: "kill-worker" } => isFault(f, "kill-worker") && !f.error)
     .map((f) => {
-      const m = f.measurements;
+      const m = measurementsOf(f);
       const runtime = String(m.runtime);
       const version =
         runtime === "uvicorn"
           ? `uvicorn ${versions.uvicorn ?? "?"} --workers`
           : `gunicorn ${versions.gunicorn ?? "?"} (UvicornWorker, uvicorn ${versions.uvicorn ?? "?"})`;
-      const respawned = typeof m.respawned_pid === "number";
-      const after = typeof m.respawn_after_ms === "number" ? m.respawn_after_ms : null;
-      const ready = typeof m.ready_after_ms === "number" ? `, its app ready after ${m.ready_after_ms} ms` : "";
+      const respawned = m.respawned_pid !== null;
+      const after = m.respawn_after_ms;
+      const ready = m.ready_after_ms === null ? "" : `, its app ready after ${m.ready_after_ms} ms`;
       const observed = respawned
-        ? `${version} respawned the ${(f.params as { signal: string }).signal}ed worker (pid ${String(m.killed_pid)} -> ${String(m.respawned_pid)}) after ${after} ms${ready}`
-        : `${version} did not start a replacement for worker pid ${String(m.killed_pid)}; workers left: ${JSON.stringify(m.workers_after)}`;
+        ? `${version} respawned the ${(f.params as { signal: string }).signal}ed worker (pid ${m.killed_pid} -> ${m.respawned_pid}) after ${after} ms${ready}`
+        : `${version} did not start a replacement for worker pid ${m.killed_pid}; workers left: ${JSON.stringify(m.workers_after)}`;
       // the claim holds for gunicorn when it respawns, for uvicorn when it does not
       const holds = runtime === "uvicorn" ? !respawned : respawned;
       return { claim: SEED_CLAIM, source: "seed", observed, holds, evidence: evidenceOf(f, m) };
     });
 }
 
-function evidenceOf(f: FaultRecord, m: Record<string, Json>): string[] {
+function evidenceOf(f: FaultRecord, m: MeasurementsOf<"kill-worker">): string[] {
   return [
     `${f.target}: workers before ${JSON.stringify(m.workers_before)}, after ${JSON.stringify(m.workers_after)} (faultkit.py, /proc every 5 ms)`,
-    ...((m.supervisor_log ?? []) as string[]).map((line) => `log: ${line}`),
+    ...m.supervisor_log.map((line) => `log: ${line}`),
   ];
 }
 

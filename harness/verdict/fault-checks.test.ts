@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { faultRecord, records } from "../faults/test-records.ts";
+import { faultRecord, records, scenario } from "../faults/test-records.ts";
 import { FAULT_CHECK_NAMES } from "../scenario/fault-schema.ts";
 import {
   FAULT_CHECKS,
@@ -10,22 +10,30 @@ import {
   reloadStormApplied,
   workerRespawned,
 } from "./fault-checks.ts";
+import { judge } from "./verdict.ts";
 
-const run = (check: typeof workerRespawned, faults: Parameters<typeof records>[0]) => check(records(faults));
+const run = (check: typeof workerRespawned, faults: Parameters<typeof records>[0]) => check.run(records(faults));
 
 describe("fault checks", () => {
-  it("every check passes with 'no such fault in this scenario' when the scenario has no such fault (or no faults at all)", () => {
+  it("every check applies only to a run with its fault, and never passes without one", () => {
     for (const check of FAULT_CHECKS) {
-      expect(check(records(undefined))).toMatchObject({ ok: true, detail: "no such fault in this scenario" });
-      expect(check(records([faultRecord({ kind: "mark-draining" })]))).toMatchObject({
-        ok: true,
-        detail: "no such fault in this scenario",
-      });
+      expect(check.applies(records(undefined))).toBe(false);
+      expect(check.applies(records([faultRecord({ kind: "mark-draining" })]))).toBe(false);
+      expect(check.run(records([]))).toMatchObject({ ok: false, status: "no-evidence" });
     }
+    expect(workerRespawned.applies(records([faultRecord({ kind: "kill-worker" })]))).toBe(true);
+  });
+
+  it("are part of the verdict only where they apply, or where the scenario puts them out of scope", () => {
+    const names = (r: ReturnType<typeof records>) => judge(r).checks.map((c) => c.name);
+    expect(names(records([]))).not.toContain("worker-respawned");
+    expect(names(records([faultRecord({ kind: "kill-worker" })]))).toContain("worker-respawned");
+    const skip = scenario({ checks: { skip: [{ check: "worker-respawned", reason: "not this run" }] } });
+    expect(judge(records([], { scenario: skip })).checks.find((c) => c.name === "worker-respawned")?.status).toBe("skipped");
   });
 
   it("names one check per name in FAULT_CHECK_NAMES, in that order", () => {
-    expect(FAULT_CHECKS.map((c) => c(records([])).name)).toEqual([...FAULT_CHECK_NAMES]);
+    expect(FAULT_CHECKS.map((c) => c.name)).toEqual([...FAULT_CHECK_NAMES]);
   });
 
   it("fails a fault that could not be carried out, whatever it would have measured", () => {

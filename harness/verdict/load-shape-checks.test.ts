@@ -5,8 +5,7 @@ import { describe, expect, it } from "vitest";
 import { readRecycles } from "../records/container-log.ts";
 import { Scenario } from "../scenario/schema.ts";
 import { recycleFactsOf } from "./facts.ts";
-import { NO_SUCH_FAULT } from "./fault-checks.ts";
-import { idleGapsReachedKeepalive, workersRecycled } from "./load-shape-checks.ts";
+import { idleGapsReachedKeepalive, onOffLoad, recyclingSet, workersRecycled } from "./load-shape-checks.ts";
 import { clean, records, T0 } from "./testdata/records.ts";
 import { judge } from "./verdict.ts";
 
@@ -21,7 +20,7 @@ describe("workers-recycled", () => {
   const recycling = withStack({ stack: { gunicorn: { max_requests: 40 } }, drain: { enabled: false } });
 
   it("is not part of a run without worker recycling", () => {
-    expect(workersRecycled(records(clean())).detail).toBe(NO_SUCH_FAULT);
+    expect(recyclingSet(records(clean()))).toBe(false);
     expect(judge(records(clean())).checks.map((c) => c.name)).not.toContain("workers-recycled");
   });
 
@@ -116,7 +115,7 @@ describe("idle-gaps-reached-keepalive", () => {
       .concat([{ ...clean()[0]!.client, seq: 99, id: "r-99", sentMs: nextMs, intendedMs: nextMs, endMs: nextMs + 20 }]);
 
   it("is not part of a constant-rate run", () => {
-    expect(idleGapsReachedKeepalive(records(clean())).detail).toBe(NO_SUCH_FAULT);
+    expect(onOffLoad(records(clean()))).toBe(false);
   });
 
   it("passes when a gap from the last answer to the next send reaches the first keepalive timeout to expire", () => {

@@ -1,7 +1,6 @@
 import type { CheckOutcome, Records } from "../records/records.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { secs } from "./checks.ts";
-import { NO_SUCH_FAULT } from "./fault-checks.ts";
 
 /** Worker recycling as the scenario (or the user's server) sets it: requests per worker, or null for none. */
 export function recycleLimit(stack: Scenario["stack"]): number | null {
@@ -24,6 +23,12 @@ export function recyclingAsked(scenario: Scenario): boolean {
   return scenario.system === undefined || scenario.checks.require_recycles;
 }
 
+/** workers-recycled applies when the scenario (or the user's server) sets worker recycling. */
+export const recyclingSet = ({ scenario }: Records): boolean => recycleLimit(scenario.stack) !== null;
+
+/** idle-gaps-reached-keepalive applies to an on/off load (load.on_off). */
+export const onOffLoad = ({ scenario }: Records): boolean => Boolean(scenario.load.on_off);
+
 const recycleCount = (recycles: Records["server"]["recycles"]): string =>
   recycles === null || recycles === undefined ? "no node log" : `${recycles.length} recycle(s)`;
 
@@ -38,7 +43,15 @@ export function workersRecycled({ scenario, server }: Records): CheckOutcome {
   const name = "workers-recycled";
   const limit = recycleLimit(scenario.stack);
   const expected = ">= 1 worker recycled (counted from the nodes' logs)";
-  if (limit === null) return { name, ok: true, observed: "-", expected, detail: NO_SUCH_FAULT };
+  if (limit === null)
+    return {
+      name,
+      status: "skipped",
+      ok: true,
+      observed: "-",
+      expected,
+      detail: "no worker recycling set (max_requests, --limit-max-requests)",
+    };
   const setting = recycleSetting(scenario.stack);
   if (!recyclingAsked(scenario))
     return {
@@ -100,7 +113,7 @@ export function idleGapsReachedKeepalive({ scenario, rows }: Records): CheckOutc
   const targetMs = Math.min(nodeMs, nginxMs);
   const which = nodeMs <= nginxMs ? `the node's keepalive ${secs(nodeMs)}` : `nginx's upstream keepalive_timeout ${secs(nginxMs)}`;
   const expected = `>= 1 idle gap of >= ${secs(targetMs - IDLE_GAP_SLACK_MS)} (${which}, less ${IDLE_GAP_SLACK_MS} ms)`;
-  if (!load.on_off) return { name, ok: true, observed: "-", expected, detail: NO_SUCH_FAULT };
+  if (!load.on_off) return { name, status: "skipped", ok: true, observed: "-", expected, detail: "the load is not on/off (load.on_off)" };
   if (stack.nginx.upstream_keepalive === 0) {
     return {
       name,

@@ -15,16 +15,16 @@ import {
   trafficContinued,
 } from "./checks.ts";
 import {
+  type FaultCheck,
   freezeBoundedByReadTimeout,
   healthDrivenRemoval,
-  NO_SUCH_FAULT,
   networkFaultTookEffect,
   passiveHealthRoutedAround,
   reloadStormApplied,
   workerRespawned,
 } from "./fault-checks.ts";
 import { baselineCheck, drainDurationCheck, p99DuringDrainCheck } from "./gates.ts";
-import { idleGapsReachedKeepalive, workersRecycled } from "./load-shape-checks.ts";
+import { idleGapsReachedKeepalive, onOffLoad, recyclingSet, workersRecycled } from "./load-shape-checks.ts";
 import {
   noDuplicateEvents,
   noLostBackgroundTasks,
@@ -38,7 +38,11 @@ export interface CatalogEntry {
   /** What a pass means, in one line (the views and `expect.failing_checks` name checks by their key). */
   means: string;
   run: Check;
+  /** Whether the check is part of this run's verdict at all (a fault's check: the run has that fault); absent: always. */
+  applies?: (records: Records) => boolean;
 }
+
+const faultEntry = (check: FaultCheck, means: string): CatalogEntry => ({ means, run: check.run, applies: check.applies });
 
 const loss = (c: keyof typeof LOSS_CLASS_TABLE): CatalogEntry => ({
   means: `no request where ${LOSS_CLASS_TABLE[c].means} (beyond checks.allowed.${c})`,
@@ -76,6 +80,7 @@ const CATALOG = {
   "drain-commands-succeeded": {
     means: "attach: every drain command (attach.drain) exited 0 within its timeout",
     run: drainCommandsSucceeded,
+    applies: ({ scenario }) => scenario.attach !== undefined,
   },
   "traffic-continued": { means: "the nodes not being drained answered without a gap longer than checks.max_gap_ms", run: trafficContinued },
   "server-records-complete": {
@@ -95,34 +100,33 @@ const CATALOG = {
     means: "the load generator sent on schedule: a saturated client is never taken for a slow server",
     run: generatorKeptUp,
   },
-  "worker-respawned": { means: "kill-worker: the supervisor started a replacement worker within respawn_within_s", run: workerRespawned },
-  "passive-health-routed-around": {
-    means: "kill-node: nginx's passive health stopped choosing the dead node within route_around_within_ms",
-    run: passiveHealthRoutedAround,
-  },
-  "freeze-bounded-by-read-timeout": {
-    means: "pause-node: nobody waited on the frozen node longer than proxy_read_timeout (or the freeze) plus 1 s",
-    run: freezeBoundedByReadTimeout,
-  },
-  "network-fault-took-effect": {
-    means: "netem: packets went through the impairment and its effect was observed",
-    run: networkFaultTookEffect,
-  },
-  "reload-storm-applied": {
-    means: "reload-storm: every reload was taken up by nginx's master and nginx still answered",
-    run: reloadStormApplied,
-  },
-  "health-driven-removal": {
-    means: "health-removal: every node seen draining or down left nginx's upstream within remove_within_ms, and got no request after",
-    run: healthDrivenRemoval,
-  },
+  "worker-respawned": faultEntry(workerRespawned, "kill-worker: the supervisor started a replacement worker within respawn_within_s"),
+  "passive-health-routed-around": faultEntry(
+    passiveHealthRoutedAround,
+    "kill-node: nginx's passive health stopped choosing the dead node within route_around_within_ms",
+  ),
+  "freeze-bounded-by-read-timeout": faultEntry(
+    freezeBoundedByReadTimeout,
+    "pause-node: nobody waited on the frozen node longer than proxy_read_timeout (or the freeze) plus 1 s",
+  ),
+  "network-fault-took-effect": faultEntry(networkFaultTookEffect, "netem: packets went through the impairment and its effect was observed"),
+  "reload-storm-applied": faultEntry(
+    reloadStormApplied,
+    "reload-storm: every reload was taken up by nginx's master and nginx still answered",
+  ),
+  "health-driven-removal": faultEntry(
+    healthDrivenRemoval,
+    "health-removal: every node seen draining or down left nginx's upstream within remove_within_ms, and got no request after",
+  ),
   "workers-recycled": {
     means: "max_requests (or --limit-max-requests): workers recycled during the load, counted from the nodes' logs",
     run: workersRecycled,
+    applies: recyclingSet,
   },
   "idle-gaps-reached-keepalive": {
     means: "load.on_off: the idle gaps left upstream connections idle as long as the first keepalive timeout to expire",
     run: idleGapsReachedKeepalive,
+    applies: onOffLoad,
   },
   "no-truncated-streams": {
     means: "every stream's body ended with its framing and an ok status, with its end marker and every expected unit where stated",
@@ -210,9 +214,12 @@ export function judge(records: Records): Judgement {
           };
     return null;
   };
-  // a fault's check is part of the verdict only when the scenario has that fault
-  const checks = CHECKS.map((c) => settle({ ...(outOfScope(c.name) ?? c.run(records, figures)), name: c.name })).filter(
-    (c) => c.detail !== NO_SUCH_FAULT,
-  );
+  // a check that does not apply to this run (a fault it does not have) is no part of its verdict, unless the scenario names it out of scope
+  const checks = CHECKS.flatMap((c) => {
+    const skipped = outOfScope(c.name);
+    if (skipped) return [settle({ ...skipped, name: c.name })];
+    if (c.applies && !c.applies(records)) return [];
+    return [settle({ ...c.run(records, figures), name: c.name })];
+  });
   return { verdict: checks.every((c) => c.ok) ? "pass" : "fail", checks, figures };
 }
