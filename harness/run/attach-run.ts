@@ -8,7 +8,6 @@ import type { Baseline } from "../records/baseline.ts";
 import { applyClockOffsets, describeOffset, estimateClockOffsets } from "../records/clock-offset.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
 import { writeClientLedger } from "../records/ledger-row.ts";
-import type { Records } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
 import { Timeline } from "../records/timeline.ts";
@@ -16,8 +15,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { EnvironmentError } from "../util/errors.ts";
 import { sleep } from "../util/sleep.ts";
 import { printable } from "../util/text.ts";
-import { judge } from "../verdict/verdict.ts";
-import { buildReport } from "./build-report.ts";
+import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
 
 export interface AttachRunOptions {
   runId: string;
@@ -120,21 +118,18 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
   // the attached system's clocks are not this machine's: bound each one's offset by the records and shift it out
   const offsets = applyClockOffsets(server, estimateClockOffsets(rows, server));
   for (const off of offsets) if (off.shift_ms !== 0 || off.inconsistent) o.log(`attach: clock: ${describeOffset(off)}`);
-  const records: Records = {
+  const sources: RunSources = {
     scenario,
     rows,
     timeline: timeline.events,
     drains,
-    loadStartMs: load.stats.startMs,
-    loadEndMs: load.stats.endMs,
     server,
     baseline: o.baseline,
     faults: [],
     generator: load.stats,
     sessions: load.sessions,
   };
-  const judgement = judge(records);
-  const report = buildReport(records, judgement, {
+  const report = collectAndJudge(sources, {
     runId: o.runId,
     startedAt: startedAt.toISOString(),
     wallTimeS: 0,

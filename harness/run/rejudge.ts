@@ -3,7 +3,6 @@ import { join, resolve } from "node:path";
 import { readBaseline } from "../records/baseline.ts";
 import { applyClockOffsets, estimateClockOffsets } from "../records/clock-offset.ts";
 import { readClientLedger } from "../records/ledger-row.ts";
-import type { Records } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import { readReport } from "../records/report-reader.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
@@ -14,8 +13,7 @@ import { fileReporters } from "../report/write-views.ts";
 import { applySet, validateScenario } from "../scenario/load-scenario.ts";
 import { UsageError } from "../util/errors.ts";
 import { ensureWritableDir } from "../util/out-dir.ts";
-import { judge } from "../verdict/verdict.ts";
-import { buildReport } from "./build-report.ts";
+import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
 
 export interface RejudgeOptions {
   /** `--set checks.*=...`: only the checks section may change; the run itself happened as it did. */
@@ -59,30 +57,28 @@ export async function rejudge(runDir: string, options: RejudgeOptions = {}): Pro
   // an attached system's clocks: bounded and shifted again from the same records, as the run did
   const offsets = old.attach ? applyClockOffsets(server, estimateClockOffsets(ledger.rows, server)) : null;
   const drains = old.drains ?? (old.drain ? [old.drain] : []);
-  const records: Records = {
+  const baseline = options.baselineFile ? readBaseline(options.baselineFile) : undefined;
+  const sources: RunSources = {
     scenario,
     ...(old.declared_parameters ? { declared: old.declared_parameters } : {}),
     rows: ledger.rows,
     timeline: old.timeline,
     drains,
-    loadStartMs: old.generator.startMs,
-    loadEndMs: old.generator.endMs,
     server,
     faults: old.faults ?? [],
     generator: old.generator,
-    ...(old.sessions ? { sessions: old.sessions } : {}),
-    ...(old.system ? { system: old.system } : {}),
-    baseline: options.baselineFile ? readBaseline(options.baselineFile) : undefined,
+    sessions: old.sessions,
+    system: old.system,
+    baseline,
   };
-  const judgement = judge(records);
   const outDir = resolve(options.outDir ?? join(dir, "judged"));
-  const report = buildReport(records, judgement, {
+  const report = collectAndJudge(sources, {
     runId: old.run_id,
     startedAt: old.started_at,
     wallTimeS: old.wall_time_s,
     scenarioFile: old.scenario.file,
     stack: old.stack,
-    baseline: records.baseline ? { run_id: records.baseline.run_id, file: records.baseline.file } : null,
+    baseline: baseline ? { run_id: baseline.run_id, file: baseline.file } : null,
     // the raw records stay where the run wrote them
     files: Object.fromEntries(Object.entries(old.files ?? {}).map(([k, v]) => [k, join(dir, v)])),
     clock,

@@ -13,7 +13,6 @@ import { type Baseline, readBaseline } from "../records/baseline.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
 import type { FaultRecord } from "../records/fault-record.ts";
 import { writeClientLedger } from "../records/ledger-row.ts";
-import type { Records } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
 import { Timeline } from "../records/timeline.ts";
@@ -29,10 +28,9 @@ import { sweep } from "../stack/sweep.ts";
 import { effectiveScenario, systemPlanner } from "../stack/system.ts";
 import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "../util/errors.ts";
 import { ensureWritableDir } from "../util/out-dir.ts";
-import { judge } from "../verdict/verdict.ts";
 import { waitForAppsIdle } from "./apps-idle.ts";
 import { runAttached } from "./attach-run.ts";
-import { buildReport } from "./build-report.ts";
+import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
 import { abortable, watchEngine } from "./engine-watch.ts";
 import { runTasks, type Task } from "./tasks.ts";
 
@@ -264,7 +262,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       ctx.load?.ledger.dispose();
       throw options.signal.reason;
     }
-    report = await collectAndJudge(ctx, { baseline, startedAt, wallStart, runDir });
+    report = await collectRun(ctx, { baseline, startedAt, wallStart, runDir });
   }
   const written = await views.onEnd(report, runDir);
   if (!written.includes(join(runDir, REPORT_FILE)))
@@ -278,8 +276,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   return { report, runDir };
 }
 
-/** collect and judge: the raw client ledger written, the servers' logs read back, the checks run, the report built. */
-async function collectAndJudge(
+/** The run's records gathered (the raw client ledger written, the servers' logs read back, the faults measured), then judged and reported. */
+async function collectRun(
   ctx: RunContext,
   run: { baseline?: Baseline; startedAt: Date; wallStart: number; runDir: string },
 ): Promise<Report> {
@@ -295,23 +293,20 @@ async function collectAndJudge(
   const clock = timeline.clock;
   const server = readServerRecords(run.runDir, nodes, clock);
   const faults = measureFaults(ctx.faults, { scenario, rows, server });
-  const records: Records = {
+  const sources: RunSources = {
     scenario,
     ...(resolved.declared !== scenario ? { declared: resolved.declared } : {}),
     rows,
     timeline: timeline.events,
     drains: ctx.drains,
-    loadStartMs: load.stats.startMs,
-    loadEndMs: load.stats.endMs,
     server,
     baseline: run.baseline,
     faults,
     generator: load.stats,
     sessions: load.sessions,
-    ...(stack.profile.system ? { system: stack.profile.system } : {}),
+    system: stack.profile.system,
   };
-  const judgement = judge(records);
-  const report = buildReport(records, judgement, {
+  const report = collectAndJudge(sources, {
     runId: ctx.runId,
     startedAt: run.startedAt.toISOString(),
     wallTimeS: 0,
