@@ -2,7 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { request } from "undici";
 import { collectRecords } from "../attach/collect.ts";
-import { runAttachedDrain } from "../attach/drain.ts";
+import { type AttachContext, runAttachedDrain } from "../attach/drain.ts";
 import { type LoadProgress, type LoadResult, prepareLoad, runLoad } from "../load/generator.ts";
 import type { Baseline } from "../records/baseline.ts";
 import { applyClockOffsets, describeOffset, estimateClockOffsets } from "../records/clock-offset.ts";
@@ -16,6 +16,7 @@ import { EnvironmentError } from "../util/errors.ts";
 import { sleep } from "../util/sleep.ts";
 import { printable } from "../util/text.ts";
 import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
+import { runTasks, type Task } from "./tasks.ts";
 
 export interface AttachRunOptions {
   runId: string;
@@ -45,11 +46,92 @@ async function reachable(url: string, signal?: AbortSignal): Promise<void> {
   }
 }
 
+/** What the tasks of an attach run share: filled in as they go. */
+interface AttachRun {
+  scenario: Scenario;
+  o: AttachRunOptions;
+  /** Where the user's commands run: the scenario file's folder. */
+  cwd: string;
+  timeline?: Timeline;
+  /** Stops the wall-clock sampling the timeline does while the run is live. */
+  stopClockWatch?: () => void;
+  load?: LoadResult;
+  drains: DrainRecord[];
+}
+
+/** What the user's commands are run with: their folder, the run's, and the time their records start from. */
+function hookContext({ cwd, o, timeline }: AttachRun): AttachContext {
+  return { cwd, runDir: o.runDir, runId: o.runId, sinceIso: new Date(timeline!.t0EpochMs - 1000).toISOString() };
+}
+
+const reach: Task<AttachRun> = {
+  title: "reach",
+  run: ({ scenario }, signal) => reachable(scenario.attach!.url, signal),
+};
+
+const clockWatch: Task<AttachRun> = {
+  title: "clock",
+  async run(ctx) {
+    await prepareLoad();
+    ctx.timeline = new Timeline(performance.now());
+    ctx.stopClockWatch = ctx.timeline.watchClock();
+  },
+  teardown(ctx) {
+    ctx.stopClockWatch?.();
+  },
+};
+
+/** The load in parallel with the user's drain commands, on one timeline; a drain command that fails (not on an abort) ends the run with its error. */
+const loadAndDrain: Task<AttachRun> = {
+  title: "load, drain",
+  async run(ctx, outer) {
+    const { scenario, o } = ctx;
+    const timeline = ctx.timeline!;
+    const a = scenario.attach!;
+    const abort = new AbortController();
+    const onOuter = () => abort.abort(outer?.reason);
+    outer?.addEventListener("abort", onOuter, { once: true });
+    let phase = "load";
+    try {
+      timeline.add("load-start", { rate_per_s: scenario.load.rate_per_s, duration_s: scenario.load.duration_s, url: a.url });
+      const loadDone = runLoad({
+        url: a.url,
+        load: scenario.load,
+        idPrefix: o.runId,
+        t0: timeline.t0,
+        spillDir: join(o.runDir, "raw"),
+        spareConnections: 0,
+        raisePriority: true,
+        fixtureMix: false,
+        signal: abort.signal,
+        onProgress: (p) => o.onProgress?.({ ...p, phase }),
+      });
+      const drainDone = runAttachedDrain(scenario, timeline, hookContext(ctx), abort.signal).then((d) => ((phase = "load, drained"), d));
+      const [l, d] = await Promise.allSettled([loadDone, drainDone]);
+      if (l.status === "rejected") throw l.reason;
+      ctx.load = l.value;
+      if (d.status === "fulfilled") ctx.drains = d.value;
+      else if (!outer?.aborted) throw d.reason;
+      timeline.add("load-end", { sent: ctx.load.ledger.length });
+    } finally {
+      outer?.removeEventListener("abort", onOuter);
+    }
+  },
+};
+
+/** The apps finish what nginx gave up on before their ledgers are read. */
+const appsIdle: Task<AttachRun> = {
+  title: "apps idle",
+  run: ({ scenario }, signal) => sleep(scenario.load.apps_idle_margin_ms, signal),
+};
+
 /**
  * One run against a system drainlab did not start: the load to attach.url,
  * the drain as the user's commands on the same timeline, then the records
  * fetched from their files or commands, judged and reported like any run.
- * Nothing is started, so nothing is removed: the commands are the user's.
+ * The steps are tasks run by the same runner as a run's, so an abort, a
+ * failing step and the teardowns behave as they do there. Nothing is
+ * started, so nothing is removed: the commands are the user's.
  */
 export async function runAttached(input: Scenario, o: AttachRunOptions): Promise<{ report: Report }> {
   const scenario = attachedScenario(input);
@@ -58,57 +140,19 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
   const wallStart = performance.now();
   const cwd = o.scenarioFile ? dirname(resolve(o.scenarioFile)) : process.cwd();
   o.log(`attach: load to ${printable(a.url)}; the drain is your commands (${"command" in a.drain ? "one command" : "steps"})`);
-  await reachable(a.url, o.signal);
-  await prepareLoad();
-  const timeline = new Timeline(performance.now());
-  const ctx = { cwd, runDir: o.runDir, runId: o.runId, sinceIso: new Date(timeline.t0EpochMs - 1000).toISOString() };
-
-  const abort = new AbortController();
-  const onOuter = () => abort.abort(o.signal?.reason);
-  o.signal?.addEventListener("abort", onOuter, { once: true });
-  let phase = "load";
-  let load: LoadResult;
-  let drains: DrainRecord[] = [];
-  const stopClockWatch = timeline.watchClock();
+  const ctx: AttachRun = { scenario, o, cwd, drains: [] };
   try {
-    timeline.add("load-start", { rate_per_s: scenario.load.rate_per_s, duration_s: scenario.load.duration_s, url: a.url });
-    const loadDone = runLoad({
-      url: a.url,
-      load: scenario.load,
-      idPrefix: o.runId,
-      t0: timeline.t0,
-      spillDir: join(o.runDir, "raw"),
-      spareConnections: 0,
-      raisePriority: true,
-      fixtureMix: false,
-      signal: abort.signal,
-      onProgress: (p) => o.onProgress?.({ ...p, phase }),
-    });
-    const drainDone = runAttachedDrain(scenario, timeline, ctx, abort.signal).then((d) => ((phase = "load, drained"), d));
-    const [l, d] = await Promise.allSettled([loadDone, drainDone]);
-    if (l.status === "rejected") throw l.reason;
-    load = l.value;
-    if (d.status === "fulfilled") drains = d.value;
-    else if (!o.signal?.aborted) {
-      load.ledger.dispose();
-      throw d.reason;
-    }
-    timeline.add("load-end", { sent: load.ledger.length });
-  } finally {
-    o.signal?.removeEventListener("abort", onOuter);
-    stopClockWatch();
+    await runTasks([reach, clockWatch, loadAndDrain, appsIdle], ctx, { signal: o.signal });
+  } catch (e) {
+    ctx.load?.ledger.dispose();
+    throw e;
   }
-  if (o.signal?.aborted) {
-    load.ledger.dispose();
-    throw o.signal.reason;
-  }
-  // the apps finish what nginx gave up on before their ledgers are read
-  await sleep(scenario.load.apps_idle_margin_ms, o.signal);
+  const { timeline, load, drains } = ctx as Required<AttachRun>;
 
   const rows = [...load.ledger.rows()];
   await writeClientLedger(join(o.runDir, RAW_FILES.clientLedger), rows);
   load.ledger.dispose();
-  const collected = await collectRecords(scenario, { ...ctx, t0: timeline.t0, t0EpochMs: timeline.t0EpochMs }, rows);
+  const collected = await collectRecords(scenario, { ...hookContext(ctx), t0: timeline.t0, t0EpochMs: timeline.t0EpochMs }, rows);
   // a note quotes file names, node names and a command's output: one line each, shown, never obeyed
   for (const n of collected.notes) o.log(`attach: ${printable(n)}`);
   const clock = timeline.clock;
