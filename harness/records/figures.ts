@@ -2,6 +2,7 @@ import { type HeldAt, inFlightAtSignal } from "./in-flight.ts";
 import { type Reconciliation, reconcile } from "./reconcile.ts";
 import type { Records } from "./records.ts";
 import type { Report } from "./report.ts";
+import { type SessionFigures, sessionFigures } from "./session-figures.ts";
 import { latencyDuringDrain, latencyPercentiles, type Percentiles, series } from "./summaries.ts";
 
 export const SERIES_BUCKET_MS = 100;
@@ -16,6 +17,8 @@ export interface RunFigures {
   series: Report["series"];
   /** Per drain, what its node held at its signal (null: signal time or app ledger unknown). */
   in_flight_at_signal: Array<HeldAt | null>;
+  /** Per long-lived kind (streams, SSE, WebSockets, long polls): counts, first byte and unit delay percentiles. */
+  sessions: SessionFigures[];
 }
 
 export function figuresOf(r: Records): RunFigures {
@@ -35,5 +38,6 @@ export function figuresOf(r: Records): RunFigures {
     reconciliation,
     series: { bucket_ms: SERIES_BUCKET_MS, buckets: series(r.rows, SERIES_BUCKET_MS) },
     in_flight_at_signal: inFlightAtSignal(r),
+    sessions: sessionFigures(r.sessions ?? []),
   };
 }

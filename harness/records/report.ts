@@ -8,6 +8,7 @@ import type { GeneratorStats } from "./generator-stats.ts";
 import type { HeldAt } from "./in-flight.ts";
 import type { Reconciliation } from "./reconcile.ts";
 import type { CheckResult } from "./records.ts";
+import type { SessionFigures } from "./session-figures.ts";
 import type { SessionRecord } from "./session-record.ts";
 import type { Percentiles, SeriesBucket } from "./summaries.ts";
 import type { SystemReport } from "./system-report.ts";
@@ -51,6 +52,8 @@ export interface Report {
   lint: LintFinding[];
   /** The long-lived sessions of the load (streams, SSE, WebSockets): what the client saw of each. */
   sessions?: SessionRecord[];
+  /** The sessions' figures per kind, computed once from them (absent in reports written before it: the views compute them from `sessions`). */
+  session_figures?: SessionFigures[];
   /** A user's system (scenario `system:`): what drainlab read from it and every change it made to it. */
   system?: SystemReport;
   /** attach: the system drainlab did not start, what its commands did and what the records stand on. */

@@ -1,4 +1,5 @@
 import type { Report } from "../records/report.ts";
+import { sessionFigures } from "../records/session-figures.ts";
 import type { SessionRecord } from "../records/session-record.ts";
 
 export interface SessionSummary {
@@ -20,36 +21,21 @@ export interface SessionSummary {
   unitDelayMaxMs: number | null;
 }
 
-/** One row per long-lived kind of the run, for the views (HTML, Markdown, terminal). */
+/** One row per long-lived kind of the run, for the views (HTML, Markdown, terminal), from the figures the report carries. */
 export function sessionSummaries(report: Report): SessionSummary[] {
-  const all = report.sessions ?? [];
-  const kinds = [...new Set(all.map((s) => s.kind))];
-  return kinds.map((kind) => {
-    const of = all.filter((s) => s.kind === kind);
-    const codes = new Map<number, number>();
-    for (const s of of) for (const c of s.close_codes) codes.set(c, (codes.get(c) ?? 0) + 1);
-    const ttfb = of
-      .filter((s) => s.first_byte_ms !== null)
-      .map((s) => s.first_byte_ms! - s.intended_ms)
-      .sort((a, b) => a - b);
-    const delays = of.flatMap((s) => s.unit_delays_ms ?? []).sort((a, b) => a - b);
-    return {
-      kind,
-      unitDelayP99Ms: delays.length ? Math.round(delays[Math.min(delays.length - 1, Math.ceil(delays.length * 0.99) - 1)]!) : null,
-      unitDelayMaxMs: delays.length ? Math.round(delays[delays.length - 1]!) : null,
-      sessions: of.length,
-      complete: of.filter((s) => s.complete).length,
-      reconnects: of.reduce((n, s) => n + s.reconnects, 0),
-      lost: of.reduce((n, s) => n + s.lost_messages + s.gaps.reduce((m, g) => m + g.next - g.after - 1, 0), 0),
-      duplicates: of.reduce((n, s) => n + (s.duplicate_units ?? 0), 0),
-      closeCodes: [...codes]
-        .sort(([a], [b]) => a - b)
-        .map(([c, n]) => `${c} x${n}`)
-        .join(", "),
-      ttfbP50Ms: ttfb.length ? Math.round(ttfb[Math.floor(ttfb.length / 2)]!) : null,
-      ttfbMaxMs: ttfb.length ? Math.round(ttfb[ttfb.length - 1]!) : null,
-    };
-  });
+  return (report.session_figures ?? sessionFigures(report.sessions ?? [])).map((f) => ({
+    kind: f.kind,
+    sessions: f.sessions,
+    complete: f.complete,
+    reconnects: f.reconnects,
+    lost: f.lost,
+    duplicates: f.duplicates,
+    closeCodes: f.close_codes.map((c) => `${c.code} x${c.count}`).join(", "),
+    ttfbP50Ms: f.first_byte_p50_ms,
+    ttfbMaxMs: f.first_byte_max_ms,
+    unitDelayP99Ms: f.unit_delay_p99_ms,
+    unitDelayMaxMs: f.unit_delay_max_ms,
+  }));
 }
 
 export const SESSION_COLUMNS = [

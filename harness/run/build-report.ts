@@ -53,7 +53,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     lint: lintScenario(scenario),
     ...(meta.system ? { system: meta.system } : {}),
     ...(meta.attach ? { attach: meta.attach } : {}),
-    ...(records.sessions && records.sessions.length > 0 ? { sessions: records.sessions } : {}),
+    ...(records.sessions && records.sessions.length > 0 ? { sessions: records.sessions, session_figures: figures.sessions } : {}),
     stack: meta.stack,
     requests: figures.requests,
     latency_ms: figures.latency_ms,
