@@ -40,6 +40,13 @@ module.exports = {
       to: { path: "^harness/", pathNot: `${layer("records")}|${layer("scenario")}|${layer("util")}` },
     },
     {
+      name: "figures-stand-on-records",
+      comment: "figures/ (reconciliation, percentiles, series, what a node held) is pure over records: it imports only records, the scenario and util/",
+      severity: "error",
+      from: { path: layer("figures") },
+      to: { path: "^harness/", pathNot: `${layer("figures")}|${layer("records")}|${layer("scenario")}|${layer("util")}` },
+    },
+    {
       name: "env-below-the-stages",
       comment: "env/ (engine, images, labels) knows nothing of stages, verdict or report",
       severity: "error",
@@ -69,17 +76,17 @@ module.exports = {
     },
     {
       name: "verdict-reads-records-only",
-      comment: "the verdict is a pure function of records: no stage, no report, no container",
+      comment: "the verdict is a pure function of records and the figures computed from them: no stage, no report, no container",
       severity: "error",
       from: { path: layer("verdict") },
-      to: { path: "^harness/", pathNot: `${layer("verdict")}|${layer("records")}|${layer("scenario")}|${layer("util")}` },
+      to: { path: "^harness/", pathNot: `${layer("verdict")}|${layer("records")}|${layer("figures")}|${layer("scenario")}|${layer("util")}` },
     },
     {
       name: "report-reads-records-only",
-      comment: "every view is drawn from the report's records alone",
+      comment: "every view is drawn from the report's records (and the figures computed from them) alone",
       severity: "error",
       from: { path: layer("report") },
-      to: { path: "^harness/", pathNot: `${layer("report")}|${layer("records")}|${layer("scenario")}|${layer("util")}` },
+      to: { path: "^harness/", pathNot: `${layer("report")}|${layer("records")}|${layer("figures")}|${layer("scenario")}|${layer("util")}` },
     },
     {
       name: "nothing-imports-the-top",

@@ -46,6 +46,10 @@ const CONTROLS: Array<{ rule: string; files: Record<string, string> }> = [
     files: { "harness/scenario/lint.ts": importsA("../records/report.ts"), "harness/records/report.ts": exportsA },
   },
   {
+    rule: "figures-stand-on-records",
+    files: { "harness/figures/figures.ts": importsA("../verdict/checks.ts"), "harness/verdict/checks.ts": exportsA },
+  },
+  {
     rule: "env-below-the-stages",
     files: { "harness/env/engine.ts": importsA("../stack/stack.ts"), "harness/stack/stack.ts": exportsA },
   },

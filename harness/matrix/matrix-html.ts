@@ -1,5 +1,5 @@
-import { LOSS_CLASSES } from "../records/reconcile.ts";
 import { escapeHtml as e } from "../report/html-escape.ts";
+import { LOSS_CLASSES } from "../scenario/loss-classes.ts";
 import { heatmapLayout, lossText, type MatrixCell, type MatrixReport, worstLoss } from "./matrix-report.ts";
 
 export const MATRIX_HTML_FILE = "matrix.html";

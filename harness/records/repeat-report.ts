@@ -1,5 +1,5 @@
 import { LOSS_CLASSES, type LossClass } from "../scenario/loss-classes.ts";
-import { heldTotal } from "./in-flight.ts";
+import { heldTotal } from "./figure-types.ts";
 import { rateSentence, rateUpperBound } from "./rate-bound.ts";
 import { statusOf } from "./records.ts";
 import type { Report } from "./report.ts";

@@ -1,6 +1,6 @@
-import { LOSS_CLASSES, type LossClass } from "../records/reconcile.ts";
 import type { Report } from "../records/report.ts";
 import type { FaultKind } from "../scenario/fault-schema.ts";
+import { LOSS_CLASSES, type LossClass } from "../scenario/loss-classes.ts";
 import { drainsOf } from "./describe.ts";
 import { faultsOf } from "./findings.ts";
 import { reconciliationOf } from "./loss-classes.ts";

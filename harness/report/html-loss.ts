@@ -1,4 +1,4 @@
-import type { Story } from "../records/reconcile.ts";
+import type { Story } from "../records/figure-types.ts";
 import type { Report } from "../records/report.ts";
 import type { ChartData } from "./chart-data.ts";
 import { drainsOf, seconds } from "./describe.ts";

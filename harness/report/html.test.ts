@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { LOSS_CLASSES } from "../records/reconcile.ts";
+import { LOSS_CLASSES } from "../scenario/loss-classes.ts";
 import { type ChartData, FAULT_COLORS, LOSS_MARK_STYLES } from "./chart-data.ts";
 import { renderHtml } from "./html.ts";
 import { escapeHtml } from "./html-escape.ts";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { figuresOf } from "../records/figures.ts";
-import { LOSS_CLASSES, type Reconciliation } from "../records/reconcile.ts";
+import { figuresOf } from "../figures/figures.ts";
+import type { Reconciliation } from "../records/figure-types.ts";
 import { type Records, settle } from "../records/records.ts";
-import { DEFAULT_ALLOWED } from "../scenario/loss-classes.ts";
+import { DEFAULT_ALLOWED, LOSS_CLASSES } from "../scenario/loss-classes.ts";
 import { drain } from "../verdict/testdata/records.ts";
 import { CHECKS } from "../verdict/verdict.ts";
 import { CLASS_CHECK_NAMES, describeCounts, lossClassOfCheck, lossRows, storyLines, storyOutcome } from "./loss-classes.ts";

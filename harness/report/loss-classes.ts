@@ -1,6 +1,7 @@
-import { LOSS_CLASSES, type LossClass, lossWhere, type Reconciliation, type Story } from "../records/reconcile.ts";
+import { lossWhere } from "../figures/reconcile.ts";
+import type { Reconciliation, Story } from "../records/figure-types.ts";
 import type { Report } from "../records/report.ts";
-import { CLASS_CHECK_NAMES, DEFAULT_ALLOWED, lossClassOfCheck } from "../scenario/loss-classes.ts";
+import { CLASS_CHECK_NAMES, DEFAULT_ALLOWED, LOSS_CLASSES, type LossClass, lossClassOfCheck } from "../scenario/loss-classes.ts";
 import { seconds } from "./describe.ts";
 
 export { CLASS_CHECK_NAMES, lossClassOfCheck };

@@ -1,5 +1,5 @@
+import { sessionFigures } from "../figures/session-figures.ts";
 import type { Report } from "../records/report.ts";
-import { sessionFigures } from "../records/session-figures.ts";
 import type { SessionRecord } from "../records/session-record.ts";
 
 export interface SessionSummary {

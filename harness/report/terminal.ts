@@ -9,7 +9,7 @@ import { sessionSummaries } from "./sessions-view.ts";
 const STATUS_COLOR: Record<CheckStatus, number> = { pass: 32, fail: 31, "no-evidence": 31, skipped: 90 };
 
 import type { DrainRecord } from "../records/drain-record.ts";
-import { type HeldAt, heldTotal } from "../records/in-flight.ts";
+import { type HeldAt, heldTotal } from "../records/figure-types.ts";
 
 /** Events of an example story shown in the terminal; report.html has them all. */
 const STORY_EVENTS = 8;

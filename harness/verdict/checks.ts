@@ -1,11 +1,12 @@
+import type { RunFigures } from "../figures/figures.ts";
+import { describeHeld, heldAt, openings, takenIn } from "../figures/in-flight.ts";
+import { lossWhere } from "../figures/reconcile.ts";
 import { describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, describeHook, hookOk, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
-import type { RunFigures } from "../records/figures.ts";
-import { describeHeld, heldAt, heldTotal, openings, takenIn } from "../records/in-flight.ts";
-import { type LossClass, lossWhere } from "../records/reconcile.ts";
+import { heldTotal } from "../records/figure-types.ts";
 import type { CheckOutcome, Records } from "../records/records.ts";
 import { toEpochMs } from "../records/timeline.ts";
-import { DEFAULT_ALLOWED, LOSS_CLASS_TABLE } from "../scenario/loss-classes.ts";
+import { DEFAULT_ALLOWED, LOSS_CLASS_TABLE, type LossClass } from "../scenario/loss-classes.ts";
 import { generatorCheck } from "./generator-check.ts";
 
 export type Check = (r: Records, f: RunFigures) => CheckOutcome;

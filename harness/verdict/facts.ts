@@ -1,8 +1,8 @@
+import type { RunFigures } from "../figures/figures.ts";
 import { type ClockOffset, describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import { isFault, type MeasurementsOf, measurementsOf } from "../records/fault-measurements.ts";
 import type { Fact, FaultRecord } from "../records/fault-record.ts";
-import type { RunFigures } from "../records/figures.ts";
 import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";

@@ -1,6 +1,6 @@
-import type { RunFigures } from "../records/figures.ts";
-import { LOSS_CLASSES } from "../records/reconcile.ts";
+import type { RunFigures } from "../figures/figures.ts";
 import type { CheckOutcome, Records } from "../records/records.ts";
+import { LOSS_CLASSES } from "../scenario/loss-classes.ts";
 
 /** checks.p99_during_drain_ms: a latency budget for the requests due while a node drained. */
 export function p99DuringDrainCheck(r: Records, f: RunFigures): CheckOutcome {

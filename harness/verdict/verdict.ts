@@ -1,4 +1,4 @@
-import { figuresOf, type RunFigures } from "../records/figures.ts";
+import { figuresOf, type RunFigures } from "../figures/figures.ts";
 import { type CheckOutcome, type CheckResult, type Records, settle } from "../records/records.ts";
 import { LOSS_CLASS_TABLE, LOSS_CLASSES } from "../scenario/loss-classes.ts";
 import type { CheckName } from "../scenario/schema.ts";

@@ -1,24 +1,5 @@
-import type { SessionRecord } from "./session-record.ts";
-
-/** What the long-lived sessions of one kind came to: computed once with the run's figures and written to report.json. */
-export interface SessionFigures {
-  kind: SessionRecord["kind"];
-  sessions: number;
-  complete: number;
-  reconnects: number;
-  /** SSE, long poll: event ids skipped; WebSocket: messages never echoed. */
-  lost: number;
-  /** SSE, long poll: events received again on a resume (no-duplicate-events). */
-  duplicates: number;
-  /** WebSocket close codes, each with how many connections closed with it, in code order. */
-  close_codes: Array<{ code: number; count: number }>;
-  /** Time to first byte (or open) from the intended start, p50 and max, ms. */
-  first_byte_p50_ms: number | null;
-  first_byte_max_ms: number | null;
-  /** How late the chunks, events or echoes came, p99 and max over every unit of the kind, ms; null: none kept (reports before 0.3). */
-  unit_delay_p99_ms: number | null;
-  unit_delay_max_ms: number | null;
-}
+import type { SessionFigures } from "../records/figure-types.ts";
+import type { SessionRecord } from "../records/session-record.ts";
 
 /** One entry per long-lived kind of the run, in order of first appearance. */
 export function sessionFigures(all: SessionRecord[]): SessionFigures[] {

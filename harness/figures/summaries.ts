@@ -1,26 +1,7 @@
 import * as hdr from "hdr-histogram-js";
-import type { DrainRecord } from "./drain-record.ts";
-import type { LedgerRow } from "./ledger-row.ts";
-
-export interface Percentiles {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-/** One 100 ms bucket of the run, by intended send time: what the charts draw. */
-export interface SeriesBucket {
-  t_ms: number;
-  sent: number;
-  ok: number;
-  failed: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  /** ok answers per node in this bucket. */
-  by_node: Record<string, number>;
-}
+import type { DrainRecord } from "../records/drain-record.ts";
+import type { Percentiles, SeriesBucket } from "../records/figure-types.ts";
+import type { LedgerRow } from "../records/ledger-row.ts";
 
 const HIGHEST_US = 3_600_000_000;
 

@@ -1,9 +1,10 @@
-import { type HeldAt, inFlightAtSignal } from "./in-flight.ts";
-import { type Reconciliation, reconcile } from "./reconcile.ts";
-import type { Records } from "./records.ts";
-import type { Report } from "./report.ts";
-import { type SessionFigures, sessionFigures } from "./session-figures.ts";
-import { latencyDuringDrain, latencyPercentiles, type Percentiles, series } from "./summaries.ts";
+import type { HeldAt, Percentiles, Reconciliation, SessionFigures } from "../records/figure-types.ts";
+import type { Records } from "../records/records.ts";
+import type { Report } from "../records/report.ts";
+import { inFlightAtSignal } from "./in-flight.ts";
+import { reconcile } from "./reconcile.ts";
+import { sessionFigures } from "./session-figures.ts";
+import { latencyDuringDrain, latencyPercentiles, series } from "./summaries.ts";
 
 export const SERIES_BUCKET_MS = 100;
 

@@ -1,14 +1,7 @@
-import type { Records } from "./records.ts";
-import type { AppEvent } from "./server-logs.ts";
-import { toEpochMs } from "./timeline.ts";
-
-/** What a node held at one instant, by the app's own ledger: requests, long-lived sessions and background tasks. */
-export interface HeldAt {
-  node: string;
-  requests: number;
-  sessions: number;
-  tasks: number;
-}
+import type { HeldAt } from "../records/figure-types.ts";
+import type { Records } from "../records/records.ts";
+import type { AppEvent } from "../records/server-logs.ts";
+import { toEpochMs } from "../records/timeline.ts";
 
 type Kind = "requests" | "sessions" | "tasks";
 interface Opening {
@@ -54,8 +47,6 @@ export function heldAt(events: Opening[], node: string, epochMs: number): HeldAt
   for (const [key, n] of open) if (n > 0) held[key.slice(0, key.indexOf(":")) as Kind]++;
   return held;
 }
-
-export const heldTotal = (h: HeldAt): number => h.requests + h.sessions + h.tasks;
 
 /** How many openings of `node` fell in (fromEpochMs, toEpochMs]. */
 export function takenIn(events: Opening[], node: string, fromEpochMs: number, toEpochMs: number): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { SessionRecord } from "../records/session-record.ts";
 import { sessionFigures } from "./session-figures.ts";
-import type { SessionRecord } from "./session-record.ts";
 
 const session = (over: Partial<SessionRecord>): SessionRecord =>
   ({

@@ -1,71 +1,12 @@
+import type { NodeCounts, Reconciliation, Story, StoryEvent } from "../records/figure-types.ts";
+import type { LedgerRow } from "../records/ledger-row.ts";
+import type { Records } from "../records/records.ts";
+import { type AppEvent, attemptAnswered, attemptConnected, type NginxRow } from "../records/server-logs.ts";
+import { toRunMs } from "../records/timeline.ts";
 import { LOSS_CLASS_TABLE, LOSS_CLASSES, type LossClass, type PrimaryClass } from "../scenario/loss-classes.ts";
 import { isIdempotent } from "../scenario/schema.ts";
 import { upstreamAddr } from "../scenario/topology.ts";
-import type { LedgerRow } from "./ledger-row.ts";
-import type { Records } from "./records.ts";
-import { type AppEvent, attemptAnswered, attemptConnected, type NginxRow } from "./server-logs.ts";
 import { drainWindows, dueDuringDrain } from "./summaries.ts";
-import { toRunMs } from "./timeline.ts";
-
-export { LOSS_CLASSES, type LossClass, type PrimaryClass };
-
-export interface StoryEvent {
-  t_ms: number;
-  source: string;
-  event: string;
-}
-
-/** One request told from all three sides, in time order. */
-export interface Story {
-  id: string;
-  classes: LossClass[];
-  events: StoryEvent[];
-}
-
-export interface NodeCounts {
-  /** Requests whose answer came from this node (client's view, X-Node). */
-  answered: number;
-  app_started: number;
-  app_finished: number;
-  cut_short: number;
-  misrouted: number;
-  /** nginx attempts on this node that had reached it, which nginx gave up on and re-sent elsewhere. */
-  retried_away: number;
-  /** nginx attempts on this node that never connected (refused), re-sent elsewhere. */
-  rerouted_away: number;
-}
-
-export interface Reconciliation {
-  primary: Record<PrimaryClass, number>;
-  /** Failed requests by the client's error class (http-5xx, reset, refused, timeout ...). */
-  failed_by_error: Record<string, number>;
-  counts: Record<LossClass, number>;
-  /** Of each class's count, the requests whose mix entry is idempotent (checks.allowed_idempotent covers only these; absent before 0.3). */
-  idempotent_counts?: Record<LossClass, number>;
-  /** Each class's count by HTTP method (absent before 0.3). */
-  by_method?: Partial<Record<LossClass, Record<string, number>>>;
-  by_node: Record<string, NodeCounts>;
-  examples: Partial<Record<LossClass, Story[]>>;
-  /** Where each flagged request sat on the time axis (intended send time), for charts. */
-  marks: Array<{ t_ms: number; class: LossClass }>;
-  /**
-   * Requests that reached a drained node with server stamps in a backward wall-clock step's ambiguous stretch
-   * (records/wall-clock.ts), one reading before the removal and one after: neither misrouted nor clear, so the
-   * misrouting check says no-evidence for them (absent before 0.4).
-   */
-  indeterminate_time?: { count: number; examples: string[] };
-  records: {
-    client_rows: number;
-    nginx_rows: number;
-    app_events: number;
-    unreadable_lines: number;
-    answered_but_not_in_nginx_log: number;
-    /** ok answers (X-Node named the node) whose node's app ledger has no finish for the id (absent in reports before 0.2). */
-    answered_but_not_in_app_ledger?: number;
-    /** nginx attempts that got a response header from a node whose app ledger has no start for the id (absent before schema 2). */
-    attempts_without_app_start?: number;
-  };
-}
 
 const MAX_STORIES = 5;
 const MAX_MARKS = 5000;
