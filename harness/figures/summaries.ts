@@ -1,13 +1,7 @@
-import * as hdr from "hdr-histogram-js";
 import type { DrainRecord } from "../records/drain-record.ts";
 import type { Percentiles, SeriesBucket } from "../records/figure-types.ts";
+import { microsHistogram as histogram } from "../records/histogram.ts";
 import type { LedgerRow } from "../records/ledger-row.ts";
-
-const HIGHEST_US = 3_600_000_000;
-
-function histogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3 });
-}
 
 function latencyMs(r: LedgerRow): number {
   return r.endMs - r.intendedMs;

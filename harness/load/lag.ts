@@ -1,9 +1,8 @@
-import * as hdr from "hdr-histogram-js";
+import type * as hdr from "hdr-histogram-js";
+import { microsHistogram } from "../records/histogram.ts";
 
-/** Send lag in microseconds, up to an hour, 3 significant digits. */
-export function lagHistogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-}
+/** Send lag in microseconds (records/histogram.ts). */
+export const lagHistogram = microsHistogram;
 
 export function lagMs(h: hdr.Histogram): { p50: number; p99: number; max: number } {
   return h.totalCount === 0
