@@ -4,25 +4,26 @@ import type { StackHandle } from "../nodes/stack-handle.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
 import type { Timeline } from "../records/timeline.ts";
 import type { Resolved } from "../scenario/resolved.ts";
-import type { Scenario } from "../scenario/schema.ts";
-import type { TimeoutChain } from "../scenario/timeout-chain.ts";
 import { drainTargets } from "../scenario/topology.ts";
 import { sleep } from "../util/sleep.ts";
 
+/** Everything a drain may touch, as a fault has its FaultContext: the stack's operations, the resolved scenario, the timeline, the monitor. */
+export interface DrainContext {
+  stack: StackHandle;
+  resolved: Resolved;
+  timeline: Timeline;
+  monitor: HealthMonitor;
+  signal?: AbortSignal;
+}
+
 /** Drains every target in turn; a rolling drain restarts and re-adds each node before the next. */
-export async function runDrains(
-  stack: StackHandle,
-  resolved: Resolved,
-  timeline: Timeline,
-  monitor: HealthMonitor,
-  signal?: AbortSignal,
-): Promise<DrainRecord[]> {
-  const { scenario, chain } = resolved;
-  await sleep(scenario.drain.at_s * 1000 - timeline.now(), signal);
+export async function runDrains(ctx: DrainContext): Promise<DrainRecord[]> {
+  const { scenario } = ctx.resolved;
+  await sleep(scenario.drain.at_s * 1000 - ctx.timeline.now(), ctx.signal);
   const records: DrainRecord[] = [];
   for (const target of drainTargets(scenario)) {
-    const record = await drainNode(stack, scenario, chain, target, timeline, monitor, signal);
-    if (scenario.drain.rolling) Object.assign(record, await readd(stack, scenario.drain, target, timeline, monitor, signal));
+    const record = await drainNode(ctx, target);
+    if (scenario.drain.rolling) Object.assign(record, await readd(ctx, target));
     records.push(record);
   }
   return records;
@@ -35,15 +36,8 @@ export async function runDrains(
  * 4-5 wait the stop wait (effective graceful limit + margin), then SIGKILL
  * what is left, 6 record the exit.
  */
-async function drainNode(
-  stack: StackHandle,
-  scenario: Scenario,
-  chain: TimeoutChain,
-  target: string,
-  timeline: Timeline,
-  monitor: HealthMonitor,
-  signal?: AbortSignal,
-): Promise<DrainRecord> {
+async function drainNode({ stack, resolved, timeline, monitor, signal }: DrainContext, target: string): Promise<DrainRecord> {
+  const { scenario, chain } = resolved;
   const { drain } = scenario;
   const container = stack.container(target);
   const startMs = timeline.add("drain-start", { target, remove: drain.remove, reload: drain.reload, signal: drain.signal }).t_ms;
@@ -134,13 +128,10 @@ async function drainNode(
 
 /** Restart the drained node, wait until the monitor sees it healthy, put it back in the upstream and reload. */
 async function readd(
-  stack: StackHandle,
-  drain: Scenario["drain"],
+  { stack, resolved, timeline, monitor, signal }: DrainContext,
   target: string,
-  timeline: Timeline,
-  monitor: HealthMonitor,
-  signal?: AbortSignal,
 ): Promise<Pick<DrainRecord, "readded_ms" | "readd_healthy_seen_ms">> {
+  const { drain } = resolved.scenario;
   await stack.restart(target);
   timeline.add("restarted", { target, address: stack.node(target).address });
   const healthyMs = await monitor.waitFor(target, "ok", drain.readd_health_timeout_ms);

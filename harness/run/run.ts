@@ -181,7 +181,7 @@ const loadDrainFaults: Task<RunContext> = {
       // a drain or fault step waiting on a dead engine may never return: the watchdog's abort ends the wait
       const drainDone = abortable(
         scenario.drain.enabled
-          ? runDrains(stack, resolved, timeline, health, abort.signal).then((d) => ((phase = "load, drained"), d))
+          ? runDrains({ stack, resolved, timeline, monitor: health, signal: abort.signal }).then((d) => ((phase = "load, drained"), d))
           : Promise.resolve([]),
         abort.signal,
       );

@@ -53,6 +53,23 @@ export interface StackProfile {
   system?: SystemState;
 }
 
+/** What a started stack is made of: startStack gathers it, one named part each. */
+export interface StackParts {
+  runId: string;
+  /** How the harness reaches nginx. */
+  entry: LoadEntry;
+  nodes: AppNode[];
+  /** Host folder of nginx's logs and every upstream it was given. */
+  nginxLogDir: string;
+  profile: StackProfile;
+  nginx: StartedTestContainer;
+  apps: StartedTestContainer[];
+  networkId: string;
+  options: StackOptions;
+  /** null: the label sweep removes what is left instead. */
+  reaper: Reaper | null;
+}
+
 /** A running stack: nginx in front of N app nodes on a network of its own. stop() is idempotent. */
 export class Stack implements StackHandle, AsyncDisposable {
   generation = FIRST_GENERATION;
@@ -61,18 +78,29 @@ export class Stack implements StackHandle, AsyncDisposable {
   private stopping: Promise<void> | undefined;
   private readonly down = new Set<string>();
 
-  constructor(
-    readonly runId: string,
-    readonly entry: LoadEntry,
-    readonly nodes: AppNode[],
-    readonly nginxLogDir: string,
-    private readonly nginx: StartedTestContainer,
-    private readonly apps: StartedTestContainer[],
-    private readonly networkId: string,
-    private readonly options: StackOptions,
-    private readonly reaper: Reaper | null,
-    readonly profile: StackProfile,
-  ) {}
+  readonly runId: string;
+  readonly entry: LoadEntry;
+  readonly nodes: AppNode[];
+  readonly nginxLogDir: string;
+  readonly profile: StackProfile;
+  private readonly nginx: StartedTestContainer;
+  private readonly apps: StartedTestContainer[];
+  private readonly networkId: string;
+  private readonly options: StackOptions;
+  private readonly reaper: Reaper | null;
+
+  constructor(parts: StackParts) {
+    this.runId = parts.runId;
+    this.entry = parts.entry;
+    this.nodes = parts.nodes;
+    this.nginxLogDir = parts.nginxLogDir;
+    this.profile = parts.profile;
+    this.nginx = parts.nginx;
+    this.apps = parts.apps;
+    this.networkId = parts.networkId;
+    this.options = parts.options;
+    this.reaper = parts.reaper;
+  }
 
   /** Where load and the harness's own requests to nginx go (see loadEntry). */
   get url(): string {
@@ -453,18 +481,18 @@ export async function startStack(options: StackOptions, planner: StackPlanner = 
         : `load goes to nginx's published port ${entry.url}`,
     );
     // in node order: teardown files each container's log under the node of the same index
-    const stack = new Stack(
+    const stack = new Stack({
       runId,
       entry,
       nodes,
       nginxLogDir,
+      profile: plan.profile,
       nginx,
-      apps.map((a) => a.container),
-      network.id,
+      apps: apps.map((a) => a.container),
+      networkId: network.id,
       options,
       reaper,
-      plan.profile,
-    );
+    });
     try {
       await plan.ready?.(stack);
     } catch (err) {
