@@ -1,15 +1,11 @@
-import type { HealthMonitor } from "../nodes/health-monitor.ts";
-import type { StackHandle } from "../nodes/stack-handle.ts";
 import { measurementsOf } from "../records/fault-measurements.ts";
 import type { FaultRecord } from "../records/fault-record.ts";
-import type { Timeline } from "../records/timeline.ts";
 import type { Fault } from "../scenario/fault-schema.ts";
-import type { Scenario } from "../scenario/schema.ts";
 import { nodeName } from "../scenario/topology.ts";
 import { sleep } from "../util/sleep.ts";
 import { impactOf } from "./impact.ts";
 import { faultDefinition } from "./registry.ts";
-import type { FaultEvidence } from "./types.ts";
+import type { FaultContext, FaultEvidence } from "./types.ts";
 
 /**
  * Runs every fault of the scenario, each at its at_s on the run's timeline,
@@ -17,19 +13,14 @@ import type { FaultEvidence } from "./types.ts";
  * ends in a record with `error` (its check then fails), not in an exception:
  * the load and the other faults go on. Only an abort (Ctrl-C) throws.
  */
-export async function runFaults(
-  stack: StackHandle,
-  scenario: Scenario,
-  timeline: Timeline,
-  monitor: HealthMonitor,
-  signal?: AbortSignal,
-): Promise<FaultRecord[]> {
+export async function runFaults(ctx: FaultContext): Promise<FaultRecord[]> {
+  const { scenario, timeline, signal } = ctx;
   // every fault's target is a node of the stack: the scenario schema checks it before anything starts
   return Promise.all(
     scenario.faults.map(async (fault) => {
       await sleep(fault.at_s * 1000 - timeline.now(), signal);
       try {
-        return await faultDefinition(fault.kind).run({ stack, scenario, timeline, monitor, signal }, fault);
+        return await faultDefinition(fault.kind).run(ctx, fault);
       } catch (err) {
         if (signal?.aborted) throw err;
         const message = (err as Error).message;

@@ -186,7 +186,7 @@ const loadDrainFaults: Task<RunContext> = {
         abort.signal,
       );
       drainDone.catch(() => abort.abort(new Error("drain failed")));
-      const faultsDone = abortable(runFaults(stack, scenario, timeline, health, abort.signal), abort.signal);
+      const faultsDone = abortable(runFaults({ stack, scenario, timeline, monitor: health, signal: abort.signal }), abort.signal);
       faultsDone.catch(() => abort.abort(new Error("faults failed")));
       const watchdog = watchEngine(ctx.docker!, abort);
       const [load, drained, faulted] = await Promise.allSettled([loadDone, drainDone, faultsDone]);
