@@ -42,22 +42,25 @@ function ops(a: string[], b: string[]): Op[] {
   ];
 }
 
+const NO_NEWLINE = "\0";
+
+/** A file's lines; the last one marked when the file does not end with a newline, so it differs from the same line with one. */
+function marked(text: string): string[] {
+  const { lines: list, finalNewline } = lines(text);
+  if (!finalNewline && list.length > 0) list[list.length - 1] += NO_NEWLINE;
+  return list;
+}
+
 /** The unified diff of `before` to `after` for the file `name` (a path relative to the folder the patch is applied in); "" when equal. */
 export function unifiedDiff(name: string, before: string, after: string): string {
   if (before === after) return "";
-  const a = lines(before);
-  const b = lines(after);
-  if (!a.finalNewline || !b.finalNewline) {
-    // keep it simple and exact: compare as if both ended with a newline, and say so where one does not
-    if (a.lines.join("\n") === b.lines.join("\n")) return "";
-  }
-  const all = ops(a.lines, b.lines);
+  const all = ops(marked(before), marked(after));
   const out = [`--- a/${name}`, `+++ b/${name}`];
   let k = 0;
   while (k < all.length) {
     while (k < all.length && all[k]!.kind === " ") k++;
     if (k >= all.length) break;
-    // a hunk: from CONTEXT lines before the first change to CONTEXT after the last one closer than 2*CONTEXT
+    // a hunk: from CONTEXT lines before its first change to CONTEXT after the last change closer than 2*CONTEXT
     const start = Math.max(0, k - CONTEXT);
     let end = k;
     for (let x = k; x < all.length; x++) {
@@ -75,21 +78,11 @@ export function unifiedDiff(name: string, before: string, after: string): string
     const aLen = hunk.filter((o) => o.kind !== "+").length;
     const bLen = hunk.filter((o) => o.kind !== "-").length;
     out.push(`@@ -${aLen ? aStart + 1 : aStart},${aLen} +${bLen ? bStart + 1 : bStart},${bLen} @@`);
-    for (const [x, o] of hunk.entries()) {
-      out.push(`${o.kind}${o.line}`);
-      const index = start + x;
-      const isLastA = o.kind !== "+" && index === lastIndex(all, (p) => p.kind !== "+");
-      const isLastB = o.kind !== "-" && index === lastIndex(all, (p) => p.kind !== "-");
-      if ((isLastA && !a.finalNewline && o.kind === "-") || (isLastB && !b.finalNewline && o.kind === "+"))
-        out.push("\\ No newline at end of file");
-      else if (o.kind === " " && ((isLastA && !a.finalNewline) || (isLastB && !b.finalNewline))) out.push("\\ No newline at end of file");
+    for (const o of hunk) {
+      if (o.line.endsWith(NO_NEWLINE)) out.push(`${o.kind}${o.line.slice(0, -1)}`, "\\ No newline at end of file");
+      else out.push(`${o.kind}${o.line}`);
     }
     k = stop;
   }
   return `${out.join("\n")}\n`;
-}
-
-function lastIndex<T>(list: T[], test: (t: T) => boolean): number {
-  for (let i = list.length - 1; i >= 0; i--) if (test(list[i]!)) return i;
-  return -1;
 }

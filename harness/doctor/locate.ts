@@ -116,6 +116,13 @@ function gunicornGraceful(ctx: RunContext, value: number): Located {
   return { file, line: lineOf(after, at), was: null, now, before, after, verify };
 }
 
+/** An nginx time in seconds ("30s", "1m", "500ms"); Infinity when it is not one (never replaced then). */
+function nginxSecondsOr(value: string | undefined): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(value ?? "");
+  if (!m) return Number.POSITIVE_INFINITY;
+  return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] ?? "s"]!;
+}
+
 /** Whether a directive proxies to the upstream (proxy_pass http://name, with or without a path). */
 const proxiesTo = (d: Directive, upstream: string) =>
   d.name === "proxy_pass" && new RegExp(`^https?://${upstream.replace(/[.]/g, "\\.")}(/|$)`).test(d.args[0] ?? "");
@@ -173,12 +180,25 @@ function nginxSetting(ctx: RunContext, field: string, value: string | number | b
   if (field === "stack.nginx.proxy_read_timeout_s" || field === "stack.nginx.proxy_next_upstream") {
     const name = field === "stack.nginx.proxy_read_timeout_s" ? "proxy_read_timeout" : "proxy_next_upstream";
     const args = name === "proxy_read_timeout" ? `${value}s` : String(value);
-    walk(tree, (d) => {
-      if (d.name === "location" && d.block) {
-        const pass = d.block.find((x) => proxiesTo(x, sys.nginx.upstream));
-        if (pass) setIn(d, name, args, pass);
-      }
+    // where the file sets it already (at any level): those lines change, when they are the cause
+    const wrong = (d: Directive) =>
+      name === "proxy_read_timeout" ? nginxSecondsOr(d.args[0]) < Number(value) : /\bnon_idempotent\b/.test(d.args.join(" "));
+    let set = false;
+    walk(tree, (d, parents) => {
+      if (d.name !== name) return;
+      set = true;
+      if (!wrong(d)) return;
+      const parent = parents[parents.length - 1];
+      if (parent) setIn(parent, name, args);
     });
+    // nowhere: nginx's default applies; set in each location that proxies to the upstream
+    if (!set)
+      walk(tree, (d) => {
+        if (d.name === "location" && d.block) {
+          const pass = d.block.find((x) => proxiesTo(x, sys.nginx.upstream));
+          if (pass) setIn(d, name, args, pass);
+        }
+      });
   } else if (field === "stack.nginx.upstream_keepalive_timeout_s") {
     setIn(
       upstream,

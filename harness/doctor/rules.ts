@@ -476,7 +476,7 @@ const shellFormCmd: Rule = (input) => {
   return {
     rule: "shell-form-cmd",
     checks,
-    cause: `PID 1 in the node is a shell (${path.pid1}), not the server: the drain's SIGTERM never reached it and the node was SIGKILLed when the stop wait ran out${exit ? ` (${exit.detail})` : ""}`,
+    cause: `PID 1 in the node is a shell (${path.pid1}), not the server: the drain's SIGTERM never reached it and the node was SIGKILLed when the stop wait ran out${exit ? ` (${exit.detail.split(";")[0]})` : ""}`,
     examples: [],
     changes: [{ kind: "exec-form-cmd", why: "the exec form makes the server PID 1, so it gets the SIGTERM" }],
     notes: ["or `exec` the server at the end of an entrypoint script"],
