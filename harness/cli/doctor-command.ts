@@ -26,6 +26,8 @@ export async function runDoctor(runDir: string, verify: boolean): Promise<Doctor
     const file = run.report.scenario.file;
     if (!file) throw new UsageError(`${runDir}: the run names no scenario file to run again`);
     const { progress, log, onProgress } = runsProgress();
+    const started = Date.now();
+    let runs = 0;
     try {
       await withInterrupt(
         (signal) =>
@@ -33,7 +35,8 @@ export async function runDoctor(runDir: string, verify: boolean): Promise<Doctor
             result,
             run.report,
             async (sets, label) => {
-              const started = Date.now();
+              const began = Date.now();
+              runs++;
               const outcome = await runScenario(loadScenario(file, sets), {
                 scenarioFile: file,
                 outDir: `${run.dir}/doctor/verify/${label}`,
@@ -43,7 +46,7 @@ export async function runDoctor(runDir: string, verify: boolean): Promise<Doctor
               });
               progress.done();
               err(
-                `verify    ${label}: ${outcome.report.verdict.toUpperCase()} in ${((Date.now() - started) / 1000).toFixed(1)} s (the original run: ${run.report.wall_time_s} s)`,
+                `verify    ${label}: ${outcome.report.verdict.toUpperCase()} in ${((Date.now() - began) / 1000).toFixed(1)} s (the original run: ${run.report.wall_time_s} s)`,
               );
               return outcome;
             },
@@ -54,6 +57,7 @@ export async function runDoctor(runDir: string, verify: boolean): Promise<Doctor
     } finally {
       progress.done();
     }
+    result.verify_time = { original_run_s: run.report.wall_time_s, verify_s: Math.round((Date.now() - started) / 100) / 10, runs };
   }
   const written = writeDoctor(result);
   process.stdout.write(printable(renderText(result), { keepNewlines: true }));

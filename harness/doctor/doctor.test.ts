@@ -244,8 +244,10 @@ describe("doctor on a user's own stack (system:), recorded runs of the examples'
     const copy = applyToCopies(result);
     const cmd = (file: string) => readFileSync(file, "utf8").match(/^CMD .*$/m)![0];
     expect(cmd(join(copy, "Dockerfile.shell-cmd"))).toBe(cmd(join(ROOT, "examples/uvicorn-workers/Dockerfile")));
-    // a Dockerfile is not drainlab's to rebuild from a copy: --verify says so instead of claiming anything
-    expect(d.fix!.verify).toEqual([{ none: expect.stringContaining("Dockerfile") }]);
+    // --verify builds from a patched copy of the Dockerfile (docker build -f), in the user's own context
+    expect(d.fix!.verify).toEqual([
+      { copy: { field: "system.app.build.dockerfile", file: "Dockerfile.shell-cmd", text: expect.stringContaining('CMD ["python3"') } },
+    ]);
   });
 
   it("shop short grace: the scenario's gunicorn_args outrank gunicorn.conf.py, so they are the setting at fault", () => {

@@ -229,16 +229,33 @@ export function renderText(result: DoctorResult): string {
     for (const s of d.settings) out.push(`   setting ${s.file}:${s.line}  ${s.note}`);
     if (d.fix) out.push(`   fix     ${d.fix.file}  (cd ${d.fix.apply_in} && patch -p1 < ${d.fix.file})`);
     else out.push(`   no fix  ${d.no_fix_reason}`);
-    if (d.verified)
-      out.push(`   verify  ${d.verified.status}: ${d.verified.checks.map((c) => `${c.name} ${c.before} -> ${c.after}`).join(", ")}`);
+    if (d.verified) out.push(`   verify  ${d.verified.status}${d.verified.status === "not run" ? `: ${d.verified.detail}` : ""}`);
   }
-  if (result.all_fixes)
-    out.push(
-      `all fixes together: ${result.all_fixes.status}: ${result.all_fixes.checks.map((c) => `${c.name} ${c.before} -> ${c.after}`).join(", ")}`,
-    );
   if (result.diagnoses.length === 0) out.push("no diagnosis: no rule matches this run's failing checks");
   for (const u of result.unexplained)
     out.push(`no rule   ${u.check} (${u.observed})${u.examples.length ? `  e.g. ${u.examples.join(", ")}` : ""}`);
+  // --verify: each explained check before and after, per fix and for every fix together
+  const verified = result.diagnoses.flatMap((d, i) => (d.verified ? [{ label: `fix ${i + 1}`, v: d.verified }] : []));
+  if (result.all_fixes && verified.length > 1) verified.push({ label: "all", v: result.all_fixes });
+  if (verified.length) {
+    const rows = verified.flatMap(({ label, v }) =>
+      v.checks.map((c, k) => [k === 0 ? label : "", c.name, c.before, c.after, k === 0 ? v.status : ""]),
+    );
+    const header = ["verify", "check", "before", "after", ""];
+    const width = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
+    for (const r of [header, ...rows])
+      out.push(
+        r
+          .map((cell, col) => cell.padEnd(width[col]!))
+          .join("  ")
+          .trimEnd(),
+      );
+    for (const { label, v } of verified) if (v.run_dir) out.push(`${label.padEnd(width[0]!)}  ${v.run_dir}`);
+  }
+  if (result.verify_time)
+    out.push(
+      `verify took ${result.verify_time.verify_s} s for ${result.verify_time.runs} run(s): ${(result.verify_time.verify_s / result.verify_time.original_run_s).toFixed(1)} x the original run (${result.verify_time.original_run_s} s)`,
+    );
   return `${out.join("\n")}\n`;
 }
 

@@ -259,7 +259,8 @@ function execFormCmd(ctx: RunContext): Located {
     now,
     before,
     after,
-    verify: { none: "a Dockerfile fix needs the image built from your build context; doctor does not write into it" },
+    // docker build -f takes a Dockerfile outside the context: the patched copy, built from the user's own folder
+    verify: { copy: { field: "system.app.build.dockerfile", file: basename(file), text: after } },
   };
 }
 

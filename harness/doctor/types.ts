@@ -76,4 +76,6 @@ export interface DoctorResult {
   unexplained: Unexplained[];
   /** Filled by --verify: every fix together. */
   all_fixes?: VerifyOutcome;
+  /** Filled by --verify: its wall time against the original run's. */
+  verify_time?: { original_run_s: number; verify_s: number; runs: number };
 }

@@ -73,25 +73,26 @@ describe("doctor --verify", () => {
     expect(result.all_fixes!.status).toBe("not confirmed");
   });
 
-  it("does not run what it cannot apply to drainlab's copy (a Dockerfile), and says so", async () => {
+  it("verifies a Dockerfile fix with a patched copy drainlab builds from the user's own context", async () => {
     const { dir, report } = recorded("uvicorn-workers-shell-cmd");
     const system = (report.parameters as unknown as { system: { app: { build: { context: string } }; nginx: { config: string } } }).system;
     system.app.build.context = join(ROOT, system.app.build.context);
     system.nginx.config = join(ROOT, system.nginx.config);
     writeFileSync(join(dir, "report.json"), JSON.stringify(report));
     const result = diagnose(loadRun(dir));
-    let runs = 0;
+    const seen: string[][] = [];
     await verifyFixes(
       result,
       report,
-      async () => {
-        runs++;
-        return { report, runDir: dir };
+      async (sets) => {
+        seen.push(sets);
+        return { report: passing(report, ["drained-node-exited-cleanly"]), runDir: dir };
       },
       () => {},
     );
-    expect(runs).toBe(0);
-    expect(result.diagnoses[0]!.verified).toMatchObject({ status: "not run", detail: expect.stringContaining("Dockerfile") });
-    expect(result.all_fixes).toBeUndefined();
+    const copy = join(dir, "doctor", "verify", "fix-1", "Dockerfile.shell-cmd");
+    expect(seen).toEqual([[`system.app.build.dockerfile=${JSON.stringify(copy)}`]]);
+    expect(readFileSync(copy, "utf8")).toMatch(/^CMD \["python3", "-m", "uvicorn"/m);
+    expect(result.diagnoses[0]!.verified!.status).toBe("confirmed");
   });
 });
