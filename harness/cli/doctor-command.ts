@@ -82,7 +82,7 @@ and fix-N.patch, one per diagnosis with a fix, and a doctor section in
 report.html. A patch is a unified diff of the file at fault (your
 gunicorn.conf.py, nginx.conf or Dockerfile, or the scenario's own YAML for
 drainlab's fixture stack), never applied: apply it from that file's folder
-with \`patch -p1 < fix-N.patch\`.
+with \`git apply fix-N.patch\` or \`patch -p1 < fix-N.patch\`.
 
 A failing check no rule explains is listed with its example requests; doctor
 never guesses a fix. --verify confirms a fix only when every check it explains

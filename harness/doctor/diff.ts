@@ -1,7 +1,8 @@
 /**
  * A unified diff of two versions of one small text file (a scenario, a gunicorn.conf.py, an nginx.conf, a
  * Dockerfile): longest common subsequence of lines, hunks with three lines of context. The paths are
- * `a/<name>` and `b/<name>`, so the patch applies with `patch -p1` (or `git apply`) from the file's folder.
+ * `a/<name>` and `b/<name>`, so the patch applies with `git apply` or `patch -p1` from the file's folder (git apply run in a
+ * subfolder of a repository takes the paths as relative to that subfolder).
  */
 
 const CONTEXT = 3;

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { Report } from "../records/report.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import { UsageError } from "../util/errors.ts";
+import { unifiedDiff } from "./diff.ts";
 import { diagnose, loadRun, renderMarkdown, renderText, writeDoctor } from "./doctor.ts";
 import { locate, type RunContext } from "./locate.ts";
 import type { DoctorResult } from "./types.ts";
@@ -298,6 +299,44 @@ describe("doctor on a user's own stack (system:), recorded runs of the examples'
     const diff = read.before.split("\n").filter((l, i) => l !== read.after.split("\n")[i]);
     expect(diff).toEqual(["            proxy_read_timeout 30s;", "            proxy_read_timeout 30s;"]);
     expect(read.verify).toMatchObject({ copy: { field: "system.nginx.config", file: "nginx.conf" } });
+  });
+});
+
+describe("uvicorn --workers: --timeout-graceful-shutdown where the user's stack sets it", () => {
+  const uvicorn = (dockerfile: string, command?: string[]): RunContext => {
+    const report = JSON.parse(readFileSync(join(TESTDATA, "uvicorn-workers-shell-cmd.json"), "utf8"));
+    const system = report.parameters.system;
+    system.app.build.context = join(ROOT, system.app.build.context);
+    system.app.build.dockerfile = dockerfile;
+    let scenarioFile = join(ROOT, "examples/uvicorn-workers/drainlab.yaml");
+    if (command) {
+      // the scenario as a user would write it: the command in its system.app
+      system.app.command = command;
+      const text = readFileSync(scenarioFile, "utf8").replace(
+        "    port: 8000\n",
+        `    port: 8000\n    command: ${JSON.stringify(command).replaceAll(",", ", ")}\n`,
+      );
+      scenarioFile = join(mkdtempSync(join(tmpdir(), "drainlab-doctor-uv-")), "drainlab.yaml");
+      writeFileSync(scenarioFile, text);
+    }
+    return { report, runDir: "", scenarioFile, scenarioText: readFileSync(scenarioFile, "utf8"), stack: "system", overlay: new Map() };
+  };
+  const change = { kind: "field" as const, field: "stack.uvicorn.timeout_graceful_shutdown_s", value: 9, why: "" };
+
+  it("in a shell-form or exec-form CMD of the Dockerfile, verified from a patched copy", () => {
+    expect(locate(uvicorn("Dockerfile.shell-cmd"), change).now).toMatch(/ --timeout-graceful-shutdown 9$/);
+    const exec = locate(uvicorn("Dockerfile"), change);
+    expect(exec.now).toMatch(/"--timeout-graceful-shutdown", "9"\]$/);
+    expect(exec.verify).toMatchObject({ copy: { field: "system.app.build.dockerfile", file: "Dockerfile" } });
+  });
+
+  it("in the scenario's system.app.command, which replaces the image's CMD", () => {
+    const loc = locate(uvicorn("Dockerfile", ["uvicorn", "app:app", "--timeout-graceful-shutdown", "1"]), change);
+    expect(loc.now).toBe("command: uvicorn app:app --timeout-graceful-shutdown 9");
+    expect(unifiedDiff("drainlab.yaml", loc.before, loc.after)).toContain(
+      '-    command: ["uvicorn", "app:app", "--timeout-graceful-shutdown", "1"]\n+    command: ["uvicorn", "app:app", "--timeout-graceful-shutdown", "9"]\n',
+    );
+    expect(loc.verify).toEqual({ sets: ['system.app.command=["uvicorn","app:app","--timeout-graceful-shutdown","9"]'] });
   });
 });
 

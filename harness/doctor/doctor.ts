@@ -182,7 +182,7 @@ export function renderMarkdown(result: DoctorResult): string {
     for (const note of d.notes ?? []) out.push(`Note: ${note}.`, "");
     if (d.fix) {
       out.push(
-        `**Fix.** \`${d.fix.file}\`, to apply in \`${d.fix.apply_in}\` with \`patch -p1 < ${d.fix.file}\` (or \`git apply\` there when the folder is not inside a git repository; inside one, \`git apply --directory=<folder from the repository root>\` from its root). Never applied by doctor.`,
+        `**Fix.** \`${d.fix.file}\`, to apply from \`${d.fix.apply_in}\` with \`git apply ${d.fix.file}\` or \`patch -p1 < ${d.fix.file}\`. Never applied by doctor.`,
         "",
         "```diff",
         fence(d.fix.patch).trimEnd(),
@@ -227,7 +227,7 @@ export function renderText(result: DoctorResult): string {
     out.push(`${i + 1}. ${d.rule}  explains ${d.checks.join(", ")}`);
     out.push(`   cause   ${d.cause}`);
     for (const s of d.settings) out.push(`   setting ${s.file}:${s.line}  ${s.note}`);
-    if (d.fix) out.push(`   fix     ${d.fix.file}  (cd ${d.fix.apply_in} && patch -p1 < ${d.fix.file})`);
+    if (d.fix) out.push(`   fix     ${d.fix.file}  (cd ${d.fix.apply_in} && git apply ${d.fix.file})`);
     else out.push(`   no fix  ${d.no_fix_reason}`);
     if (d.verified) out.push(`   verify  ${d.verified.status}${d.verified.status === "not run" ? `: ${d.verified.detail}` : ""}`);
   }

@@ -264,6 +264,49 @@ function execFormCmd(ctx: RunContext): Located {
   };
 }
 
+const UV_FLAG = /(--timeout-graceful-shutdown(?:=|\s+|",\s*"))(\d+)/;
+
+/** uvicorn's --timeout-graceful-shutdown under `uvicorn --workers`: in the scenario's system.app.command, else the Dockerfile's CMD. */
+function uvicornGraceful(ctx: RunContext, value: number): Located {
+  const sys = systemOf(ctx)!;
+  const cmd = sys.app.command;
+  const i = cmd?.findIndex((a) => a === "--timeout-graceful-shutdown" || a.startsWith("--timeout-graceful-shutdown=")) ?? -1;
+  if (cmd && i >= 0) {
+    const spaced = cmd[i] === "--timeout-graceful-shutdown";
+    const newCmd = cmd.map((a, k) =>
+      spaced && k === i + 1 ? String(value) : !spaced && k === i ? `--timeout-graceful-shutdown=${value}` : a,
+    );
+    const loc = inScenario(ctx, `system.app.command.${spaced ? i + 1 : i}`, newCmd[spaced ? i + 1 : i]!);
+    return {
+      ...loc,
+      was: `command: ${cmd.join(" ")}`,
+      now: `command: ${newCmd.join(" ")}`,
+      verify: { sets: [`system.app.command=${JSON.stringify(newCmd)}`] },
+    };
+  }
+  if (cmd)
+    throw new CannotLocate(
+      "system.app.command does not set --timeout-graceful-shutdown (an UVICORN_* variable?): doctor does not guess where it is set",
+    );
+  if (!sys.app.build) throw new CannotLocate("the app is an image: its command is not in a file here");
+  const file = join(fromScenario(ctx, sys.app.build.context), sys.app.build.dockerfile);
+  const before = read(ctx, file);
+  const cmds = [...before.matchAll(/^CMD[ \t]+(.+)$/gm)];
+  const last = cmds[cmds.length - 1];
+  if (!last || !UV_FLAG.test(last[0])) throw new CannotLocate(`${file}: its CMD does not set --timeout-graceful-shutdown`);
+  const now = last[0].replace(UV_FLAG, (_, head: string) => `${head}${value}`);
+  const after = before.slice(0, last.index!) + now + before.slice(last.index! + last[0].length);
+  return {
+    file,
+    line: lineOf(before, last.index!),
+    was: last[0],
+    now,
+    before,
+    after,
+    verify: { copy: { field: "system.app.build.dockerfile", file: basename(file), text: after } },
+  };
+}
+
 /** Where a change applies for this run's stack. */
 export function locate(ctx: RunContext, change: Change): Located {
   if (change.kind === "exec-form-cmd") return execFormCmd(ctx);
@@ -271,6 +314,12 @@ export function locate(ctx: RunContext, change: Change): Located {
   if (ctx.stack === "attach") throw new CannotLocate("an attached system's settings are not in files drainlab has");
   if (ctx.stack === "fixture" || /^(drain|load|checks)\./.test(field)) return inScenario(ctx, field, value);
   if (field === "stack.gunicorn.graceful_timeout_s") return gunicornGraceful(ctx, Number(value));
+  if (field === "stack.uvicorn.timeout_graceful_shutdown_s") {
+    if (ctx.report.parameters.stack.runtime === "uvicorn") return uvicornGraceful(ctx, Number(value));
+    throw new CannotLocate(
+      "under gunicorn, uvicorn's timeout_graceful_shutdown is the worker class's CONFIG_KWARGS (Python code, not a setting): doctor does not rewrite code",
+    );
+  }
   if (field.startsWith("stack.nginx.")) return nginxSetting(ctx, field, value);
   throw new CannotLocate(`${field}: doctor does not know which of your files sets it`);
 }
