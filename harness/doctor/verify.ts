@@ -72,5 +72,6 @@ export async function verifyFixes(result: DoctorResult, before: Report, rerun: R
   if (verified.length > 1) {
     log(`verify    every fix together: ${all.join(" ")}`);
     result.all_fixes = await check(before, [...new Set(verified.flatMap((d) => d.checks))], all, "all", rerun);
-  } else if (verified.length === 1) result.all_fixes = verified[0]!.verified;
+  }
+  // one fix: its own run is the run with every fix
 }
