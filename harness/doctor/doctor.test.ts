@@ -399,6 +399,8 @@ describe("doctor on bad input", () => {
     writeFileSync(join(dir, "file"), "x");
     refused(join(dir, "file"), /not a folder/);
     refused(dir, /not a run folder \(no report\.json/);
+    writeFileSync(join(dir, "repeat.json"), "{}");
+    refused(dir, /a repeat's folder \(repeat\.json\); give one of its runs' folders/);
     writeFileSync(join(dir, "report.json"), '{"run_id": ');
     refused(dir, /not JSON/);
     writeFileSync(join(dir, "report.json"), '{"schema_version": 2}');

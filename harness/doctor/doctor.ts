@@ -27,7 +27,11 @@ export function loadRun(runDir: string): LoadedRun {
   if (!existsSync(dir)) throw new UsageError(`${runDir}: no such run folder`);
   if (!statSync(dir).isDirectory()) throw new UsageError(`${runDir}: not a folder (give the run folder that holds report.json)`);
   const file = join(dir, "report.json");
-  if (!existsSync(file)) throw new UsageError(`${runDir}: not a run folder (no report.json in it)`);
+  if (!existsSync(file)) {
+    if (existsSync(join(dir, "repeat.json")))
+      throw new UsageError(`${runDir}: a repeat's folder (repeat.json); give one of its runs' folders, each holds a report.json`);
+    throw new UsageError(`${runDir}: not a run folder (no report.json in it)`);
+  }
   const report = readReport(file);
   const errorLog = join(dir, "raw", "nginx", "nginx-error.log");
   let nginxErrors: string[] = [];
