@@ -180,6 +180,17 @@ describe("doctor on recorded runs of the catalog's controls", () => {
     expect(streams.cause).toContain("set by uvicorn timeout_graceful_shutdown");
   });
 
+  it("sigterm-without-removal: also proxy_next_upstream off, which fails the GETs a stopping node refused", () => {
+    const result = doctor("sigterm-without-removal");
+    expect(result.diagnoses.map((d) => d.rule)).toEqual(["sigterm-before-removal", "idempotent-not-resent"]);
+    const d = result.diagnoses[1]!;
+    expect(d.cause).toContain('proxy_next_upstream is "off"');
+    expect(d.cause).toContain("249 GET");
+    expect(d.fix!.patch).toContain('+  nginx: { proxy_next_upstream: "error timeout", max_fails: 0 }');
+    expect(d.fix!.file).toMatch(/fix-2\.patch$/);
+    applyToCopies(result, 1);
+  });
+
   it("says which link of the chain binds and that the stop wait must follow", () => {
     const d = doctor("background-task-lost").diagnoses[0]!;
     expect(d.cause).toContain("set by gunicorn graceful_timeout");

@@ -182,7 +182,9 @@ function nginxSetting(ctx: RunContext, field: string, value: string | number | b
     const args = name === "proxy_read_timeout" ? `${value}s` : String(value);
     // where the file sets it already (at any level): those lines change, when they are the cause
     const wrong = (d: Directive) =>
-      name === "proxy_read_timeout" ? nginxSecondsOr(d.args[0]) < Number(value) : /\bnon_idempotent\b/.test(d.args.join(" "));
+      name === "proxy_read_timeout"
+        ? nginxSecondsOr(d.args[0]) < Number(value)
+        : /\bnon_idempotent\b/.test(d.args.join(" ")) || !/\berror\b/.test(d.args.join(" "));
     let set = false;
     walk(tree, (d, parents) => {
       if (d.name !== name) return;

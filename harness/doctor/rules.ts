@@ -418,6 +418,38 @@ const nonIdempotentRetry: Rule = (input) => {
   };
 };
 
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+
+/** proxy_next_upstream off (or without `error`): a GET refused by a stopping node fails instead of going to another. */
+const idempotentNotResent: Rule = (input) => {
+  const r = input.report;
+  const n = r.parameters.stack.nginx;
+  if (/\berror\b/.test(n.proxy_next_upstream) || !failingNames(input).has("no-failed-requests")) return null;
+  const counts = r.reconciliation.counts as Record<string, number>;
+  const failed = (r.reconciliation.by_method as Record<string, Record<string, number>> | undefined)?.failed ?? {};
+  const idempotent = Object.entries(failed).filter(([m, c]) => IDEMPOTENT.has(m) && c > 0);
+  const total = idempotent.reduce((sum, [, c]) => sum + c, 0);
+  // the ones a node never started (refused, reset before the app): not those it cut, which re-sending would run twice
+  if (total === 0 || (counts.failed ?? 0) <= (counts["cut-short"] ?? 0)) return null;
+  const examples = examplesOf(input, ["no-failed-requests"], ["failed"]);
+  return {
+    rule: "idempotent-not-resent",
+    checks: ["no-failed-requests"],
+    cause: `proxy_next_upstream is "${n.proxy_next_upstream}", so nginx answered 502 for ${idempotent.map(([m, c]) => `${c} ${m}`).join(", ")} request(s) a node refused instead of sending them to another node (e.g. ${examples.join(", ")})`,
+    examples,
+    changes: [
+      {
+        kind: "field",
+        field: "stack.nginx.proxy_next_upstream",
+        value: "error timeout",
+        why: "nginx's default: an attempt that failed to connect or send goes to the next node (never a POST already sent)",
+      },
+    ],
+    notes: [],
+    shown_by: ["sigterm-without-removal", "sigterm-refused-rerouted (the same with error timeout: pass)"],
+  };
+};
+
 /** Passive health off: nginx keeps trying a dead node. */
 const passiveHealthOff: Rule = (input) => {
   const r = input.report;
@@ -496,6 +528,7 @@ export const RULES: Rule[] = [
   healthNotDraining,
   readTimeout,
   nonIdempotentRetry,
+  idempotentNotResent,
   keepaliveRace,
   passiveHealthOff,
   noLiveUpstreams,
@@ -512,6 +545,7 @@ export const RULE_NAMES = [
   "health-never-reports-draining",
   "read-timeout-shorter-than-request",
   "non-idempotent-retried",
+  "idempotent-not-resent",
   "keepalive-race",
   "passive-health-off",
   "max-fails-took-every-node-out",
