@@ -63,7 +63,8 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
     if (d.signal_acknowledged !== undefined) facts.push(signalPathFact(r, d));
     const signal = toEpochMs(d.signal_ms, r.server.t0EpochMs);
     const on = (e: AppEvent) => e.node === d.target && e.epochMs >= signal;
-    const closes = (r.server.sessions?.app ?? []).filter((e) => e.event === "ws-close" && on(e));
+    // "unknown": the app stopped without seeing the close (a send that failed once the server had closed it)
+    const closes = (r.server.sessions?.app ?? []).filter((e) => e.event === "ws-close" && on(e) && e.code !== "unknown");
     if (closes.length > 0) {
       const codes = [...new Set(closes.map((e) => String(e.code)))];
       facts.push({
