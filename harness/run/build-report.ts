@@ -80,7 +80,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
  * no-duplicate-events counts them), so the sessions table, terminal line and JUnit properties show them as
  * they show a feed's.
  */
-function withSocketDuplicates(records: Records): NonNullable<Records["sessions"]> {
+export function withSocketDuplicates(records: Records): NonNullable<Records["sessions"]> {
   const sessions = records.sessions ?? [];
   if (!sessions.some((s) => s.kind === "websocket")) return sessions;
   const dup = wsAppDuplicates(records.server.sessions?.app ?? []);
