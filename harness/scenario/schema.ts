@@ -605,8 +605,14 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
         issue("path", `the fixture serves ${FIXTURE_PATHS.join(", ")}; other paths need system:`);
       if ((k.task_ms !== undefined) !== (k.path === "/background"))
         issue("task_ms", "POST /background takes task_ms (how long its background task runs), and only it");
-    } else if (k.path !== undefined) {
-      issue("path", `the fixture serves ${k.kind} at its own path; give a path only with system:`);
+    } else {
+      if (k.path !== undefined) issue("path", `the fixture serves ${k.kind} at its own path; give a path only with system:`);
+      // the fixture echoes each message and answers polls as ?cursor= with {"ids": [...], "end": bool}
+      const expects = [k.expect, ...(Array.isArray(k.send) ? k.send.map((m) => (typeof m === "string" ? undefined : m.expect)) : [])];
+      if (expects.some((e) => e !== undefined && e !== "echo" && e !== "reply"))
+        issue("expect", "the fixture's WebSocket echoes each message: expect echo (or reply); other answers need system: or attach:");
+      for (const f of ["cursor_param", "ids_path", "end_path", "subprotocols"] as const)
+        if (k[f] !== undefined) issue(f, `${f} describes your app's protocol; the fixture has its own (give it with system: or attach:)`);
     }
   });
   const limit = s.stack.uvicorn.timeout_graceful_shutdown_s;

@@ -126,6 +126,25 @@ describe("system: the user's own stack in a scenario", () => {
     expect(validateScenario({ name: "x", system, load: { mix: m } }, "s.yaml").load.mix).toHaveLength(5);
   });
 
+  it("the fixture keeps its own WebSocket and long-poll protocols: an answer it never sends, or a poll format, is refused", () => {
+    const refused = (mix: object[]) => {
+      try {
+        validateScenario({ name: "x", load: { mix } }, "s.yaml");
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    };
+    expect(refused([{ kind: "websocket", expect: "count:3" }])).toMatch(
+      /load\.mix\.0\.expect: the fixture's WebSocket echoes each message/,
+    );
+    expect(refused([{ kind: "websocket", send: [{ text: "a", expect: "until:x" }] }])).toMatch(
+      /load\.mix\.0\.expect: the fixture's WebSocket echoes/,
+    );
+    expect(refused([{ kind: "longpoll", ids_path: "/data" }])).toMatch(/load\.mix\.0\.ids_path: ids_path describes your app's protocol/);
+    expect(refused([{ kind: "websocket", send: "hello {n}", expect: "echo" }])).toBe("");
+  });
+
   it("takes a user's WebSocket and long-poll protocols", () => {
     const m = [
       { kind: "websocket", path: "/ws", send: '{"op":"subscribe","n":{n}}', messages: 2, expect: "count:5", subprotocols: ["v1.chat"] },
