@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -110,6 +111,8 @@ const server = createServer((req, res) => {
     res.end(JSON.stringify({ ids, end: ids.at(-1)! >= 4 }));
   }
 });
+/** A user's stack, for the protocols the fixture does not speak (nothing here starts it). */
+const SYSTEM = { app: { image: "app:1" }, nginx: { config: "n.conf", upstream: "api" } };
 const polls: number[] = [];
 const sincePolls: Array<string | null> = [];
 const feedConnections: Array<{ at: number; lastEventId: string }> = [];
@@ -124,7 +127,11 @@ afterAll(() => server.close());
 
 /** One session; fixture: the fixture's preset protocol (`chunk i` ... `END`, numeric ids and `event: end`), else a user's app's. */
 async function one(kind: object, path: string, fixture = true) {
-  const k = Scenario.parse({ name: "t", system: undefined, load: { mix: [{ ...kind }] } }).load.mix[0]!;
+  const k = Scenario.parse({
+    name: "t",
+    ...(fixture ? {} : { system: SYSTEM }),
+    load: { mix: [{ ...(fixture ? {} : { path }), ...kind }] },
+  }).load.mix[0]!;
   const done = new AbortController();
   const sessions = new Sessions({ url, t0: performance.now(), timeoutMs: 5000, fixture, signal: done.signal, onStarted: () => {} });
   sessions.start("run-s1", k, 0, 0, path);
@@ -232,6 +239,76 @@ describe("sessions: streams on raw HTTP bytes written over TCP", () => {
     expect(await replay("/whole", { chunks: 2 }, true)).toMatchObject({ complete: true, units: 2, bytes: 20 });
     expect(await replay("/whole", {}, false)).toMatchObject({ complete: true, bytes: 20 });
     expect(await replay("/short-length", { end_marker: "END" }, false)).toMatchObject({ complete: false, bytes: 12 });
+  });
+});
+
+describe("sessions: a WebSocket on raw frame bytes written over TCP", () => {
+  // a subscription server written byte for byte (RFC 6455, not captured): after the client's first frame it
+  // sends an update as one text frame cut inside its header, an update fragmented into a text frame without
+  // FIN and a continuation frame (each cut across TCP writes), then {"done":true}; cut=1 then ends the TCP
+  // connection with no close frame, before the second subscription's answer
+  const frame = (opcode: number, text: string, fin = true) => {
+    const payload = Buffer.from(text);
+    return Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | opcode, payload.length]), payload]);
+  };
+  const answer = Buffer.concat([frame(1, '{"seq":1}'), frame(1, '{"seq":', false), frame(0, "2}"), frame(1, '{"done":true}')]);
+  let raw = "";
+  const tcp = createTcpServer((socket) => {
+    let upgraded = false;
+    let subscriptions = 0;
+    let cut = false;
+    socket.on("data", (data) => {
+      if (!upgraded) {
+        const head = String(data);
+        cut = head.startsWith("GET /ws?cut=1 ");
+        const key = /sec-websocket-key: *(\S+)/i.exec(head)![1]!;
+        const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        upgraded = true;
+        return;
+      }
+      const opcode = data[0]! & 0x0f;
+      if (opcode === 8) return void socket.end(Buffer.from([0x88, 2, 0x03, 0xe8]));
+      if (++subscriptions === 2 && cut) return void socket.destroy();
+      // cut at every 3rd byte: frame headers and payloads split across writes
+      for (let at = 0; at < answer.length; at += 3) socket.write(answer.subarray(at, at + 3));
+    });
+  });
+  beforeAll(async () => {
+    tcp.listen(0, "127.0.0.1");
+    await once(tcp, "listening");
+    raw = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+  });
+  afterAll(() => tcp.close());
+
+  async function replay(path: string) {
+    const k = Scenario.parse({
+      name: "t",
+      system: SYSTEM,
+      load: { mix: [{ kind: "websocket", path, send: "sub {n}", messages: 2, interval_ms: 50, expect: 'until:"done":true' }] },
+    }).load.mix[0]!;
+    const done = new AbortController();
+    const sessions = new Sessions({
+      url: raw,
+      t0: performance.now(),
+      timeoutMs: 5000,
+      fixture: false,
+      signal: done.signal,
+      onStarted: () => {},
+    });
+    sessions.start("run-s1", k, 0, 0, path);
+    await sessions.settle(5000, () => done.abort());
+    return sessions.records[0]!;
+  }
+
+  it("frames split anywhere and a fragmented message are read whole: both subscriptions answered, closed with 1000", async () => {
+    expect(await replay("/ws")).toMatchObject({ complete: true, units: 2, close_codes: [1000], lost_messages: 0, error: null });
+  });
+
+  it("the connection ended with no close frame (1006) before the second subscription's answer: that message is lost", async () => {
+    expect(await replay("/ws?cut=1")).toMatchObject({ complete: false, units: 1, close_codes: [1006], lost_messages: 1 });
   });
 });
 
@@ -463,7 +540,8 @@ describe("sessions: WebSockets", () => {
 
   async function socket(path: string, kind: object = { messages: 5 }) {
     connections = 0;
-    const k = Scenario.parse({ name: "t", load: { mix: [{ kind: "websocket", interval_ms: 20, ...kind }] } }).load.mix[0]!;
+    const k = Scenario.parse({ name: "t", system: SYSTEM, load: { mix: [{ kind: "websocket", path, interval_ms: 20, ...kind }] } }).load
+      .mix[0]!;
     const done = new AbortController();
     const sessions = new Sessions({
       url: wsUrl,
