@@ -559,6 +559,8 @@ describe("sessions: WebSockets", () => {
   it("after a clean close (1012) the client reconnects and sends again what was never echoed: nothing lost", async () => {
     const r = await socket("/ws?close=1012");
     expect(r).toMatchObject({ complete: true, units: 5, reconnects: 1, close_codes: [1012, 1000], lost_messages: 0, resent_messages: 1 });
+    // the server closed the first, the client the second
+    expect(r.client_closed).toEqual([1]);
   });
 
   it("a connection that ends with no close frame (1006) loses what it had not echoed", async () => {

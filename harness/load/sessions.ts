@@ -477,6 +477,7 @@ export class Sessions {
         ws.onerror = () => {};
       });
       record.close_codes.push(outcome.code);
+      if (!outcome.byServer) (record.client_closed ??= []).push(record.close_codes.length - 1);
       const resume = outcome.byServer && outcome.code !== 1006 && !this.options.signal.aborted && record.reconnects < MAX_RECONNECTS;
       if (resume && outcome.pending.length > 0) {
         // never answered before the server's clean close: sent again on the next connection

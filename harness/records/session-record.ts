@@ -48,6 +48,8 @@ export interface SessionRecord {
   bytes?: number;
   /** WebSocket: the close code of each connection, in order (1006: closed without a close frame). */
   close_codes: number[];
+  /** WebSocket: the connections (indexes into close_codes: 0, then reconnect n) the client closed itself (done, or the load's end). */
+  client_closed?: number[];
   /** WebSocket: messages sent whose expected answer (echo, reply, count:N, until) never came, on a connection that ended abruptly (1006) or after the last reconnect. */
   lost_messages: number;
   /**
