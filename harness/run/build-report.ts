@@ -6,6 +6,7 @@ import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { VERSION } from "../util/version.ts";
 import { expectationOf } from "../verdict/expectation.ts";
 import { clockFactsOf, clockOffsetFactsOf, drainFactsOf, factsOf, recycleFactsOf } from "../verdict/facts.ts";
+import { wsAppDuplicates } from "../verdict/session-checks.ts";
 import type { Judgement } from "../verdict/verdict.ts";
 
 /** What a report says about the run beyond its records: identity, stack, files. */
@@ -52,7 +53,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     lint: lintScenario(scenario),
     ...(meta.system ? { system: meta.system } : {}),
     ...(meta.attach ? { attach: meta.attach } : {}),
-    ...(records.sessions && records.sessions.length > 0 ? { sessions: records.sessions } : {}),
+    ...(records.sessions && records.sessions.length > 0 ? { sessions: withSocketDuplicates(records) } : {}),
     stack: meta.stack,
     requests: figures.requests,
     latency_ms: figures.latency_ms,
@@ -72,4 +73,16 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     series: figures.series,
     files: meta.files,
   };
+}
+
+/**
+ * The sessions with each WebSocket's duplicates (messages its app received twice, from the app's ledger, as
+ * no-duplicate-events counts them), so the sessions table, terminal line and JUnit properties show them as
+ * they show a feed's.
+ */
+export function withSocketDuplicates(records: Records): NonNullable<Records["sessions"]> {
+  const sessions = records.sessions ?? [];
+  if (!sessions.some((s) => s.kind === "websocket")) return sessions;
+  const dup = wsAppDuplicates(records.server.sessions?.app ?? []);
+  return sessions.map((s) => (s.kind === "websocket" ? { ...s, duplicate_units: dup.get(s.id) ?? 0 } : s));
 }
