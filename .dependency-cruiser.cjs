@@ -89,6 +89,17 @@ module.exports = {
       to: { path: "^harness/", pathNot: `${layer("report")}|${layer("records")}|${layer("figures")}|${layer("scenario")}|${layer("util")}` },
     },
     {
+      name: "doctor-reads-records-only",
+      comment:
+        "doctor explains a finished run from its records, the scenario and the user's files (nginx.conf through the pure parser): no stage that runs anything, no verdict, no view; --verify gets its runner from the command",
+      severity: "error",
+      from: { path: layer("doctor") },
+      to: {
+        path: "^harness/",
+        pathNot: `${layer("doctor")}|${layer("records")}|${layer("scenario")}|${layer("util")}|^harness/stack/nginx-parse\\.ts$`,
+      },
+    },
+    {
       name: "nothing-imports-the-top",
       comment: "the orchestrator and the commands sit on top: only they import each other",
       severity: "error",

@@ -11,7 +11,7 @@ export default defineConfig({
           // unit tests first, alone: their CPU (hostile-input spawns dozens of processes) must not share the
           // two cores with a drain being timed
           sequence: { groupOrder: 0 },
-          include: ["harness/**/*.test.ts", "examples/**/*.test.ts"],
+          include: ["harness/**/*.test.ts", "examples/**/*.test.ts", "bench/**/*.test.ts"],
           exclude: ["**/*.container.test.ts", "**/node_modules/**"],
           // several start drainlab as a process (tsx, 1-2 s idle): a busy machine must slow them, not fail them
           testTimeout: 60_000,

@@ -39,3 +39,32 @@ export function printTable(rows: Row[]): void {
   );
   process.stdout.write(`\n${out.join("\n")}\n`);
 }
+
+/** The README's table lives between two markers; the text around it is the README's own. */
+export function replaceBenchTable(readme: string, table: string): string {
+  const begin = "<!-- bench:begin -->";
+  const end = "<!-- bench:end -->";
+  const a = readme.indexOf(begin);
+  const b = readme.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`bench: README.md has no ${begin} ... ${end} block to replace`);
+  return `${readme.slice(0, a + begin.length)}\n${table}\n${readme.slice(b)}`;
+}
+
+/** The targets as the README's markdown table, with the machine and the date it was measured on. */
+export function markdownTable(
+  rows: Row[],
+  results: { started_at?: unknown; node?: unknown; cores?: unknown; background_cores?: unknown },
+): string {
+  const cell = (s: string) => s.replaceAll("|", "\\|");
+  const bg = typeof results.background_cores === "number" ? results.background_cores.toFixed(2) : "?";
+  return [
+    `Measured ${String(results.started_at ?? "").slice(0, 10)} on ${String(results.cores)} cores, node ${String(results.node)}, ${bg} cores busy with other work at the start (\`bench/baseline.json\`, written by \`npm run bench -- --accept\`):`,
+    "",
+    "| # | target | measured | goal | ratio | met | note |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map(
+      (r) =>
+        `| ${r.id} | ${cell(r.target)} | ${cell(r.measured)} | ${cell(r.goal)} | ${cell(r.ratio)} | ${r.met === null ? "-" : r.met ? "yes" : "**missed**"} | ${cell(r.note)} |`,
+    ),
+  ].join("\n");
+}

@@ -91,6 +91,38 @@ it("examples/attach-docker has a passing scenario and a must-fail control", () =
   expect(verdicts.some((e) => e.verdict === "fail" && e.failing_checks.length > 0)).toBe(true);
 });
 
+/** The checks that judge long-lived traffic (streams, feeds, sockets). */
+const SESSION_CHECKS = ["no-truncated-streams", "no-lost-events", "no-duplicate-events", "websockets-closed-cleanly"];
+
+it.each([
+  ["shop", ["stream", "sse"]],
+  ["uvicorn-workers", ["websocket"]],
+])("examples/%s drains its long-lived routes (%s) in a passing scenario and in a must-fail control", (name, kinds) => {
+  const dir = join(EXAMPLES, name);
+  const scenarios = filesIn(dir, /\.yaml$/).map((f) => loadScenario(f));
+  const longLived = (s: (typeof scenarios)[number]) => s.load.mix.filter((k) => kinds.includes(k.kind ?? "request"));
+  const source = readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".py"))
+    .map((f) => readFileSync(join(dir, f), "utf8"))
+    .join("\n");
+  const passing = scenarios.filter((s) => s.expect.verdict === "pass" && longLived(s).length > 0);
+  const controls = scenarios.filter(
+    (s) => s.expect.verdict === "fail" && longLived(s).length > 0 && s.expect.failing_checks.some((c) => SESSION_CHECKS.includes(c)),
+  );
+  expect(passing.map((s) => s.name).length, `${name}: a passing scenario with ${kinds.join(", ")}`).toBeGreaterThan(0);
+  expect(controls.map((s) => s.name).length, `${name}: a control failing a session check`).toBeGreaterThan(0);
+  for (const kind of kinds)
+    expect(
+      passing.some((s) => longLived(s).some((k) => k.kind === kind)),
+      `${name}: ${kind} in a passing scenario`,
+    ).toBe(true);
+  for (const s of [...passing, ...controls]) {
+    // every long-lived path is a route of the app, and the load stays short (CI time)
+    for (const k of longLived(s)) expect(source, `${s.name}: ${k.path}`).toContain(`"${k.path!.split("?")[0]}"`);
+    expect(s.load.duration_s, s.name).toBeLessThanOrEqual(8);
+  }
+});
+
 describe.each(systemExamples)("examples/%s", (name) => {
   const dir = join(EXAMPLES, name);
 

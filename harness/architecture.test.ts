@@ -128,7 +128,27 @@ describe("architecture rules (.dependency-cruiser.cjs)", { timeout: 120_000 }, (
   });
 
   it("have a must-fail control for every rule of .dependency-cruiser.cjs", () => {
-    const controlled = new Set([...CONTROLS.map((c) => c.rule), "no-cycles", "records-are-plain-data", "verdict-reads-records-only"]);
+    const controlled = new Set([
+      ...CONTROLS.map((c) => c.rule),
+      "no-cycles",
+      "records-are-plain-data",
+      "verdict-reads-records-only",
+      "doctor-reads-records-only",
+    ]);
     expect(RULES.filter((r) => !controlled.has(r))).toEqual([]);
+  });
+
+  it("fail on a doctor that imports a stage other than the nginx parser", () => {
+    const r = cruise(
+      tree({
+        "harness/stack/stack.ts": "export interface Stack { url: string }\n",
+        "harness/stack/nginx-parse.ts": "export const parseNginx = (t: string) => t;\n",
+        "harness/doctor/doctor.ts":
+          'import type { Stack } from "../stack/stack.ts";\nimport { parseNginx } from "../stack/nginx-parse.ts";\nexport const url = (s: Stack) => parseNginx(s.url);\n',
+      }),
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain("doctor-reads-records-only");
+    expect(r.out).not.toContain("nginx-parse.ts");
   });
 });

@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./cli/commands.ts";
+import { runDoctor } from "./cli/doctor-command.ts";
 import { withInterrupt } from "./cli/interrupt.ts";
 import { engineLost, ensureEngine } from "./env/engine.ts";
 import { ensureImages } from "./env/images.ts";
@@ -45,65 +46,78 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option("--repeat <n>", "run it n times and state the outcome as a rate with its 95% upper bound (default: expect.repeat, 1)")
     .option("--accept-client-only", "attach.client_only: let a run judged on the client's ledger alone pass (checks.client_only_ok)")
-    .action(async (file: string, opts: { set: string[]; out: string; baseline?: string; repeat?: string; acceptClientOnly?: boolean }) => {
-      const scenario = loadScenario(file, [...opts.set, ...(opts.acceptClientOnly ? ["checks.client_only_ok=true"] : [])]);
-      const repeat = opts.repeat === undefined ? scenario.expect.repeat : Number(opts.repeat);
-      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000)
-        throw new UsageError(`--repeat ${JSON.stringify(opts.repeat)}: a whole number from 1 to 1000`);
-      // refused here, before anything starts: a --out no run folder can go in (under /proc a recursive mkdir spins
-      // forever) and a --baseline that is not a report.json
-      if (opts.baseline !== undefined) readBaseline(opts.baseline);
-      ensureWritableDir("--out", opts.out, "the run folder");
-      const progress = new LiveProgress();
-      const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-      if (repeat > 1) {
+    .option("--doctor", "when the run fails, explain it as `drainlab doctor <run-dir>` does (writes <run-dir>/doctor/)")
+    .action(
+      async (
+        file: string,
+        opts: { set: string[]; out: string; baseline?: string; repeat?: string; acceptClientOnly?: boolean; doctor?: boolean },
+      ) => {
+        const scenario = loadScenario(file, [...opts.set, ...(opts.acceptClientOnly ? ["checks.client_only_ok=true"] : [])]);
+        const repeat = opts.repeat === undefined ? scenario.expect.repeat : Number(opts.repeat);
+        if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000)
+          throw new UsageError(`--repeat ${JSON.stringify(opts.repeat)}: a whole number from 1 to 1000`);
+        // refused here, before anything starts: a --out no run folder can go in (under /proc a recursive mkdir spins
+        // forever) and a --baseline that is not a report.json
+        if (opts.baseline !== undefined) readBaseline(opts.baseline);
+        ensureWritableDir("--out", opts.out, "the run folder");
+        const progress = new LiveProgress();
+        const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+        if (repeat > 1) {
+          if (opts.doctor)
+            throw new UsageError(
+              "--doctor explains one run: run it without --repeat, or run drainlab doctor on a run folder of the repeat",
+            );
+          try {
+            const { repeat: result, dir } = await withInterrupt(
+              (signal) =>
+                runRepeat(scenario, repeat, {
+                  scenarioFile: file,
+                  outDir: opts.out,
+                  baselineFile: opts.baseline,
+                  signal,
+                  log: err,
+                  reporters: [progress],
+                  onRun: (i, report, runDir) => {
+                    progress.done();
+                    const failing = report.checks.filter((c) => !c.ok).map((c) => c.name);
+                    process.stdout.write(
+                      `run ${i}/${repeat}  ${report.verdict.toUpperCase()}  ${failing.length ? `failing: ${failing.join(", ")}` : "every check passed"}  ${runDir}\n`,
+                    );
+                  },
+                }),
+              err,
+            );
+            process.stdout.write(renderRepeatTerminal(result));
+            process.stdout.write(`report    ${dir}/repeat.json\n          ${dir}/report.html\n`);
+            exitCode = result.gate === "pass" ? ExitCode.pass : ExitCode.checkFailed;
+          } finally {
+            progress.done();
+          }
+          return;
+        }
+        const terminal = terminalReporter((text) => process.stdout.write(text), color);
         try {
-          const { repeat: result, dir } = await withInterrupt(
+          const { report, runDir } = await withInterrupt(
             (signal) =>
-              runRepeat(scenario, repeat, {
+              runScenario(scenario, {
                 scenarioFile: file,
                 outDir: opts.out,
                 baselineFile: opts.baseline,
                 signal,
                 log: err,
-                reporters: [progress],
-                onRun: (i, report, runDir) => {
-                  progress.done();
-                  const failing = report.checks.filter((c) => !c.ok).map((c) => c.name);
-                  process.stdout.write(
-                    `run ${i}/${repeat}  ${report.verdict.toUpperCase()}  ${failing.length ? `failing: ${failing.join(", ")}` : "every check passed"}  ${runDir}\n`,
-                  );
-                },
+                reporters: [progress, terminal],
               }),
             err,
           );
-          process.stdout.write(renderRepeatTerminal(result));
-          process.stdout.write(`report    ${dir}/repeat.json\n          ${dir}/report.html\n`);
-          exitCode = result.gate === "pass" ? ExitCode.pass : ExitCode.checkFailed;
+          exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
+          progress.done();
+          // the run's verdict stays its exit code; doctor only explains it
+          if (opts.doctor && report.verdict === "fail") await runDoctor(runDir, false);
         } finally {
           progress.done();
         }
-        return;
-      }
-      const terminal = terminalReporter((text) => process.stdout.write(text), color);
-      try {
-        const { report } = await withInterrupt(
-          (signal) =>
-            runScenario(scenario, {
-              scenarioFile: file,
-              outDir: opts.out,
-              baselineFile: opts.baseline,
-              signal,
-              log: err,
-              reporters: [progress, terminal],
-            }),
-          err,
-        );
-        exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
-      } finally {
-        progress.done();
-      }
-    });
+      },
+    );
 
   program
     .command("report")

@@ -84,6 +84,27 @@ describe("bring your own stack: the examples, as a new user runs them", () => {
     expect(report.facts?.find((f) => f.claim.startsWith("the drain's SIGTERM"))?.holds).toBe(true);
   });
 
+  it("uvicorn-workers: its WebSocket subscriptions, ended before uvicorn's SIGTERM, pass with every socket judged", async () => {
+    const dir = userCopy("uvicorn-workers", { scenarios: true });
+    const { code, report } = await runIn(dir, "drainlab.yaml");
+    expect(report.expectation.met, summary(report)).toBe(true);
+    expect(code).toBe(0);
+    const sockets = report.sessions!.filter((s) => s.kind === "websocket");
+    expect(sockets.length).toBeGreaterThan(0);
+    expect(sockets.every((s) => s.complete && s.lost_messages === 0)).toBe(true);
+    for (const name of ["websockets-closed-cleanly", "no-duplicate-events"]) expect(check(report, name).status, name).toBe("pass");
+  });
+
+  it("uvicorn-workers: subscriptions open at the SIGTERM are closed with 1012 and start over on node-2 (the control fails as its file says)", async () => {
+    const dir = userCopy("uvicorn-workers", { scenarios: true });
+    const { code, report } = await runIn(dir, "drainlab-updates-cut.yaml");
+    expect(report.expectation.met, summary(report)).toBe(true);
+    expect(code).toBe(1);
+    const sockets = report.sessions!.filter((s) => s.kind === "websocket");
+    expect(sockets.some((s) => s.close_codes.includes(1012) && s.reconnects > 0 && (s.duplicate_units ?? 0) > 0)).toBe(true);
+    expect(sockets.every((s) => s.lost_messages === 0)).toBe(true);
+  });
+
   it("uvicorn-workers with a shell-form CMD: SIGTERM never reaches uvicorn, and the failing check says why", async () => {
     const dir = userCopy("uvicorn-workers", { scenarios: true });
     const { code, report } = await runIn(dir, "drainlab-shell-cmd.yaml");
@@ -113,6 +134,24 @@ describe("bring your own stack: the examples, as a new user runs them", () => {
     // the upstream's own keepalive and max_fails, read back from nginx -T
     expect(report.parameters.stack.nginx).toMatchObject({ upstream_keepalive: 16, max_fails: 2, fail_timeout_s: 5 });
     expect(report.system!.overrides.join("\n")).toMatch(/upstream "?shop_backend/);
+    // the NDJSON export (no end marker) and the order feed (opaque ids), drained with the rest
+    const streams = report.sessions!.filter((s) => s.kind === "stream");
+    const feeds = report.sessions!.filter((s) => s.kind === "sse");
+    expect(streams.length > 0 && streams.every((s) => s.complete && s.units === 20)).toBe(true);
+    expect(feeds.length > 0 && feeds.every((s) => s.complete && (s.duplicate_units ?? 0) === 0)).toBe(true);
+    for (const name of ["no-truncated-streams", "no-lost-events", "no-duplicate-events"])
+      expect(check(report, name).status, name).toBe("pass");
+  });
+
+  it("shop with a 1 s graceful limit and a feed without resume: NDJSON exports are cut and feeds replay events, as its file says", async () => {
+    const dir = userCopy("shop", { scenarios: true });
+    const { code, report } = await runIn(dir, "drainlab-feed-short-grace.yaml");
+    expect(report.expectation.met, summary(report)).toBe(true);
+    expect(code).toBe(1);
+    const cut = report.sessions!.filter((s) => s.kind === "stream" && !s.complete);
+    expect(cut.length).toBeGreaterThan(0);
+    expect(cut[0]!.error).toMatch(/^cut before the end of its body/);
+    expect(report.sessions!.some((s) => s.kind === "sse" && s.reconnects > 0 && (s.duplicate_units ?? 0) > 0)).toBe(true);
   });
 
   it("shop with a graceful limit shorter than its slowest endpoint fails as its file says, and the override is listed", async () => {

@@ -5,8 +5,9 @@ stops sending to a node when it is removed from the upstream.
 """
 
 import asyncio
+import json
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, WebSocket, WebSocketDisconnect
 
 app = FastAPI(title="quotes")
 
@@ -33,3 +34,21 @@ async def events(request: Request):
 async def slow():
     await asyncio.sleep(1.0)  # about 1 s: a report nobody should wait for at a drain
     return Response(content="done\n", media_type="text/plain")
+
+
+@app.websocket("/updates")
+async def updates(websocket: WebSocket):
+    """Price updates: each {"op": "subscribe", "symbol": ..., "updates": N} is answered with N updates, one
+    every 50 ms, then {"symbol": ..., "done": true}. The subscription is this socket's: at a shutdown
+    uvicorn closes the socket (1012), and a client that subscribes again gets the updates from the first."""
+    await websocket.accept()
+    try:
+        while True:
+            sub = json.loads(await websocket.receive_text())
+            symbol = sub.get("symbol", "DRN")
+            for seq in range(1, int(sub.get("updates", 3)) + 1):
+                await asyncio.sleep(0.05)
+                await websocket.send_text(json.dumps({"symbol": symbol, "seq": seq, "price": 42.0 + seq / 100}))
+            await websocket.send_text(json.dumps({"symbol": symbol, "done": True}))
+    except WebSocketDisconnect:
+        pass

@@ -145,7 +145,7 @@ describe("drainlab init", () => {
       "- { kind: stream, path: /export.ndjson, unit: ndjson }",
       "- { kind: stream, path: /report.csv }",
       "- { kind: sse, path: /ticks, end_event: end }",
-      "- { kind: websocket, path: /ws/updates }",
+      '- { kind: websocket, path: /ws/updates, send: "msg {n}", expect: echo }',
     ]);
     // the plain-route list keeps only the plain routes
     expect(text).not.toMatch(/# - \{ method: GET, path: \/orders\/feed/);

@@ -327,7 +327,7 @@ function longLivedEntry(r: LongLivedRoute): string {
     return `# - { kind: sse, path: ${path}${method}, end_event: end } # TODO: what ends the feed (end_event, reconnect: false or duration_s); id_order if its ids are numeric`;
   if (r.kind === "stream")
     return `# - { kind: stream, path: ${path}${method}${r.unit ? `, unit: ${r.unit}` : ""} } # TODO: end_marker, unit (line, ndjson, bytes:N) and chunks if known; complete = its framing ended with an ok status`;
-  return `# - { kind: websocket, path: ${path} } # TODO: drainlab's websocket sends messages and expects each echoed`;
+  return `# - { kind: websocket, path: ${path}, send: "msg {n}", expect: echo } # TODO: what it sends (send: a list, or a template with {n}) and the answer each waits for (expect: echo, reply, count:N or until:<regex>)`;
 }
 
 /** The scenario text: every field commented, every guess marked TODO. */

@@ -1,9 +1,8 @@
-import type { HeldAt, Percentiles, Reconciliation, SessionFigures } from "../records/figure-types.ts";
+import type { HeldAt, Percentiles, Reconciliation } from "../records/figure-types.ts";
 import type { Records } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
 import { inFlightAtSignal } from "./in-flight.ts";
 import { reconcile } from "./reconcile.ts";
-import { sessionFigures } from "./session-figures.ts";
 import { latencyDuringDrain, latencyPercentiles, series } from "./summaries.ts";
 
 export const SERIES_BUCKET_MS = 100;
@@ -18,8 +17,6 @@ export interface RunFigures {
   series: Report["series"];
   /** Per drain, what its node held at its signal (null: signal time or app ledger unknown). */
   in_flight_at_signal: Array<HeldAt | null>;
-  /** Per long-lived kind (streams, SSE, WebSockets, long polls): counts, first byte and unit delay percentiles. */
-  sessions: SessionFigures[];
 }
 
 export function figuresOf(r: Records): RunFigures {
@@ -39,6 +36,5 @@ export function figuresOf(r: Records): RunFigures {
     reconciliation,
     series: { bucket_ms: SERIES_BUCKET_MS, buckets: series(r.rows, SERIES_BUCKET_MS) },
     in_flight_at_signal: inFlightAtSignal(r),
-    sessions: sessionFigures(r.sessions ?? []),
   };
 }

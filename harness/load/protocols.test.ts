@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Scenario, sseProtocol, streamProtocol } from "../scenario/schema.ts";
-import { FeedTracker, type SseEvent, SseParser, streamShortfall, UnitCounter } from "./protocols.ts";
+import { longpollProtocol, Scenario, sseProtocol, streamProtocol, wsMessages } from "../scenario/schema.ts";
+import { FeedTracker, jsonPointer, pollAnswer, type SseEvent, SseParser, streamShortfall, UnitCounter, WsReplies } from "./protocols.ts";
 
 // The long-lived protocols' parsers on byte-exact bodies (the fixture's as fixtures/app/app.py writes them, and
 // user-app styles written by hand), split as a network may split them.
@@ -239,5 +239,100 @@ describe("a feed's ids: gaps, duplicates and the resume contract", () => {
     );
     for (const id of ["1000", "1001", "1003"]) t.event(ev(id));
     expect(t.gaps).toEqual([{ after: 1001, next: 1003 }]);
+  });
+});
+
+describe("a WebSocket's answers, matched to what it sent", () => {
+  it("the fixture's preset: '1', '2', ... each echoed; a differing echo answers nothing", () => {
+    const messages = wsMessages(kindOf({ kind: "websocket", messages: 3 }));
+    expect(messages.map((m) => [m.text, m.expect.kind])).toEqual([
+      ["1", "echo"],
+      ["2", "echo"],
+      ["3", "echo"],
+    ]);
+    const r = new WsReplies(messages);
+    r.sent(0);
+    r.sent(1);
+    expect(r.received("1")).toBe(0);
+    expect(r.received("two")).toBeNull();
+    expect(r.unexpected).toBe(1);
+    expect(r.received("2")).toBe(1);
+    expect(r.received("3")).toBeNull();
+    expect(r.unexpected).toBe(2);
+    r.sent(2);
+    expect(r.ended()).toEqual([2]);
+    expect(r.answered).toBe(2);
+  });
+
+  it("a template with {n}, a list with its own expectations, reply, count:N and until:<regex>", () => {
+    const tpl = wsMessages(kindOf({ kind: "websocket", send: '{"op":"sub","room":{n}}', messages: 2, expect: "count:3" }, true));
+    expect(tpl.map((m) => m.text)).toEqual(['{"op":"sub","room":1}', '{"op":"sub","room":2}']);
+    const list = wsMessages(
+      kindOf({ kind: "websocket", send: ["hello", { text: "sub", expect: 'until:"done":\\s*true' }, "bye"], expect: "reply" }, true),
+    );
+    expect(list.map((m) => [m.text, m.expect.kind])).toEqual([
+      ["hello", "reply"],
+      ["sub", "until"],
+      ["bye", "reply"],
+    ]);
+    const r = new WsReplies(list);
+    r.sent(0);
+    r.sent(1);
+    // replies go to the oldest message still waiting
+    expect(r.received("welcome")).toBe(0);
+    expect(r.received('{"seq":1}')).toBeNull();
+    expect(r.received('{"seq":2,"done": false}')).toBeNull();
+    expect(r.received('{"seq":3,"done": true}')).toBe(1);
+    expect(r.pending).toBe(0);
+    const c = new WsReplies(tpl);
+    c.sent(0);
+    expect([c.received("a"), c.received("b"), c.received("c")]).toEqual([null, null, 0]);
+    c.sent(1);
+    c.received("a");
+    // the socket ended mid-subscription: the message no longer waits, its replies so far count for nothing
+    expect(c.ended()).toEqual([1]);
+    c.sent(1);
+    expect([c.received("a"), c.received("b"), c.received("c")]).toEqual([null, null, 1]);
+  });
+
+  it("a message received while nothing waits is unexpected, not an answer", () => {
+    const r = new WsReplies(wsMessages(kindOf({ kind: "websocket", messages: 1, expect: "reply" })));
+    expect(r.received("hello from the server")).toBeNull();
+    expect(r.unexpected).toBe(1);
+  });
+});
+
+describe("a long poll's answers: JSON pointers into the body", () => {
+  it("RFC 6901: the whole document, nested keys, array indexes, ~0 and ~1, and what names nothing", () => {
+    const doc = { data: { "a/b": [10, { "m~n": true }] }, list: [1, 2] };
+    expect(jsonPointer(doc, "")).toBe(doc);
+    expect(jsonPointer(doc, "/list/1")).toBe(2);
+    expect(jsonPointer(doc, "/data/a~1b/0")).toBe(10);
+    expect(jsonPointer(doc, "/data/a~1b/1/m~0n")).toBe(true);
+    expect(jsonPointer(doc, "/list/01")).toBeUndefined();
+    expect(jsonPointer(doc, "/list/-")).toBeUndefined();
+    expect(jsonPointer(doc, "/nothing/here")).toBeUndefined();
+    expect(jsonPointer(doc, "/constructor")).toBeUndefined();
+  });
+
+  it("the fixture's preset and a user's /poll?since= answer with event objects; a body that does not fit says why", () => {
+    const fixture = longpollProtocol(kindOf({ kind: "longpoll" }), true);
+    expect(fixture).toMatchObject({ cursorParam: "cursor", firstCursor: "0", idsPath: "/ids", endPath: "/end", idOrder: "numeric" });
+    expect(pollAnswer('{"ids":[3,4],"end":false,"node":"node-1"}', fixture.idsPath, fixture.endPath)).toEqual({
+      ids: ["3", "4"],
+      end: false,
+    });
+    const user = longpollProtocol(
+      kindOf({ kind: "longpoll", cursor_param: "since", ids_path: "/data/events", end_path: "/data/closed" }, true),
+      false,
+    );
+    expect(user).toMatchObject({ cursorParam: "since", firstCursor: null, idOrder: "opaque", expectedUnits: null });
+    const answer = '{"data":{"events":[{"id":"e-9f","v":1},{"id":"e-a0","v":2}],"closed":true}}';
+    expect(pollAnswer(answer, user.idsPath, user.endPath)).toEqual({ ids: ["e-9f", "e-a0"], end: true });
+    // "end" that is not exactly true does not end the feed
+    expect(pollAnswer('{"data":{"events":[],"closed":"yes"}}', user.idsPath, user.endPath).end).toBe(false);
+    expect(() => pollAnswer("<html>502</html>", user.idsPath, user.endPath)).toThrow(/not JSON: "<html>502/);
+    expect(() => pollAnswer('{"data":{}}', user.idsPath, user.endPath)).toThrow(/no list at ids_path \/data\/events/);
+    expect(() => pollAnswer('{"data":{"events":[[1]]}}', user.idsPath, user.endPath)).toThrow(/neither an id/);
   });
 });

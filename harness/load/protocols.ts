@@ -1,5 +1,5 @@
 import type { SessionRecord } from "../records/session-record.ts";
-import type { IdOrder, StreamProtocol, StreamUnit } from "../scenario/schema.ts";
+import type { IdOrder, StreamProtocol, StreamUnit, WsMessage } from "../scenario/schema.ts";
 
 /**
  * The long-lived protocols' parsers, as plain data in and out so they can be
@@ -344,4 +344,104 @@ export class FeedTracker {
     this.units++;
     return { unit: false, duplicate: false, end: false };
   }
+}
+
+/**
+ * A WebSocket session's answers, matched to what it sent: each message received goes to the oldest one still
+ * waiting (echo: a message equal to it, others pass it by; reply: any one; count:N: N of them; until: up to
+ * and with the first that matches). A socket that ended takes what was still waiting with it (`ended`).
+ */
+export class WsReplies {
+  /** Messages answered in full. */
+  answered = 0;
+  /** Messages received that no waiting message expected (an echo that differs, or nothing was waiting). */
+  unexpected = 0;
+  private waiting: Array<{ index: number; got: number }> = [];
+
+  constructor(private readonly messages: readonly WsMessage[]) {}
+
+  /** Message `index` of the session was sent. */
+  sent(index: number): void {
+    this.waiting.push({ index, got: 0 });
+  }
+
+  get pending(): number {
+    return this.waiting.length;
+  }
+
+  /** One message received; returns the index of the message it answered in full, or null. */
+  received(text: string): number | null {
+    const w = this.waiting[0];
+    if (w === undefined) {
+      this.unexpected++;
+      return null;
+    }
+    const m = this.messages[w.index]!;
+    const e = m.expect;
+    let done: boolean;
+    if (e.kind === "echo") {
+      if (text !== m.text) {
+        this.unexpected++;
+        return null;
+      }
+      done = true;
+    } else if (e.kind === "reply") done = true;
+    else if (e.kind === "count") done = ++w.got >= e.n;
+    else {
+      w.got++;
+      e.re.lastIndex = 0;
+      done = e.re.test(text);
+    }
+    if (!done) return null;
+    this.waiting.shift();
+    this.answered++;
+    return w.index;
+  }
+
+  /** The socket ended: the indexes of the messages still waiting, which no longer wait. */
+  ended(): number[] {
+    const out = this.waiting.map((w) => w.index);
+    this.waiting = [];
+    return out;
+  }
+}
+
+/**
+ * The value a JSON pointer (RFC 6901) names in a document; undefined when it names nothing. "" is the
+ * document itself; ~1 is a / in a key and ~0 a ~.
+ */
+export function jsonPointer(doc: unknown, pointer: string): unknown {
+  if (pointer === "") return doc;
+  let at: unknown = doc;
+  for (const raw of pointer.slice(1).split("/")) {
+    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (Array.isArray(at)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(key)) return undefined;
+      at = at[Number(key)];
+    } else if (at !== null && typeof at === "object" && Object.hasOwn(at, key)) at = (at as Record<string, unknown>)[key];
+    else return undefined;
+    if (at === undefined) return undefined;
+  }
+  return at;
+}
+
+/** One long-poll answer read by its protocol: the ids it carries (as strings) and whether the feed is over. */
+export function pollAnswer(text: string, idsPath: string, endPath: string): { ids: string[]; end: boolean } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new Error(`the answer is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  const list = jsonPointer(doc, idsPath);
+  if (!Array.isArray(list)) throw new Error(`the answer has no list at ids_path ${idsPath}: ${JSON.stringify(text.slice(0, 80))}`);
+  const ids = list.map((x) => {
+    const id = x !== null && typeof x === "object" && !Array.isArray(x) ? (x as { id?: unknown }).id : x;
+    if (typeof id !== "string" && typeof id !== "number")
+      throw new Error(
+        `an item at ids_path ${idsPath} is neither an id (string, number) nor an object with one: ${JSON.stringify(x).slice(0, 80)}`,
+      );
+    return String(id);
+  });
+  return { ids, end: jsonPointer(doc, endPath) === true };
 }

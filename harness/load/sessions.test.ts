@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -84,6 +85,19 @@ const server = createServer((req, res) => {
     res.on("close", () => clearInterval(timer));
     return;
   }
+  if (u.pathname === "/since") {
+    // a user's feed: events e-a ... e-e, two per poll after `since`; replay=1 answers each poll from the start
+    const since = u.searchParams.get("since");
+    sincePolls.push(since);
+    const all = ["e-a", "e-b", "e-c", "e-d", "e-e"];
+    if (u.searchParams.get("forever"))
+      return void setTimeout(() => res.end(JSON.stringify({ data: { events: [`t-${Math.random()}`] } })), 20);
+    const at = since === null ? -1 : all.indexOf(since);
+    const from = u.searchParams.get("replay") ? Math.max(0, at) : at + 1;
+    const events = all.slice(from, from + 2).map((id) => ({ id, body: "x" }));
+    const over = events.at(-1)?.id === "e-e" || events.length === 0;
+    return void res.end(JSON.stringify({ data: { events, over } }));
+  }
   if (u.pathname === "/poll") {
     // 4 events, two per poll; the second poll fails once (a node going away); skip=1 loses events 3 and 4's first
     const cursor = Number(u.searchParams.get("cursor"));
@@ -97,7 +111,10 @@ const server = createServer((req, res) => {
     res.end(JSON.stringify({ ids, end: ids.at(-1)! >= 4 }));
   }
 });
+/** A user's stack, for the protocols the fixture does not speak (nothing here starts it). */
+const SYSTEM = { app: { image: "app:1" }, nginx: { config: "n.conf", upstream: "api" } };
 const polls: number[] = [];
+const sincePolls: Array<string | null> = [];
 const feedConnections: Array<{ at: number; lastEventId: string }> = [];
 const scriptCalls: Array<{ id: string; token: string }> = [];
 
@@ -110,7 +127,11 @@ afterAll(() => server.close());
 
 /** One session; fixture: the fixture's preset protocol (`chunk i` ... `END`, numeric ids and `event: end`), else a user's app's. */
 async function one(kind: object, path: string, fixture = true) {
-  const k = Scenario.parse({ name: "t", system: undefined, load: { mix: [{ ...kind }] } }).load.mix[0]!;
+  const k = Scenario.parse({
+    name: "t",
+    ...(fixture ? {} : { system: SYSTEM }),
+    load: { mix: [{ ...(fixture ? {} : { path }), ...kind }] },
+  }).load.mix[0]!;
   const done = new AbortController();
   const sessions = new Sessions({ url, t0: performance.now(), timeoutMs: 5000, fixture, signal: done.signal, onStarted: () => {} });
   sessions.start("run-s1", k, 0, 0, path);
@@ -218,6 +239,76 @@ describe("sessions: streams on raw HTTP bytes written over TCP", () => {
     expect(await replay("/whole", { chunks: 2 }, true)).toMatchObject({ complete: true, units: 2, bytes: 20 });
     expect(await replay("/whole", {}, false)).toMatchObject({ complete: true, bytes: 20 });
     expect(await replay("/short-length", { end_marker: "END" }, false)).toMatchObject({ complete: false, bytes: 12 });
+  });
+});
+
+describe("sessions: a WebSocket on raw frame bytes written over TCP", () => {
+  // a subscription server written byte for byte (RFC 6455, not captured): after the client's first frame it
+  // sends an update as one text frame cut inside its header, an update fragmented into a text frame without
+  // FIN and a continuation frame (each cut across TCP writes), then {"done":true}; cut=1 then ends the TCP
+  // connection with no close frame, before the second subscription's answer
+  const frame = (opcode: number, text: string, fin = true) => {
+    const payload = Buffer.from(text);
+    return Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | opcode, payload.length]), payload]);
+  };
+  const answer = Buffer.concat([frame(1, '{"seq":1}'), frame(1, '{"seq":', false), frame(0, "2}"), frame(1, '{"done":true}')]);
+  let raw = "";
+  const tcp = createTcpServer((socket) => {
+    let upgraded = false;
+    let subscriptions = 0;
+    let cut = false;
+    socket.on("data", (data) => {
+      if (!upgraded) {
+        const head = String(data);
+        cut = head.startsWith("GET /ws?cut=1 ");
+        const key = /sec-websocket-key: *(\S+)/i.exec(head)![1]!;
+        const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        upgraded = true;
+        return;
+      }
+      const opcode = data[0]! & 0x0f;
+      if (opcode === 8) return void socket.end(Buffer.from([0x88, 2, 0x03, 0xe8]));
+      if (++subscriptions === 2 && cut) return void socket.destroy();
+      // cut at every 3rd byte: frame headers and payloads split across writes
+      for (let at = 0; at < answer.length; at += 3) socket.write(answer.subarray(at, at + 3));
+    });
+  });
+  beforeAll(async () => {
+    tcp.listen(0, "127.0.0.1");
+    await once(tcp, "listening");
+    raw = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+  });
+  afterAll(() => tcp.close());
+
+  async function replay(path: string) {
+    const k = Scenario.parse({
+      name: "t",
+      system: SYSTEM,
+      load: { mix: [{ kind: "websocket", path, send: "sub {n}", messages: 2, interval_ms: 50, expect: 'until:"done":true' }] },
+    }).load.mix[0]!;
+    const done = new AbortController();
+    const sessions = new Sessions({
+      url: raw,
+      t0: performance.now(),
+      timeoutMs: 5000,
+      fixture: false,
+      signal: done.signal,
+      onStarted: () => {},
+    });
+    sessions.start("run-s1", k, 0, 0, path);
+    await sessions.settle(5000, () => done.abort());
+    return sessions.records[0]!;
+  }
+
+  it("frames split anywhere and a fragmented message are read whole: both subscriptions answered, closed with 1000", async () => {
+    expect(await replay("/ws")).toMatchObject({ complete: true, units: 2, close_codes: [1000], lost_messages: 0, error: null });
+  });
+
+  it("the connection ended with no close frame (1006) before the second subscription's answer: that message is lost", async () => {
+    expect(await replay("/ws?cut=1")).toMatchObject({ complete: false, units: 1, close_codes: [1006], lost_messages: 1 });
   });
 });
 
@@ -334,6 +425,35 @@ describe("sessions: long polls", () => {
   });
 });
 
+describe("sessions: a user's long poll (/poll?since=)", () => {
+  it("the cursor in its own parameter (none on the first poll), ids and end by JSON pointers, opaque ids", async () => {
+    sincePolls.length = 0;
+    const kind = { kind: "longpoll", cursor_param: "since", ids_path: "/data/events", end_path: "/data/over" };
+    const r = await one(kind, "/since", false);
+    expect(sincePolls).toEqual([null, "e-b", "e-d"]);
+    expect(r).toMatchObject({ complete: true, units: 5, duplicate_units: 0, gaps: [], error: null, expected_units: 0 });
+  });
+
+  it("an answer that replays ids the client had is counted as duplicates; a body without the list is an error", async () => {
+    const replay = await one(
+      { kind: "longpoll", cursor_param: "since", ids_path: "/data/events", end_path: "/data/over" },
+      "/since?replay=1",
+      false,
+    );
+    // each poll after the first starts at the id it sent: e-b, e-c and e-d come twice
+    expect(replay).toMatchObject({ complete: true, units: 5, duplicate_units: 3 });
+    const wrong = await one({ kind: "longpoll", cursor_param: "since", ids_path: "/events", end_path: "/data/over" }, "/since", false);
+    expect(wrong.complete).toBe(false);
+    expect(wrong.error).toMatch(/no list at ids_path \/events/);
+  });
+
+  it("duration_s ends a poll that never says it is over", async () => {
+    const r = await one({ kind: "longpoll", ids_path: "/data/events", end_path: "/never", duration_s: 0.3 }, "/since?forever=1", false);
+    expect(r).toMatchObject({ complete: true, error: null });
+    expect(r.units).toBeGreaterThan(0);
+  });
+});
+
 describe("the mix's paths for the fixture's long-lived kinds", () => {
   it("sends streams, feeds and sockets to their endpoints and background tasks with task_ms", () => {
     const mix = Scenario.parse({
@@ -369,12 +489,45 @@ describe("sessions: WebSockets", () => {
   let connections = 0;
   let wss: WebSocketServer;
   beforeAll(async () => {
-    wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    wss = new WebSocketServer({
+      host: "127.0.0.1",
+      port: 0,
+      handleProtocols: (offered) => (offered.has("v2.updates") ? "v2.updates" : false),
+    });
     await once(wss, "listening");
     wsUrl = `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
     wss.on("connection", (socket, req) => {
       const first = connections++ === 0;
-      const how = new URL(req.url!, "http://x").searchParams.get("close");
+      const u = new URL(req.url!, "http://x");
+      const how = u.searchParams.get("close");
+      if (u.pathname === "/sub") {
+        seenHandshakes.push({
+          token: String(req.headers.authorization),
+          protocol: socket.protocol,
+          id: String(req.headers["x-request-id"]),
+        });
+        // a subscription: "sub <room>" is answered with 3 updates, each sent as two WebSocket frames (a text
+        // frame without FIN, then its continuation), then {"done":true}; close=1012 ends the first socket
+        // after update 1, close=drop cuts it with no close frame
+        socket.on("message", (data) => {
+          const room = String(data).split(" ")[1];
+          let n = 0;
+          const timer = setInterval(() => {
+            if (first && how && n === 1) {
+              clearInterval(timer);
+              return how === "drop" ? socket.terminate() : socket.close(1012);
+            }
+            if (n === 3) {
+              clearInterval(timer);
+              return socket.send(JSON.stringify({ room, done: true }));
+            }
+            n++;
+            socket.send(`{"room":"${room}",`, { fin: false });
+            socket.send(`"update":${n}}`, { fin: true });
+          }, 5);
+        });
+        return;
+      }
       socket.on("message", (data) => {
         if (first && how && String(data) === "3") return how === "drop" ? socket.terminate() : socket.close(1012);
         socket.send(data);
@@ -383,9 +536,12 @@ describe("sessions: WebSockets", () => {
   });
   afterAll(() => wss.close());
 
-  async function socket(path: string) {
+  const seenHandshakes: Array<{ token: string; protocol: string; id: string }> = [];
+
+  async function socket(path: string, kind: object = { messages: 5 }) {
     connections = 0;
-    const k = Scenario.parse({ name: "t", load: { mix: [{ kind: "websocket", messages: 5, interval_ms: 20 }] } }).load.mix[0]!;
+    const k = Scenario.parse({ name: "t", system: SYSTEM, load: { mix: [{ kind: "websocket", path, interval_ms: 20, ...kind }] } }).load
+      .mix[0]!;
     const done = new AbortController();
     const sessions = new Sessions({
       url: wsUrl,
@@ -403,6 +559,8 @@ describe("sessions: WebSockets", () => {
   it("after a clean close (1012) the client reconnects and sends again what was never echoed: nothing lost", async () => {
     const r = await socket("/ws?close=1012");
     expect(r).toMatchObject({ complete: true, units: 5, reconnects: 1, close_codes: [1012, 1000], lost_messages: 0, resent_messages: 1 });
+    // the server closed the first, the client the second
+    expect(r.client_closed).toEqual([1]);
   });
 
   it("a connection that ends with no close frame (1006) loses what it had not echoed", async () => {
@@ -417,5 +575,35 @@ describe("sessions: WebSockets", () => {
     // each echo's round trip, from its own send
     expect(r.unit_delays_ms).toHaveLength(5);
     expect(Math.max(...r.unit_delays_ms!)).toBeLessThan(1000);
+  });
+
+  const subscribe = {
+    send: "sub {n}",
+    messages: 2,
+    expect: "count:3",
+    subprotocols: ["v1.updates", "v2.updates"],
+    headers: { authorization: "Bearer t" },
+  };
+
+  it("a subscription answered by updates split into frames: count:N per message, the subprotocol and headers sent", async () => {
+    seenHandshakes.length = 0;
+    const r = await socket("/sub", subscribe);
+    expect(r).toMatchObject({ complete: true, units: 2, expected_units: 2, close_codes: [1000], lost_messages: 0, error: null });
+    expect(seenHandshakes).toEqual([{ token: "Bearer t", protocol: "v2.updates", id: "run-s1" }]);
+  });
+
+  it("until:<regex> waits for the message that matches", async () => {
+    const r = await socket("/sub", { ...subscribe, expect: 'until:"done":true' });
+    expect(r).toMatchObject({ complete: true, units: 2, close_codes: [1000] });
+  });
+
+  it("a subscription cut by a clean close (1012) is sent again on a new socket and its updates counted anew", async () => {
+    const r = await socket("/sub?close=1012", subscribe);
+    expect(r).toMatchObject({ complete: true, units: 2, reconnects: 1, close_codes: [1012, 1000], lost_messages: 0, resent_messages: 1 });
+  });
+
+  it("a subscription cut with no close frame (1006) is lost: its expected replies never came", async () => {
+    const r = await socket("/sub?close=drop", subscribe);
+    expect(r).toMatchObject({ complete: false, close_codes: [1006], lost_messages: 1, error: "closed by the server with 1006" });
   });
 });

@@ -2,8 +2,17 @@ import { performance } from "node:perf_hooks";
 import { request, WebSocket } from "undici";
 import { type SessionRecord, UNIT_DELAYS_KEPT } from "../records/session-record.ts";
 import { type KindPlan, planOf } from "../scenario/request-plan.ts";
-import { type RequestKind, type SseProtocol, sessionShape, sseProtocol, streamProtocol } from "../scenario/schema.ts";
-import { FeedTracker, SseParser, streamShortfall, UnitCounter } from "./protocols.ts";
+import {
+  type LongpollProtocol,
+  longpollProtocol,
+  type RequestKind,
+  type SseProtocol,
+  sessionShape,
+  sseProtocol,
+  streamProtocol,
+  wsMessages,
+} from "../scenario/schema.ts";
+import { FeedTracker, pollAnswer, SseParser, streamShortfall, UnitCounter, WsReplies } from "./protocols.ts";
 import { loadSessionScript, type SessionContext } from "./session-script.ts";
 
 export type { SessionRecord };
@@ -70,7 +79,6 @@ export class Sessions {
     };
     this.records.push(record);
     this.options.onStarted(intendedMs, record.start_ms);
-    const { interval_ms } = sessionShape(kind);
     const run =
       kind.session !== undefined
         ? this.script(record, path, kind)
@@ -79,7 +87,7 @@ export class Sessions {
           : kind.kind === "sse"
             ? this.sse(record, path, kind)
             : kind.kind === "longpoll"
-              ? this.longpoll(record, path, interval_ms)
+              ? this.longpoll(record, path, kind)
               : this.websocket(record, path, kind);
     const done = run
       .catch((err: Error) => {
@@ -340,106 +348,143 @@ export class Sessions {
   }
 
   /**
-   * A long poll: each poll (`cursor` = the last event id seen) is held by the server until events are due,
-   * answered with them as JSON `{"ids": [...], "end": bool}`, and followed at once by the next. A failed
-   * poll is sent again with the same cursor after 100 ms; an id that skips ahead is a lost event.
+   * A long poll, by its protocol (longpollProtocol): each poll carries the last id seen in `cursor_param` (the
+   * fixture's `cursor`; a user's feed gets none on its first poll), is held by the server until events are
+   * due and answered with JSON whose `ids_path` lists them and whose `end_path` is true once the feed is
+   * over; the next poll follows at once. A failed poll is sent again with the same cursor after 100 ms. Ids
+   * are judged as an SSE feed's (FeedTracker): a skipped one (numeric, redis-stream) is lost, one already
+   * had is a duplicate.
    */
-  private async longpoll(record: SessionRecord, path: string, intervalMs: number): Promise<void> {
+  private async longpoll(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
+    const p = longpollProtocol(kind, this.options.fixture);
     const feed = this.feedPath(record, path);
     const sep = feed.includes("?") ? "&" : "?";
-    let last = 0;
+    const plan = this.planOf(kind);
+    const tracker = new FeedTracker(p.idOrder, null, p.firstAfter);
+    record.gaps = tracker.gaps;
+    record.duplicate_units = 0;
+    const deadline = new AbortController();
+    const timer =
+      p.durationMs === null ? undefined : setTimeout(() => deadline.abort(), Math.max(0, record.start_ms + p.durationMs - this.now()));
+    const signal = p.durationMs === null ? this.options.signal : AbortSignal.any([this.options.signal, deadline.signal]);
+    let cursor = p.firstCursor;
     let failures = 0;
-    for (;;) {
-      try {
-        const res = await this.connect(record, `${feed}${sep}cursor=${last}`, this.headers(record, { accept: "application/json" }));
-        const text = await res.body.text();
-        record.first_byte_ms ??= this.now();
-        if (res.statusCode >= 400) throw new Error(`status ${res.statusCode}`);
-        const answer = JSON.parse(text) as { ids?: unknown; end?: unknown };
-        for (const n of Array.isArray(answer.ids) ? answer.ids.map(Number) : []) {
-          if (n > last + 1) record.gaps.push({ after: last, next: n });
-          if (n > last) {
-            record.units++;
-            this.arrived(record, record.start_ms + n * intervalMs);
-            last = n;
-          } else record.duplicate_units = (record.duplicate_units ?? 0) + 1;
+    try {
+      for (;;) {
+        try {
+          const query = cursor === null ? feed : `${feed}${sep}${p.cursorParam}=${encodeURIComponent(cursor)}`;
+          const res = await this.connect(record, query, this.headers(record, { accept: "application/json" }, plan.headers), signal, plan);
+          const text = await res.body.text();
+          record.first_byte_ms ??= this.now();
+          if (res.statusCode >= 400) throw new Error(`status ${res.statusCode}`);
+          const answer = pollAnswer(text, p.idsPath, p.endPath);
+          for (const id of answer.ids) {
+            const step = tracker.event({ type: "message", data: "", hasData: true, id, lastEventId: id });
+            if (step.unit && step.n !== null && p.intervalMs !== null) this.arrived(record, record.start_ms + step.n * p.intervalMs);
+            if (step.unit) cursor = id;
+          }
+          record.units = tracker.units;
+          record.duplicate_units = tracker.duplicates;
+          if (answer.end) {
+            record.error = null;
+            endFeed(record, tracker, p);
+            return;
+          }
+        } catch (err) {
+          if (this.options.signal.aborted) throw err;
+          if (deadline.signal.aborted) {
+            endFeed(record, tracker, p);
+            return;
+          }
+          record.error = (err as Error).message.slice(0, 200);
+          if (++failures > MAX_RECONNECTS) return;
+          record.reconnects++;
+          tracker.reconnected(cursor ?? "");
+          await sleep(RECONNECT_DELAY_MS, signal);
         }
-        if (answer.end === true) {
-          endFeed(record, last);
-          record.error = record.complete ? null : `${record.gaps.length} gap(s) in the event ids`;
+        if (deadline.signal.aborted) {
+          endFeed(record, tracker, p);
           return;
         }
-      } catch (err) {
-        if (this.options.signal.aborted) throw err;
-        record.error = (err as Error).message.slice(0, 200);
-        if (++failures > MAX_RECONNECTS) return;
-        record.reconnects++;
-        await sleep(RECONNECT_DELAY_MS, this.options.signal);
       }
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   /**
-   * A WebSocket that sends `messages` text messages, one per interval, each echoed by the app, then
-   * closes with 1000. A close by the server with a code other than 1006 (going away, service restart)
-   * is followed by a reconnect for the rest, which first sends again what was never echoed; a message
-   * never echoed on a connection that ended abruptly (1006), or after the last reconnect, is lost.
+   * A WebSocket that sends its messages (wsMessages: the scenario's `send`, or the fixture's "1", "2", ...),
+   * one per interval, each waiting for its answer (`expect`: echo, reply, count:N, until:<regex>), then
+   * closes with 1000. A close by the server with a code other than 1006 (going away, service restart) is
+   * followed by a reconnect for the rest, which first sends again what was never answered (its answer
+   * counted anew); a message never answered on a connection that ended abruptly (1006), or after the last
+   * reconnect, is lost.
    */
   private async websocket(record: SessionRecord, path: string, kind: RequestKind): Promise<void> {
-    const { units: messages, interval_ms } = sessionShape(kind);
+    const messages = wsMessages(kind);
+    const { interval_ms } = sessionShape(kind);
+    const plan = this.planOf(kind);
     const wsUrl = `${this.options.url.replace(/^http/, "ws")}${path}`;
-    let sent = 0;
-    while (sent < messages) {
-      const outcome = await new Promise<{ code: number; byServer: boolean; pending: number }>((resolve) => {
-        const ws = new WebSocket(wsUrl, { headers: this.headers(record) } as unknown as string[]);
-        let pending = 0;
-        const sentAt: number[] = [];
+    const replies = new WsReplies(messages);
+    /** Messages to send again first (never answered before a clean close), then the next new one. */
+    const again: number[] = [];
+    let next = 0;
+    const sentAt = new Map<number, number>();
+    while (next < messages.length || again.length > 0) {
+      const outcome = await new Promise<{ code: number; byServer: boolean; pending: number[] }>((resolve) => {
+        const init = { headers: this.headers(record, {}, plan.headers), ...(kind.subprotocols ? { protocols: kind.subprotocols } : {}) };
+        const ws = new WebSocket(wsUrl, init as unknown as string[]);
+        ws.binaryType = "arraybuffer";
         let timer: NodeJS.Timeout | undefined;
         let closing = false;
+        const close = () => {
+          if (closing) return;
+          closing = true;
+          ws.close(1000);
+        };
+        const done = () => next >= messages.length && again.length === 0 && replies.pending === 0;
         const onAbort = () => ws.close(1000);
         this.options.signal.addEventListener("abort", onAbort, { once: true });
         ws.onopen = () => {
           record.first_byte_ms ??= this.now();
-          const next = () => {
-            if (sent >= messages) {
-              if (pending === 0 && !closing) {
-                closing = true;
-                ws.close(1000);
-              }
+          const sendNext = () => {
+            const i = again.length > 0 ? again.shift()! : next < messages.length ? next++ : null;
+            if (i === null) {
+              if (replies.pending === 0) close();
               return;
             }
-            ws.send(String(++sent));
-            sentAt.push(this.now());
-            pending++;
-            timer = setTimeout(next, interval_ms);
+            ws.send(messages[i]!.text);
+            sentAt.set(i, this.now());
+            replies.sent(i);
+            timer = setTimeout(sendNext, interval_ms);
           };
-          next();
+          sendNext();
         };
-        ws.onmessage = () => {
-          pending--;
-          // echoes come back in order: the oldest message not yet echoed
-          this.arrived(record, sentAt.shift() ?? this.now());
-          record.units++;
-          if (sent >= messages && pending === 0 && !closing) {
-            closing = true;
-            ws.close(1000);
+        ws.onmessage = (ev) => {
+          const data = ev.data as string | ArrayBuffer;
+          const answered = replies.received(typeof data === "string" ? data : Buffer.from(data).toString("utf8"));
+          if (answered !== null) {
+            this.arrived(record, sentAt.get(answered) ?? this.now());
+            record.units++;
           }
+          if (done()) close();
         };
         ws.onclose = (ev) => {
           clearTimeout(timer);
           this.options.signal.removeEventListener("abort", onAbort);
-          resolve({ code: ev.code, byServer: !closing, pending: Math.max(0, pending) });
+          resolve({ code: ev.code, byServer: !closing, pending: replies.ended() });
         };
         ws.onerror = () => {};
       });
       record.close_codes.push(outcome.code);
+      if (!outcome.byServer) (record.client_closed ??= []).push(record.close_codes.length - 1);
       const resume = outcome.byServer && outcome.code !== 1006 && !this.options.signal.aborted && record.reconnects < MAX_RECONNECTS;
-      if (resume && outcome.pending > 0) {
-        // never echoed before the server's clean close: sent again on the next connection
-        sent -= outcome.pending;
-        record.resent_messages = (record.resent_messages ?? 0) + outcome.pending;
+      if (resume && outcome.pending.length > 0) {
+        // never answered before the server's clean close: sent again on the next connection
+        again.unshift(...outcome.pending);
+        record.resent_messages = (record.resent_messages ?? 0) + outcome.pending.length;
       } else {
-        record.lost_messages += outcome.pending;
+        record.lost_messages += outcome.pending.length;
       }
       if (!outcome.byServer) break;
       if (!resume) {
@@ -448,8 +493,14 @@ export class Sessions {
       }
       record.reconnects++;
     }
-    record.complete = record.error === null && record.lost_messages === 0 && record.units >= messages;
-    if (!record.complete) record.error ??= `${record.units} of ${messages} messages echoed`;
+    record.complete = record.error === null && record.lost_messages === 0 && record.units >= messages.length;
+    if (!record.complete) {
+      const odd =
+        replies.unexpected > 0
+          ? ` (${replies.unexpected} message(s) received answered none: an echo that differed, or nothing waited)`
+          : "";
+      record.error ??= `${record.units} of ${messages.length} messages answered${odd}`;
+    }
   }
 }
 
@@ -470,11 +521,12 @@ function expectedUnits(kind: RequestKind, fixture: boolean): number {
   if (kind.session !== undefined) return kind.chunks ?? kind.events ?? kind.messages ?? 0;
   if (kind.kind === "stream") return streamProtocol(kind, fixture).expectedUnits ?? 0;
   if (kind.kind === "sse") return sseProtocol(kind, fixture).expectedUnits ?? 0;
-  return sessionShape(kind).units;
+  if (kind.kind === "longpoll") return longpollProtocol(kind, fixture).expectedUnits ?? 0;
+  return wsMessages(kind).length;
 }
 
 /** An SSE feed at its end: complete with no gap, every id of its order, and every expected event. */
-function endSse(record: SessionRecord, tracker: FeedTracker, p: SseProtocol): void {
+function endSse(record: SessionRecord, tracker: FeedTracker, p: Pick<SseProtocol, "idOrder" | "expectedUnits">): void {
   tracker.endShort(p.expectedUnits);
   record.units = tracker.units;
   record.duplicate_units = tracker.duplicates;
@@ -493,12 +545,7 @@ function endSse(record: SessionRecord, tracker: FeedTracker, p: SseProtocol): vo
   }
 }
 
-/**
- * A feed the server says is over: complete only without a gap and with its last event. A feed that
- * ends short of it (a node-local subscription re-polled just after its last event was due) lost the
- * rest: a gap from the last id seen past the end.
- */
-function endFeed(record: SessionRecord, last: number): void {
-  if (last < record.expected_units) record.gaps.push({ after: last, next: record.expected_units + 1 });
-  record.complete = record.gaps.length === 0;
+/** A long poll at its end (the answer's end flag, or duration_s): judged as an SSE feed's end. */
+function endFeed(record: SessionRecord, tracker: FeedTracker, p: LongpollProtocol): void {
+  endSse(record, tracker, p);
 }

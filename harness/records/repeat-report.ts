@@ -13,6 +13,12 @@ export interface RepeatRun {
   expectation_met: boolean;
   /** Checks that did not pass, with their status: "no-cut-short-requests (fail)". */
   not_passing: string[];
+  /**
+   * The run's evidence cannot say whether the drain lost anything: every check
+   * that did not pass is the generator's own (it fell behind its schedule) or
+   * has no evidence. Such a run fails the gate but is not counted as a loss.
+   */
+  untrusted?: boolean;
   losses: Record<LossClass, number>;
   p99_during_drain_ms: number | null;
   /** Requests, sessions and tasks the drained nodes held at their signals, summed; null: unknown (or no drain). */
@@ -35,21 +41,29 @@ export interface RepeatReport {
   good: number;
   /** The runs asked for; fewer in runs when interrupted. */
   asked: number;
-  /** The 95% one-sided upper bound on the rate of bad runs. */
+  /** Bad runs whose evidence could not judge the drain (see RepeatRun.untrusted); not in the rate. */
+  untrusted?: number;
+  /** The 95% one-sided upper bound on the rate of bad runs among the judged ones. */
   upper_bound: number;
   statement: string;
   gate: "pass" | "fail";
   wall_time_s: number;
 }
 
+/** Checks about the run's own evidence, not about the drain: failing only these says nothing of a loss. */
+const EVIDENCE_CHECKS = new Set(["generator-kept-up"]);
+
 export function repeatRunOf(report: Report, dir: string): RepeatRun {
   const counts = report.reconciliation?.counts ?? ({} as Partial<Record<LossClass, number>>);
+  const failing = report.checks.filter((c) => !c.ok);
+  const lost = LOSS_CLASSES.some((c) => (counts[c] ?? 0) > 0);
   return {
     run_id: report.run_id,
     dir,
     verdict: report.verdict,
     expectation_met: report.expectation.met,
-    not_passing: report.checks.filter((c) => !c.ok).map((c) => `${c.name} (${statusOf(c)})`),
+    not_passing: failing.map((c) => `${c.name} (${statusOf(c)})`),
+    untrusted: failing.length > 0 && !lost && failing.every((c) => EVIDENCE_CHECKS.has(c.name) || statusOf(c) === "no-evidence"),
     losses: Object.fromEntries(LOSS_CLASSES.map((c) => [c, counts[c] ?? 0])) as Record<LossClass, number>,
     p99_during_drain_ms: report.latency_during_drain_ms?.count ? report.latency_during_drain_ms.p99 : null,
     in_flight_at_signal: heldAtSignals(report),
@@ -71,18 +85,28 @@ export function repeatReportOf(
   const isGood = (r: RepeatRun) => (meta.expected === "pass" ? r.verdict === "pass" : r.expectation_met);
   const good = runs.filter(isGood).length;
   const bad = runs.length - good;
+  // a pass scenario's run that could not judge its drain (the generator fell behind) is neither a pass nor a loss
+  const untrusted = meta.expected === "pass" ? runs.filter((r) => !isGood(r) && r.untrusted).length : 0;
+  const judged = runs.length - untrusted;
+  const rate =
+    judged === 0
+      ? `no run could judge its drain (the generator fell behind or evidence was missing in all ${runs.length})`
+      : meta.expected === "pass"
+        ? rateSentence(bad - untrusted, judged)
+        : rateSentence(bad, judged, "the control misses its expectation", "runs").replace(/^passed/, "met its expectation");
   const statement =
     runs.length === 0
       ? "no run finished"
-      : meta.expected === "pass"
-        ? rateSentence(bad, runs.length)
-        : rateSentence(bad, runs.length, "the control misses its expectation", "runs").replace(/^passed/, "met its expectation");
+      : untrusted === 0
+        ? rate
+        : `${untrusted} of ${runs.length} run(s) could not judge the drain (generator-kept-up or no evidence: not trustworthy, so the gate fails); of the ${judged} judged, ${rate}`;
   return {
     kind: "repeat",
     ...meta,
     runs,
     good,
-    upper_bound: runs.length === 0 ? 1 : rateUpperBound(bad, runs.length),
+    untrusted,
+    upper_bound: judged === 0 ? 1 : rateUpperBound(bad - untrusted, judged),
     statement: runs.length < meta.asked ? `${statement} (${meta.asked - runs.length} of ${meta.asked} runs did not finish)` : statement,
     gate: runs.length === meta.asked && bad === 0 ? "pass" : "fail",
   };

@@ -26,7 +26,7 @@ export interface SessionRecord {
    * Stream: its body ended with its HTTP framing (chunked terminator or content-length) and an ok status, with
    * its end marker, min_bytes and every expected unit when the scenario (or the fixture's preset) states them;
    * feed: reached its end (end event, server close without reconnect, or duration) with no gap and every
-   * expected event; socket: every message echoed, closed by the client.
+   * expected event; socket: every message answered as its `expect` says (echo by default), closed by the client.
    */
   complete: boolean;
   /** Chunks (stream units), events or echoed messages received (an event received again is not counted twice). */
@@ -39,13 +39,18 @@ export interface SessionRecord {
    * in after_id and next_id. A feed that ended short of its expected events: after the last seen, next = expected + 1.
    */
   gaps: Array<{ after: number; next: number; after_id?: string; next_id?: string }>;
-  /** SSE, long poll: events received again (a resume that replayed what the client had: Last-Event-ID not honoured). */
+  /**
+   * SSE, long poll: events received again (a resume that replayed what the client had: Last-Event-ID not
+   * honoured). WebSocket: messages the app received twice, from its ledger (set when the report is built).
+   */
   duplicate_units?: number;
   /** Stream: body bytes received. */
   bytes?: number;
   /** WebSocket: the close code of each connection, in order (1006: closed without a close frame). */
   close_codes: number[];
-  /** WebSocket: messages sent and never echoed, on a connection that ended abruptly (1006) or after the last reconnect. */
+  /** WebSocket: the connections (indexes into close_codes: 0, then reconnect n) the client closed itself (done, or the load's end). */
+  client_closed?: number[];
+  /** WebSocket: messages sent whose expected answer (echo, reply, count:N, until) never came, on a connection that ended abruptly (1006) or after the last reconnect. */
   lost_messages: number;
   /**
    * WebSocket: messages sent again on a reconnect, because the server closed cleanly (1001, 1012) before

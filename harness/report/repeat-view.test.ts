@@ -43,6 +43,36 @@ describe("a repeat's verdict and views", () => {
     expect(renderRepeatMarkdown(r)).toContain("in flight at signal");
   });
 
+  it("a run whose generator fell behind fails the gate but is not counted as a loss", () => {
+    const starved = storedReport();
+    starved.verdict = "fail";
+    starved.checks = [
+      ...starved.checks,
+      {
+        name: "generator-kept-up",
+        status: "fail",
+        ok: false,
+        detail: "requests were written up to 141.8 ms late (p99)",
+        observed: "lag p99 141.8 ms",
+        expected: "lag p99 < 50 ms",
+      },
+    ];
+    const runs = [...Array.from({ length: 19 }, (_, i) => repeatRunOf(storedReport(), `run-${i}`)), repeatRunOf(starved, "starved")];
+    const r = repeatReportOf(meta("pass", 20), runs);
+    expect(r.gate).toBe("fail");
+    expect(r.untrusted).toBe(1);
+    expect(r.statement).toBe(
+      "1 of 20 run(s) could not judge the drain (generator-kept-up or no evidence: not trustworthy, so the gate fails); of the 19 judged, passed 19 of 19: a loss occurs in fewer than 15% of drains (95% upper bound)",
+    );
+    // a run that lost requests AND fell behind is a loss, not an untrusted run
+    const both = lossReport();
+    both.checks = [
+      ...both.checks,
+      { name: "generator-kept-up", status: "fail", ok: false, detail: "late", observed: "late", expected: "on time" },
+    ];
+    expect(repeatRunOf(both, "x").untrusted).toBe(false);
+  });
+
   it("an interrupted repeat never passes its gate", () => {
     const r = repeatReportOf(meta("pass", 5), [repeatRunOf(storedReport(), "a")]);
     expect(r.gate).toBe("fail");

@@ -15,7 +15,7 @@ function cells(r: RepeatReport): { head: string[]; rows: string[][] } {
   const rows = r.runs.map((run, i) => [
     String(i + 1),
     run.run_id,
-    run.verdict,
+    run.untrusted ? `${run.verdict} (not trustworthy)` : run.verdict,
     run.expectation_met ? "met" : "NOT met",
     ...classes.map((c) => String(run.losses[c as keyof typeof run.losses])),
     run.in_flight_at_signal === null || run.in_flight_at_signal === undefined ? "-" : String(run.in_flight_at_signal),
@@ -29,7 +29,7 @@ function cells(r: RepeatReport): { head: string[]; rows: string[][] } {
 export function renderRepeatTerminal(r: RepeatReport): string {
   const lines = r.runs.map(
     (run, i) =>
-      `run ${String(i + 1).padStart(3)}  ${run.run_id}  ${run.verdict.toUpperCase().padEnd(5)}  ${typeof run.in_flight_at_signal === "number" ? `${String(run.in_flight_at_signal).padStart(3)} in flight at signal  ` : ""}${printable(run.not_passing.join(", ") || "every check passed")}`,
+      `run ${String(i + 1).padStart(3)}  ${run.run_id}  ${run.verdict.toUpperCase().padEnd(5)}  ${typeof run.in_flight_at_signal === "number" ? `${String(run.in_flight_at_signal).padStart(3)} in flight at signal  ` : ""}${printable(run.not_passing.join(", ") || "every check passed")}${run.untrusted ? "  (not trustworthy: not counted as a loss)" : ""}`,
   );
   return `${[
     "",

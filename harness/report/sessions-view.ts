@@ -7,9 +7,9 @@ export interface SessionSummary {
   sessions: number;
   complete: number;
   reconnects: number;
-  /** SSE: event ids skipped; WebSocket: messages never echoed. */
+  /** SSE, long poll: event ids skipped; WebSocket: messages whose expected answer never came. */
   lost: number;
-  /** SSE, long poll: events received again on a resume (no-duplicate-events). */
+  /** SSE, long poll: events received again on a resume; WebSocket: messages the app received twice (no-duplicate-events). */
   duplicates: number;
   /** WebSocket close codes, "code xN" each. */
   closeCodes: string;

@@ -1,3 +1,4 @@
+import { sessionFigures } from "../figures/session-figures.ts";
 import type { Records } from "../records/records.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "../records/report.ts";
 import type { WallClock } from "../records/wall-clock.ts";
@@ -6,6 +7,7 @@ import { timeoutChain } from "../scenario/timeout-chain.ts";
 import { VERSION } from "../util/version.ts";
 import { expectationOf } from "../verdict/expectation.ts";
 import { clockFactsOf, clockOffsetFactsOf, drainFactsOf, factsOf, recycleFactsOf } from "../verdict/facts.ts";
+import { wsAppDuplicates } from "../verdict/session-checks.ts";
 import type { Judgement } from "../verdict/verdict.ts";
 
 /** What a report says about the run beyond its records: identity, stack, files. */
@@ -53,7 +55,7 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     lint: lintScenario(scenario),
     ...(meta.system ? { system: meta.system } : {}),
     ...(meta.attach ? { attach: meta.attach } : {}),
-    ...(records.sessions && records.sessions.length > 0 ? { sessions: records.sessions, session_figures: figures.sessions } : {}),
+    ...sessionsOf(records),
     stack: meta.stack,
     requests: figures.requests,
     latency_ms: figures.latency_ms,
@@ -73,4 +75,23 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     series: figures.series,
     files: meta.files,
   };
+}
+
+/**
+ * The sessions with each WebSocket's duplicates (messages its app received twice, from the app's ledger, as
+ * no-duplicate-events counts them), so the sessions table, terminal line and JUnit properties show them as
+ * they show a feed's.
+ */
+/** The sessions as the report carries them (WebSocket duplicates in), with their figures per kind computed once from those. */
+function sessionsOf(records: Records): Pick<Report, "sessions" | "session_figures"> {
+  if (!records.sessions || records.sessions.length === 0) return {};
+  const sessions = withSocketDuplicates(records);
+  return { sessions, session_figures: sessionFigures(sessions) };
+}
+
+export function withSocketDuplicates(records: Records): NonNullable<Records["sessions"]> {
+  const sessions = records.sessions ?? [];
+  if (!sessions.some((s) => s.kind === "websocket")) return sessions;
+  const dup = wsAppDuplicates(records.server.sessions?.app ?? []);
+  return sessions.map((s) => (s.kind === "websocket" ? { ...s, duplicate_units: dup.get(s.id) ?? 0 } : s));
 }

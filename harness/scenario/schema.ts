@@ -26,6 +26,39 @@ const ServiceTime = z.union([
 /** Methods that may be sent twice with the effect of once (RFC 9110 9.2.2): the client retries only these by default. */
 export const IDEMPOTENT_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
 
+/** A JSON pointer (RFC 6901): "" (the whole answer) or /-separated keys, ~0 for ~ and ~1 for /. */
+const JsonPointer = z
+  .string()
+  .max(1000)
+  .regex(
+    /^(\/([^~/]|~[01])*)*$/,
+    'a JSON pointer (RFC 6901), e.g. "/data/ids": it starts with /, and ~ is written ~0 (~1 for a / in a key)',
+  );
+
+/** A WebSocket message's expected answer: echo, reply, count:N or until:<regex>. */
+const WsExpect = z
+  .string()
+  .max(1000)
+  .superRefine((v, ctx) => {
+    const why = wsExpectProblem(v);
+    if (why) ctx.addIssue({ code: "custom", message: why });
+  });
+
+function wsExpectProblem(v: string): string | null {
+  if (v === "echo" || v === "reply" || /^count:[1-9][0-9]{0,5}$/.test(v)) return null;
+  if (v.startsWith("until:")) {
+    const source = v.slice("until:".length);
+    if (source === "") return "until: needs a regular expression after the colon, e.g. until:done";
+    try {
+      new RegExp(source);
+      return null;
+    } catch (err) {
+      return `until:${JSON.stringify(source)} is not a regular expression (${(err as Error).message.replace(/^Invalid regular expression: /, "")})`;
+    }
+  }
+  return `${JSON.stringify(v)}: give echo, reply, count:N (N from 1 to 999999) or until:<regex>`;
+}
+
 const RequestKind = z.strictObject({
   weight: z.number().positive().default(1),
   /**
@@ -73,8 +106,52 @@ const RequestKind = z.strictObject({
   events: z.number().int().min(1).max(100_000).optional(),
   /** longpoll: how long the server holds each poll before it answers with the events due by then (default 2000 ms). */
   hold_ms: z.number().positive().max(600_000).optional(),
-  /** websocket: messages the client sends, one per interval_ms, each echoed. */
+  /** websocket: messages the client sends, one per interval_ms (default 10; with `send` as a list, its length). */
   messages: z.number().int().min(1).max(100_000).optional(),
+  /**
+   * websocket: what the client sends, one message per interval_ms: a template whose `{n}` is the message's
+   * number (1, 2, ...; `messages` of them), or a list of messages, each a text or `{ text, expect }`. The
+   * fixture's preset: "{n}", each echoed.
+   */
+  send: z
+    .union([
+      z.string().min(1).max(64_000),
+      z
+        .array(
+          z.union([z.string().min(1).max(64_000), z.strictObject({ text: z.string().min(1).max(64_000), expect: WsExpect.optional() })]),
+        )
+        .min(1)
+        .max(100_000),
+    ])
+    .optional(),
+  /**
+   * websocket: the answer each message waits for (a message of `send` may give its own): `echo` (one message
+   * equal to it), `reply` (any one message), `count:N` (N messages, e.g. the updates of a subscription) or
+   * `until:<regex>` (messages until one matches, e.g. `until:"done":true`). Answers go to the oldest message
+   * still waiting. A message sent and never answered when its socket ended abruptly, or after the last
+   * reconnect, is lost; after a clean close (1001, 1012) it is sent again on a new socket, its answer counted
+   * anew. Default: echo.
+   */
+  expect: WsExpect.optional(),
+  /** websocket: subprotocols offered in Sec-WebSocket-Protocol; the server must pick one of them. */
+  subprotocols: z
+    .array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a token (RFC 7230): letters, digits and !#$%&'*+.^_`|~-"))
+    .min(1)
+    .max(32)
+    .optional(),
+  /** longpoll: the query parameter that carries the last id seen (absent on the first poll of a user's feed). The fixture's preset: cursor. */
+  cursor_param: z
+    .string()
+    .regex(/^[A-Za-z0-9._~-]+$/, "a query parameter name: letters, digits and . _ ~ -")
+    .max(200)
+    .optional(),
+  /**
+   * longpoll: a JSON pointer (RFC 6901) to the answer's list of event ids (numbers, strings, or objects with
+   * an `id`). The fixture's preset: /ids.
+   */
+  ids_path: JsonPointer.optional(),
+  /** longpoll: a JSON pointer to the answer's "the feed is over" flag (true ends it). The fixture's preset: /end. */
+  end_path: JsonPointer.optional(),
   /** stream, sse, websocket: the pace of chunks, events or messages (default 100 ms). */
   interval_ms: durationMs.optional(),
   /**
@@ -93,7 +170,7 @@ const RequestKind = z.strictObject({
     .union([z.enum(["line", "ndjson"]), z.string().regex(/^bytes:[1-9][0-9]*$/, 'line, ndjson or bytes:N, e.g. "bytes:4096"')])
     .optional(),
   /**
-   * sse: what event ids mean. opaque (the default with system: or attach:): strings, so only a replayed id (a
+   * sse, longpoll: what event ids mean. opaque (the default with system: or attach:): strings, so only a replayed id (a
    * duplicate, e.g. a resume that starts over) is seen; numeric: integers counting up by one (a skipped one is a
    * lost event); redis-stream: `<ms>-<seq>` ids, each millisecond's entries numbered from 0 (a skipped sequence
    * number is a lost event). The fixture's preset: numeric, from 1.
@@ -103,7 +180,7 @@ const RequestKind = z.strictObject({
   end_event: z.string().min(1).max(200).optional(),
   /** sse: false: the feed ends when the server closes it (no reconnect); true (default): a close is followed by a reconnect with Last-Event-ID. */
   reconnect: z.boolean().optional(),
-  /** sse: the client reads the feed this long (reconnecting as needed), then closes it: the feed's end. */
+  /** sse, longpoll: the client reads the feed this long (reconnecting or polling again as needed), then stops: the feed's end. */
   duration_s: z.number().positive().max(3600).optional(),
   /**
    * stream, sse, websocket, longpoll: a session script (an ES module, relative to the scenario file) that plays
@@ -489,8 +566,18 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
     if (k.body !== undefined && k.body_file !== undefined) issue("body", "give body or body_file, not both");
     for (const f of ["end_marker", "min_bytes", "unit"] as const)
       if (k[f] !== undefined && k.kind !== "stream") issue(f, `${f} describes a stream (kind: stream)`);
-    for (const f of ["id_order", "end_event", "reconnect", "duration_s"] as const)
+    for (const f of ["end_event", "reconnect"] as const)
       if (k[f] !== undefined && k.kind !== "sse") issue(f, `${f} describes a Server-Sent Events feed (kind: sse)`);
+    for (const f of ["id_order", "duration_s"] as const)
+      if (k[f] !== undefined && k.kind !== "sse" && k.kind !== "longpoll") issue(f, `${f} describes an event feed (kind: sse or longpoll)`);
+    for (const f of ["cursor_param", "ids_path", "end_path"] as const)
+      if (k[f] !== undefined && k.kind !== "longpoll") issue(f, `${f} describes a long poll (kind: longpoll)`);
+    for (const f of ["send", "expect", "subprotocols"] as const)
+      if (k[f] !== undefined && k.kind !== "websocket") issue(f, `${f} describes a WebSocket (kind: websocket)`);
+    if (k.kind === "websocket") {
+      const why = wsSendProblem(k);
+      if (why) issue(why.field, why.message);
+    }
     if (k.session !== undefined && (k.kind ?? "request") === "request")
       issue("session", "a session script plays a long-lived kind: give kind: stream, sse, websocket or longpoll");
     if (
@@ -518,8 +605,14 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
         issue("path", `the fixture serves ${FIXTURE_PATHS.join(", ")}; other paths need system:`);
       if ((k.task_ms !== undefined) !== (k.path === "/background"))
         issue("task_ms", "POST /background takes task_ms (how long its background task runs), and only it");
-    } else if (k.path !== undefined) {
-      issue("path", `the fixture serves ${k.kind} at its own path; give a path only with system:`);
+    } else {
+      if (k.path !== undefined) issue("path", `the fixture serves ${k.kind} at its own path; give a path only with system:`);
+      // the fixture echoes each message and answers polls as ?cursor= with {"ids": [...], "end": bool}
+      const expects = [k.expect, ...(Array.isArray(k.send) ? k.send.map((m) => (typeof m === "string" ? undefined : m.expect)) : [])];
+      if (expects.some((e) => e !== undefined && e !== "echo" && e !== "reply"))
+        issue("expect", "the fixture's WebSocket echoes each message: expect echo (or reply); other answers need system: or attach:");
+      for (const f of ["cursor_param", "ids_path", "end_path", "subprotocols"] as const)
+        if (k[f] !== undefined) issue(f, `${f} describes your app's protocol; the fixture has its own (give it with system: or attach:)`);
     }
   });
   const limit = s.stack.uvicorn.timeout_graceful_shutdown_s;
@@ -578,7 +671,14 @@ const FIXTURE_PATHS = ["/work", "/orders", "/background"];
 
 /** A session kind's shape with its defaults: how many chunks, events or messages, at what pace. */
 export function sessionShape(k: RequestKind): { units: number; interval_ms: number; resume: boolean; hold_ms: number } {
-  const units = k.kind === "stream" ? (k.chunks ?? 10) : k.kind === "sse" || k.kind === "longpoll" ? (k.events ?? 20) : (k.messages ?? 10);
+  const units =
+    k.kind === "stream"
+      ? (k.chunks ?? 10)
+      : k.kind === "sse" || k.kind === "longpoll"
+        ? (k.events ?? 20)
+        : k.send !== undefined && Array.isArray(k.send)
+          ? k.send.length
+          : (k.messages ?? 10);
   return { units, interval_ms: k.interval_ms ?? 100, resume: k.resume ?? true, hold_ms: k.hold_ms ?? 2000 };
 }
 
@@ -650,6 +750,93 @@ export function sseProtocol(k: RequestKind, fixture: boolean): SseProtocol {
     durationMs: k.duration_s === undefined ? null : k.duration_s * 1000,
     expectedUnits: k.events ?? (fixture ? sessionShape(k).units : null),
     intervalMs: fixture ? sessionShape(k).interval_ms : null,
+  };
+}
+
+/** One message of a WebSocket session and the answer it waits for. */
+export interface WsMessage {
+  text: string;
+  expect: WsExpectation;
+}
+
+export type WsExpectation = { kind: "echo" } | { kind: "reply" } | { kind: "count"; n: number } | { kind: "until"; re: RegExp };
+
+/** Parses an expect value the schema accepted (wsExpectProblem). */
+export function wsExpectation(v: string): WsExpectation {
+  if (v === "echo" || v === "reply") return { kind: v };
+  if (v.startsWith("count:")) return { kind: "count", n: Number(v.slice("count:".length)) };
+  return { kind: "until", re: new RegExp(v.slice("until:".length)) };
+}
+
+/** What a `send` cannot mean: a template sent more than once without {n}, a list and a different `messages`. */
+function wsSendProblem(k: RequestKind): { field: string; message: string } | null {
+  const send = k.send;
+  if (Array.isArray(send)) {
+    if (k.messages !== undefined && k.messages !== send.length)
+      return {
+        field: "messages",
+        message: `send lists ${send.length} message(s) and messages says ${k.messages}: leave messages out with a list`,
+      };
+    const texts = send.map((m) => (typeof m === "string" ? m : m.text));
+    const twice = texts.find((t, i) => texts.indexOf(t) !== i);
+    if (twice !== undefined)
+      return {
+        field: "send",
+        message: `${JSON.stringify(twice.slice(0, 80))} is listed twice: the app's ledger tells a message sent again after a close by its text, so each must differ (number them, or use a template with {n})`,
+      };
+    return null;
+  }
+  const count = k.messages ?? 10;
+  if (send !== undefined && !send.includes("{n}") && count > 1)
+    return {
+      field: "send",
+      message: `${JSON.stringify(send.slice(0, 80))} has no {n}, so its ${count} messages would all be the same text (the app's ledger could not tell one sent again after a close): put {n} where the message's number goes, give a list, or messages: 1`,
+    };
+  return null;
+}
+
+/** A WebSocket session's messages: the scenario's `send` and `expect`, or the fixture's preset ("1", "2", ... each echoed). */
+export function wsMessages(k: RequestKind): WsMessage[] {
+  const fallback = wsExpectation(k.expect ?? "echo");
+  if (Array.isArray(k.send))
+    return k.send.map((m) =>
+      typeof m === "string"
+        ? { text: m, expect: fallback }
+        : { text: m.text, expect: m.expect === undefined ? fallback : wsExpectation(m.expect) },
+    );
+  const template = k.send ?? "{n}";
+  const count = k.messages ?? 10;
+  return Array.from({ length: count }, (_, i) => ({ text: template.replaceAll("{n}", String(i + 1)), expect: fallback }));
+}
+
+/** What a long poll's answers look like and what ends the feed. */
+export interface LongpollProtocol {
+  cursorParam: string;
+  /** The cursor of the first poll; null: the first poll carries none. */
+  firstCursor: string | null;
+  idsPath: string;
+  endPath: string;
+  idOrder: IdOrder;
+  firstAfter: number | null;
+  durationMs: number | null;
+  expectedUnits: number | null;
+  intervalMs: number | null;
+}
+
+/** A long poll's protocol: the scenario's fields, the rest from the fixture's preset (`?cursor=`, `{"ids": [...], "end": bool}`, numeric ids from 1). */
+export function longpollProtocol(k: RequestKind, fixture: boolean): LongpollProtocol {
+  const idOrder = k.id_order ?? (fixture ? "numeric" : "opaque");
+  const shape = sessionShape(k);
+  return {
+    cursorParam: k.cursor_param ?? "cursor",
+    firstCursor: fixture ? "0" : null,
+    idsPath: k.ids_path ?? "/ids",
+    endPath: k.end_path ?? "/end",
+    idOrder,
+    firstAfter: fixture && idOrder === "numeric" ? 0 : null,
+    durationMs: k.duration_s === undefined ? null : k.duration_s * 1000,
+    expectedUnits: k.events ?? (fixture ? shape.units : null),
+    intervalMs: fixture ? shape.interval_ms : null,
   };
 }
 

@@ -70,6 +70,40 @@ describe("system: the user's own stack in a scenario", () => {
     [system, [{ kind: "stream", path: "/x", end_event: "done" }], /load\.mix\.0\.end_event: end_event describes a Server-Sent Events feed/],
     [system, [{ kind: "stream", path: "/x", unit: "bytes:0" }], /load\.mix\.0\.unit/],
     [system, [{ method: "GET", path: "/x", session: "s.mjs" }], /load\.mix\.0\.session: a session script plays a long-lived kind/],
+    [
+      system,
+      [{ kind: "websocket", path: "/ws", send: "sub", expect: "until:([a-z" }],
+      /load\.mix\.0\.expect: until:"\(\[a-z" is not a regular expression.*\n?.*value: "until:\(\[a-z"/,
+    ],
+    [system, [{ kind: "websocket", path: "/ws", expect: "until:" }], /load\.mix\.0\.expect: until: needs a regular expression/],
+    [system, [{ kind: "websocket", path: "/ws", expect: "count:0" }], /load\.mix\.0\.expect: "count:0": give echo, reply, count:N/],
+    [system, [{ kind: "websocket", path: "/ws", expect: "echos" }], /load\.mix\.0\.expect: "echos": give echo, reply/],
+    [
+      system,
+      [{ kind: "websocket", path: "/ws", send: [{ text: "a", expect: "until:*" }] }],
+      /load\.mix\.0\.send\.0\.expect: until:"\*" is not a regular expression/,
+    ],
+    [
+      system,
+      [{ kind: "websocket", path: "/ws", send: "ping" }],
+      /load\.mix\.0\.send: "ping" has no \{n\}, so its 10 messages would all be the same text/,
+    ],
+    [system, [{ kind: "websocket", path: "/ws", send: ["a", "b", "a"] }], /load\.mix\.0\.send: "a" is listed twice/],
+    [
+      system,
+      [{ kind: "websocket", path: "/ws", send: ["a", "b"], messages: 3 }],
+      /load\.mix\.0\.messages: send lists 2 message\(s\) and messages says 3/,
+    ],
+    [system, [{ kind: "websocket", path: "/ws", subprotocols: ["chat v1"] }], /load\.mix\.0\.subprotocols\.0: a token/],
+    [system, [{ kind: "sse", path: "/x", reconnect: false, send: "a{n}" }], /load\.mix\.0\.send: send describes a WebSocket/],
+    [
+      system,
+      [{ kind: "longpoll", path: "/poll", ids_path: "ids" }],
+      /load\.mix\.0\.ids_path: a JSON pointer \(RFC 6901\).*\n?.*value: "ids"/,
+    ],
+    [system, [{ kind: "longpoll", path: "/poll", end_path: "/a/~2" }], /load\.mix\.0\.end_path: a JSON pointer/],
+    [system, [{ kind: "longpoll", path: "/poll", cursor_param: "since=" }], /load\.mix\.0\.cursor_param: a query parameter name/],
+    [system, [{ kind: "stream", path: "/x", cursor_param: "since" }], /load\.mix\.0\.cursor_param: cursor_param describes a long poll/],
   ])("refuses a bad system or mix with the field named (%#)", (sys, m, message) => {
     let error: unknown;
     try {
@@ -90,6 +124,43 @@ describe("system: the user's own stack in a scenario", () => {
       { kind: "sse", path: "/once", reconnect: false },
     ];
     expect(validateScenario({ name: "x", system, load: { mix: m } }, "s.yaml").load.mix).toHaveLength(5);
+  });
+
+  it("the fixture keeps its own WebSocket and long-poll protocols: an answer it never sends, or a poll format, is refused", () => {
+    const refused = (mix: object[]) => {
+      try {
+        validateScenario({ name: "x", load: { mix } }, "s.yaml");
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    };
+    expect(refused([{ kind: "websocket", expect: "count:3" }])).toMatch(
+      /load\.mix\.0\.expect: the fixture's WebSocket echoes each message/,
+    );
+    expect(refused([{ kind: "websocket", send: [{ text: "a", expect: "until:x" }] }])).toMatch(
+      /load\.mix\.0\.expect: the fixture's WebSocket echoes/,
+    );
+    expect(refused([{ kind: "longpoll", ids_path: "/data" }])).toMatch(/load\.mix\.0\.ids_path: ids_path describes your app's protocol/);
+    expect(refused([{ kind: "websocket", send: "hello {n}", expect: "echo" }])).toBe("");
+  });
+
+  it("takes a user's WebSocket and long-poll protocols", () => {
+    const m = [
+      { kind: "websocket", path: "/ws", send: '{"op":"subscribe","n":{n}}', messages: 2, expect: "count:5", subprotocols: ["v1.chat"] },
+      { kind: "websocket", path: "/ws", send: ["hello", { text: "sub", expect: 'until:"done":true' }], expect: "reply" },
+      { kind: "websocket", path: "/ws", send: "ping", messages: 1 },
+      {
+        kind: "longpoll",
+        path: "/poll",
+        cursor_param: "since",
+        ids_path: "/data/events",
+        end_path: "/data/over",
+        id_order: "numeric",
+        duration_s: 3,
+      },
+    ];
+    expect(validateScenario({ name: "x", system, load: { mix: m } }, "s.yaml").load.mix).toHaveLength(4);
   });
 
   it("resolves a session script against the scenario's folder, and names a missing one", () => {

@@ -230,12 +230,15 @@ async function workersReady(stack: Stack, workers: number, timeoutMs: number, le
   }
 }
 
-/** Entries without expected_ms: median of a few requests sent straight to node-1 (no X-Request-Id, so no ledger row). */
+/**
+ * Entries without expected_ms: median of a few requests sent straight to node-1 (no X-Request-Id, so no ledger
+ * row). Streams, feeds and sockets are not measured: their length is their protocol's (a feed may never end).
+ */
 async function measureDurations(stack: Stack, scenario: Scenario): Promise<Record<number, number>> {
   const measured: Record<number, number> = {};
   const node = stack.nodes[0]!;
   for (const [i, k] of scenario.load.mix.entries()) {
-    if (k.expected_ms !== undefined) continue;
+    if (k.expected_ms !== undefined || (k.kind ?? "request") !== "request") continue;
     // the body and headers exactly as the load sends them
     const { body, headers: flat } = planOf(k, false);
     const headers = Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, h) => [flat[2 * h]!, flat[2 * h + 1]!]));

@@ -4,7 +4,7 @@ import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import { isFault, type MeasurementsOf, measurementsOf } from "../records/fault-measurements.ts";
 import type { Fact, FaultRecord } from "../records/fault-record.ts";
 import type { Records } from "../records/records.ts";
-import type { AppEvent } from "../records/server-logs.ts";
+import { type AppEvent, sessionOf } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { WallClock } from "../records/wall-clock.ts";
 import { timeoutChain } from "../scenario/timeout-chain.ts";
@@ -64,7 +64,11 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
     if (d.signal_acknowledged !== undefined) facts.push(signalPathFact(r, d));
     const signal = toEpochMs(d.signal_ms, r.server.t0EpochMs);
     const on = (e: AppEvent) => e.node === d.target && e.epochMs >= signal;
-    const closes = (r.server.sessions?.app ?? []).filter((e) => e.event === "ws-close" && on(e));
+    // the server's closes: not "unknown" (the app stopped without seeing it), nor a socket the client closed itself
+    // after the signal (its session done)
+    const closes = (r.server.sessions?.app ?? []).filter(
+      (e) => e.event === "ws-close" && on(e) && e.code !== "unknown" && !closedByClient(r, e.id),
+    );
     if (closes.length > 0) {
       const codes = [...new Set(closes.map((e) => String(e.code)))];
       facts.push({
@@ -226,4 +230,13 @@ export function clockOffsetFactsOf(offsets: readonly ClockOffset[], settleMs: nu
       ),
     },
   ];
+}
+
+/** Whether the client closed this WebSocket connection itself (`<session>` is connection 0, `<session>.r<n>` connection n). */
+function closedByClient(r: Records, id: string): boolean {
+  const session = sessionOf(id);
+  if (session === null) return false;
+  const record = r.sessions?.find((s) => s.id === session);
+  const n = id === session ? 0 : Number(id.slice(id.lastIndexOf(".r") + 2));
+  return record?.client_closed?.includes(n) ?? false;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import type { SessionRecord } from "../records/session-record.ts";
+import { drainFactsOf } from "./facts.ts";
 import {
   noDuplicateEvents,
   noLostBackgroundTasks,
@@ -225,5 +226,34 @@ describe("shutdown-hooks-ran", () => {
     const required = { ...none.scenario, checks: { ...none.scenario.checks, require_shutdown_hooks: true } };
     expect(shutdownHooksRan({ ...none, scenario: required, drains: [drain] }).status).toBe("no-evidence");
     expect(shutdownHooksRan({ ...none, drains: [drain] }).status).toBe("skipped");
+  });
+});
+
+describe("the fact that uvicorn closes open WebSockets with 1012", () => {
+  // node-1's SIGTERM at 2000 ms: s6 is closed by the server (the app saw 1012), s7's client finished and closed
+  // it itself just after the signal (1000), s8's app stopped at a send and never saw the code (unknown)
+  const app = [
+    ev(520, "ws-open", "run-s6"),
+    ev(530, "ws-open", "run-s7"),
+    ev(540, "ws-open", "run-s8"),
+    ev(2010, "ws-close", "run-s6", "node-1", 7, { code: 1012 }),
+    ev(2020, "ws-close", "run-s7", "node-1", 7, { code: 1000 }),
+    ev(2030, "ws-close", "run-s8", "node-1", 7, { code: "unknown" }),
+  ];
+  const sockets = [
+    session("run-s6", "websocket", { close_codes: [1012, 1000], reconnects: 1, client_closed: [1] }),
+    session("run-s7", "websocket", { close_codes: [1000], client_closed: [0] }),
+    session("run-s8", "websocket", { close_codes: [1012, 1000], reconnects: 1, client_closed: [1] }),
+  ];
+  const fact = (r: Records) => drainFactsOf(r, { uvicorn: "0.32.0" }).find((f) => f.claim.startsWith("uvicorn closes open WebSockets"));
+
+  it("is judged on the closes the server made, not on a socket its client closed after the signal", () => {
+    expect(fact(withSessions(sockets, app))).toMatchObject({
+      holds: true,
+      observed: expect.stringMatching(/its 1 socket\(s\) on node-1 closed with 1012$/),
+    });
+    // the same client close counted as the server's (no client_closed) would contradict it
+    const unknownCloser = sockets.map((s) => ({ ...s, client_closed: undefined }));
+    expect(fact(withSessions(unknownCloser, app))).toMatchObject({ holds: false });
   });
 });

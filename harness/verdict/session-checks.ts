@@ -211,7 +211,7 @@ export const noDuplicateEvents: Check = (r) => {
   };
 };
 
-/** websockets-closed-cleanly: close codes counted; 1006 (no close frame) or a message never echoed fails. */
+/** websockets-closed-cleanly: close codes counted; 1006 (no close frame) or a message whose expected answer (echo, reply, count, until) never came fails. */
 export const websocketsClosedCleanly: Check = sessionCheck(
   "websockets-closed-cleanly",
   ["websocket"],
@@ -227,7 +227,7 @@ export const websocketsClosedCleanly: Check = sessionCheck(
       .join(", ");
     const lost = all.reduce((n, s) => n + s.lost_messages, 0);
     const resent = all.reduce((n, s) => n + (s.resent_messages ?? 0), 0);
-    const again = resent > 0 ? `; ${resent} sent again after a clean close (never echoed before it)` : "";
+    const again = resent > 0 ? `; ${resent} sent again after a clean close (never answered before it)` : "";
     return `close codes ${counted || "none"}; ${lost} message(s) lost${again}${bad.length ? `; e.g. ${firstIds(bad)}` : ""}`;
   },
 );

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { type BenchResult, compare, figures, renderComparison } from "./compare.ts";
+import { replaceBenchTable } from "./table.ts";
+
+const result = (dl: number, wrk: number, cpu: number, startMs: number, lag5k: number): BenchResult => ({
+  peak: {
+    drainlab: { reqPerS: dl, cpuUsPerRequest: cpu },
+    wrk: { reqPerS: wrk, cpuUsPerRequest: 10 },
+    autocannon: { reqPerS: 50_000, cpuUsPerRequest: 13 },
+  },
+  open: { "5000": { stats: { sendLagMs: { p99: lag5k }, sentRatePerS: 5000 }, check: { ok: true } }, ticker_floor_ms: { p99: 1 } },
+  ledger: { memory: { retainedBytes: 38_500_000, rows: 1_000_000 } },
+  verdict_time: { start: { firstAnswerMs: startMs }, run: { ratio: 0.92 } },
+});
+
+describe("bench comparison", () => {
+  it("compares ratios to a peer of the same run, so a faster machine is not a gain", () => {
+    // both peers twice as fast: the ratio to wrk is unchanged
+    const rows = compare(result(100_000, 160_000, 20, 1800, 2), result(50_000, 80_000, 20, 1800, 2));
+    const peak = rows.find((r) => r.id === "1b")!;
+    expect(peak.value).toBeCloseTo(0.625);
+    expect(peak.gain).toBeCloseTo(0);
+    expect(rows.some((r) => r.worse)).toBe(false);
+  });
+
+  it("flags a figure that got worse by more than 15% and names it", () => {
+    // the 6220330 regression: 0.93x wrk -> 0.56x, 24 -> 40 µs, 1.7 -> 4.4 s start
+    const rows = compare(result(34_599, 62_103, 40.2, 4430, 10.1), result(52_789, 56_898, 24.2, 1710, 2.26));
+    const worse = rows.filter((r) => r.worse).map((r) => r.id);
+    expect(worse).toEqual(expect.arrayContaining(["1b", "1c", "2-5k", "4a"]));
+    expect(worse).not.toContain("3a");
+    expect(renderComparison(rows, "baseline")).toMatch(/5 figure\(s\) got worse by more than 15% against baseline: 1a, 1b, 1c, 2-5k, 4a/);
+  });
+
+  it("does not flag a sub-millisecond lag moving within noise", () => {
+    const rows = compare(result(1, 1, 1, 1000, 0.6), result(1, 1, 1, 1000, 0.4));
+    expect(rows.find((r) => r.id === "2-5k")!.worse).toBe(false);
+  });
+
+  it("a figure the earlier result lacks is shown without a change", () => {
+    const rows = compare(result(1, 1, 1, 1000, 1), { peak: {} });
+    expect(rows.every((r) => r.before === null && r.gain === null && !r.worse)).toBe(true);
+    expect(figures({})).toEqual([]);
+  });
+
+  it("replaces only the README's marked block", () => {
+    const readme = "intro\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\nafter\n";
+    expect(replaceBenchTable(readme, "new")).toBe("intro\n<!-- bench:begin -->\nnew\n<!-- bench:end -->\nafter\n");
+    expect(() => replaceBenchTable("no markers", "x")).toThrow(/no <!-- bench:begin -->/);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * A bench result beside an earlier one: each figure as a ratio against a peer
+ * measured in the same run (so two machines or two busy moments compare), the
+ * change, and a flag on any figure that got worse by more than 15%.
+ * `npm run bench -- --compare bench/baseline.json` runs the bench and compares;
+ * `tsx bench/compare.ts <new.json> [<old.json>]` compares two saved results.
+ */
+import { readFileSync } from "node:fs";
+
+/** How much worse a figure may get before the comparison flags it. */
+export const WORSE_BY = 0.15;
+
+export interface Figure {
+  id: string;
+  name: string;
+  /** "higher" when a larger value is better. */
+  better: "higher" | "lower";
+  value: number;
+  unit: string;
+}
+
+export interface Compared extends Figure {
+  before: number | null;
+  /** value / before - 1, signed so that a positive number is an improvement. */
+  gain: number | null;
+  worse: boolean;
+}
+
+interface PeakLike {
+  reqPerS: number;
+  cpuUsPerRequest: number;
+}
+interface OpenLike {
+  stats: { sendLagMs: { p99: number }; sentRatePerS: number };
+  check: { ok: boolean };
+}
+/** The shape `bench/run.ts` writes (only the parts compared). */
+export interface BenchResult {
+  started_at?: string;
+  peak?: Record<string, PeakLike | undefined>;
+  open?: Record<string, OpenLike | unknown>;
+  ledger?: { memory?: { retainedBytes: number; rows: number }; spill?: { peakBytes: number } };
+  verdict_time?: { start?: { firstAnswerMs: number }; run?: { ratio: number } };
+}
+
+/**
+ * The figures of one result. Generator speed is a ratio to wrk (or autocannon)
+ * in the same run; open-model lag and stack start are absolute (no peer does
+ * them), so a comparison of those across machines says so in its unit.
+ */
+export function figures(r: BenchResult): Figure[] {
+  const out: Figure[] = [];
+  const dl = r.peak?.drainlab;
+  const wrk = r.peak?.wrk;
+  const ac = r.peak?.autocannon;
+  if (dl && ac) out.push({ id: "1a", name: "closed-model peak / autocannon", better: "higher", value: dl.reqPerS / ac.reqPerS, unit: "x" });
+  if (dl && wrk) {
+    out.push({ id: "1b", name: "closed-model peak / wrk", better: "higher", value: dl.reqPerS / wrk.reqPerS, unit: "x" });
+    out.push({
+      id: "1c",
+      name: "CPU per request / wrk's",
+      better: "lower",
+      value: dl.cpuUsPerRequest / wrk.cpuUsPerRequest,
+      unit: "x",
+    });
+  }
+  for (const rate of ["1000", "5000", "10000", "20000"]) {
+    const o = r.open?.[rate] as OpenLike | undefined;
+    if (!o?.stats) continue;
+    out.push({
+      id: `2-${Number(rate) / 1000}k`,
+      name: `open model ${Number(rate).toLocaleString("en-US")} req/s: send lag p99${o.check.ok ? "" : " (not held)"}`,
+      better: "lower",
+      value: o.stats.sendLagMs.p99,
+      unit: "ms",
+    });
+  }
+  const mem = r.ledger?.memory;
+  if (mem?.rows) out.push({ id: "3a", name: "ledger bytes per request", better: "lower", value: mem.retainedBytes / mem.rows, unit: "B" });
+  const start = r.verdict_time?.start?.firstAnswerMs;
+  if (typeof start === "number")
+    out.push({ id: "4a", name: "warm stack start to first answer", better: "lower", value: start / 1000, unit: "s" });
+  const wall = r.verdict_time?.run?.ratio;
+  if (typeof wall === "number")
+    out.push({ id: "4b", name: "drain-one-node wall / (load + stop wait)", better: "lower", value: wall, unit: "x" });
+  return out;
+}
+
+/** Each figure of `now` beside the same figure of `before` (null when `before` lacks it). */
+export function compare(now: BenchResult, before: BenchResult): Compared[] {
+  const old = new Map(figures(before).map((f) => [f.id, f]));
+  return figures(now).map((f) => {
+    const b = old.get(f.id);
+    if (!b || b.value === 0) return { ...f, before: b?.value ?? null, gain: null, worse: false };
+    const change = f.value / b.value - 1;
+    const gain = f.better === "higher" ? change : -change;
+    // lower-is-better figures near zero (a 0.4 ms lag going to 0.5 ms) are not a regression worth a flag
+    const tiny = f.unit === "ms" && Math.max(f.value, b.value) < 1;
+    return { ...f, before: b.value, gain, worse: !tiny && gain < -WORSE_BY };
+  });
+}
+
+const num = (x: number, unit: string) =>
+  `${x.toLocaleString("en-US", { maximumFractionDigits: unit === "x" ? 2 : unit === "s" ? 2 : 1, minimumFractionDigits: unit === "x" || unit === "s" ? 2 : 1 })}${unit === "x" ? "x" : ` ${unit}`}`;
+
+/** The comparison as a plain-text table; the last line says how many figures got worse. */
+export function renderComparison(rows: Compared[], label: string): string {
+  const cells = rows.map((r) => [
+    r.id,
+    r.name,
+    r.before === null ? "-" : num(r.before, r.unit),
+    num(r.value, r.unit),
+    r.gain === null ? "-" : `${r.gain >= 0 ? "+" : ""}${(r.gain * 100).toFixed(0)}%`,
+    r.worse ? `WORSE by more than ${WORSE_BY * 100}%` : "",
+  ]);
+  const head = ["#", "figure", label, "now", "better by", ""];
+  const all = [head, ...cells];
+  const widths = head.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  const worse = rows.filter((r) => r.worse);
+  return [
+    line(head),
+    widths
+      .map((w) => "-".repeat(w))
+      .join("  ")
+      .trimEnd(),
+    ...cells.map(line),
+    "",
+    worse.length === 0
+      ? `no figure got worse by more than ${WORSE_BY * 100}% against ${label}`
+      : `${worse.length} figure(s) got worse by more than ${WORSE_BY * 100}% against ${label}: ${worse.map((r) => r.id).join(", ")}`,
+  ].join("\n");
+}
+
+/** A result file, or a clear error naming it. */
+export function readResult(file: string): BenchResult {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new Error(`bench: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`bench: ${file} is not JSON (a result written by npm run bench)`);
+  }
+  if (typeof parsed !== "object" || parsed === null || figures(parsed as BenchResult).length === 0) {
+    throw new Error(`bench: ${file} holds no bench figures (peak, open, ledger or verdict_time)`);
+  }
+  return parsed as BenchResult;
+}
+
+if (process.argv[1]?.endsWith("compare.ts")) {
+  const [now, before = "bench/baseline.json"] = process.argv.slice(2);
+  try {
+    if (!now) throw new Error("usage: tsx bench/compare.ts <new.json> [<old.json>, default bench/baseline.json]");
+    const rows = compare(readResult(now), readResult(before));
+    process.stdout.write(`${renderComparison(rows, before)}\n`);
+    process.exit(rows.some((r) => r.worse) ? 1 : 0);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}

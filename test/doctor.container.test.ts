@@ -1,0 +1,42 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../harness/env/images.ts";
+
+// `drainlab run --doctor` on the forgot-reload control, its load cut to 5 s (the drain at 3 s stays inside it):
+// the run fails on no-misrouted-requests, doctor names the missing reload, and its patch of the scenario applies.
+describe("drainlab run --doctor", () => {
+  it("forgot-reload: diagnosed as the removal without a reload, with a patch that applies to the scenario", () => {
+    const out = mkdtempSync(join(tmpdir(), "drainlab-doctor-"));
+    const scenario = join(PROJECT_ROOT, "scenarios/forgot-reload.yaml");
+    const r = spawnSync(
+      "node",
+      [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", scenario, "--doctor", "--set", "load.duration_s=5", "--out", out],
+      {
+        env: { ...process.env, CI: "true" },
+        encoding: "utf8",
+        timeout: 170_000,
+      },
+    );
+    const text = `${r.stdout}${r.stderr}`;
+    // the run's verdict stays the exit code
+    expect(r.status, text).toBe(1);
+    const [run] = readdirSync(out);
+    const dir = join(out, run!);
+    const doctor = JSON.parse(readFileSync(join(dir, "doctor", "doctor.json"), "utf8"));
+    expect(doctor.diagnoses.map((d: { rule: string }) => d.rule)).toEqual(["removal-without-reload"]);
+    expect(doctor.diagnoses[0].checks).toEqual(["no-misrouted-requests"]);
+    expect(doctor.diagnoses[0].examples.length).toBeGreaterThan(0);
+    expect(doctor.unexplained).toEqual([]);
+    expect(r.stdout).toContain("1. removal-without-reload  explains no-misrouted-requests");
+    const patch = readFileSync(join(dir, "doctor", "fix-1.patch"), "utf8");
+    expect(patch).toContain("-  reload: false\n+  reload: true\n");
+    const copy = mkdtempSync(join(tmpdir(), "drainlab-doctor-apply-"));
+    copyFileSync(scenario, join(copy, "forgot-reload.yaml"));
+    const apply = spawnSync("git", ["apply", "--check", join(dir, "doctor", "fix-1.patch")], { cwd: copy, encoding: "utf8" });
+    expect(apply.status, apply.stderr).toBe(0);
+    expect(readFileSync(join(dir, "report.html"), "utf8")).toContain('<section id="doctor">');
+  });
+});
