@@ -14,7 +14,7 @@ import { RequestMix, ShardMix, seededRandom } from "./mix.ts";
 import { pacerFor, ShardPacer } from "./pacer.ts";
 import { raisePriority } from "./priority.ts";
 import { retryPool, Sender } from "./sender.ts";
-import { runShards, shardCount } from "./shards.ts";
+import { prepareShards, runShards, shardCount } from "./shards.ts";
 import { SpareConnections } from "./spare-connections.ts";
 import { Ticker } from "./ticker.ts";
 import { UsageMeter } from "./usage.ts";
@@ -48,10 +48,11 @@ export function spareConnectionCount(load: Pick<Scenario["load"], "max_connectio
  * Readies the generator (undici's parser compiled, the send path run once
  * against a local throwaway server); about 0.15 s, once per process. runLoad
  * does it itself, but a caller that times its schedule from a t0 should await
- * this before taking t0, so the schedule starts right at runLoad.
+ * this before taking t0, so the schedule starts right at runLoad. Given the
+ * load, it also starts its shards' threads (load.shards > 1), which takes longer.
  */
-export function prepareLoad(): Promise<void> {
-  return warmUp();
+export async function prepareLoad(load?: Pick<Scenario["load"], "shards">): Promise<void> {
+  await Promise.all([warmUp(), prepareShards(load ? shardCount(load.shards) : 1)]);
 }
 
 /**

@@ -94,6 +94,7 @@ type ShardsRequest =
 
 /** Messages from a shard's thread (shard-worker.ts). */
 export type ShardMessage =
+  | { type: "loaded" }
   | { type: "ready" }
   | { type: "progress"; progress: LoadProgress }
   | {
@@ -114,6 +115,53 @@ export interface ShardData {
   t0Hr: number;
 }
 
+interface ShardThread {
+  worker: Worker;
+  /** Its modules loaded and the send path warmed (0.5-2 s under tsx on a busy machine): ready for a shard. */
+  loaded: Promise<void>;
+}
+
+/** A shard's thread, its modules loading; it waits for a `run` message. unref'd: an unused one never keeps the process alive. */
+function startShardThread(): ShardThread {
+  // plain JavaScript that registers tsx itself (as the ticker's thread, it must load under tsx, vitest and node)
+  const worker = new Worker(new URL("./shard-thread.mjs", import.meta.url), { execArgv: [] });
+  worker.unref();
+  const loaded = new Promise<void>((resolve, reject) => {
+    const onMessage = (m: ShardMessage) => {
+      if (m.type === "loaded") resolve();
+      else if (m.type === "error") reject(new Error(`load shard: ${m.message}`));
+    };
+    worker.on("message", onMessage);
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`load shard thread ended (exit code ${code}) while loading`)));
+  });
+  loaded.catch(() => {});
+  return { worker, loaded };
+}
+
+let warm: ShardThread[] = [];
+
+/**
+ * Starts `count` shard threads ahead of a load (prepareLoad): loading tsx and the
+ * generator's modules in a thread takes long enough that, started at the load's
+ * own start, the schedule would begin seconds after the run's t0.
+ */
+export async function prepareShards(count: number): Promise<void> {
+  if (count <= 1) return;
+  if (warm.length !== count) {
+    for (const t of warm) void t.worker.terminate();
+    warm = Array.from({ length: count }, startShardThread);
+  }
+  await Promise.all(warm.map((t) => t.loaded));
+}
+
+function takeWarm(count: number): ShardThread[] | undefined {
+  if (warm.length !== count) return undefined;
+  const taken = warm;
+  warm = [];
+  return taken;
+}
+
 /** Each shard waits for the others to be ready; the common start is this much after the last one is. */
 const START_MARGIN_MS = 2;
 const USAGE_INTERVAL_MS = 250;
@@ -125,6 +173,7 @@ export async function runShards(req: ShardsRequest): Promise<LoadResult> {
   // every thread's performance.now() counts from its own origin; the monotonic clock is common to all
   const t0Hr = t0 + Number(process.hrtime.bigint()) / 1e6 - performance.now();
   const spillDir = req.options.spillDir || tmpdir();
+  const threads = takeWarm(count) ?? Array.from({ length: count }, startShardThread);
   const progress: LoadProgress[] = [];
   const onProgress = req.model === "open" ? req.options.onProgress : undefined;
   const shards = Array.from({ length: count }, (_, index) => {
@@ -140,8 +189,8 @@ export async function runShards(req: ShardsRequest): Promise<LoadResult> {
       options = { ...rest, connections: splitEvenly(rest.connections, count, index), spillDir, shard };
     }
     const data: ShardData = { model: req.model, options, t0Hr };
-    // plain JavaScript that registers tsx itself (as the ticker's thread, it must load under tsx, vitest and node)
-    const worker = new Worker(new URL("./shard-thread.mjs", import.meta.url), { workerData: data, execArgv: [] });
+    const { worker, loaded } = threads[index]!;
+    worker.ref();
     let readyResolve!: () => void;
     let doneResolve!: (m: Extract<ShardMessage, { type: "done" }>) => void;
     let fail!: (err: Error) => void;
@@ -150,6 +199,7 @@ export async function runShards(req: ShardsRequest): Promise<LoadResult> {
     const ready = Promise.race([new Promise<void>((resolve) => (readyResolve = resolve)), failed]);
     const done = Promise.race([new Promise<Extract<ShardMessage, { type: "done" }>>((resolve) => (doneResolve = resolve)), failed]);
     worker.on("message", (m: ShardMessage) => {
+      if (m.type === "loaded") return;
       if (m.type === "ready") readyResolve();
       else if (m.type === "done") doneResolve(m);
       else if (m.type === "error") fail(Object.assign(new Error(`load shard ${index}: ${m.message}`), { stack: m.stack }));
@@ -160,6 +210,8 @@ export async function runShards(req: ShardsRequest): Promise<LoadResult> {
     });
     worker.on("error", (err) => fail(err));
     worker.on("exit", (code) => fail(new Error(`load shard ${index} ended (exit code ${code}) before it handed back its ledger`)));
+    // its modules loaded, the thread runs this shard
+    void loaded.then(() => worker.postMessage({ type: "run", data }), fail);
     return { worker, ready, done };
   });
   const signal = req.model === "open" ? req.options.signal : undefined;
