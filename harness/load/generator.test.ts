@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario } from "../scenario/schema.ts";
 import { runClosedLoad } from "./closed.ts";
-import { runLoad } from "./generator.ts";
+import { prepareLoad, runLoad } from "./generator.ts";
 
 let server: Server | undefined;
 afterEach(() => {
@@ -180,5 +180,41 @@ describe("load in shards (worker threads)", () => {
     expect(rows.some((r) => r.seq % 2 === 1)).toBe(true);
     expect(stats).toMatchObject({ mode: "closed", maxInFlight: 4, maxConnections: 4 });
     expect(stats.shards?.map((s) => s.maxConnections)).toEqual([2, 2]);
+  });
+});
+
+describe("load in shards, aborted", () => {
+  it("an abort ends every shard's schedule; what was in flight is unanswered and the ledger is still merged", async () => {
+    const url = await serve(new Set(), { hang: true });
+    const sharded = load({ shards: 2, duration_s: 5 });
+    // the threads up first (as a run does), so the abort comes after the schedule started
+    await prepareLoad(sharded);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 300);
+    const t0 = performance.now();
+    const { ledger, stats } = await runLoad({ url, load: sharded, idPrefix: "a", t0, signal: abort.signal });
+    const rows = [...ledger.rows()];
+    ledger.dispose();
+    expect(performance.now() - t0).toBeLessThan(4000);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(1000);
+    expect(rows.every((r) => r.error === "unanswered")).toBe(true);
+    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i));
+    expect(stats.shards).toHaveLength(2);
+  });
+
+  it("an abort before the shards started ends the load at once, with nothing sent", async () => {
+    const url = await serve(new Set(), { hang: true });
+    const abort = new AbortController();
+    abort.abort();
+    const { ledger } = await runLoad({
+      url,
+      load: load({ shards: 2, duration_s: 5 }),
+      idPrefix: "b",
+      t0: performance.now(),
+      signal: abort.signal,
+    });
+    expect(ledger.length).toBe(0);
+    ledger.dispose();
   });
 });

@@ -150,7 +150,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const onAbort = () => scheduleDone();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    if (!options.signal?.aborted) tick();
+    // aborted already (a shard told before it started): its abort event has fired, so nothing else ends the schedule
+    if (options.signal?.aborted) scheduleDone();
+    else tick();
     await scheduled;
     await ticker.stop();
     const scheduleEndMs = performance.now() - t0;

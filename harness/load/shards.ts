@@ -219,7 +219,8 @@ export async function runShards(req: ShardsRequest): Promise<LoadResult> {
   const onAbort = () => {
     for (const s of shards) s.worker.postMessage({ type: "abort" });
   };
-  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
   let sampler: NodeJS.Timeout | undefined;
   try {
     await Promise.all(shards.map((s) => s.ready));
