@@ -40,7 +40,12 @@ describe("load in shards on the real stack", () => {
       [0, Math.ceil(rows.length / 2)],
       [1, Math.floor(rows.length / 2)],
     ]);
-    expect(rows.filter((r) => r.seq % 2 === 1 && r.error === "none").length).toBeGreaterThan(0);
-    expect(rows.filter((r) => r.seq % 2 === 0 && r.error === "none").length).toBeGreaterThan(0);
+    // each row names the shard that sent it, and both shards' requests were answered
+    expect(rows.every((r) => r.shard === r.seq % 2)).toBe(true);
+    expect(rows.filter((r) => r.shard === 1 && r.error === "none").length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.shard === 0 && r.error === "none").length).toBeGreaterThan(0);
+    // 1 shard: rows as before, no shard field
+    const oneRows = readClientLedger(join(one.runDir, RAW_FILES.clientLedger)).rows;
+    expect(oneRows.some((r) => "shard" in r)).toBe(false);
   });
 });

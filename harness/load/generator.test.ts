@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario } from "../scenario/schema.ts";
 import { runClosedLoad } from "./closed.ts";
-import { prepareLoad, runLoad } from "./generator.ts";
+import { prepareLoad, runLoad, sentRate } from "./generator.ts";
 
 let server: Server | undefined;
 afterEach(() => {
@@ -164,8 +164,10 @@ describe("load in shards (worker threads)", () => {
       [1, 50, 100],
     ]);
     expect(stats).toMatchObject({ mode: "open", scheduled: 100, intendedRatePerS: 200, clientRetries: 1, maxConnections: 1024 });
-    expect(stats.sentRatePerS).toBeGreaterThan(190);
-    expect(stats.sentRatePerS).toBeLessThan(210);
+    // the whole's rate: every first attempt of both shards, until the last one was written (a busy machine may write it late)
+    const lastWrittenMs = Math.max(...rows.map((r) => r.sentMs));
+    expect(stats.sentRatePerS).toBe(sentRate({ written: 100, lastWrittenMs }, stats.startMs, 5));
+    expect(stats.sentRatePerS).toBeGreaterThan(150);
   });
 
   it("splits the closed model's connections over 2 threads", async () => {
@@ -199,7 +201,8 @@ describe("load in shards, aborted", () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThan(1000);
     expect(rows.every((r) => r.error === "unanswered")).toBe(true);
-    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i));
+    // in id order, each once (one shard may have sent a request more than the other when the abort came)
+    expect(rows.every((r, i) => i === 0 || r.seq > rows[i - 1]!.seq)).toBe(true);
     expect(stats.shards).toHaveLength(2);
   });
 

@@ -339,7 +339,7 @@ export class Ledger implements ClientLedger {
     const i = seq & CHUNK_MASK;
     const kind = c.kind[i]!;
     const node = c.node[i]!;
-    return {
+    const row: LedgerRow = {
       seq: this.globalSeq(seq),
       id: this.idOf(seq),
       kind,
@@ -354,6 +354,8 @@ export class Ledger implements ClientLedger {
       bytes: c.bytes[i]!,
       attempts: c.attempts[i]!,
     };
+    if (this.idStride > 1) row.shard = this.idOffset;
+    return row;
   }
 
   /** A chunk that is still in memory (rows that can still change). */
