@@ -61,7 +61,7 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
   const cwd = o.scenarioFile ? dirname(resolve(o.scenarioFile)) : process.cwd();
   o.log(`attach: load to ${printable(a.url)}; the drain is your commands (${"command" in a.drain ? "one command" : "steps"})`);
   await reachable(a.url, o.signal);
-  await prepareLoad();
+  await prepareLoad(scenario.load);
   const timeline = new Timeline(performance.now());
   const ctx = { cwd, runDir: o.runDir, runId: o.runId, sinceIso: new Date(timeline.t0EpochMs - 1000).toISOString() };
 

@@ -138,7 +138,7 @@ const stackUp: Task<RunContext> = {
 const monitor: Task<RunContext> = {
   title: "monitor",
   async run(ctx) {
-    await prepareLoad();
+    await prepareLoad(ctx.scenario.load);
     ctx.timeline = new Timeline(performance.now());
     ctx.stopClockWatch = ctx.timeline.watchClock();
     ctx.monitor = new HealthMonitor(ctx.stack!.nodes, ctx.timeline, ctx.scenario.drain.monitor_interval_ms).start();
