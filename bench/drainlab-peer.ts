@@ -1,8 +1,8 @@
 /**
  * One drainlab measurement in a process of its own (so its CPU, heap and
  * event loop are its own), printing one JSON line. Run by bench/run.ts:
- *   closed <url> <connections> <seconds>   closed-model peak, full ledger
- *   open <url> <rate> <seconds>            open-model fidelity, the scenario defaults otherwise, at a drain run's priority
+ *   closed <url> <connections> <seconds> [shards]   closed-model peak, full ledger (shards: worker threads, default 1)
+ *   open <url> <rate> <seconds> [shards]            open-model fidelity, the scenario defaults otherwise, at a drain run's priority
  *   ledger <rows> <spill|memory>           ledger memory (run with --expose-gc)
  *   ticker <rate> <seconds>                the wake-up floor: the pacer's ticker alone, no network
  */
@@ -29,23 +29,25 @@ function cpuUsPerRequest(stats: GeneratorStats, requests: number): number {
 }
 
 if (mode === "closed") {
-  const [url, connections, seconds] = args;
+  const [url, connections, seconds, shards] = args;
   const { ledger, stats } = await runClosedLoad({
     url: url!,
     connections: Number(connections),
     durationS: Number(seconds),
     idPrefix: "bench",
     t0: performance.now(),
+    shards: Number(shards ?? 1),
   });
   let answered = 0;
   for (const r of ledger.rows()) if (r.error === "none") answered++;
   ledger.dispose();
   out({ requests: ledger.length, answered, stats, cpuUsPerRequest: cpuUsPerRequest(stats, ledger.length) });
 } else if (mode === "open") {
-  const [url, rate, seconds] = args;
+  const [url, rate, seconds, shards] = args;
   const scenario = Scenario.parse({
     name: "bench-open",
     load: {
+      shards: shards === "auto" ? "auto" : Number(shards ?? 1),
       rate_per_s: Number(rate),
       duration_s: Number(seconds),
       warmup_s: 0,

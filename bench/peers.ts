@@ -60,16 +60,16 @@ export async function autocannonPeak(url: string, connections: number, seconds: 
   };
 }
 
-/** drainlab's own generator (closed model, full ledger) in a process of its own. */
-export async function drainlabPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
-  const r = await drainlabPeer(["closed", url, String(connections), String(seconds)], seconds);
+/** drainlab's own generator (closed model, full ledger) in a process of its own; shards > 1: its connections over that many worker threads. */
+export async function drainlabPeak(url: string, connections: number, seconds: number, shards = 1): Promise<PeakResult> {
+  const r = await drainlabPeer(["closed", url, String(connections), String(seconds), ...(shards > 1 ? [String(shards)] : [])], seconds);
   const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as {
     requests: number;
     answered: number;
     stats: { intendedRatePerS: number } & Record<string, unknown>;
   };
   return {
-    peer: "drainlab",
+    peer: shards > 1 ? `drainlab, ${shards} shards` : "drainlab",
     reqPerS: out.stats.intendedRatePerS,
     requests: out.requests,
     cpuUsPerRequest: (r.cpuMs * 1000) / out.requests,

@@ -1,27 +1,17 @@
 import { performance } from "node:perf_hooks";
 import type { GeneratorStats } from "../records/generator-stats.ts";
-import type { RequestKind, Scenario } from "../scenario/schema.ts";
-import { type LoadResult, loadPool, sentRate, settle } from "./generator.ts";
+import type { RequestKind } from "../scenario/schema.ts";
+import { loadPool, settle } from "./generator.ts";
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
+import { type ClosedLoadOptions, type LoadResult, sentRate } from "./load-options.ts";
 import { RequestMix, seededRandom } from "./mix.ts";
 import { retryPool, Sender } from "./sender.ts";
+import { runShards } from "./shards.ts";
 import { UsageMeter } from "./usage.ts";
 import { warmUp } from "./warm-up.ts";
 
-export interface ClosedLoadOptions {
-  url: string;
-  /** Requests in flight at all times, one per connection. */
-  connections: number;
-  durationS: number;
-  idPrefix: string;
-  /** performance.now() of the run's t0. */
-  t0: number;
-  mix?: RequestKind[];
-  timeoutS?: number;
-  retryOnReset?: Scenario["load"]["retry_on_reset"];
-  spillDir?: string | false;
-}
+export type { ClosedLoadOptions };
 
 const DEFAULT_MIX: RequestKind[] = [{ weight: 1, method: "GET", ms: 0, body_bytes: 0 }];
 const USAGE_INTERVAL_MS = 250;
@@ -33,14 +23,18 @@ const USAGE_INTERVAL_MS = 250;
  * the open model (runLoad), and this exists to compare the two generators.
  */
 export async function runClosedLoad(options: ClosedLoadOptions): Promise<LoadResult> {
+  // shards > 1: the connections split over worker threads, each back here with options.shard set
+  const shards = options.shard ? 1 : Math.min(options.shards ?? 1, options.connections);
+  if (shards > 1) return runShards({ model: "closed", options, count: shards });
   const { t0 } = options;
+  const shard = options.shard ?? { index: 0, count: 1 };
   await warmUp();
   const kinds = options.mix ?? DEFAULT_MIX;
-  const mix = new RequestMix(kinds, seededRandom(1));
+  const mix = new RequestMix(kinds, seededRandom(1 + shard.index));
   const ledger = new Ledger(
     options.idPrefix,
     kinds.map((k) => k.method),
-    { spillDir: options.spillDir },
+    { spillDir: options.spillDir, idStride: shard.count, idOffset: shard.index },
   );
   const timeoutS = options.timeoutS ?? 30;
   const pool = loadPool(options.url, { max_connections: options.connections, timeout_s: timeoutS });
@@ -64,9 +58,12 @@ export async function runClosedLoad(options: ClosedLoadOptions): Promise<LoadRes
       else if (sender.inFlight === 0) idle?.();
     },
   });
+  const startMs = options.startAt ? await options.startAt() : performance.now() - t0;
+  // shards: the common start may be a moment ahead
+  const ahead = options.startAt ? t0 + startMs - performance.now() : 0;
+  if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
   const usage = new UsageMeter();
   const sampler = setInterval(() => usage.sample(), USAGE_INTERVAL_MS);
-  const startMs = performance.now() - t0;
   try {
     for (let i = 0; i < options.connections; i++) sendOne();
     await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000));
@@ -91,7 +88,7 @@ export async function runClosedLoad(options: ClosedLoadOptions): Promise<LoadRes
       startMs,
       endMs: performance.now() - t0,
     };
-    return { ledger, stats, sessions: [] };
+    return { ledger, stats, sessions: [], sends: { lag, written: sender.written, lastWrittenMs: sender.lastWrittenMs } };
   } finally {
     clearInterval(sampler);
     await sender.destroyPools();

@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario } from "../scenario/schema.ts";
 import { runClosedLoad } from "./closed.ts";
-import { runLoad } from "./generator.ts";
+import { prepareLoad, runLoad, sentRate } from "./generator.ts";
 
 let server: Server | undefined;
 afterEach(() => {
@@ -128,5 +128,96 @@ describe("runClosedLoad", () => {
     expect(ledger.length).toBeGreaterThan(20);
     expect([...ledger.rows()].every((r) => r.error === "none")).toBe(true);
     expect(stats).toMatchObject({ mode: "closed", maxInFlight: 4, maxConnections: 4 });
+  });
+});
+
+describe("load in shards (worker threads)", () => {
+  it("splits the open schedule over 2 threads and merges one ledger with the ids, kinds and intended times of 1 thread", async () => {
+    const cut = new Set(["s-5"]);
+    const url = await serve(cut);
+    const mix = [
+      { method: "GET", ms: { min: 1, max: 5 } },
+      { method: "POST", ms: 1 },
+    ];
+    const one = await runLoad({ url, load: load({ mix }), idPrefix: "s", t0: performance.now(), spillDir: false });
+    const oneRows = [...one.ledger.rows()];
+    cut.add("s-5");
+    const t0 = performance.now();
+    const two = await runLoad({ url, load: load({ mix, shards: 2 }), idPrefix: "s", t0 });
+    const rows = [...two.ledger.rows()];
+    two.ledger.dispose();
+    expect(rows).toHaveLength(100);
+    expect(rows.map((r) => r.id)).toEqual(oneRows.map((r) => r.id));
+    expect(rows.map((r) => [r.kind, r.serviceMs])).toEqual(oneRows.map((r) => [r.kind, r.serviceMs]));
+    // the same schedule, from each run's own start
+    const start = (rs: typeof rows) => rs[0]!.intendedMs;
+    expect(rows.map((r) => r.intendedMs - start(rows))).toEqual(oneRows.map((r) => r.intendedMs - start(oneRows)));
+    expect(rows.every((r) => r.error === "none" && r.node === "node-7")).toBe(true);
+    // the cut request was re-sent by its shard (shard 1: 5 mod 2)
+    expect(rows[5]).toMatchObject({ id: "s-5", seq: 5, attempts: 2 });
+    // times are on the main thread's t0, as in one thread
+    expect(rows[0]!.intendedMs).toBeGreaterThan(0);
+    expect(rows[0]!.intendedMs).toBeLessThan(performance.now() - t0);
+    const { stats } = two;
+    expect(stats.shards?.map((s) => [s.shard, s.scheduled, s.intendedRatePerS])).toEqual([
+      [0, 50, 100],
+      [1, 50, 100],
+    ]);
+    expect(stats).toMatchObject({ mode: "open", scheduled: 100, intendedRatePerS: 200, clientRetries: 1, maxConnections: 1024 });
+    // the whole's rate: every first attempt of both shards, until the last one was written (a busy machine may write it late)
+    const lastWrittenMs = Math.max(...rows.map((r) => r.sentMs));
+    expect(stats.sentRatePerS).toBe(sentRate({ written: 100, lastWrittenMs }, stats.startMs, 5));
+    expect(stats.sentRatePerS).toBeGreaterThan(150);
+  });
+
+  it("splits the closed model's connections over 2 threads", async () => {
+    const url = await serve();
+    const { ledger, stats } = await runClosedLoad({ url, connections: 4, durationS: 0.3, idPrefix: "c", t0: performance.now(), shards: 2 });
+    const rows = [...ledger.rows()];
+    ledger.dispose();
+    expect(rows.length).toBeGreaterThan(20);
+    expect(rows.every((r) => r.error === "none")).toBe(true);
+    // ids by shard: even from shard 0, odd from shard 1, each id once
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    expect(rows.some((r) => r.seq % 2 === 1)).toBe(true);
+    expect(stats).toMatchObject({ mode: "closed", maxInFlight: 4, maxConnections: 4 });
+    expect(stats.shards?.map((s) => s.maxConnections)).toEqual([2, 2]);
+  });
+});
+
+describe("load in shards, aborted", () => {
+  it("an abort ends every shard's schedule; what was in flight is unanswered and the ledger is still merged", async () => {
+    const url = await serve(new Set(), { hang: true });
+    const sharded = load({ shards: 2, duration_s: 5 });
+    // the threads up first (as a run does), so the abort comes after the schedule started
+    await prepareLoad(sharded);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 300);
+    const t0 = performance.now();
+    const { ledger, stats } = await runLoad({ url, load: sharded, idPrefix: "a", t0, signal: abort.signal });
+    const rows = [...ledger.rows()];
+    ledger.dispose();
+    expect(performance.now() - t0).toBeLessThan(4000);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(1000);
+    expect(rows.every((r) => r.error === "unanswered")).toBe(true);
+    // in id order, each once (one shard may have sent a request more than the other when the abort came)
+    expect(rows.every((r, i) => i === 0 || r.seq > rows[i - 1]!.seq)).toBe(true);
+    expect(stats.shards).toHaveLength(2);
+  });
+
+  it("an abort before the shards started ends the load at once, with nothing sent", async () => {
+    const url = await serve(new Set(), { hang: true });
+    const abort = new AbortController();
+    abort.abort();
+    const { ledger } = await runLoad({
+      url,
+      load: load({ shards: 2, duration_s: 5 }),
+      idPrefix: "b",
+      t0: performance.now(),
+      signal: abort.signal,
+    });
+    expect(ledger.length).toBe(0);
+    ledger.dispose();
   });
 });

@@ -1,48 +1,27 @@
 import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
-import type { GeneratorStats, LoadProgress } from "../records/generator-stats.ts";
-import { type SessionRecord, Sessions } from "./sessions.ts";
+import type { LoadProgress } from "../records/generator-stats.ts";
+import { Sessions } from "./sessions.ts";
 
 export type { LoadProgress };
 
 import type { Scenario } from "../scenario/schema.ts";
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger } from "./ledger.ts";
-import { RequestMix, seededRandom } from "./mix.ts";
-import { pacerFor } from "./pacer.ts";
+import { type LoadOptions, type LoadResult, sentRate } from "./load-options.ts";
+import { RequestMix, ShardMix, seededRandom } from "./mix.ts";
+import { pacerFor, ShardPacer } from "./pacer.ts";
 import { raisePriority } from "./priority.ts";
 import { retryPool, Sender } from "./sender.ts";
+import { prepareShards, runShards, shardCount } from "./shards.ts";
 import { SpareConnections } from "./spare-connections.ts";
 import { Ticker } from "./ticker.ts";
 import { UsageMeter } from "./usage.ts";
 import { warmUp } from "./warm-up.ts";
 
-export interface LoadOptions {
-  url: string;
-  load: Scenario["load"];
-  idPrefix: string;
-  /** performance.now() of the run's t0; ledger times are relative to it. */
-  t0: number;
-  onProgress?: (p: LoadProgress) => void;
-  /** Aborts the schedule early (Ctrl-C); in-flight requests are then recorded as unanswered. */
-  signal?: AbortSignal;
-  /** Where the ledger spills finished rows during the load (default: the OS temp folder); false keeps all in memory. */
-  spillDir?: string | false;
-  /** Connections to open before the schedule starts (default: spareConnectionCount(load)). */
-  spareConnections?: number;
-  /** Run the generator ahead of the stack it shares the cores with (load/priority.ts); stats.nice says how it ran. */
-  raisePriority?: boolean;
-  /** false: the mix is a user's system's (paths sent as written, no `?ms=`). Default true: drainlab's fixture. */
-  fixtureMix?: boolean;
-}
-
-export interface LoadResult {
-  ledger: Ledger;
-  stats: GeneratorStats;
-  /** The long-lived kinds of the mix (streams, SSE, WebSockets), one record each. */
-  sessions: SessionRecord[];
-}
+export type { LoadOptions, LoadResult };
+export { sentRate };
 
 const PROGRESS_INTERVAL_MS = 250;
 const SPARE_CONNECTIONS_BASE = 16;
@@ -69,10 +48,11 @@ export function spareConnectionCount(load: Pick<Scenario["load"], "max_connectio
  * Readies the generator (undici's parser compiled, the send path run once
  * against a local throwaway server); about 0.15 s, once per process. runLoad
  * does it itself, but a caller that times its schedule from a t0 should await
- * this before taking t0, so the schedule starts right at runLoad.
+ * this before taking t0, so the schedule starts right at runLoad. Given the
+ * load, it also starts its shards' threads (load.shards > 1), which takes longer.
  */
-export function prepareLoad(): Promise<void> {
-  return warmUp();
+export async function prepareLoad(load?: Pick<Scenario["load"], "shards">): Promise<void> {
+  await Promise.all([warmUp(), prepareShards(load ? shardCount(load.shards) : 1)]);
 }
 
 /**
@@ -83,22 +63,29 @@ export function prepareLoad(): Promise<void> {
  * A precise ticker (not setTimeout) wakes the sender when the next request is due.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  // load.shards > 1: each shard in a worker thread of its own, which comes back here with options.shard set
+  const shards = options.shard ? 1 : shardCount(options.load.shards);
+  if (shards > 1) return runShards({ model: "open", options, count: shards });
   const { load, t0 } = options;
+  const shard = options.shard ?? { index: 0, count: 1 };
   const priority = options.raisePriority ? raisePriority() : undefined;
   await warmUp();
-  const pacer = pacerFor(load);
-  const mix = new RequestMix(load.mix, seededRandom(load.seed), options.fixtureMix ?? true);
+  const pacer = shard.count > 1 ? new ShardPacer(pacerFor(load), shard.index, shard.count) : pacerFor(load);
+  const wholeMix = new RequestMix(load.mix, seededRandom(load.seed), options.fixtureMix ?? true);
+  const mix = shard.count > 1 ? new ShardMix(wholeMix, shard.index, shard.count) : wholeMix;
   const ledger = new Ledger(
     options.idPrefix,
     load.mix.map((k) => k.method),
-    { spillDir: options.spillDir },
+    { spillDir: options.spillDir, idStride: shard.count, idOffset: shard.index },
   );
+  // this thread's share of the rate (the whole of it unless sharded)
+  const ratePerS = load.rate_per_s / shard.count;
   const lag = lagHistogram();
   // the ticker's thread first: the pool is made after it is up, so nothing is left open if that fails
   const ticker = await Ticker.start(() => tick());
   const spares = await SpareConnections.open(
     options.url,
-    Math.min(load.max_connections, options.spareConnections ?? spareConnectionCount(load)),
+    Math.min(load.max_connections, options.spareConnections ?? spareConnectionCount({ ...load, rate_per_s: ratePerS })),
     SPARE_CONNECT_TIMEOUT_MS,
   ).catch(async (err: unknown) => {
     await ticker.stop();
@@ -131,6 +118,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     // a session's start is a send like any other: in the rate and the lag
     onStarted: (intendedMs, nowMs) => sender.countSend(intendedMs, nowMs),
   });
+  // shards: every one ready (its pool, ticker and spare connections) before the common start
+  const startMs = options.startAt ? await options.startAt() : performance.now() - t0;
   const usage = new UsageMeter();
   const progress = setInterval(() => {
     usage.sample();
@@ -142,7 +131,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       inFlight: sender.inFlight,
     });
   }, PROGRESS_INTERVAL_MS);
-  const startMs = performance.now() - t0;
   let next = 0;
   let scheduleDone!: () => void;
   const scheduled = new Promise<void>((resolve) => (scheduleDone = resolve));
@@ -153,7 +141,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     for (; next < due; next++) {
       const req = mix.next();
       const intended = startMs + pacer.intendedMs(next);
-      if (req.session) sessions.start(`${options.idPrefix}-s${next}`, load.mix[req.kind]!, req.kind, intended, req.path);
+      if (req.session) sessions.start(`${options.idPrefix}-s${ledger.globalSeq(next)}`, load.mix[req.kind]!, req.kind, intended, req.path);
       else sender.send(ledger.begin(req.kind, req.serviceMs, intended, now), req);
     }
     if (next < pacer.total) ticker.at(t0 + startMs + pacer.intendedMs(next));
@@ -162,7 +150,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const onAbort = () => scheduleDone();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    if (!options.signal?.aborted) tick();
+    // aborted already (a shard told before it started): its abort event has fired, so nothing else ends the schedule
+    if (options.signal?.aborted) scheduleDone();
+    else tick();
     await scheduled;
     await ticker.stop();
     const scheduleEndMs = performance.now() - t0;
@@ -183,9 +173,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         ...used,
         // bursts (load.on_off): the schedule's own average over the same span sentRate measures
         intendedRatePerS: load.on_off
-          ? sentRate({ written: pacer.total, lastWrittenMs: startMs + pacer.intendedMs(pacer.total - 1) }, startMs, 1000 / load.rate_per_s)
-          : load.rate_per_s,
-        sentRatePerS: sentRate(sender, startMs, pacer.total > 1 ? 1000 / load.rate_per_s : 0),
+          ? sentRate({ written: pacer.total, lastWrittenMs: startMs + pacer.intendedMs(pacer.total - 1) }, startMs, 1000 / ratePerS)
+          : ratePerS,
+        sentRatePerS: sentRate(sender, startMs, pacer.total > 1 ? 1000 / ratePerS : 0),
         scheduleOverrunMs: round3(
           Math.max(0, (Number.isNaN(sender.lastWrittenMs) ? scheduleEndMs : sender.lastWrittenMs) - lastIntendedMs),
         ),
@@ -198,6 +188,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         endMs,
         ...(priority ? { nice: priority.nice, ...(priority.note ? { niceNote: priority.note } : {}) } : {}),
       },
+      sends: { lag, written: sender.written, lastWrittenMs: sender.lastWrittenMs },
     };
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
@@ -225,13 +216,6 @@ export async function settle(sender: Sender, onIdle: (resolve: () => void) => vo
     await sender.destroyPools();
     sender.abandonRest();
   }
-}
-
-/** First attempts written per second; one interval is added so a held schedule of n requests reads as its rate. */
-export function sentRate(sender: Pick<Sender, "written" | "lastWrittenMs">, startMs: number, intervalMs: number): number {
-  if (sender.written === 0) return 0;
-  const spanMs = sender.lastWrittenMs - startMs + intervalMs;
-  return spanMs > 0 ? Math.round((sender.written / spanMs) * 1000 * 10) / 10 : 0;
 }
 
 function round3(x: number): number {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { classifyError, classifyStatus } from "../records/error-class.ts";
-import { CHUNK_ROWS, Ledger } from "./ledger.ts";
+import { CHUNK_ROWS, Ledger, MergedLedger } from "./ledger.ts";
 
 const dirs: string[] = [];
 function spillDir(): string {
@@ -101,5 +101,49 @@ describe("error classes", () => {
     expect(classifyStatus(502)).toBe("http-5xx");
     expect(classifyStatus(404)).toBe("http-4xx");
     expect(classifyStatus(201)).toBe("none");
+  });
+});
+
+describe("shard ledgers", () => {
+  it("hand off to another thread's ledger through the spill file and merge in request-id order", async () => {
+    const dir = spillDir();
+    // 3 shards of a load of 2 * CHUNK_ROWS + 5 requests: request i in shard i mod 3, row i / 3
+    const total = 2 * CHUNK_ROWS + 5;
+    const shards = [0, 1, 2].map((k) => new Ledger("run", ["GET", "POST"], { spillDir: dir, idStride: 3, idOffset: k }));
+    for (let i = 0; i < total; i++) {
+      const l = shards[i % 3]!;
+      const seq = l.begin(i % 2, 1, i, i + 0.5);
+      expect(l.idOf(seq)).toBe(`run-${i}`);
+      expect(l.seqOf(`run-${i}`)).toBe(seq);
+      l.finish(seq, i + 2, 200, "none", `node-${(i % 3) + 1}`, i);
+    }
+    expect(shards[1]!.seqOf("run-3")).toBeUndefined();
+    const handed = await Promise.all(shards.map((l) => l.handOff()));
+    expect(handed.map((h) => h.length)).toEqual([Math.ceil(total / 3), Math.ceil((total - 1) / 3), Math.ceil((total - 2) / 3)]);
+    const merged = new MergedLedger(handed.map((h) => Ledger.adopt(h)));
+    expect(merged.length).toBe(total);
+    expect(merged.residentRows).toBe(0);
+    let i = 0;
+    for (const r of merged.rows()) {
+      expect(r).toMatchObject({
+        seq: i,
+        id: `run-${i}`,
+        method: i % 2 ? "POST" : "GET",
+        intendedMs: i,
+        endMs: i + 2,
+        node: `node-${(i % 3) + 1}`,
+        bytes: i,
+      });
+      i++;
+    }
+    expect(i).toBe(total);
+    merged.dispose();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("hands off an empty ledger", async () => {
+    const h = await new Ledger("run", ["GET"], { spillDir: spillDir() }).handOff();
+    expect(h).toMatchObject({ length: 0 });
+    expect([...new MergedLedger([Ledger.adopt(h)]).rows()]).toEqual([]);
   });
 });

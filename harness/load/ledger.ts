@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, unlinkSync, write } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { threadId } from "node:worker_threads";
 import { ERROR_CLASSES, type ErrorClass } from "../records/error-class.ts";
 import type { LedgerRow } from "../records/ledger-row.ts";
 
@@ -13,6 +14,34 @@ export interface LedgerOptions {
    * Default: a file in the OS temp folder, removed by dispose() or at exit.
    */
   spillDir?: string | false;
+  /**
+   * A shard's ledger (load/shards.ts): its row `seq` is request `seq * stride + offset` of the whole
+   * load, and that number is in its request id, so ids match those of one unsharded ledger. Default 1, 0.
+   */
+  idStride?: number;
+  idOffset?: number;
+}
+
+/** A shard's ledger handed to another thread: every row on disk in its spill file (see Ledger.handOff, Ledger.adopt). */
+export interface SpilledLedger {
+  idPrefix: string;
+  methods: string[];
+  /** Absent when the ledger had no rows. */
+  path?: string;
+  length: number;
+  nodes: string[];
+  idStride: number;
+  idOffset: number;
+  spilledChunks: number;
+}
+
+/** What the checks read of the client ledger: one Ledger, or shards merged (MergedLedger). */
+export interface ClientLedger {
+  readonly length: number;
+  rows(): IterableIterator<LedgerRow>;
+  readonly residentRows: number;
+  readonly spilledChunks: number;
+  dispose(): void;
 }
 
 /** Rows per chunk; a power of two so seq -> (chunk, index) is a shift and a mask. */
@@ -75,7 +104,7 @@ function removeSpillsAtExit(): void {
  * holds only the chunks with requests still in flight. The request id is
  * derived from the sequence number, so no string is kept per row.
  */
-export class Ledger {
+export class Ledger implements ClientLedger {
   length = 0;
   /** In memory; null once spilled. */
   private readonly chunks: Array<Chunk | null> = [];
@@ -91,6 +120,8 @@ export class Ledger {
   private readonly free: Chunk[] = [];
   /** Chunks written to disk so far. */
   spilledChunks = 0;
+  private readonly idStride: number;
+  private readonly idOffset: number;
 
   constructor(
     readonly idPrefix: string,
@@ -98,16 +129,70 @@ export class Ledger {
     options: LedgerOptions = {},
   ) {
     this.spillDir = options.spillDir ?? tmpdir();
+    this.idStride = options.idStride ?? 1;
+    this.idOffset = options.idOffset ?? 0;
+  }
+
+  /** The request's number in the whole load (its seq unless this is a shard's ledger). */
+  globalSeq(seq: number): number {
+    return seq * this.idStride + this.idOffset;
   }
 
   idOf(seq: number): string {
-    return `${this.idPrefix}-${seq}`;
+    return `${this.idPrefix}-${seq * this.idStride + this.idOffset}`;
   }
 
   seqOf(id: string): number | undefined {
     if (!id.startsWith(`${this.idPrefix}-`)) return undefined;
-    const seq = Number(id.slice(this.idPrefix.length + 1));
+    const n = Number(id.slice(this.idPrefix.length + 1)) - this.idOffset;
+    const seq = n / this.idStride;
     return Number.isInteger(seq) && seq >= 0 && seq < this.length ? seq : undefined;
+  }
+
+  /**
+   * Writes every row still in memory to the spill file and lets go of the file (another thread
+   * adopts it: Ledger.adopt). Call once the load is over (no row open); this ledger is empty after.
+   */
+  async handOff(): Promise<SpilledLedger> {
+    if (this.spillDir === false) throw new Error("Ledger: handOff needs a spill folder");
+    for (let index = 0; index < this.chunks.length; index++) if (this.chunks[index]) this.spill(index);
+    await this.flush();
+    const handed: SpilledLedger = {
+      idPrefix: this.idPrefix,
+      methods: this.methods,
+      ...(this.spillPath ? { path: this.spillPath } : {}),
+      length: this.length,
+      nodes: [...this.nodes],
+      idStride: this.idStride,
+      idOffset: this.idOffset,
+      spilledChunks: this.spilledChunks,
+    };
+    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.spillPath) openSpills.delete(this.spillPath);
+    this.fd = undefined;
+    this.spillPath = undefined;
+    this.length = 0;
+    this.chunks.length = 0;
+    return handed;
+  }
+
+  /** A ledger handed off by another thread (handOff): read-only, its rows read back from the file, which it now owns. */
+  static adopt(h: SpilledLedger): Ledger {
+    const ledger = new Ledger(h.idPrefix, h.methods, { idStride: h.idStride, idOffset: h.idOffset });
+    ledger.length = h.length;
+    ledger.nodes.push(...h.nodes);
+    ledger.spilledChunks = h.spilledChunks;
+    if (h.path) {
+      ledger.spillPath = h.path;
+      ledger.fd = openSync(h.path, "r");
+      openSpills.add(h.path);
+      if (!exitHook) {
+        exitHook = true;
+        process.on("exit", removeSpillsAtExit);
+      }
+    }
+    for (let i = 0; i * CHUNK_ROWS < h.length; i++) ledger.chunks.push(null);
+    return ledger;
   }
 
   /** Adds a request when it leaves; returns its sequence number. */
@@ -254,8 +339,8 @@ export class Ledger {
     const i = seq & CHUNK_MASK;
     const kind = c.kind[i]!;
     const node = c.node[i]!;
-    return {
-      seq,
+    const row: LedgerRow = {
+      seq: this.globalSeq(seq),
       id: this.idOf(seq),
       kind,
       method: this.methods[kind] ?? "?",
@@ -269,6 +354,8 @@ export class Ledger {
       bytes: c.bytes[i]!,
       attempts: c.attempts[i]!,
     };
+    if (this.idStride > 1) row.shard = this.idOffset;
+    return row;
   }
 
   /** A chunk that is still in memory (rows that can still change). */
@@ -297,7 +384,8 @@ export class Ledger {
     if (this.fd === undefined) {
       this.spillPath = join(
         this.spillDir,
-        `drainlab-ledger-${process.pid}-${spillCounter++}-${this.idPrefix.replace(/[^\w.-]/g, "_")}.bin`,
+        // the thread too: each load shard's thread counts from 0
+        `drainlab-ledger-${process.pid}-${threadId}-${spillCounter++}-${this.idPrefix.replace(/[^\w.-]/g, "_")}.bin`,
       );
       this.fd = openSync(this.spillPath, "w+", 0o600);
       openSpills.add(this.spillPath);
@@ -320,5 +408,35 @@ export class Ledger {
       }
       if (--this.writesPending === 0) for (const resolve of this.flushWaiters.splice(0)) resolve();
     });
+  }
+}
+
+/**
+ * The shards' ledgers as one client ledger, in request-id order: the whole
+ * load's request i is row i / N of shard i mod N (load/shards.ts). Each shard
+ * reads its spill file one chunk at a time, so the merge holds N chunks.
+ */
+export class MergedLedger implements ClientLedger {
+  constructor(readonly shards: Ledger[]) {}
+
+  get length(): number {
+    return this.shards.reduce((n, l) => n + l.length, 0);
+  }
+
+  get residentRows(): number {
+    return this.shards.reduce((n, l) => n + l.residentRows, 0);
+  }
+
+  get spilledChunks(): number {
+    return this.shards.reduce((n, l) => n + l.spilledChunks, 0);
+  }
+
+  *rows(): IterableIterator<LedgerRow> {
+    const longest = Math.max(0, ...this.shards.map((l) => l.length));
+    for (let seq = 0; seq < longest; seq++) for (const l of this.shards) if (seq < l.length) yield l.row(seq);
+  }
+
+  dispose(): void {
+    for (const l of this.shards) l.dispose();
   }
 }

@@ -64,6 +64,34 @@ export class RequestMix {
     const plan = this.plans[kind]!;
     return { kind, method: k.method, path, serviceMs, session: (k.kind ?? "request") !== "request", ...plan };
   }
+
+  /** Draws one request and drops it (the random numbers next() would take): a shard skips the others' requests. */
+  skip(): void {
+    const total = this.cumulative[this.cumulative.length - 1]!;
+    const r = this.random() * total;
+    let kind = this.cumulative.findIndex((c) => r < c);
+    if (kind < 0) kind = this.kinds.length - 1;
+    if (typeof this.kinds[kind]!.ms !== "number") this.random();
+  }
+}
+
+/** Shard `index` of `count` of a mix: the requests i mod count = index of the whole mix's sequence, the same kinds and times. */
+export class ShardMix {
+  private skipBefore: number;
+
+  constructor(
+    private readonly whole: RequestMix,
+    index: number,
+    private readonly count: number,
+  ) {
+    this.skipBefore = index;
+  }
+
+  next(): PlannedRequest {
+    for (let i = 0; i < this.skipBefore; i++) this.whole.skip();
+    this.skipBefore = this.count - 1;
+    return this.whole.next();
+  }
 }
 
 /** The fixture's path for a kind: its endpoint with the sleep, stream or feed shape as query. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RequestMix, seededRandom } from "./mix.ts";
-import { ConstantRatePacer, OnOffPacer, pacerFor } from "./pacer.ts";
+import { RequestMix, ShardMix, seededRandom } from "./mix.ts";
+import { ConstantRatePacer, OnOffPacer, pacerFor, ShardPacer } from "./pacer.ts";
 
 describe("ConstantRatePacer", () => {
   it("spaces requests evenly at the rate", () => {
@@ -86,5 +86,46 @@ describe("OnOffPacer", () => {
   it("is what pacerFor gives for load.on_off, and a constant rate otherwise", () => {
     expect(pacerFor({ rate_per_s: 10, duration_s: 7, on_off: { on_s: 1, off_s: 2 } })).toBeInstanceOf(OnOffPacer);
     expect(pacerFor({ rate_per_s: 10, duration_s: 7 })).toBeInstanceOf(ConstantRatePacer);
+  });
+});
+
+describe("ShardPacer", () => {
+  it("gives shard k the whole schedule's requests i mod N = k, at their intended times", () => {
+    for (const whole of [new ConstantRatePacer(1000, 0.0107), new OnOffPacer(1000, 0.05, 0.004, 0.003)]) {
+      for (const n of [1, 2, 3]) {
+        const shards = Array.from({ length: n }, (_, k) => new ShardPacer(whole, k, n));
+        expect(shards.reduce((t, s) => t + s.total, 0)).toBe(whole.total);
+        // every request of the whole in exactly one shard, at its own time
+        const times: number[] = [];
+        for (let i = 0; i < whole.total; i++) times.push(shards[i % n]!.intendedMs(Math.floor(i / n)));
+        expect(times).toEqual(Array.from({ length: whole.total }, (_, i) => whole.intendedMs(i)));
+        // what is due in the shards adds up to what is due in the whole, at any time
+        for (let ms = -1; ms < 60; ms += 0.37) {
+          const due = shards.reduce((t, s) => t + s.dueBy(ms), 0);
+          expect(due).toBe(whole.dueBy(ms));
+        }
+      }
+    }
+  });
+
+  it("has nothing for a shard past the whole's end", () => {
+    const p = new ShardPacer(new ConstantRatePacer(2, 1), 2, 3);
+    expect(p.total).toBe(0);
+    expect(p.dueBy(10_000)).toBe(0);
+    expect(() => new ShardPacer(new ConstantRatePacer(2, 1), 3, 3)).toThrow(RangeError);
+  });
+});
+
+describe("ShardMix", () => {
+  it("draws for shard k the requests i mod N = k of the whole mix", () => {
+    const kinds = [
+      { weight: 1, method: "GET", ms: { min: 1, max: 50 }, body_bytes: 0 },
+      { weight: 2, method: "POST", ms: 3, body_bytes: 10 },
+    ];
+    const whole = new RequestMix(kinds, seededRandom(7));
+    const seq = Array.from({ length: 30 }, () => whole.next());
+    const shards = [0, 1, 2].map((k) => new ShardMix(new RequestMix(kinds, seededRandom(7)), k, 3));
+    const merged = seq.map((_, i) => shards[i % 3]!.next());
+    expect(merged.map((r) => [r.kind, r.serviceMs, r.path])).toEqual(seq.map((r) => [r.kind, r.serviceMs, r.path]));
   });
 });

@@ -93,3 +93,31 @@ export function pacerFor(load: { rate_per_s: number; duration_s: number; on_off?
     ? new OnOffPacer(load.rate_per_s, load.duration_s, load.on_off.on_s, load.on_off.off_s)
     : new ConstantRatePacer(load.rate_per_s, load.duration_s);
 }
+
+/**
+ * One shard of a schedule split N ways: request i of the whole goes to shard
+ * i mod N, so the shard's request j is the whole's request j*N + shard, at the
+ * same intended time. Each shard is itself a constant-rate schedule (at rate/N).
+ */
+export class ShardPacer implements Pacer {
+  readonly total: number;
+
+  constructor(
+    private readonly whole: Pacer,
+    readonly shard: number,
+    readonly shards: number,
+  ) {
+    if (!(Number.isInteger(shards) && shards >= 1 && Number.isInteger(shard) && shard >= 0 && shard < shards))
+      throw new RangeError(`shard ${shard} of ${shards}`);
+    this.total = whole.total > shard ? Math.ceil((whole.total - shard) / shards) : 0;
+  }
+
+  intendedMs(seq: number): number {
+    return this.whole.intendedMs(seq * this.shards + this.shard);
+  }
+
+  dueBy(elapsedMs: number): number {
+    const due = this.whole.dueBy(elapsedMs);
+    return due > this.shard ? Math.ceil((due - this.shard) / this.shards) : 0;
+  }
+}

@@ -30,6 +30,14 @@ export interface GeneratorStats {
   nice?: number;
   /** Why the nice value is not the one asked for. */
   niceNote?: string;
+  /** A shard's figures: its index (load.shards; request i went to shard i mod N). Its CPU is the whole process's (Node has no per-thread figure before 23.9). */
+  shard?: number;
+  /**
+   * A sharded load (load.shards > 1): each shard's own figures. The figures above are then the whole's: the
+   * lag from the shards' histograms merged, counts summed (maxInFlight: the shards' peaks added), the busiest
+   * shard's event loop, the CPU of every thread.
+   */
+  shards?: GeneratorStats[];
 }
 
 /** What the load reports while it runs, for progress lines. */

@@ -19,6 +19,8 @@ export interface LedgerRow {
   bytes: number;
   /** 1, or 2 when the client retried after a reused connection was reset before any response. */
   attempts: number;
+  /** The load shard that sent it (load.shards > 1: request i went to shard i mod N); absent when the load ran unsharded. */
+  shard?: number;
 }
 
 /** Writes the client ledger as JSON lines (NaN times become null), with backpressure. */

@@ -72,7 +72,7 @@ const reach: Task<AttachRun> = {
 const clockWatch: Task<AttachRun> = {
   title: "clock",
   async run(ctx) {
-    await prepareLoad();
+    await prepareLoad(ctx.scenario.load);
     ctx.timeline = new Timeline(performance.now());
     ctx.stopClockWatch = ctx.timeline.watchClock();
   },

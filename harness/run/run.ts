@@ -140,7 +140,7 @@ const stackUp: Task<RunContext> = {
 const monitor: Task<RunContext> = {
   title: "monitor",
   async run(ctx) {
-    await prepareLoad();
+    await prepareLoad(ctx.resolved!.scenario.load);
     ctx.timeline = new Timeline(performance.now());
     ctx.stopClockWatch = ctx.timeline.watchClock();
     ctx.monitor = new HealthMonitor(ctx.stack!.nodes, ctx.timeline, ctx.resolved!.scenario.drain.monitor_interval_ms).start();

@@ -361,6 +361,12 @@ const ScenarioFields = z.strictObject({
       apps_idle_margin_ms: durationMs.default(1000),
       /** Upper bound on open connections; high so arrivals never queue unseen. */
       max_connections: z.number().int().positive().default(1024),
+      /**
+       * Worker threads the load is split over, each with its own connections (max_connections split
+       * evenly), pacer and ledger: request i goes to shard i mod N, the ledgers merge into one. auto: one
+       * per core but one (left to the stack), at least 1. Default 1: the load in the main thread.
+       */
+      shards: z.union([z.literal("auto"), z.number().int().positive().max(64)]).default(1),
       seed: z.number().int().default(1),
       /**
        * What the client does when a connection to nginx is closed before any

@@ -76,3 +76,29 @@ describe("generator-kept-up", () => {
     expect(generatorCheck(stats(), strict).expected).toBe("lag p99 <= 1 ms, loop <= 90% busy, >= 99% of 1000 req/s");
   });
 });
+
+describe("generator-kept-up, sharded load", () => {
+  const shard = (i: number, over: Partial<GeneratorStats> = {}) => stats({ shard: i, intendedRatePerS: 500, sentRatePerS: 499.8, ...over });
+
+  it("passes when the whole and every shard kept up", () => {
+    const r = generatorCheck(stats({ shards: [shard(0), shard(1)] }), scenario);
+    expect(r.ok).toBe(true);
+    expect(r.detail).toContain("2 shards, each kept up");
+  });
+
+  it("fails a run where one shard fell behind, naming it, even when the whole's figures pass", () => {
+    const r = generatorCheck(stats({ shards: [shard(0), shard(1, { sendLagMs: { p50: 4, p99: 180, max: 240 } })] }), scenario);
+    expect(r.ok).toBe(false);
+    expect(r.observed).toContain("shard 1 fell behind");
+    expect(r.detail).toContain("the whole load kept up, but shard 1 of 2 shards fell behind");
+    expect(r.detail).toContain("shard 1: the generator fell behind its schedule");
+    expect(r.detail).not.toContain("shard 0:");
+  });
+
+  it("judges each shard against its own part of the rate", () => {
+    const r = generatorCheck(stats({ shards: [shard(0, { sentRatePerS: 250 }), shard(1)] }), scenario);
+    expect(r.ok).toBe(false);
+    expect(r.detail).toContain("shard 0: ");
+    expect(r.detail).toContain("it sent 250 req/s of the 500 req/s scheduled");
+  });
+});

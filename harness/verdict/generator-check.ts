@@ -11,6 +11,22 @@ export const GENERATOR_CHECK = "generator-kept-up";
  * a run is not trustworthy and must not pass.
  */
 export function generatorCheck(stats: GeneratorStats, scenario: Scenario): CheckOutcome {
+  const whole = judgeGenerator(stats, scenario);
+  if (!stats.shards?.length) return whole;
+  // a sharded load: the whole and each shard (one shard behind its part of the schedule skews its requests)
+  const behind = stats.shards.map((s, i) => ({ shard: s.shard ?? i, r: judgeGenerator(s, scenario) })).filter((x) => !x.r.ok);
+  const shardsLine = `${stats.shards.length} shards`;
+  if (behind.length === 0) return { ...whole, detail: `${whole.detail} (${shardsLine}, each kept up)` };
+  const names = behind.map((b) => `shard ${b.shard}`).join(", ");
+  return {
+    ...whole,
+    ok: false,
+    observed: `${whole.observed}; ${names} fell behind`,
+    detail: `${whole.ok ? `the whole load kept up, but ${names} of ${shardsLine} fell behind its part of the schedule, so this run's latencies and gaps are not trustworthy` : whole.detail}: ${behind.map((b) => `shard ${b.shard}: ${b.r.detail}`).join("; ")}`,
+  };
+}
+
+function judgeGenerator(stats: GeneratorStats, scenario: Scenario): CheckOutcome {
   // the limits and their defaults live in the scenario schema (checks.generator)
   const limits = scenario.checks.generator;
   const lag = stats.sendLagMs.p99;
