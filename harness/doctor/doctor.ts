@@ -9,6 +9,7 @@ import type { Report } from "../records/report.ts";
 import { readReport } from "../records/report-reader.ts";
 import { UsageError } from "../util/errors.ts";
 import { unifiedDiff } from "./diff.ts";
+import { kubernetesFacts } from "./kubernetes.ts";
 import { CannotLocate, locate, type RunContext } from "./locate.ts";
 import { examplesOf, findings, idsIn, type RuleInput } from "./rules.ts";
 import type { Diagnosis, DoctorResult, Located, Unexplained } from "./types.ts";
@@ -43,6 +44,25 @@ export function loadRun(runDir: string): LoadedRun {
   return { dir, report, nginxErrors };
 }
 
+/**
+ * The repeat this run belongs to, when its failure was intermittent: the run folder sits in a repeat's folder
+ * (repeat.json beside it) whose runs neither all passed nor all failed. null: a single run, or a steady outcome.
+ */
+export function intermittentRepeat(run: LoadedRun): { runs: number; failed: number; file: string } | null {
+  const file = join(dirname(run.dir), "repeat.json");
+  if (!existsSync(file)) return null;
+  let repeat: { runs?: Array<{ verdict?: unknown }> };
+  try {
+    repeat = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`${file}: not JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(repeat.runs)) throw new UsageError(`${file}: not a drainlab repeat.json (no runs list)`);
+  const failed = repeat.runs.filter((r) => r.verdict !== "pass").length;
+  if (failed === 0 || failed === repeat.runs.length) return null;
+  return { runs: repeat.runs.length, failed, file };
+}
+
 const classOf = (check: string) => check.replace(/^no-/, "").replace(/-requests$/, "");
 
 function context(run: LoadedRun): RunContext {
@@ -59,7 +79,12 @@ function context(run: LoadedRun): RunContext {
       // moved or deleted since the run: diagnoses stand, fixes say why there is no patch
     }
   }
-  return { report: r, runDir: run.dir, scenarioFile, scenarioText, stack, overlay: new Map() };
+  // attach: the drained pod's workload in the user's Kubernetes manifests, when the scenario names them
+  const attach = r.parameters.attach;
+  const kubernetes = attach
+    ? kubernetesFacts(scenarioFile, attach.manifests, "node" in attach.drain ? attach.drain.node : undefined)
+    : null;
+  return { report: r, runDir: run.dir, scenarioFile, scenarioText, stack, overlay: new Map(), kubernetes };
 }
 
 /** The deepest folder holding every file. */
@@ -78,14 +103,14 @@ function commonFolder(files: string[]): string {
 export function diagnose(run: LoadedRun): DoctorResult {
   const r = run.report;
   const failing = r.checks.filter((c) => !c.ok);
-  const input: RuleInput = { report: r, failing, nginxErrors: run.nginxErrors };
+  const base = context(run);
+  const input: RuleInput = { report: r, failing, nginxErrors: run.nginxErrors, kubernetes: base.kubernetes ?? null };
   let found: ReturnType<typeof findings>;
   try {
     found = findings(input);
   } catch (e) {
     throw new UsageError(`${join(run.dir, "report.json")}: lacks a field doctor reads (${(e as Error).message})`);
   }
-  const base = context(run);
   const diagnoses: Diagnosis[] = [];
   for (const f of found) {
     const ctx: RunContext = { ...base, overlay: new Map() };
@@ -149,6 +174,14 @@ export function diagnose(run: LoadedRun): DoctorResult {
       detail: c.detail,
       examples: [...new Set([...examplesOf(input, [c.name], [classOf(c.name)]), ...idsIn(r, c.detail)])].slice(0, 3),
     }));
+  const notes: string[] = [];
+  if (base.stack === "attach") {
+    if (!base.kubernetes)
+      notes.push(
+        "an attach run: doctor reads the attached system's settings only from the Kubernetes manifests the scenario names in attach.manifests, and it names none",
+      );
+    else if (!base.kubernetes.site) notes.push(`attach.manifests: ${base.kubernetes.reason}`);
+  }
   return {
     run_dir: run.dir,
     run_id: r.run_id,
@@ -157,6 +190,7 @@ export function diagnose(run: LoadedRun): DoctorResult {
     stack: base.stack,
     diagnoses,
     unexplained,
+    ...(notes.length ? { notes } : {}),
   };
 }
 
@@ -175,6 +209,7 @@ export function renderMarkdown(result: DoctorResult): string {
     `${result.diagnoses.length} diagnosis(es), ${fixes} with a fix; ${result.unexplained.length} failing check(s) no rule explains. Stack: ${result.stack === "fixture" ? "drainlab's fixture (its settings are the scenario's YAML)" : result.stack === "system" ? "the user's own (system:)" : "attached"}.`,
     "",
   );
+  for (const note of result.notes ?? []) out.push(`Note: ${note}.`, "");
   for (const [i, d] of result.diagnoses.entries()) {
     out.push(`### ${i + 1}. ${d.rule} (${d.checks.join(", ")})`, "");
     out.push(`**Cause.** ${d.cause}`, "");
@@ -236,11 +271,13 @@ export function renderText(result: DoctorResult): string {
     if (d.verified) out.push(`   verify  ${d.verified.status}${d.verified.status === "not run" ? `: ${d.verified.detail}` : ""}`);
   }
   if (result.diagnoses.length === 0) out.push("no diagnosis: no rule matches this run's failing checks");
+  for (const note of result.notes ?? []) out.push(`note      ${note}`);
   for (const u of result.unexplained)
     out.push(`no rule   ${u.check} (${u.observed})${u.examples.length ? `  e.g. ${u.examples.join(", ")}` : ""}`);
   // --verify: each explained check before and after, per fix and for every fix together
   const verified = result.diagnoses.flatMap((d, i) => (d.verified ? [{ label: `fix ${i + 1}`, v: d.verified }] : []));
   if (result.all_fixes && verified.length > 1) verified.push({ label: "all", v: result.all_fixes });
+  if (verified.length && result.verify_repeat) out.push(`verify    ${result.verify_repeat.runs} runs per fix: ${result.verify_repeat.why}`);
   if (verified.length) {
     const rows = verified.flatMap(({ label, v }) =>
       v.checks.map((c, k) => [k === 0 ? label : "", c.name, c.before, c.after, k === 0 ? v.status : ""]),
@@ -254,6 +291,7 @@ export function renderText(result: DoctorResult): string {
           .join("  ")
           .trimEnd(),
       );
+    for (const { label, v } of verified) if (v.repeat) out.push(`${label.padEnd(width[0]!)}  ${v.repeat.rate}`);
     for (const { label, v } of verified) if (v.run_dir) out.push(`${label.padEnd(width[0]!)}  ${v.run_dir}`);
   }
   if (result.verify_time)

@@ -9,8 +9,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Report } from "../records/report.ts";
 import { type Directive, parseNginx, walk } from "../stack/nginx-parse.ts";
+import type { KubernetesFacts } from "./kubernetes.ts";
 import type { Change, Located } from "./types.ts";
-import { lineOf, setYamlValue, yamlText, yamlValueAt } from "./yaml-edit.ts";
+import { lineOf, setYamlValue, type YamlValue, yamlText, yamlValueAt } from "./yaml-edit.ts";
+
+/** What --verify says of an attach run's fix: drainlab did not start the system, so it cannot run it again with the fix. */
+export const ATTACH_VERIFY = "cannot re-run an attach run from here: apply the patch and run again";
 
 export interface RunContext {
   report: Report;
@@ -21,6 +25,8 @@ export interface RunContext {
   stack: "fixture" | "system" | "attach";
   /** Files as earlier changes of the same fix left them (absolute path -> text). */
   overlay: Map<string, string>;
+  /** Attach runs: the drained pod's workload in attach.manifests; null when the scenario names none. */
+  kubernetes?: KubernetesFacts | null;
 }
 
 export class CannotLocate extends Error {}
@@ -309,11 +315,81 @@ function uvicornGraceful(ctx: RunContext, value: number): Located {
   };
 }
 
+/** A setting of the drained pod's workload in the user's Kubernetes manifest (attach.manifests). */
+function kubernetesSetting(ctx: RunContext, field: string, value: number): Located {
+  const site = ctx.kubernetes?.site;
+  if (!site)
+    throw new CannotLocate(
+      ctx.kubernetes?.reason ?? "the scenario names no Kubernetes manifest (attach.manifests): doctor has no file to patch",
+    );
+  const text = read(ctx, site.file);
+  const container: (string | number)[] = [...site.podPath, "containers", site.container.index];
+  let path: (string | number)[];
+  let next: YamlValue;
+  let key: string;
+  if (field === "kubernetes.termination_grace_period_s") {
+    path = [...site.podPath, "terminationGracePeriodSeconds"];
+    next = value;
+    key = "terminationGracePeriodSeconds";
+  } else if (field === "kubernetes.graceful_s") {
+    const at = site.graceful.at;
+    if (!at)
+      throw new CannotLocate(
+        `${site.file}: container ${site.container.name} does not set ${site.graceful.flag} in its command/args (${site.server}'s default applies): add "${site.graceful.flag}", "${value}" to its args`,
+      );
+    path = at.path;
+    next = /^\d+$/.test(at.text) ? String(value) : at.text.replace(new RegExp(`(${site.graceful.flag}(?:=|\\s+))\\d+`), `$1${value}`);
+    key = site.graceful.flag;
+  } else if (field === "kubernetes.prestop_sleep_s") {
+    const at = site.preStop.at;
+    key = "preStop sleep";
+    if (at) {
+      path = at.path;
+      next =
+        at.path[at.path.length - 1] === "seconds"
+          ? value
+          : /^\d+$/.test(at.text)
+            ? String(value)
+            : at.text.replace(/\bsleep\s+\d+/, `sleep ${value}`);
+    } else if (site.preStop.present)
+      throw new CannotLocate(
+        `${site.file}: container ${site.container.name}'s preStop is not a plain sleep: make it wait ${value} s before the SIGTERM`,
+      );
+    else {
+      // no preStop: the sleep action (Kubernetes 1.30 and later), added to the container
+      path = [...container, "lifecycle", "preStop", "sleep", "seconds"];
+      next = value;
+    }
+  } else throw new CannotLocate(`${field}: doctor does not know where a Kubernetes manifest sets it`);
+  let edit: ReturnType<typeof setYamlValue>;
+  try {
+    edit = setYamlValue(text, path, next, site.doc);
+  } catch (e) {
+    throw new CannotLocate(`${site.file}: cannot set ${path.join(".")} (${(e as Error).message})`);
+  }
+  return {
+    file: site.file,
+    line: edit.line,
+    was: edit.was === null ? null : `${key}: ${edit.was}`,
+    now: `${key}: ${yamlText(next)}`,
+    before: text,
+    after: edit.text,
+    verify: { none: ATTACH_VERIFY },
+  };
+}
+
 /** Where a change applies for this run's stack. */
 export function locate(ctx: RunContext, change: Change): Located {
   if (change.kind === "exec-form-cmd") return execFormCmd(ctx);
   const { field, value } = change;
-  if (ctx.stack === "attach") throw new CannotLocate("an attached system's settings are not in files drainlab has");
+  if (ctx.stack === "attach") {
+    if (field.startsWith("kubernetes.")) return kubernetesSetting(ctx, field, Number(value));
+    // the scenario's own waits (load.grace_s): a patch of the scenario, which only a new attach run can check
+    if (/^(drain|load|checks)\./.test(field)) return { ...inScenario(ctx, field, value), verify: { none: ATTACH_VERIFY } };
+    throw new CannotLocate(
+      "an attached system's settings are not in files drainlab has (Kubernetes: name your manifests in attach.manifests)",
+    );
+  }
   if (ctx.stack === "fixture" || /^(drain|load|checks)\./.test(field)) return inScenario(ctx, field, value);
   if (field === "stack.gunicorn.graceful_timeout_s") return gunicornGraceful(ctx, Number(value));
   if (field === "stack.uvicorn.timeout_graceful_shutdown_s") {

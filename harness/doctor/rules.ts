@@ -6,8 +6,10 @@
  */
 import type { CheckResult } from "../records/records.ts";
 import type { Report } from "../records/report.ts";
+import { removingStep } from "../scenario/attach-schema.ts";
 import { CHAIN_MARGIN_S, longestHold, longestRequest } from "../scenario/lint.ts";
 import type { RequestKind } from "../scenario/schema.ts";
+import { KUBELET_MARGIN_S, type KubernetesFacts, type PodSite, serverGraceful } from "./kubernetes.ts";
 import type { Change } from "./types.ts";
 
 export interface Finding {
@@ -28,6 +30,8 @@ export interface RuleInput {
   failing: CheckResult[];
   /** Lines of the run's nginx error log (raw/nginx/nginx-error.log), empty when absent. */
   nginxErrors: string[];
+  /** Attach runs: the drained pod's workload in the scenario's attach.manifests; null when it names none. */
+  kubernetes?: KubernetesFacts | null;
 }
 
 type Rule = (input: RuleInput) => Finding | null;
@@ -516,6 +520,130 @@ const shellFormCmd: Rule = (input) => {
   };
 };
 
+const CUT = ["no-cut-short-requests", "no-truncated-streams", "no-lost-background-tasks"];
+const where = (site: PodSite) => `${site.kind} ${site.name} (container ${site.container.name})`;
+
+/** Attach on Kubernetes: work longer than what the pod's settings let the server finish after the SIGTERM. */
+const kubernetesGraceful: Rule = (input) => {
+  const site = input.kubernetes?.site;
+  if (!site) return null;
+  const r = input.report;
+  const failing = failingNames(input);
+  const triggers = CUT.filter((c) => failing.has(c));
+  const hold = longestHold(mixOf(r));
+  if (triggers.length === 0 || !hold) return null;
+  const graceful = serverGraceful(site);
+  // the kubelet counts terminationGracePeriodSeconds from the start of preStop, then SIGKILLs
+  const window = site.gracePeriod.seconds - site.preStop.seconds;
+  const limit = Math.min(graceful ?? Number.POSITIVE_INFINITY, window);
+  if (hold.ms <= limit * 1000) return null;
+  const need = Math.ceil(hold.ms / 1000) + CHAIN_MARGIN_S;
+  const changes: Change[] = [];
+  let newGraceful = graceful;
+  if (graceful !== null && graceful * 1000 < hold.ms) {
+    newGraceful = need;
+    changes.push({
+      kind: "field",
+      field: "kubernetes.graceful_s",
+      value: need,
+      why: `${site.server}'s ${site.graceful.flag} covers the ${seconds(hold.ms)} ${holdText(hold.kind)}`,
+    });
+  }
+  const required = site.preStop.seconds + (newGraceful ?? need) + KUBELET_MARGIN_S;
+  if (site.gracePeriod.seconds < required)
+    changes.push({
+      kind: "field",
+      field: "kubernetes.termination_grace_period_s",
+      value: required,
+      why: `the kubelet's SIGKILL comes after the preStop sleep ${site.preStop.seconds} s + the graceful limit ${newGraceful ?? need} s + ${KUBELET_MARGIN_S} s for the server's exit`,
+    });
+  const binds =
+    graceful !== null && graceful <= window
+      ? `${site.server}'s ${site.graceful.flag} ${graceful} s${site.graceful.at ? "" : " (its default)"}`
+      : `terminationGracePeriodSeconds ${site.gracePeriod.seconds} s${site.gracePeriod.set ? "" : " (the default)"} less the preStop sleep ${site.preStop.seconds} s (then the kubelet SIGKILLs)`;
+  const examples = examplesOf(input, triggers, ["cut-short"]);
+  const explained = [
+    ...triggers,
+    ...["no-failed-requests", "no-retried-by-nginx", "no-finished-but-failed", "no-slow-during-drain"].filter((c) => failing.has(c)),
+  ];
+  return {
+    rule: "graceful-limit-shorter-than-work",
+    checks: explained,
+    cause: `work on ${r.drains[0]?.target ?? "the drained pod"} held ${seconds(hold.ms)} (${holdText(hold.kind)}, load.mix[${hold.index}]) but ${where(site)} in ${site.file} gives it ${limit} s after the SIGTERM, set by ${binds}, so what was in flight was cut (e.g. ${examples.join(", ")})`,
+    examples,
+    changes,
+    notes: [
+      `terminationGracePeriodSeconds must grow with the graceful limit: it counts from the start of preStop, so it must be at least preStop + graceful limit + ${KUBELET_MARGIN_S} s`,
+      ...(site.server === "gunicorn"
+        ? ["under gunicorn, uvicorn's timeout_graceful_shutdown (the worker class's, code) binds when it is smaller"]
+        : []),
+    ],
+    shown_by: ["examples/kubernetes (attach; offline: edited evidence in harness/doctor/kubernetes.test.ts)"],
+  };
+};
+
+/** Attach on Kubernetes: the SIGTERM (after the preStop sleep) came before the removal took effect. */
+const kubernetesPreStop: Rule = (input) => {
+  const site = input.kubernetes?.site;
+  const r = input.report;
+  const d = r.drains[0];
+  const attach = r.parameters.attach;
+  if (!site || !d?.hooks || !d.removed || d.reload_effective_ms === null || !attach || !("steps" in attach.drain)) return null;
+  const settle = r.parameters.drain.settle_ms;
+  // the terminate step's start: the kubelet runs preStop, then SIGTERMs the server; the removal is in effect once
+  // the removing step ended and kube-proxy applied it (drain.settle_ms)
+  const late = d.reload_effective_ms + settle - d.signal_ms;
+  if (late <= site.preStop.seconds * 1000) return null;
+  const failing = failingNames(input);
+  const counts = r.reconciliation.counts as Record<string, number>;
+  const notCut = (counts.failed ?? 0) > (counts["cut-short"] ?? 0);
+  const checks = [...(notCut ? ["no-failed-requests"] : []), "no-retried-by-nginx", "no-slow-during-drain", "no-misrouted-requests"].filter(
+    (c) => failing.has(c),
+  );
+  if (checks.length === 0) return null;
+  const step = removingStep(attach.drain.removal ?? "remove", attach.drain.steps);
+  const hook = d.hooks.find((h) => h.step === step);
+  const took = hook ? ` (the ${step} step took ${seconds(hook.end_ms - hook.start_ms)} to see the pod leave the endpoints)` : "";
+  const sleep = Math.ceil(late / 1000) + CHAIN_MARGIN_S;
+  const graceful = serverGraceful(site);
+  const changes: Change[] = [
+    {
+      kind: "field",
+      field: "kubernetes.prestop_sleep_s",
+      value: sleep,
+      why: `the preStop sleep outlasts the endpoint propagation this run measured (${seconds(late)} from the terminate step to the removal in effect)`,
+    },
+  ];
+  const required = sleep + (graceful ?? 0) + KUBELET_MARGIN_S;
+  if (site.gracePeriod.seconds < required)
+    changes.push({
+      kind: "field",
+      field: "kubernetes.termination_grace_period_s",
+      value: required,
+      why: `it counts from the start of preStop: the sleep ${sleep} s + the graceful limit ${graceful ?? 0} s + ${KUBELET_MARGIN_S} s`,
+    });
+  const examples = examplesOf(input, checks, ["failed", "slow-during-drain", "misrouted"]);
+  return {
+    rule: "sigterm-before-removal",
+    checks,
+    cause: `the removal of ${d.target} took effect ${seconds(late)} after the terminate step began${took}, drain.settle_ms ${settle} ms for kube-proxy included, but ${where(site)} in ${site.file} sleeps ${site.preStop.seconds} s in preStop${site.preStop.present ? "" : " (it has no preStop)"}, so ${site.server} got SIGTERM while requests were still routed to the pod, and they failed or waited for a retry (e.g. ${examples.join(", ")})`,
+    examples,
+    changes,
+    notes: [
+      ...(site.preStop.at === null
+        ? [
+            'the preStop added is `sleep: { seconds: N }` (Kubernetes 1.30 and later); on an older cluster, `exec: { command: ["sleep", "N"] }` (the image needs `sleep`)',
+          ]
+        : []),
+      "a cluster whose endpoint propagation varies needs the sleep above its slowest: run the drain again (--repeat) to see the spread",
+    ],
+    shown_by: ["examples/kubernetes (attach; offline: edited evidence in harness/doctor/kubernetes.test.ts)"],
+  };
+};
+
+/** Attach runs: drainlab's stack parameters are not the attached system's, so only the rules that read the run, the scenario and the manifests apply. */
+export const ATTACH_RULES: Rule[] = [kubernetesGraceful, kubernetesPreStop];
+
 /** In order: the first rules are the more specific causes. */
 export const RULES: Rule[] = [
   shellFormCmd,
@@ -552,5 +680,6 @@ export const RULE_NAMES = [
 ] as const;
 
 export function findings(input: RuleInput): Finding[] {
+  if (input.report.attach) return [...ATTACH_RULES, runGraceShort].map((rule) => rule(input)).filter((f): f is Finding => f !== null);
   return RULES.map((rule) => rule(input)).filter((f): f is Finding => f !== null);
 }

@@ -54,6 +54,8 @@ export interface VerifyOutcome {
   run_dir: string | null;
   /** Each explained check: before and after. */
   checks: Array<{ name: string; before: string; after: string }>;
+  /** --repeat N: how many of the N runs passed every check the fix explains, and the rate sentence (rate-bound.ts). */
+  repeat?: { asked: number; runs: number; passed: number; rate: string };
   detail: string;
 }
 
@@ -74,8 +76,12 @@ export interface DoctorResult {
   diagnoses: Diagnosis[];
   /** Failing checks no rule explains: shown with their example requests, never guessed at. */
   unexplained: Unexplained[];
+  /** What doctor could not read (an attach run with no attach.manifests). */
+  notes?: string[];
   /** Filled by --verify: every fix together. */
   all_fixes?: VerifyOutcome;
   /** Filled by --verify: its wall time against the original run's. */
   verify_time?: { original_run_s: number; verify_s: number; runs: number };
+  /** Filled by --verify: the runs per fix (1, or N of --repeat / of the intermittent failure's repeat) and why. */
+  verify_repeat?: { runs: number; why: string };
 }

@@ -35,7 +35,7 @@ describe("doctor --verify", () => {
       report,
       async (sets, label) => {
         calls.push({ sets, label });
-        return { report: passing(report, ["no-cut-short-requests", "no-failed-requests"]), runDir: join(dir, label) };
+        return { reports: [passing(report, ["no-cut-short-requests", "no-failed-requests"])], runDir: join(dir, label) };
       },
       () => {},
     );
@@ -61,7 +61,7 @@ describe("doctor --verify", () => {
       report,
       async (_sets, label) => {
         labels.push(label);
-        return { report, runDir: join(dir, label) };
+        return { reports: [report], runDir: join(dir, label) };
       },
       () => {},
     );
@@ -87,7 +87,7 @@ describe("doctor --verify", () => {
       report,
       async (sets) => {
         seen.push(sets);
-        return { report: passing(report, ["drained-node-exited-cleanly"]), runDir: dir };
+        return { reports: [passing(report, ["drained-node-exited-cleanly"])], runDir: dir };
       },
       () => {},
     );

@@ -3,7 +3,7 @@
  * maps, order) stays as the user wrote it: the value replaced where the key is, else the key added to the
  * nearest map that exists (`{ a: 1 }` gains `, b: 2`; a block map gains a line at its indentation).
  */
-import { isMap, isScalar, isSeq, type Node, parseDocument, type YAMLMap } from "yaml";
+import { type Document, isMap, isScalar, isSeq, type Node, parseAllDocuments, parseDocument, type YAMLMap } from "yaml";
 
 export type YamlValue = string | number | boolean | null | Record<string, unknown>;
 
@@ -31,9 +31,21 @@ export interface YamlEdit {
   was: string | null;
 }
 
-/** Sets `path` to `value` in the YAML `text`; throws when the path crosses something that is not a map or list. */
-export function setYamlValue(text: string, path: (string | number)[], value: YamlValue): YamlEdit {
-  const doc = parseDocument(text, { keepSourceTokens: true });
+/**
+ * The document `index` of a YAML stream (a Kubernetes manifest holds several, `---` apart); its nodes' ranges
+ * are offsets in the whole text. Index 0 of a one-document file is the same as parseDocument.
+ */
+export function documentAt(text: string, index: number): Document {
+  const docs = parseAllDocuments(text, { keepSourceTokens: true });
+  if (index === 0 && (!Array.isArray(docs) || docs.length <= 1)) return parseDocument(text, { keepSourceTokens: true });
+  const doc = Array.isArray(docs) ? docs[index] : undefined;
+  if (!doc) throw new Error(`no YAML document ${index + 1} in the file`);
+  return doc;
+}
+
+/** Sets `path` to `value` in the YAML `text` (in its document `docIndex`); throws when the path crosses something that is not a map or list. */
+export function setYamlValue(text: string, path: (string | number)[], value: YamlValue, docIndex = 0): YamlEdit {
+  const doc = documentAt(text, docIndex);
   const existing = doc.getIn(path, true) as Node | undefined;
   if (existing?.range && (isScalar(existing) || typeof value === "object")) {
     const [start, end] = existing.range;
@@ -66,7 +78,8 @@ export function setYamlValue(text: string, path: (string | number)[], value: Yam
   const lastValue = (last?.value ?? last?.key) as Node | undefined;
   if (!first?.range || !lastValue?.range) throw new Error(`cannot place ${path.join(".")} in its map`);
   const lineStart = text.lastIndexOf("\n", first.range[0] - 1) + 1;
-  const indent = text.slice(lineStart, first.range[0]);
+  // a map that is a list item (`- name: api`) starts after the dash: its keys' column, in spaces
+  const indent = text.slice(lineStart, first.range[0]).replace(/[^\t]/g, " ");
   // after the line holding the end of the last value (its trailing comment included)
   let at = text.indexOf("\n", lastValue.range[1] > 0 ? lastValue.range[1] - 1 : 0);
   if (at === -1) at = text.length;

@@ -151,6 +151,21 @@ export const Attach = z.strictObject({
       timeout_s: z.number().positive().max(3600).default(60),
     }),
   ]),
+  /**
+   * Your Kubernetes manifests (YAML files, relative to the scenario file), read by `drainlab doctor` only: the
+   * drained pod's workload there (its terminationGracePeriodSeconds, preStop sleep and the server's graceful
+   * limit in the container's command/args) is where doctor locates a setting at fault and writes its fix, as a
+   * patch of the file. Absent: doctor names no Kubernetes setting.
+   */
+  manifests: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .regex(/\.ya?ml$/i, "a YAML file (.yaml or .yml)"),
+    )
+    .max(64)
+    .optional(),
   /** The servers' records. Absent: every check that needs them says no-evidence (or skipped, with client_only). */
   records: z
     .strictObject({
