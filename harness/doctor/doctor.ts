@@ -315,7 +315,7 @@ export function renderHtml(result: DoctorResult): string {
     else parts.push(`<p>No fix: ${esc(d.no_fix_reason ?? "")}</p>`);
     if (d.verified)
       parts.push(
-        `<p>Verified: ${esc(d.verified.status)}</p><table><tr><th>check</th><th>before</th><th>after</th></tr>${d.verified.checks.map((c) => `<tr><td>${esc(c.name)}</td><td>${esc(c.before)}</td><td>${esc(c.after)}</td></tr>`).join("")}</table>`,
+        `<p>Verified: ${esc(d.verified.status)}${d.verified.repeat ? `: ${esc(d.verified.repeat.rate)}` : d.verified.status === "not run" ? `: ${esc(d.verified.detail)}` : ""}</p><table><tr><th>check</th><th>before</th><th>after</th></tr>${d.verified.checks.map((c) => `<tr><td>${esc(c.name)}</td><td>${esc(c.before)}</td><td>${esc(c.after)}</td></tr>`).join("")}</table>`,
       );
   }
   if (result.unexplained.length)

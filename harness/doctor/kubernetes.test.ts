@@ -252,6 +252,60 @@ describe("doctor on an attach run on Kubernetes (edited evidence: no cluster her
     expect(podSpec(readFileSync(join(copy, "api.yaml"), "utf8")).containers[0]!.lifecycle).toEqual({ preStop: { sleep: { seconds: 3 } } });
   });
 
+  it("a Deployment of uvicorn, second document of its file: --timeout-graceful-shutdown=N and the default grace period added", () => {
+    const user = userFolder(undefined, () =>
+      [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata: { name: api-settings }",
+        "data: { MODE: prod }",
+        "---",
+        "# the API, behind Service api",
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata:",
+        "  name: api",
+        "spec:",
+        "  template:",
+        "    spec:",
+        "      containers:",
+        "        - name: web",
+        "          image: registry.example.com/api:2.0",
+        '          command: ["uvicorn", "main:app", "--host", "0.0.0.0", "--timeout-graceful-shutdown=10"]',
+        "          lifecycle:",
+        "            preStop:",
+        "              sleep: { seconds: 3 } # Kubernetes 1.30",
+        "",
+      ].join("\n"),
+    );
+    const dir = attachRun(
+      "long-get-short-timeout",
+      join(user, "drainlab.yaml"),
+      [hook("remove", 2000, 2100), hook("terminate", 2200, 2300), hook("wait_exit", 2300, 30000)],
+      (r) => {
+        r.parameters.load.mix = [{ ...r.parameters.load.mix[0]!, ms: 28000 }];
+        (r.parameters.attach!.drain as { node: string }).node = "api-7c9d5f-x2x4q";
+      },
+    );
+    const result = diagnose(loadRun(dir));
+    const d = result.diagnoses[0]!;
+    expect(d.cause).toContain("Deployment api (container web)");
+    expect(d.cause).toContain("set by uvicorn's --timeout-graceful-shutdown 10 s");
+    // 28 s + 1 = 29; the kubelet's default 30 s < preStop 3 + 29 + 5
+    expect(d.fix!.patch).toContain('"--timeout-graceful-shutdown=29"]');
+    expect(d.fix!.patch).toContain("+      terminationGracePeriodSeconds: 37\n");
+    expect(d.settings[1]!.note).toMatch(/^\(not set\) -> terminationGracePeriodSeconds: 37/);
+    const copy = applyToCopies(result);
+    const deployment = (
+      parseAllDocuments(readFileSync(join(copy, "api.yaml"), "utf8")) as unknown as Array<{ toJS(): unknown }>
+    )[1]!.toJS() as {
+      spec: { template: { spec: { terminationGracePeriodSeconds: number; containers: Array<{ command: string[] }> } } };
+    };
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(37);
+    expect(deployment.spec.template.spec.containers[0]!.command.at(-1)).toBe("--timeout-graceful-shutdown=29");
+    expect(readFileSync(join(copy, "api.yaml"), "utf8")).toContain("sleep: { seconds: 3 } # Kubernetes 1.30");
+  });
+
   it("--verify does not claim anything: an attach run cannot be re-run from here", async () => {
     const dir = attachRun("long-get-short-timeout", join(EXAMPLE, "drainlab.yaml"), EXAMPLE_HOOKS, (r) => {
       r.parameters.load.mix = [{ ...r.parameters.load.mix[0]!, ms: 45000 }];
