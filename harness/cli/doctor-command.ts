@@ -150,8 +150,10 @@ with the rate's 95% bound. An attach run is never re-run: --verify says
 "${ATTACH_VERIFY}".
 
 Exit codes: 0 every failing check explained (and, with --verify, every fix
-confirmed) or the run passed, 1 otherwise, 2 bad usage (no such run folder,
-not a run folder, a report.json drainlab cannot read), 3 environment.`,
+confirmed; an attach run's fixes are not) or the run passed, 1 otherwise,
+2 bad usage (no such run folder, not a run folder, a report.json drainlab
+cannot read, a manifest in attach.manifests missing or not YAML, --repeat
+without --verify or outside 1-1000), 3 environment.`,
     )
     .action(async (dir: string, opts: { verify?: boolean; repeat?: string }) => {
       const repeat = parseRepeat(opts.repeat);
