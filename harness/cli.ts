@@ -112,7 +112,15 @@ export async function main(argv: string[]): Promise<number> {
           exitCode = report.verdict === "pass" ? ExitCode.pass : ExitCode.checkFailed;
           progress.done();
           // the run's verdict stays its exit code; doctor only explains it
-          if (opts.doctor && report.verdict === "fail") await runDoctor(runDir, false);
+          if (opts.doctor && report.verdict === "fail") {
+            try {
+              await runDoctor(runDir, false);
+            } catch (e) {
+              // a manifest named in attach.manifests that is gone or broken: said, and the run's exit code kept
+              if (!(e instanceof UsageError)) throw e;
+              err(`doctor    ${e.message}`);
+            }
+          }
         } finally {
           progress.done();
         }

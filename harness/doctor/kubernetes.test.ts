@@ -252,6 +252,22 @@ describe("doctor on an attach run on Kubernetes (edited evidence: no cluster her
     expect(podSpec(readFileSync(join(copy, "api.yaml"), "utf8")).containers[0]!.lifecycle).toEqual({ preStop: { sleep: { seconds: 3 } } });
   });
 
+  it("a preStop that is not a sleep: its length is not in the file, so no preStop diagnosis (the checks stay unexplained)", () => {
+    const user = userFolder(
+      (t) => t,
+      (t) => t.replace('exec:\n                command: ["sleep", "5"]', "httpGet: { path: /drain, port: 8000 }"),
+    );
+    expect(readFileSync(join(user, "manifests/api.yaml"), "utf8")).toContain("httpGet: { path: /drain");
+    const dir = attachRun("sigterm-without-removal", join(user, "drainlab.yaml"), [
+      hook("remove", 2000, 2300),
+      hook("terminate", 2400, 2500),
+      hook("wait_exit", 2500, 30000),
+    ]);
+    const result = diagnose(loadRun(dir));
+    expect(result.diagnoses).toEqual([]);
+    expect(result.unexplained.map((u) => u.check)).toEqual(["no-failed-requests", "no-slow-during-drain"]);
+  });
+
   it("a Deployment of uvicorn, second document of its file: --timeout-graceful-shutdown=N and the default grace period added", () => {
     const user = userFolder(undefined, () =>
       [

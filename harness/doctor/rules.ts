@@ -592,6 +592,8 @@ const kubernetesPreStop: Rule = (input) => {
   const settle = r.parameters.drain.settle_ms;
   // the terminate step's start: the kubelet runs preStop, then SIGTERMs the server; the removal is in effect once
   // the removing step ended and kube-proxy applied it (drain.settle_ms)
+  // a preStop that is not a plain sleep (an HTTP call, a script): how long it holds the SIGTERM back is not in the file
+  if (site.preStop.present && site.preStop.at === null) return null;
   const late = d.reload_effective_ms + settle - d.signal_ms;
   if (late <= site.preStop.seconds * 1000) return null;
   const failing = failingNames(input);
