@@ -7,7 +7,7 @@ import type { Report } from "../records/report.ts";
 import { factsOf, holdsText } from "./findings.ts";
 import { lossClassOfCheck, lossRows, storyLines } from "./loss-classes.ts";
 import type { Reporter } from "./reporter.ts";
-import { sessionSummaries } from "./sessions-view.ts";
+import { closeCodesText, sessionSummaries } from "./sessions-view.ts";
 
 export const JUNIT_FILE = "junit.xml";
 
@@ -86,9 +86,12 @@ export function renderJunit(report: Report): string {
       .property(`${key}.reconnects`, String(sum.reconnects))
       .property(`${key}.lost`, String(sum.lost))
       .property(`${key}.duplicates`, String(sum.duplicates))
-      .property(`${key}.close_codes`, sum.closeCodes || "-")
-      .property(`${key}.first_byte_ms`, sum.ttfbP50Ms === null ? "-" : `p50 ${sum.ttfbP50Ms}, max ${sum.ttfbMaxMs}`)
-      .property(`${key}.unit_delay_ms`, sum.unitDelayP99Ms === null ? "-" : `p99 ${sum.unitDelayP99Ms}, max ${sum.unitDelayMaxMs}`);
+      .property(`${key}.close_codes`, closeCodesText(sum) || "-")
+      .property(`${key}.first_byte_ms`, sum.first_byte_p50_ms === null ? "-" : `p50 ${sum.first_byte_p50_ms}, max ${sum.first_byte_max_ms}`)
+      .property(
+        `${key}.unit_delay_ms`,
+        sum.unit_delay_p99_ms === null ? "-" : `p99 ${sum.unit_delay_p99_ms}, max ${sum.unit_delay_max_ms}`,
+      );
   }
 
   const classname = `drainlab.${report.scenario.name}`;

@@ -1,42 +1,14 @@
 import { sessionFigures } from "../figures/session-figures.ts";
+import type { SessionFigures } from "../records/figure-types.ts";
 import type { Report } from "../records/report.ts";
-import type { SessionRecord } from "../records/session-record.ts";
 
-export interface SessionSummary {
-  kind: SessionRecord["kind"];
-  sessions: number;
-  complete: number;
-  reconnects: number;
-  /** SSE, long poll: event ids skipped; WebSocket: messages whose expected answer never came. */
-  lost: number;
-  /** SSE, long poll: events received again on a resume; WebSocket: messages the app received twice (no-duplicate-events). */
-  duplicates: number;
-  /** WebSocket close codes, "code xN" each. */
-  closeCodes: string;
-  /** Time to first byte (or open), p50 and max, ms. */
-  ttfbP50Ms: number | null;
-  ttfbMaxMs: number | null;
-  /** How late the chunks, events or echoes came (p99 and max over every unit of the kind), ms; null before 0.3 reports. */
-  unitDelayP99Ms: number | null;
-  unitDelayMaxMs: number | null;
+/** The run's figures per long-lived kind (report.json's, or computed from its sessions for a report from before 0.3's figures). */
+export function sessionSummaries(report: Report): SessionFigures[] {
+  return report.session_figures ?? sessionFigures(report.sessions ?? []);
 }
 
-/** One row per long-lived kind of the run, for the views (HTML, Markdown, terminal), from the figures the report carries. */
-export function sessionSummaries(report: Report): SessionSummary[] {
-  return (report.session_figures ?? sessionFigures(report.sessions ?? [])).map((f) => ({
-    kind: f.kind,
-    sessions: f.sessions,
-    complete: f.complete,
-    reconnects: f.reconnects,
-    lost: f.lost,
-    duplicates: f.duplicates,
-    closeCodes: f.close_codes.map((c) => `${c.code} x${c.count}`).join(", "),
-    ttfbP50Ms: f.first_byte_p50_ms,
-    ttfbMaxMs: f.first_byte_max_ms,
-    unitDelayP99Ms: f.unit_delay_p99_ms,
-    unitDelayMaxMs: f.unit_delay_max_ms,
-  }));
-}
+/** WebSocket close codes as "code xN" each, "" when none. */
+export const closeCodesText = (f: SessionFigures): string => f.close_codes.map((c) => `${c.code} x${c.count}`).join(", ");
 
 export const SESSION_COLUMNS = [
   "kind",
@@ -50,7 +22,7 @@ export const SESSION_COLUMNS = [
   "unit delay p99 / max",
 ];
 
-export function sessionCells(s: SessionSummary): string[] {
+export function sessionCells(s: SessionFigures): string[] {
   return [
     s.kind,
     String(s.sessions),
@@ -58,8 +30,8 @@ export function sessionCells(s: SessionSummary): string[] {
     String(s.reconnects),
     String(s.lost),
     String(s.duplicates),
-    s.closeCodes || "-",
-    s.ttfbP50Ms === null ? "-" : `${s.ttfbP50Ms} / ${s.ttfbMaxMs} ms`,
-    s.unitDelayP99Ms === null ? "-" : `${s.unitDelayP99Ms} / ${s.unitDelayMaxMs} ms`,
+    closeCodesText(s) || "-",
+    s.first_byte_p50_ms === null ? "-" : `${s.first_byte_p50_ms} / ${s.first_byte_max_ms} ms`,
+    s.unit_delay_p99_ms === null ? "-" : `${s.unit_delay_p99_ms} / ${s.unit_delay_max_ms} ms`,
   ];
 }

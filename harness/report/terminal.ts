@@ -4,7 +4,7 @@ import { printableStrings } from "../util/text.ts";
 import { describeDrain as describeAttachedDrain, drainsOf, evidenceLine, verdictQualifier } from "./describe.ts";
 import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { allowedText, lossRows, storyLines } from "./loss-classes.ts";
-import { sessionSummaries } from "./sessions-view.ts";
+import { closeCodesText, sessionSummaries } from "./sessions-view.ts";
 
 const STATUS_COLOR: Record<CheckStatus, number> = { pass: 32, fail: 31, "no-evidence": 31, skipped: 90 };
 
@@ -40,8 +40,8 @@ export function renderTerminal(untrusted: Report, color = false): string {
       (x) =>
         `${x.kind.padEnd(10)}${x.sessions} sessions  complete ${x.complete}  reconnects ${x.reconnects}  lost ${x.lost}` +
         (x.duplicates ? `  duplicates ${x.duplicates}` : "") +
-        (x.closeCodes ? `  close codes ${x.closeCodes}` : "") +
-        (x.unitDelayP99Ms === null ? "" : `  unit delay p99 ${x.unitDelayP99Ms} ms max ${x.unitDelayMaxMs} ms`),
+        (closeCodesText(x) ? `  close codes ${closeCodesText(x)}` : "") +
+        (x.unit_delay_p99_ms === null ? "" : `  unit delay p99 ${x.unit_delay_p99_ms} ms max ${x.unit_delay_max_ms} ms`),
     ),
     ...(d ? [`latency during drain p99 ${d.p99} ms  p50 ${d.p50} ms  max ${d.max} ms  (${d.count} answers due in a drain window)`] : []),
     `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}${rate}`,
