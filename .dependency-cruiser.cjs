@@ -68,6 +68,14 @@ module.exports = {
       to: { path: STAGES, pathNot: "^harness/$1/" },
     },
     {
+      name: "only-stack-touches-containers",
+      comment:
+        "a container (dockerode, testcontainers) is reached only in stack/ and env/ (and the run's engine watch): a stage calls the stack handle's operations (signal, pause, exec, logs) instead",
+      severity: "error",
+      from: { path: "^harness/", pathNot: "^harness/(stack|env|run)/" },
+      to: { path: "(^|/)node_modules/(dockerode|testcontainers)/|^(dockerode|testcontainers)$" },
+    },
+    {
       name: "stages-never-judge",
       comment: "stack, load, drain and faults produce records; they never import verdict, report or what sits on top",
       severity: "error",

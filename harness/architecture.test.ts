@@ -62,6 +62,10 @@ const CONTROLS: Array<{ rule: string; files: Record<string, string> }> = [
     files: { "harness/stack/system.ts": importsA("../load/mix.ts"), "harness/load/mix.ts": exportsA },
   },
   {
+    rule: "only-stack-touches-containers",
+    files: { "harness/drain/drain.ts": 'import type Docker from "dockerode";\nexport const kill = (c: Docker.Container) => c.kill();\n' },
+  },
+  {
     rule: "stages-never-judge",
     files: { "harness/load/ledger.ts": importsA("../verdict/checks.ts"), "harness/verdict/checks.ts": exportsA },
   },
