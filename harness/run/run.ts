@@ -32,7 +32,7 @@ import { waitForAppsIdle } from "./apps-idle.ts";
 import { runAttached } from "./attach-run.ts";
 import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
 import { abortable, watchEngine } from "./engine-watch.ts";
-import { runTasks, type Task } from "./tasks.ts";
+import { need, runTasks, type Task } from "./tasks.ts";
 
 export interface RunOptions {
   scenarioFile?: string;
@@ -117,11 +117,6 @@ interface RunContext {
   outcome: Outcome;
   /** Set when the engine went away during the load, drain or faults: what was gathered is still written. */
   engineLost?: string;
-}
-
-function need<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`drainlab: ${what} read before the task that makes it ran`);
-  return value;
 }
 
 const setup: Task<RunContext> = {
