@@ -7,7 +7,7 @@ import type { Records } from "../records/records.ts";
 import { type AppEvent, sessionOf } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
 import type { WallClock } from "../records/wall-clock.ts";
-import { timeoutChain } from "../scenario/timeout-chain.ts";
+import type { TimeoutChain } from "../scenario/timeout-chain.ts";
 import { recycleLimit, recycleSetting, recyclingAsked } from "./load-shape-checks.ts";
 
 const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers does not";
@@ -54,7 +54,7 @@ function evidenceOf(f: FaultRecord, m: MeasurementsOf<"kill-worker">): string[] 
  * the drained node after its signal, and whether the background tasks it held
  * finished. A claim the run had no subject for is left out, never guessed.
  */
-export function drainFactsOf(r: Records, versions: Record<string, string>): Fact[] {
+export function drainFactsOf(r: Records, versions: Record<string, string>, chain: TimeoutChain): Fact[] {
   const facts: Fact[] = [];
   // an attached system's servers are its own: drainlab knows neither their kind nor their versions
   const server = r.scenario.attach
@@ -103,7 +103,7 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
       facts.push({
         claim: "background tasks still running at SIGTERM finish within a graceful stop",
         source: "starlette issue 1438",
-        observed: `${server}, graceful limit ${gracefulText(r.scenario)}: ${heldAtSignal.length - lost.length} of ${heldAtSignal.length} finished`,
+        observed: `${server}, graceful limit ${gracefulText(chain)}: ${heldAtSignal.length - lost.length} of ${heldAtSignal.length} finished`,
         holds: lost.length === 0,
         evidence: lost.slice(0, 5).map((e) => `${e.id} pid ${e.pid}: started, never finished`),
       });
@@ -112,9 +112,8 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
   return facts;
 }
 
-/** The effective graceful limit as the timeout chain computes it (the smaller of uvicorn's and gunicorn's), and which one binds. */
-export function gracefulText(scenario: Records["scenario"]): string {
-  const chain = timeoutChain(scenario);
+/** The effective graceful limit of the run's timeout chain (the smaller of uvicorn's and gunicorn's), and which one binds. */
+export function gracefulText(chain: TimeoutChain): string {
   return `${chain.effective_graceful_s} s (${chain.limited_by})`;
 }
 
