@@ -1,8 +1,8 @@
+import type { Timeline } from "../clock/timeline.ts";
 import type { HealthMonitor } from "../nodes/health-monitor.ts";
 import { logLinesSince, signalAcknowledgement } from "../nodes/node-logs.ts";
 import type { StackHandle } from "../nodes/stack-handle.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
-import type { Timeline } from "../records/timeline.ts";
 import type { Resolved } from "../scenario/resolved.ts";
 import { drainTargets } from "../scenario/topology.ts";
 import { sleep } from "../util/sleep.ts";

@@ -1,7 +1,7 @@
+import type { WallClock } from "../clock/wall-clock.ts";
 import { sessionFigures } from "../figures/session-figures.ts";
 import type { Records } from "../records/records.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "../records/report.ts";
-import type { WallClock } from "../records/wall-clock.ts";
 import { lintResolved } from "../scenario/lint.ts";
 import { resolveScenario } from "../scenario/resolved.ts";
 import { VERSION } from "../util/version.ts";

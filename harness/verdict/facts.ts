@@ -1,12 +1,12 @@
+import { type ClockOffset, describeOffset, offsetWidth } from "../clock/clock-offset.ts";
+import type { WallClock } from "../clock/wall-clock.ts";
 import type { RunFigures } from "../figures/figures.ts";
-import { type ClockOffset, describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import { isFault, type MeasurementsOf, measurementsOf } from "../records/fault-measurements.ts";
 import type { Fact, FaultRecord } from "../records/fault-record.ts";
 import type { Records } from "../records/records.ts";
 import { type AppEvent, sessionOf } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
-import type { WallClock } from "../records/wall-clock.ts";
 import type { TimeoutChain } from "../scenario/timeout-chain.ts";
 import { recycleLimit, recycleSetting, recyclingAsked } from "./load-shape-checks.ts";
 
@@ -176,7 +176,7 @@ export function recycleFactsOf(r: Records, figures: RunFigures, versions: Record
 }
 
 /**
- * The wall clock's jumps against the run's clock (records/wall-clock.ts), if
+ * The wall clock's jumps against the run's clock (clock/wall-clock.ts), if
  * any: server timestamps are read by the time order of the samples, and the
  * report says so. A backward jump makes the clock read a stretch of epochs
  * twice: a stamp in it has no single reading, and the fact says how many
@@ -211,7 +211,7 @@ export function clockFactsOf(clock: WallClock, indeterminate = 0): Fact[] {
 
 /**
  * attach: each server's clock against this machine's, bounded by the records
- * (records/clock-offset.ts). Said when a clock was shifted, when its bounds
+ * (clock/clock-offset.ts). Said when a clock was shifted, when its bounds
  * cross, or when they are too wide to place a request against a removal.
  */
 export function clockOffsetFactsOf(offsets: readonly ClockOffset[], settleMs: number): Fact[] {
