@@ -47,6 +47,14 @@ module.exports = {
       to: { path: "^harness/", pathNot: `${layer("figures")}|${layer("records")}|${layer("scenario")}|${layer("util")}` },
     },
     {
+      name: "clock-stands-on-records",
+      comment:
+        "clock/ (the wall clock read across its jumps, the run's timeline and its clock watch, the servers' clock offsets) computes on records: it imports only records and util/; its data types stay in records/clock-types.ts",
+      severity: "error",
+      from: { path: layer("clock") },
+      to: { path: "^harness/", pathNot: `${layer("clock")}|${layer("records")}|${layer("util")}` },
+    },
+    {
       name: "env-below-the-stages",
       comment: "env/ (engine, images, labels) knows nothing of stages, verdict or report",
       severity: "error",
@@ -58,7 +66,7 @@ module.exports = {
       comment: "nodes/ (the stack handle stages act on, the health monitor, node logs) is shared by the stages and imports none of them",
       severity: "error",
       from: { path: layer("nodes") },
-      to: { path: "^harness/", pathNot: `${layer("nodes")}|${layer("records")}|${layer("scenario")}|${layer("util")}` },
+      to: { path: "^harness/", pathNot: `${layer("nodes")}|${layer("records")}|${layer("clock")}|${layer("scenario")}|${layer("util")}` },
     },
     {
       name: "stages-are-siblings",
@@ -66,6 +74,14 @@ module.exports = {
       severity: "error",
       from: { path: STAGES },
       to: { path: STAGES, pathNot: "^harness/$1/" },
+    },
+    {
+      name: "only-stack-touches-containers",
+      comment:
+        "a container (dockerode, testcontainers) is reached only in stack/ and env/ (and the run's engine watch): a stage calls the stack handle's operations (signal, pause, exec, logs) instead",
+      severity: "error",
+      from: { path: "^harness/", pathNot: "^harness/(stack|env|run)/" },
+      to: { path: "(^|/)node_modules/(dockerode|testcontainers)/|^(dockerode|testcontainers)$" },
     },
     {
       name: "stages-never-judge",
@@ -76,10 +92,10 @@ module.exports = {
     },
     {
       name: "verdict-reads-records-only",
-      comment: "the verdict is a pure function of records and the figures computed from them: no stage, no report, no container",
+      comment: "the verdict is a pure function of records and the figures computed from them (and the clock's reading of them): no stage, no report, no container",
       severity: "error",
       from: { path: layer("verdict") },
-      to: { path: "^harness/", pathNot: `${layer("verdict")}|${layer("records")}|${layer("figures")}|${layer("scenario")}|${layer("util")}` },
+      to: { path: "^harness/", pathNot: `${layer("verdict")}|${layer("records")}|${layer("figures")}|${layer("clock")}|${layer("scenario")}|${layer("util")}` },
     },
     {
       name: "report-reads-records-only",

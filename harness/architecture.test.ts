@@ -50,6 +50,10 @@ const CONTROLS: Array<{ rule: string; files: Record<string, string> }> = [
     files: { "harness/figures/figures.ts": importsA("../verdict/checks.ts"), "harness/verdict/checks.ts": exportsA },
   },
   {
+    rule: "clock-stands-on-records",
+    files: { "harness/clock/timeline.ts": importsA("../nodes/health-monitor.ts"), "harness/nodes/health-monitor.ts": exportsA },
+  },
+  {
     rule: "env-below-the-stages",
     files: { "harness/env/engine.ts": importsA("../stack/stack.ts"), "harness/stack/stack.ts": exportsA },
   },
@@ -60,6 +64,10 @@ const CONTROLS: Array<{ rule: string; files: Record<string, string> }> = [
   {
     rule: "stages-are-siblings",
     files: { "harness/stack/system.ts": importsA("../load/mix.ts"), "harness/load/mix.ts": exportsA },
+  },
+  {
+    rule: "only-stack-touches-containers",
+    files: { "harness/drain/drain.ts": 'import type Docker from "dockerode";\nexport const kill = (c: Docker.Container) => c.kill();\n' },
   },
   {
     rule: "stages-never-judge",

@@ -1,5 +1,6 @@
 // drainlab's library API: the pipeline stages and the plain data between them.
 
+export { Timeline } from "./clock/timeline.ts";
 export { runDrains } from "./drain/drain.ts";
 export { ensureEngine } from "./env/engine.ts";
 export { ensureImages, type Images } from "./env/images.ts";
@@ -16,7 +17,7 @@ export type { GeneratorStats } from "./records/generator-stats.ts";
 export type { LedgerRow } from "./records/ledger-row.ts";
 export type { CheckResult, Records } from "./records/records.ts";
 export type { Report } from "./records/report.ts";
-export { Timeline, type TimelineEvent } from "./records/timeline.ts";
+export type { TimelineEvent } from "./records/timeline.ts";
 export { Multiplexer } from "./report/multiplexer.ts";
 export type { Reporter } from "./report/reporter.ts";
 export { renderTerminal } from "./report/terminal.ts";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
+import type { Timeline } from "../clock/timeline.ts";
 import { type DrainRecord, describeHook, type HookRecord, hookOk } from "../records/drain-record.ts";
-import type { Timeline } from "../records/timeline.ts";
 import { type AttachStep, hookOf, removingStep } from "../scenario/attach-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { sleep } from "../util/sleep.ts";

@@ -1,15 +1,14 @@
 import type { Command } from "commander";
-import { type LintFinding, lintErrors, lintScenario, longestRequest } from "../scenario/lint.ts";
+import { type LintFinding, lintErrors, lintResolved, longestRequest } from "../scenario/lint.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
-import type { Scenario } from "../scenario/schema.ts";
-import { timeoutChain } from "../scenario/timeout-chain.ts";
+import { type Resolved, resolveScenario } from "../scenario/resolved.ts";
 import { ExitCode } from "../util/errors.ts";
 import { printable } from "../util/text.ts";
 import type { CommandState } from "./options.ts";
 import { collect } from "./options.ts";
 
 /** The chain, the longest request and every finding, as `drainlab lint` prints them; text from the scenario is shown escaped. */
-export function renderLint(scenario: Scenario, file: string, findings: LintFinding[]): string {
+export function renderLint({ scenario, chain: c }: Resolved, file: string, findings: LintFinding[]): string {
   if (scenario.attach) {
     return [
       `drainlab lint ${printable(scenario.name)}  ${printable(file)}`,
@@ -20,7 +19,6 @@ export function renderLint(scenario: Scenario, file: string, findings: LintFindi
       "",
     ].join("\n");
   }
-  const c = timeoutChain(scenario);
   const longest = longestRequest(scenario.load.mix);
   const errors = lintErrors(findings).length;
   const warnings = findings.length - errors;
@@ -66,9 +64,9 @@ reload (graceful limit < longest request, worker_shutdown_timeout, margins).
 Exit codes: 0 no error (warnings allowed), 1 at least one error, 2 bad scenario.`,
     )
     .action((file: string, opts: { set: string[]; json?: boolean }) => {
-      const scenario = loadScenario(file, opts.set);
-      const findings = lintScenario(scenario);
-      process.stdout.write(opts.json ? `${JSON.stringify(findings, null, 2)}\n` : renderLint(scenario, file, findings));
+      const resolved = resolveScenario(loadScenario(file, opts.set));
+      const findings = lintResolved(resolved);
+      process.stdout.write(opts.json ? `${JSON.stringify(findings, null, 2)}\n` : renderLint(resolved, file, findings));
       state.setExitCode(lintErrors(findings).length > 0 ? ExitCode.checkFailed : ExitCode.pass);
     });
 }

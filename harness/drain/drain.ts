@@ -1,8 +1,8 @@
+import type { Timeline } from "../clock/timeline.ts";
 import type { HealthMonitor } from "../nodes/health-monitor.ts";
 import { logLinesSince, signalAcknowledgement } from "../nodes/node-logs.ts";
 import type { StackHandle } from "../nodes/stack-handle.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
-import type { Timeline } from "../records/timeline.ts";
 import type { Resolved } from "../scenario/resolved.ts";
 import { drainTargets } from "../scenario/topology.ts";
 import { sleep } from "../util/sleep.ts";
@@ -39,7 +39,6 @@ export async function runDrains(ctx: DrainContext): Promise<DrainRecord[]> {
 async function drainNode({ stack, resolved, timeline, monitor, signal }: DrainContext, target: string): Promise<DrainRecord> {
   const { scenario, chain } = resolved;
   const { drain } = scenario;
-  const container = stack.container(target);
   const startMs = timeline.add("drain-start", { target, remove: drain.remove, reload: drain.reload, signal: drain.signal }).t_ms;
 
   let removalGeneration: number | null = null;
@@ -76,8 +75,8 @@ async function drainNode({ stack, resolved, timeline, monitor, signal }: DrainCo
   }
 
   const signalMs = timeline.add(drain.signal === "SIGTERM" ? "sigterm" : "sigkill", { target, stop_wait_s: chain.stop_wait_s }).t_ms;
-  const exited = container.wait();
-  await container.kill({ signal: drain.signal });
+  const exited = stack.exited(target);
+  await stack.signal(target, drain.signal);
   // the stop wait's timer is cancelled once the node exits: left running it would hold the process up to stop_wait_s
   const stopWait = new AbortController();
   const waited = sleep(chain.stop_wait_s * 1000, signal ? AbortSignal.any([signal, stopWait.signal]) : stopWait.signal).then(
@@ -94,11 +93,11 @@ async function drainNode({ stack, resolved, timeline, monitor, signal }: DrainCo
   if (result === "waited") {
     killed = true;
     timeline.add("sigkill-after-wait", { target, waited_s: chain.stop_wait_s });
-    await container.kill({ signal: "SIGKILL" }).catch(() => {});
+    await stack.signal(target, "SIGKILL").catch(() => {});
     await exited;
   }
-  const info = await container.inspect();
-  const exitMs = timeline.add("exited", { target, exit_code: info.State.ExitCode, killed_after_wait: killed }).t_ms;
+  const exitCode = await stack.exitCode(target);
+  const exitMs = timeline.add("exited", { target, exit_code: exitCode, killed_after_wait: killed }).t_ms;
   // the signal path as it happened: did the server itself say it took the SIGTERM (a shell as PID 1 passes nothing on)?
   let acknowledged: DrainRecord["signal_acknowledged"];
   if (drain.signal === "SIGTERM") {
@@ -116,7 +115,7 @@ async function drainNode({ stack, resolved, timeline, monitor, signal }: DrainCo
     signal: drain.signal,
     stop_wait_s: chain.stop_wait_s,
     exit_ms: exitMs,
-    exit_code: info.State.ExitCode,
+    exit_code: exitCode,
     killed_after_wait: killed,
     ...(acknowledged !== undefined ? { signal_acknowledged: acknowledged } : {}),
     readded_ms: null,

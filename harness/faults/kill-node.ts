@@ -16,13 +16,12 @@ export const killNode: FaultDefinition<KillNode> = {
   kind: "kill-node",
   async run({ stack, timeline }, fault) {
     const target = nodeName(fault.target);
-    const container = stack.container(target);
     const start = timeline.add("fault-kill-node", { target, signal: "SIGKILL" });
-    const exited = container.wait();
-    await container.kill({ signal: "SIGKILL" });
+    const exited = stack.exited(target);
+    await stack.signal(target, "SIGKILL");
     await exited;
-    const info = await container.inspect();
-    const end = timeline.add("node-dead", { target, exit_code: info.State.ExitCode });
+    const exitCode = await stack.exitCode(target);
+    const end = timeline.add("node-dead", { target, exit_code: exitCode });
     return {
       kind: "kill-node",
       target,
@@ -30,7 +29,7 @@ export const killNode: FaultDefinition<KillNode> = {
       end_ms: end.t_ms,
       params: fault,
       error: null,
-      measurements: { exit_code: info.State.ExitCode, dead_after_ms: Math.round(end.t_ms - start.t_ms) },
+      measurements: { exit_code: exitCode, dead_after_ms: Math.round(end.t_ms - start.t_ms) },
     };
   },
   measure: measureKillNode,

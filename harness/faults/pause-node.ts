@@ -18,19 +18,18 @@ export const pauseNode: FaultDefinition<PauseNode> = {
   kind: "pause-node",
   async run({ stack, scenario, timeline, signal }, fault) {
     const target = nodeName(fault.target);
-    const container = stack.container(target);
     timeline.add("fault-pause-node", {
       target,
       duration_s: fault.duration_s,
       proxy_read_timeout_s: scenario.stack.nginx.proxy_read_timeout_s,
     });
-    await container.pause();
+    await stack.pause(target);
     const paused = timeline.add("paused", { target });
     try {
       await sleep(fault.duration_s * 1000, signal);
     } finally {
       // also on abort: a frozen container would outlive the run's teardown
-      await container.unpause();
+      await stack.unpause(target);
     }
     const thawed = timeline.add("unpaused", { target });
     return {

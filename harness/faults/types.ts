@@ -1,10 +1,10 @@
+import type { Timeline } from "../clock/timeline.ts";
 import type { HealthMonitor } from "../nodes/health-monitor.ts";
 import type { StackHandle } from "../nodes/stack-handle.ts";
 import type { Measured, MeasurementsOf } from "../records/fault-measurements.ts";
 import type { FaultRecord } from "../records/fault-record.ts";
 import type { LedgerRow } from "../records/ledger-row.ts";
 import type { ServerRecords } from "../records/records.ts";
-import type { Timeline } from "../records/timeline.ts";
 import type { Fault } from "../scenario/fault-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
 

@@ -1,4 +1,4 @@
-import type { Timeline } from "../records/timeline.ts";
+import type { Timeline } from "../clock/timeline.ts";
 
 export type HealthState = "ok" | "draining" | "down";
 

@@ -1,9 +1,8 @@
-import type Docker from "dockerode";
-
 /**
  * The running stack as the stages that act on it (drain, faults) see it: its
  * nodes and the operations they call. stack/ implements it; drain/ and
- * faults/ import this, never stack/, so the stages stay siblings.
+ * faults/ import this, never stack/, so the stages stay siblings. Only stack/
+ * touches containers: a stage calls the named operations below.
  */
 
 export interface AppNode {
@@ -14,7 +13,6 @@ export interface AppNode {
   address: string;
   /** http://127.0.0.1:<port>: the node itself, for the health monitor only. */
   directUrl: string;
-  containerId: string;
   /** Host folder with the node's app ledger (bind-mounted to /var/log/drainlab). */
   logDir: string;
 }
@@ -26,7 +24,17 @@ export interface StackHandle {
   /** Host folder of nginx's access log and every upstream it was given. */
   readonly nginxLogDir: string;
   node(name: string): AppNode;
-  container(name: string): Docker.Container;
+  /** Sends `signal` to the node's PID 1 (what `docker kill --signal` does). */
+  signal(name: string, signal: string): Promise<void>;
+  /** Resolves once the node has exited; called before the signal that stops it, so the exit is never missed. */
+  exited(name: string): Promise<void>;
+  /** The exit code of a node that has exited. */
+  exitCode(name: string): Promise<number>;
+  /** Freezes every process of the node (the cgroup freezer), until unpause. */
+  pause(name: string): Promise<void>;
+  unpause(name: string): Promise<void>;
+  /** The node's own log (stdout and stderr), each line with docker's timestamp, from the whole second of `sinceEpochMs` on. */
+  logSince(name: string, sinceEpochMs: number): Promise<string>;
   /** Runs a command inside a node, or in nginx when name is "nginx"; returns its exit code and output. */
   execOutput(name: string, command: string[], workingDir?: string): Promise<{ exitCode: number; output: string; stdout: string }>;
   /** Flags a node draining: its health check fails from then on. Returns the step's exit code (0: flagged). */

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { WallClock } from "../clock/wall-clock.ts";
 import { readClientLedger } from "../records/ledger-row.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
-import { WallClock } from "../records/wall-clock.ts";
 import { UsageError } from "../util/errors.ts";
 import { MAX_LINE_BYTES } from "../util/safe-file.ts";
 

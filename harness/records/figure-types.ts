@@ -68,7 +68,7 @@ export interface Reconciliation {
   marks: Array<{ t_ms: number; class: LossClass }>;
   /**
    * Requests that reached a drained node with server stamps in a backward wall-clock step's ambiguous stretch
-   * (records/wall-clock.ts), one reading before the removal and one after: neither misrouted nor clear, so the
+   * (clock/wall-clock.ts), one reading before the removal and one after: neither misrouted nor clear, so the
    * misrouting check says no-evidence for them (absent before 0.4).
    */
   indeterminate_time?: { count: number; examples: string[] };

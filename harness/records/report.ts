@@ -1,16 +1,16 @@
 import type { LintFinding } from "../scenario/lint.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { TimeoutChain } from "../scenario/timeout-chain.ts";
-import type { ClockOffset } from "./clock-offset.ts";
+import type { ClockStep } from "./clock-types.ts";
 import type { DrainRecord, HookRecord } from "./drain-record.ts";
 import type { Fact, FaultRecord } from "./fault-record.ts";
 import type { HeldAt, Percentiles, Reconciliation, SeriesBucket, SessionFigures } from "./figure-types.ts";
 import type { GeneratorStats } from "./generator-stats.ts";
 import type { CheckResult } from "./records.ts";
+import type { ClockOffset } from "./server-logs.ts";
 import type { SessionRecord } from "./session-record.ts";
 import type { SystemReport } from "./system-report.ts";
 import type { TimelineEvent } from "./timeline.ts";
-import type { ClockStep } from "./wall-clock.ts";
 
 /** How the harness reaches nginx: its address on the run's own network, or its port published on 127.0.0.1. */
 export interface LoadEntry {

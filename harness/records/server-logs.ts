@@ -1,11 +1,11 @@
 import { join } from "node:path";
+import type { ServerClock } from "./clock-types.ts";
 import { type RecycleEvent, readRecycles } from "./container-log.ts";
 import { type ParsedLog, readJsonLines } from "./jsonl.ts";
-import type { WallClock } from "./wall-clock.ts";
 
 export type { ParsedLog };
 
-/** A server clock's offset against this machine's, bounded by the records (records/clock-offset.ts). */
+/** A server clock's offset against this machine's, bounded by the records (clock/clock-offset.ts). */
 export interface ClockOffset {
   /** "nginx", or "app <node>". */
   source: string;
@@ -32,7 +32,7 @@ export interface ServerRecords {
   recycles?: RecycleEvent[] | null;
   /** The rows of the long-lived sessions (streams, SSE, WebSockets; ids `<run>-s<n>`), kept apart from the requests' reconciliation. */
   sessions?: { nginx: NginxRow[]; app: AppEvent[] };
-  /** attach: each server's clock offset against this machine's, estimated from the records (records/clock-offset.ts), and any shift made. */
+  /** attach: each server's clock offset against this machine's, estimated from the records (clock/clock-offset.ts), and any shift made. */
   clock_offsets?: ClockOffset[];
 }
 
@@ -63,9 +63,9 @@ export const RAW_FILES = {
 
 /**
  * nginx's access log and every node's app ledger from a run folder (bind-mounted, so the drained node's
- * survives its exit), their wall-clock timestamps read across any jump of the wall clock (records/wall-clock.ts).
+ * survives its exit), their wall-clock timestamps read across any jump of the wall clock (clock/wall-clock.ts).
  */
-export function readServerRecords(runDir: string, nodes: Array<{ name: string; address: string }>, clock: WallClock): ServerRecords {
+export function readServerRecords(runDir: string, nodes: Array<{ name: string; address: string }>, clock: ServerClock): ServerRecords {
   const nginx = readNginxLog(join(runDir, RAW_FILES.nginxAccessLog));
   const apps = [...new Set(nodes.map((n) => n.name))].map((name) => readAppLedger(join(runDir, RAW_FILES.appLedger(name))));
   for (const x of nginx.rows) {
@@ -119,7 +119,7 @@ export interface NginxRow {
   /** Per attempt, ms until the upstream's response header; null: no response began. Empty when unknown. */
   upstreamHeaderMs: Array<number | null>;
   /**
-   * Set when a backward step of the wall clock made nginx's receive stamp ambiguous (records/wall-clock.ts):
+   * Set when a backward step of the wall clock made nginx's receive stamp ambiguous (clock/wall-clock.ts):
    * the earliest and latest epoch (t0's terms) it may stand for. Checks that compare times say indeterminate.
    */
   receivedSpan?: [number, number];

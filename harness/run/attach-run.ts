@@ -3,20 +3,20 @@ import { performance } from "node:perf_hooks";
 import { request } from "undici";
 import { collectRecords } from "../attach/collect.ts";
 import { type AttachContext, runAttachedDrain } from "../attach/drain.ts";
+import { applyClockOffsets, describeOffset, estimateClockOffsets } from "../clock/clock-offset.ts";
+import { Timeline } from "../clock/timeline.ts";
 import { type LoadProgress, type LoadResult, prepareLoad, runLoad } from "../load/generator.ts";
 import type { Baseline } from "../records/baseline.ts";
-import { applyClockOffsets, describeOffset, estimateClockOffsets } from "../records/clock-offset.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
 import { writeClientLedger } from "../records/ledger-row.ts";
 import type { Report } from "../records/report.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
-import { Timeline } from "../records/timeline.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { EnvironmentError } from "../util/errors.ts";
 import { sleep } from "../util/sleep.ts";
 import { printable } from "../util/text.ts";
 import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
-import { runTasks, type Task } from "./tasks.ts";
+import { need, runTasks, type Task } from "./tasks.ts";
 
 export interface AttachRunOptions {
   runId: string;
@@ -46,22 +46,22 @@ async function reachable(url: string, signal?: AbortSignal): Promise<void> {
   }
 }
 
-/** What the tasks of an attach run share: filled in as they go. */
+/** What the tasks of an attach run share: its settings, then each task's output as one typed value, read through need(). */
 interface AttachRun {
   scenario: Scenario;
   o: AttachRunOptions;
   /** Where the user's commands run: the scenario file's folder. */
   cwd: string;
-  timeline?: Timeline;
-  /** Stops the wall-clock sampling the timeline does while the run is live. */
-  stopClockWatch?: () => void;
+  /** The clock task's: the run's timeline, and what stops the wall-clock sampling it does while the run is live. */
+  clock?: { timeline: Timeline; stopClockWatch: () => void };
   load?: LoadResult;
   drains: DrainRecord[];
 }
 
 /** What the user's commands are run with: their folder, the run's, and the time their records start from. */
-function hookContext({ cwd, o, timeline }: AttachRun): AttachContext {
-  return { cwd, runDir: o.runDir, runId: o.runId, sinceIso: new Date(timeline!.t0EpochMs - 1000).toISOString() };
+function hookContext({ cwd, o, clock }: AttachRun): AttachContext {
+  const { timeline } = need(clock, "the timeline");
+  return { cwd, runDir: o.runDir, runId: o.runId, sinceIso: new Date(timeline.t0EpochMs - 1000).toISOString() };
 }
 
 const reach: Task<AttachRun> = {
@@ -73,11 +73,11 @@ const clockWatch: Task<AttachRun> = {
   title: "clock",
   async run(ctx) {
     await prepareLoad(ctx.scenario.load);
-    ctx.timeline = new Timeline(performance.now());
-    ctx.stopClockWatch = ctx.timeline.watchClock();
+    const timeline = new Timeline(performance.now());
+    ctx.clock = { timeline, stopClockWatch: timeline.watchClock() };
   },
   teardown(ctx) {
-    ctx.stopClockWatch?.();
+    ctx.clock?.stopClockWatch();
   },
 };
 
@@ -86,7 +86,7 @@ const loadAndDrain: Task<AttachRun> = {
   title: "load, drain",
   async run(ctx, outer) {
     const { scenario, o } = ctx;
-    const timeline = ctx.timeline!;
+    const { timeline } = need(ctx.clock, "the timeline");
     const a = scenario.attach!;
     const abort = new AbortController();
     const onOuter = () => abort.abort(outer?.reason);
@@ -147,7 +147,9 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
     ctx.load?.ledger.dispose();
     throw e;
   }
-  const { timeline, load, drains } = ctx as Required<AttachRun>;
+  const { timeline } = need(ctx.clock, "the timeline");
+  const load = need(ctx.load, "the load");
+  const { drains } = ctx;
 
   const rows = [...load.ledger.rows()];
   await writeClientLedger(join(o.runDir, RAW_FILES.clientLedger), rows);

@@ -1,9 +1,9 @@
+import type { WallClock } from "../clock/wall-clock.ts";
 import { sessionFigures } from "../figures/session-figures.ts";
 import type { Records } from "../records/records.ts";
 import { REPORT_SCHEMA_VERSION, type Report } from "../records/report.ts";
-import type { WallClock } from "../records/wall-clock.ts";
-import { lintScenario } from "../scenario/lint.ts";
-import { timeoutChain } from "../scenario/timeout-chain.ts";
+import { lintResolved } from "../scenario/lint.ts";
+import { resolveScenario } from "../scenario/resolved.ts";
 import { VERSION } from "../util/version.ts";
 import { expectationOf } from "../verdict/expectation.ts";
 import { clockFactsOf, clockOffsetFactsOf, drainFactsOf, factsOf, recycleFactsOf } from "../verdict/facts.ts";
@@ -31,9 +31,11 @@ export interface RunMeta {
 export function buildReport(records: Records, judgement: Judgement, meta: RunMeta): Report {
   const { scenario } = records;
   const { figures } = judgement;
+  // the run's scenario resolved once, as the run itself resolved it: the chain the facts state is the one lint and report.json show
+  const resolved = resolveScenario(records.declared ?? scenario, scenario);
   const facts = [
     ...factsOf(records.faults ?? [], meta.stack.versions),
-    ...drainFactsOf(records, meta.stack.versions),
+    ...drainFactsOf(records, meta.stack.versions, resolved.chain),
     ...recycleFactsOf(records, figures, meta.stack.versions),
     ...clockFactsOf(meta.clock, figures.reconciliation.indeterminate_time?.count ?? 0),
     ...clockOffsetFactsOf(records.server.clock_offsets ?? [], scenario.drain.settle_ms),
@@ -51,8 +53,8 @@ export function buildReport(records: Records, judgement: Judgement, meta: RunMet
     scenario: { name: scenario.name, file: meta.scenarioFile, description: scenario.description },
     parameters: scenario,
     ...(records.declared ? { declared_parameters: records.declared } : {}),
-    timeout_chain: timeoutChain(scenario),
-    lint: lintScenario(scenario),
+    timeout_chain: { ...resolved.chain },
+    lint: lintResolved(resolved),
     ...(meta.system ? { system: meta.system } : {}),
     ...(meta.attach ? { attach: meta.attach } : {}),
     ...sessionsOf(records),

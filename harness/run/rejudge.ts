@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { applyClockOffsets, estimateClockOffsets } from "../clock/clock-offset.ts";
+import { WallClock } from "../clock/wall-clock.ts";
 import { readBaseline } from "../records/baseline.ts";
-import { applyClockOffsets, estimateClockOffsets } from "../records/clock-offset.ts";
 import { readClientLedger } from "../records/ledger-row.ts";
 import type { Report } from "../records/report.ts";
 import { readReport } from "../records/report-reader.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
-import { WallClock } from "../records/wall-clock.ts";
 import { jsonReporter, REPORT_FILE } from "../report/json.ts";
 import { Multiplexer } from "../report/multiplexer.ts";
 import { fileReporters } from "../report/write-views.ts";

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
+import { Timeline } from "../clock/timeline.ts";
 import { runDrains } from "../drain/drain.ts";
 import { engineLost, ensureEngine } from "../env/engine.ts";
 import { ensureImages, type Images } from "../env/images.ts";
@@ -15,7 +16,6 @@ import type { FaultRecord } from "../records/fault-record.ts";
 import { writeClientLedger } from "../records/ledger-row.ts";
 import type { Report } from "../records/report.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
-import { Timeline } from "../records/timeline.ts";
 import { jsonReporter, REPORT_FILE } from "../report/json.ts";
 import { Multiplexer } from "../report/multiplexer.ts";
 import type { Reporter } from "../report/reporter.ts";
@@ -32,7 +32,7 @@ import { waitForAppsIdle } from "./apps-idle.ts";
 import { runAttached } from "./attach-run.ts";
 import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
 import { abortable, watchEngine } from "./engine-watch.ts";
-import { runTasks, type Task } from "./tasks.ts";
+import { need, runTasks, type Task } from "./tasks.ts";
 
 export interface RunOptions {
   scenarioFile?: string;
@@ -67,27 +67,54 @@ export function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-/** What the tasks of one run share: filled in as they go. */
+/** What setup produces: the engine that answers and the images the stack starts from. */
+interface Engine {
+  docker: Docker;
+  images: Images;
+}
+
+/** What the stack task produces: the running stack, the versions read from it, and the scenario resolved against it. */
+interface Up {
+  stack: Stack;
+  versions: Record<string, string>;
+  /** Built once the stack is up (with `system:`, from the settings read from the nodes) and never changed: what every later task reads. */
+  resolved: Resolved;
+}
+
+/** What the monitor task starts: the run's timeline, its wall clock watched, and the health monitor. */
+interface Live {
+  timeline: Timeline;
+  /** Stops the wall-clock sampling the timeline does while the run is live. */
+  stopClockWatch: () => void;
+  monitor: HealthMonitor;
+}
+
+/** What the load, the drains and the faults gave back (each kept as far as it finished). */
+interface Outcome {
+  load?: LoadResult;
+  drains: DrainRecord[];
+  faults: FaultRecord[];
+}
+
+/**
+ * What the tasks of one run share: the run's own settings, then one typed
+ * value per task, set when that task has produced it. A later task reads an
+ * earlier one's through need(): the tasks run in order, so one that is
+ * missing there is drainlab's own bug, not the user's.
+ */
 interface RunContext {
   /** The scenario as the user wrote it: what the stack is started from. */
   declared: Scenario;
-  /** Built once the stack is up (with `system:`, from the settings read from the nodes) and never changed: what every later task reads. */
-  resolved?: Resolved;
   options: RunOptions;
   log: (line: string) => void;
   runId: string;
   rawDir: string;
-  docker?: Docker;
-  images?: Images;
-  stack?: Stack;
-  versions: Record<string, string>;
-  monitor?: HealthMonitor;
-  timeline?: Timeline;
-  /** Stops the wall-clock sampling the timeline does while the run is live. */
-  stopClockWatch?: () => void;
-  load?: LoadResult;
-  drains: DrainRecord[];
-  faults: FaultRecord[];
+  engine?: Engine;
+  /** The started stack, kept the moment it runs: its teardown removes it even when reading its versions failed. */
+  started?: Stack;
+  up?: Up;
+  live?: Live;
+  outcome: Outcome;
   /** Set when the engine went away during the load, drain or faults: what was gathered is still written. */
   engineLost?: string;
 }
@@ -95,31 +122,27 @@ interface RunContext {
 const setup: Task<RunContext> = {
   title: "setup",
   async run(ctx, signal) {
-    ctx.docker = await ensureEngine(ctx.log);
+    const docker = await ensureEngine(ctx.log);
     signal?.throwIfAborted();
-    ctx.images = await ensureImages(ctx.docker, ctx.log);
-    await sweep(ctx.docker, { onlyOrphans: true });
+    const images = await ensureImages(docker, ctx.log);
+    ctx.engine = { docker, images };
+    await sweep(docker, { onlyOrphans: true });
   },
 };
 
 const stackUp: Task<RunContext> = {
   title: "stack",
   async run(ctx) {
-    ctx.stack = await startStack(
-      {
-        scenario: ctx.declared,
-        runId: ctx.runId,
-        images: ctx.images!,
-        docker: ctx.docker!,
-        rawDir: ctx.rawDir,
-        log: ctx.log,
-      },
+    const { docker, images } = need(ctx.engine, "the engine");
+    const stack = await startStack(
+      { scenario: ctx.declared, runId: ctx.runId, images, docker, rawDir: ctx.rawDir, log: ctx.log },
       ctx.declared.system ? systemPlanner : fixturePlanner,
     );
-    ctx.versions = await ctx.stack.versions();
-    const system = ctx.stack.profile.system;
+    ctx.started = stack;
+    const versions = await stack.versions();
+    const system = stack.profile.system;
     // from here on the run stands on the system as it really runs: its settings read from the containers
-    ctx.resolved = resolveScenario(ctx.declared, system ? effectiveScenario(ctx.declared, system) : ctx.declared);
+    ctx.up = { stack, versions, resolved: resolveScenario(ctx.declared, system ? effectiveScenario(ctx.declared, system) : ctx.declared) };
     if (system) {
       for (const line of [...system.overrides, ...system.notes]) ctx.log(`system: ${line}`);
       if (system.signal_path?.shell_pid1) ctx.log(`system: ${system.signal_path.note}`);
@@ -129,9 +152,9 @@ const stackUp: Task<RunContext> = {
     // with the engine gone nothing can be removed now, and a call may never return: the next run's sweep removes it
     if (ctx.engineLost) return;
     try {
-      await ctx.stack?.stop();
+      await ctx.started?.stop();
     } catch (e) {
-      if (!(await engineLost(ctx.docker))) throw e;
+      if (!(await engineLost(ctx.engine?.docker))) throw e;
       ctx.engineLost ??= `the Docker engine stopped answering while the stack was being removed (${(e as Error).message})`;
     }
   },
@@ -140,14 +163,16 @@ const stackUp: Task<RunContext> = {
 const monitor: Task<RunContext> = {
   title: "monitor",
   async run(ctx) {
-    await prepareLoad(ctx.resolved!.scenario.load);
-    ctx.timeline = new Timeline(performance.now());
-    ctx.stopClockWatch = ctx.timeline.watchClock();
-    ctx.monitor = new HealthMonitor(ctx.stack!.nodes, ctx.timeline, ctx.resolved!.scenario.drain.monitor_interval_ms).start();
+    const { stack, resolved } = need(ctx.up, "the stack");
+    await prepareLoad(resolved.scenario.load);
+    const timeline = new Timeline(performance.now());
+    const stopClockWatch = timeline.watchClock();
+    ctx.live = { timeline, stopClockWatch, monitor: new HealthMonitor(stack.nodes, timeline, resolved.scenario.drain.monitor_interval_ms) };
+    ctx.live.monitor.start();
   },
   teardown(ctx) {
-    ctx.monitor?.stop();
-    ctx.stopClockWatch?.();
+    ctx.live?.monitor.stop();
+    ctx.live?.stopClockWatch();
   },
 };
 
@@ -155,7 +180,10 @@ const monitor: Task<RunContext> = {
 const loadDrainFaults: Task<RunContext> = {
   title: "load, drain, faults",
   async run(ctx, outer) {
-    const { resolved, stack, timeline, monitor: health } = ctx as Required<RunContext>;
+    const { stack, resolved } = need(ctx.up, "the stack");
+    const { timeline, monitor: health } = need(ctx.live, "the timeline");
+    const { docker } = need(ctx.engine, "the engine");
+    const { outcome } = ctx;
     const { scenario } = resolved;
     const abort = new AbortController();
     const onOuterAbort = () => abort.abort(outer?.reason);
@@ -188,22 +216,22 @@ const loadDrainFaults: Task<RunContext> = {
       drainDone.catch(() => abort.abort(new Error("drain failed")));
       const faultsDone = abortable(runFaults({ stack, scenario, timeline, monitor: health, signal: abort.signal }), abort.signal);
       faultsDone.catch(() => abort.abort(new Error("faults failed")));
-      const watchdog = watchEngine(ctx.docker!, abort);
+      const watchdog = watchEngine(docker, abort);
       const [load, drained, faulted] = await Promise.allSettled([loadDone, drainDone, faultsDone]);
       watchdog.stop();
-      if (load.status === "fulfilled") ctx.load = load.value;
-      if (drained.status === "fulfilled") ctx.drains = drained.value;
-      if (faulted.status === "fulfilled") ctx.faults = faulted.value;
+      if (load.status === "fulfilled") outcome.load = load.value;
+      if (drained.status === "fulfilled") outcome.drains = drained.value;
+      if (faulted.status === "fulfilled") outcome.faults = faulted.value;
       const failure = [drained, faulted, load].find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-      if (watchdog.lostAtMs !== null || (failure && ctx.load && !outer?.aborted && (await engineLost(ctx.docker)))) {
+      if (watchdog.lostAtMs !== null || (failure && outcome.load && !outer?.aborted && (await engineLost(docker)))) {
         const at = watchdog.lostAtMs === null ? "" : ` ${((watchdog.lostAtMs - timeline.t0) / 1000).toFixed(1)} s into the load`;
         ctx.engineLost = `the Docker engine stopped answering${at}; the drain and faults could not finish`;
         timeline.add("engine-lost", { error: failure ? (failure.reason as Error).message : null });
       } else if (failure) {
-        ctx.load?.ledger.dispose();
+        outcome.load?.ledger.dispose();
         throw failure.reason;
       }
-      timeline.add("load-end", { sent: ctx.load!.ledger.length });
+      timeline.add("load-end", { sent: outcome.load!.ledger.length });
       if (!ctx.engineLost) {
         // the apps finish what they started before the stack stops, or the teardown would cut it
         const longest = longestHold(scenario.load.mix)?.ms ?? 0;
@@ -247,9 +275,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     log,
     runId,
     rawDir,
-    versions: {},
-    drains: [],
-    faults: [],
+    outcome: { drains: [], faults: [] },
   };
 
   let report: Report;
@@ -259,7 +285,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   } else {
     await runTasks([setup, stackUp, monitor, loadDrainFaults], ctx, { signal: options.signal });
     if (options.signal?.aborted) {
-      ctx.load?.ledger.dispose();
+      ctx.outcome.load?.ledger.dispose();
       throw options.signal.reason;
     }
     report = await collectRun(ctx, { baseline, startedAt, wallStart, runDir });
@@ -281,7 +307,11 @@ async function collectRun(
   ctx: RunContext,
   run: { baseline?: Baseline; startedAt: Date; wallStart: number; runDir: string },
 ): Promise<Report> {
-  const { resolved, stack, timeline, load } = ctx as Required<RunContext>;
+  const { stack, versions, resolved } = need(ctx.up, "the stack");
+  const { timeline } = need(ctx.live, "the timeline");
+  const { images } = need(ctx.engine, "the engine");
+  const load = need(ctx.outcome.load, "the load");
+  const { drains, faults: faulted } = ctx.outcome;
   const { scenario } = resolved;
   const rows = [...load.ledger.rows()];
   const files: Record<string, string> = { client_ledger: RAW_FILES.clientLedger, nginx_access_log: RAW_FILES.nginxAccessLog };
@@ -292,13 +322,13 @@ async function collectRun(
   const nodes = stack.addresses();
   const clock = timeline.clock;
   const server = readServerRecords(run.runDir, nodes, clock);
-  const faults = measureFaults(ctx.faults, { scenario, rows, server });
+  const faults = measureFaults(faulted, { scenario, rows, server });
   const sources: RunSources = {
     scenario,
     ...(resolved.declared !== scenario ? { declared: resolved.declared } : {}),
     rows,
     timeline: timeline.events,
-    drains: ctx.drains,
+    drains,
     server,
     baseline: run.baseline,
     faults,
@@ -312,9 +342,9 @@ async function collectRun(
     wallTimeS: 0,
     scenarioFile: ctx.options.scenarioFile ?? null,
     stack: {
-      images: ctx.images!,
+      images,
       nodes: stack.nodes.map((n) => ({ name: n.name, address: n.address })),
-      versions: ctx.versions,
+      versions,
       load_entry: stack.entry,
       addresses: nodes,
     },

@@ -11,6 +11,12 @@ export interface Task<C> {
   teardown?(ctx: C): Promise<void> | void;
 }
 
+/** An earlier task's output, read by a later task: the tasks run in order, so one missing here is drainlab's own bug, not the user's. */
+export function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`drainlab: ${what} read before the task that makes it ran`);
+  return value;
+}
+
 export async function runTasks<C>(
   tasks: Task<C>[],
   ctx: C,

@@ -1,5 +1,5 @@
+import { type Resolved, resolveScenario } from "./resolved.ts";
 import { type RequestKind, type Scenario, sessionShape } from "./schema.ts";
-import { timeoutChain } from "./timeout-chain.ts";
 
 /**
  * Timeout-chain lint: what a tuner can tell from the resolved parameters alone,
@@ -66,10 +66,15 @@ export function longestHold(mix: RequestKind[]): { ms: number; index: number; ki
 const s = (v: number | null) => (v === null ? "null (unlimited)" : `${v} s`);
 
 export function lintScenario(scenario: Scenario): LintFinding[] {
+  return lintResolved(resolveScenario(scenario));
+}
+
+/** The findings on a resolved scenario: its effective settings, against the timeout chain it was resolved with. */
+export function lintResolved(resolved: Resolved): LintFinding[] {
+  const { scenario, chain } = resolved;
   // the timeout chain is of settings drainlab sets; an attached system's are its own, and none is read
   if (scenario.attach) return [];
   const { stack, load, drain } = scenario;
-  const chain = timeoutChain(scenario);
   const longest = longestRequest(load.mix);
   const findings: LintFinding[] = [];
   const add = (severity: LintFinding["severity"], code: string, fields: string[], message: string) =>

@@ -24,7 +24,7 @@ describe("the scenario resolved once", () => {
     });
     const { chain } = resolveScenario(s);
     expect(chain.effective_graceful_s).toBe(2);
-    expect(gracefulText(s)).toBe(`${chain.effective_graceful_s} s (${chain.limited_by})`);
+    expect(gracefulText(chain)).toBe(`${chain.effective_graceful_s} s (${chain.limited_by})`);
     const finding = lintScenario(s).find((f) => f.code === "graceful-limit-shorter-than-request");
     expect(finding?.message).toContain(`effective graceful limit ${chain.effective_graceful_s} s`);
   });

@@ -4,13 +4,13 @@ import type Docker from "dockerode";
 import { getContainerRuntimeClient, getReaper, type StartedTestContainer } from "testcontainers";
 import type { Images } from "../env/images.ts";
 import { LABEL_OWNER_PID, LABEL_RUN_ID, runLabels } from "../env/labels.ts";
-import { demuxDockerLog } from "../nodes/node-logs.ts";
 import type { AppNode, StackHandle } from "../nodes/stack-handle.ts";
 import type { LoadEntry } from "../records/report.ts";
 import { netAdminTargets } from "../scenario/capabilities.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { APP_PORT, DRAIN_FLAG_PATH, nodeName } from "../scenario/topology.ts";
 import { DrainlabError, EnvironmentError } from "../util/errors.ts";
+import { demuxDockerLog } from "./docker-log.ts";
 import { HttpReady, STARTUP_TIMEOUT_MS, StartedOnly, waitForHttp } from "./http-ready.ts";
 import { containerLoadEntry } from "./load-entry.ts";
 import { LoopbackContainer } from "./loopback-container.ts";
@@ -53,12 +53,17 @@ export interface StackProfile {
   system?: SystemState;
 }
 
+/** A node as the stack keeps it: what stages see, and the container behind it, which only the stack touches. */
+export interface StackNode extends AppNode {
+  containerId: string;
+}
+
 /** What a started stack is made of: startStack gathers it, one named part each. */
 export interface StackParts {
   runId: string;
   /** How the harness reaches nginx. */
   entry: LoadEntry;
-  nodes: AppNode[];
+  nodes: StackNode[];
   /** Host folder of nginx's logs and every upstream it was given. */
   nginxLogDir: string;
   profile: StackProfile;
@@ -80,7 +85,7 @@ export class Stack implements StackHandle, AsyncDisposable {
 
   readonly runId: string;
   readonly entry: LoadEntry;
-  readonly nodes: AppNode[];
+  readonly nodes: StackNode[];
   readonly nginxLogDir: string;
   readonly profile: StackProfile;
   private readonly nginx: StartedTestContainer;
@@ -116,14 +121,45 @@ export class Stack implements StackHandle, AsyncDisposable {
     return states.filter((n): n is string => n !== null);
   }
 
-  node(name: string): AppNode {
+  node(name: string): StackNode {
     const node = this.nodes.find((n) => n.name === name);
     if (!node) throw new Error(`no node ${name} in this stack`);
     return node;
   }
 
-  container(name: string): Docker.Container {
+  /** The node's container: only the stack touches it; stages call the operations below. */
+  private container(name: string): Docker.Container {
     return this.options.docker.getContainer(this.node(name).containerId);
+  }
+
+  async signal(name: string, signal: string): Promise<void> {
+    await this.container(name).kill({ signal });
+  }
+
+  async exited(name: string): Promise<void> {
+    await this.container(name).wait();
+  }
+
+  async exitCode(name: string): Promise<number> {
+    return (await this.container(name).inspect()).State.ExitCode;
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.container(name).pause();
+  }
+
+  async unpause(name: string): Promise<void> {
+    await this.container(name).unpause();
+  }
+
+  async logSince(name: string, sinceEpochMs: number): Promise<string> {
+    const buf = (await this.container(name).logs({
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      since: Math.floor(sinceEpochMs / 1000),
+    })) as unknown as Buffer;
+    return demuxDockerLog(buf).toString("utf8");
   }
 
   /** Versions of the software under test, read from the running containers (facts, not assumptions). */
@@ -420,7 +456,7 @@ export async function startStack(options: StackOptions, planner: StackPlanner = 
       return r.value;
     });
     const healthPath = scenario.system?.app.health_path ?? "/health";
-    const nodes: AppNode[] = await Promise.all(
+    const nodes: StackNode[] = await Promise.all(
       apps.map(async ({ name, container, logDir }) => {
         const info = await docker.getContainer(container.getId()).inspect();
         const address = info.NetworkSettings.Networks[networkName]?.IPAddress;

@@ -5,13 +5,13 @@ import type Docker from "dockerode";
 import { PROJECT_ROOT } from "../env/images.ts";
 import { LABEL_OWNER_PID, runLabels } from "../env/labels.ts";
 import { ensureUserImage } from "../env/user-images.ts";
-import { demuxDockerLog } from "../nodes/node-logs.ts";
 import { planOf } from "../scenario/request-plan.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { SystemService } from "../scenario/system-schema.ts";
 import { EnvironmentError, UsageError } from "../util/errors.ts";
 import { MAX_BYTES, readRegular } from "../util/safe-file.ts";
 import { sleep } from "../util/sleep.ts";
+import { demuxDockerLog } from "./docker-log.ts";
 import {
   findServer,
   gunicornSettings,

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { Records } from "../records/records.ts";
+import { resolveScenario } from "../scenario/resolved.ts";
 import { CheckName, Scenario } from "../scenario/schema.ts";
 import { drainFactsOf } from "./facts.ts";
 import { clean, drain, failing, judgeWith, type Req, records, request, T0 } from "./testdata/records.ts";
 import { CHECKS, judge } from "./verdict.ts";
+
+/** The drain facts, with the chain of the records' own scenario as a run resolves it. */
+const drainFacts = (r: Records, versions: Record<string, string>) => drainFactsOf(r, versions, resolveScenario(r.scenario).chain);
 
 describe("checks on hand-made records", () => {
   it("a clean run passes every check and counts per node", () => {
@@ -243,16 +248,16 @@ describe("checks on hand-made records", () => {
     expect(detail).toContain(
       'node-1: the server never logged taking the SIGTERM (no "Handling signal: term", "Received SIGTERM", "Shutting down"',
     );
-    const fact = drainFactsOf(records(clean(), { drains: [killed], system }), {}).find((f) => f.claim.startsWith("the drain's SIGTERM"));
+    const fact = drainFacts(records(clean(), { drains: [killed], system }), {}).find((f) => f.claim.startsWith("the drain's SIGTERM"));
     expect(fact).toMatchObject({ holds: false, evidence: ["PID 1: /bin/sh -c python3 -m uvicorn app:app (PID 1 is a shell (...))"] });
     const heard = { ...drain, signal_acknowledged: { t_ms: drain.signal_ms + 12, line: "[1] [INFO] Handling signal: term" } };
-    const ok = drainFactsOf(records(clean(), { drains: [heard] }), {}).find((f) => f.claim.startsWith("the drain's SIGTERM"));
+    const ok = drainFacts(records(clean(), { drains: [heard] }), {}).find((f) => f.claim.startsWith("the drain's SIGTERM"));
     expect(ok).toMatchObject({
       holds: true,
       observed: 'node-1: the server logged "[1] [INFO] Handling signal: term" 12 ms after the SIGTERM, then exited by itself with code 0',
     });
     // nothing logged and no shell: the run cannot tell
-    const quiet = drainFactsOf(records(clean(), { drains: [{ ...drain, signal_acknowledged: null }] }), {});
+    const quiet = drainFacts(records(clean(), { drains: [{ ...drain, signal_acknowledged: null }] }), {});
     expect(quiet.find((f) => f.claim.startsWith("the drain's SIGTERM"))!.holds).toBeNull();
   });
 

@@ -1,7 +1,7 @@
+import { describeOffset, offsetWidth } from "../clock/clock-offset.ts";
 import type { RunFigures } from "../figures/figures.ts";
 import { describeHeld, heldAt, openings, takenIn } from "../figures/in-flight.ts";
 import { lossWhere } from "../figures/reconcile.ts";
-import { describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, describeHook, hookOk, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import { heldTotal } from "../records/figure-types.ts";
 import type { CheckOutcome, Records } from "../records/records.ts";

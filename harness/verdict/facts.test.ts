@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { faultRecord } from "../faults/test-records.ts";
+import { resolveScenario } from "../scenario/resolved.ts";
 import { Scenario } from "../scenario/schema.ts";
 import { factsOf, gracefulText } from "./facts.ts";
 
@@ -53,8 +54,8 @@ describe("factsOf", () => {
 describe("the graceful limit a fact states", () => {
   it("is the timeout chain's: uvicorn's limit when it is the smaller under gunicorn", () => {
     const s = Scenario.parse({ name: "t", stack: { gunicorn: { graceful_timeout_s: 30 }, uvicorn: { timeout_graceful_shutdown_s: 5 } } });
-    expect(gracefulText(s)).toBe("5 s (uvicorn timeout_graceful_shutdown)");
+    expect(gracefulText(resolveScenario(s).chain)).toBe("5 s (uvicorn timeout_graceful_shutdown)");
     const g = Scenario.parse({ name: "t", stack: { gunicorn: { graceful_timeout_s: 3 }, uvicorn: { timeout_graceful_shutdown_s: 5 } } });
-    expect(gracefulText(g)).toBe("3 s (gunicorn graceful_timeout)");
+    expect(gracefulText(resolveScenario(g).chain)).toBe("3 s (gunicorn graceful_timeout)");
   });
 });

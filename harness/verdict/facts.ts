@@ -1,13 +1,13 @@
+import { type ClockOffset, describeOffset, offsetWidth } from "../clock/clock-offset.ts";
+import type { WallClock } from "../clock/wall-clock.ts";
 import type { RunFigures } from "../figures/figures.ts";
-import { type ClockOffset, describeOffset, offsetWidth } from "../records/clock-offset.ts";
 import { type DrainRecord, SIGNAL_ACK_TEXT } from "../records/drain-record.ts";
 import { isFault, type MeasurementsOf, measurementsOf } from "../records/fault-measurements.ts";
 import type { Fact, FaultRecord } from "../records/fault-record.ts";
 import type { Records } from "../records/records.ts";
 import { type AppEvent, sessionOf } from "../records/server-logs.ts";
 import { toEpochMs } from "../records/timeline.ts";
-import type { WallClock } from "../records/wall-clock.ts";
-import { timeoutChain } from "../scenario/timeout-chain.ts";
+import type { TimeoutChain } from "../scenario/timeout-chain.ts";
 import { recycleLimit, recycleSetting, recyclingAsked } from "./load-shape-checks.ts";
 
 const SEED_CLAIM = "Only gunicorn respawns crashed workers; uvicorn --workers does not";
@@ -54,7 +54,7 @@ function evidenceOf(f: FaultRecord, m: MeasurementsOf<"kill-worker">): string[] 
  * the drained node after its signal, and whether the background tasks it held
  * finished. A claim the run had no subject for is left out, never guessed.
  */
-export function drainFactsOf(r: Records, versions: Record<string, string>): Fact[] {
+export function drainFactsOf(r: Records, versions: Record<string, string>, chain: TimeoutChain): Fact[] {
   const facts: Fact[] = [];
   // an attached system's servers are its own: drainlab knows neither their kind nor their versions
   const server = r.scenario.attach
@@ -103,7 +103,7 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
       facts.push({
         claim: "background tasks still running at SIGTERM finish within a graceful stop",
         source: "starlette issue 1438",
-        observed: `${server}, graceful limit ${gracefulText(r.scenario)}: ${heldAtSignal.length - lost.length} of ${heldAtSignal.length} finished`,
+        observed: `${server}, graceful limit ${gracefulText(chain)}: ${heldAtSignal.length - lost.length} of ${heldAtSignal.length} finished`,
         holds: lost.length === 0,
         evidence: lost.slice(0, 5).map((e) => `${e.id} pid ${e.pid}: started, never finished`),
       });
@@ -112,9 +112,8 @@ export function drainFactsOf(r: Records, versions: Record<string, string>): Fact
   return facts;
 }
 
-/** The effective graceful limit as the timeout chain computes it (the smaller of uvicorn's and gunicorn's), and which one binds. */
-export function gracefulText(scenario: Records["scenario"]): string {
-  const chain = timeoutChain(scenario);
+/** The effective graceful limit of the run's timeout chain (the smaller of uvicorn's and gunicorn's), and which one binds. */
+export function gracefulText(chain: TimeoutChain): string {
   return `${chain.effective_graceful_s} s (${chain.limited_by})`;
 }
 
@@ -177,7 +176,7 @@ export function recycleFactsOf(r: Records, figures: RunFigures, versions: Record
 }
 
 /**
- * The wall clock's jumps against the run's clock (records/wall-clock.ts), if
+ * The wall clock's jumps against the run's clock (clock/wall-clock.ts), if
  * any: server timestamps are read by the time order of the samples, and the
  * report says so. A backward jump makes the clock read a stretch of epochs
  * twice: a stamp in it has no single reading, and the fact says how many
@@ -212,7 +211,7 @@ export function clockFactsOf(clock: WallClock, indeterminate = 0): Fact[] {
 
 /**
  * attach: each server's clock against this machine's, bounded by the records
- * (records/clock-offset.ts). Said when a clock was shifted, when its bounds
+ * (clock/clock-offset.ts). Said when a clock was shifted, when its bounds
  * cross, or when they are too wide to place a request against a removal.
  */
 export function clockOffsetFactsOf(offsets: readonly ClockOffset[], settleMs: number): Fact[] {

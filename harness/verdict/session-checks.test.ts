@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Records } from "../records/records.ts";
 import type { AppEvent } from "../records/server-logs.ts";
 import type { SessionRecord } from "../records/session-record.ts";
+import { resolveScenario } from "../scenario/resolved.ts";
 import { drainFactsOf } from "./facts.ts";
 import {
   noDuplicateEvents,
@@ -13,6 +14,9 @@ import {
   wsAppDuplicates,
 } from "./session-checks.ts";
 import { clean, drain, records, T0 } from "./testdata/records.ts";
+
+/** The drain facts, with the chain of the records' own scenario as a run resolves it. */
+const drainFacts = (r: Records, versions: Record<string, string>) => drainFactsOf(r, versions, resolveScenario(r.scenario).chain);
 
 // node-1's drain begins at 1000 ms, SIGTERM at 2000 ms, exit at 2500 ms (testdata/records.ts).
 const session = (id: string, kind: SessionRecord["kind"], over: Partial<SessionRecord> = {}): SessionRecord => ({
@@ -245,7 +249,7 @@ describe("the fact that uvicorn closes open WebSockets with 1012", () => {
     session("run-s7", "websocket", { close_codes: [1000], client_closed: [0] }),
     session("run-s8", "websocket", { close_codes: [1012, 1000], reconnects: 1, client_closed: [1] }),
   ];
-  const fact = (r: Records) => drainFactsOf(r, { uvicorn: "0.32.0" }).find((f) => f.claim.startsWith("uvicorn closes open WebSockets"));
+  const fact = (r: Records) => drainFacts(r, { uvicorn: "0.32.0" }).find((f) => f.claim.startsWith("uvicorn closes open WebSockets"));
 
   it("is judged on the closes the server made, not on a socket its client closed after the signal", () => {
     expect(fact(withSessions(sockets, app))).toMatchObject({

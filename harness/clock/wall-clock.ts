@@ -1,3 +1,5 @@
+import type { ClockReading, ClockStep, ServerClock } from "../records/clock-types.ts";
+
 /**
  * Server timestamps come from the wall clock (nginx's $msec, the app's
  * time.time(), a container's log); the run's clock is monotonic
@@ -14,37 +16,11 @@
  * `ClockReading.span`), never as one of them picked by rule.
  */
 
-/** A jump of the wall clock against the run's clock, seen between two samples. */
-export interface ClockStep {
-  /** Run ms of the first sample after the jump. */
-  at_ms: number;
-  /** How far the wall clock jumped, ms (positive: forward). */
-  step_ms: number;
-  /** Wall-clock epoch ms from which a server timestamp is read with this offset. */
-  from_epoch_ms: number;
-  /** Wall-clock epoch ms minus run ms, from the jump on. */
-  offset_ms: number;
-  /** Run ms of the last sample before the jump: the jump happened between it and `at_ms` (absent before 0.4: taken as `at_ms`). */
-  prev_at_ms?: number;
-}
-
-/** A server timestamp on t0's terms. */
-export interface ClockReading {
-  /** The epoch it would read had the clock never jumped (of an ambiguous one, its latest reading). */
-  epochMs: number;
-  /**
-   * Set only when the epoch has more than one reading: a backward jump made the wall clock read it twice (or a
-   * jump shorter than the time between two samples leaves open which side of it the stamp was taken). The
-   * earliest and latest epoch it may stand for.
-   */
-  span?: [number, number];
-}
-
 /** A jump smaller than this is sampling jitter (Date.now() counts whole ms), not a step. */
 export const STEP_MS = 5;
 
 /** The wall clock as the run saw it: its reading at t0 and every jump since. */
-export class WallClock {
+export class WallClock implements ServerClock {
   constructor(
     readonly t0EpochMs: number,
     readonly steps: readonly ClockStep[] = [],

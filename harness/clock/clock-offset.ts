@@ -1,6 +1,6 @@
-import type { LedgerRow } from "./ledger-row.ts";
-import type { ClockOffset, ServerRecords } from "./server-logs.ts";
-import { toRunMs } from "./timeline.ts";
+import type { LedgerRow } from "../records/ledger-row.ts";
+import type { ClockOffset, ServerRecords } from "../records/server-logs.ts";
+import { toRunMs } from "../records/timeline.ts";
 
 /**
  * An attached system's clocks are not this machine's: nginx and the apps may

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Timeline, toEpochMs, toRunMs } from "./timeline.ts";
+import { toEpochMs, toRunMs } from "../records/timeline.ts";
+import { Timeline } from "./timeline.ts";
 
 describe("Timeline.addAt", () => {
   it("puts an event measured elsewhere in its place on the timeline", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { DrainRecord } from "../records/drain-record.ts";
 import { Scenario } from "../scenario/schema.ts";
 import { clockOffsetFactsOf } from "../verdict/facts.ts";
 import { clean, drain, type Req, records } from "../verdict/testdata/records.ts";
 import { judge } from "../verdict/verdict.ts";
 import { applyClockOffsets, estimateClockOffsets } from "./clock-offset.ts";
-import type { DrainRecord } from "./drain-record.ts";
 
 // an attached system, node-1 removed by its `remove` step at 1.5 s; its nginx logs no config generation
 const scenario = Scenario.parse({

@@ -2,12 +2,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ClockStep } from "../records/clock-types.ts";
+import { type NginxRow, RAW_FILES, readServerRecords } from "../records/server-logs.ts";
 import { clockFactsOf } from "../verdict/facts.ts";
 import { clean, drain, type Req, records, request } from "../verdict/testdata/records.ts";
 import { judge } from "../verdict/verdict.ts";
-import { type NginxRow, RAW_FILES, readServerRecords } from "./server-logs.ts";
 import { Timeline } from "./timeline.ts";
-import { type ClockStep, stepBetween, WallClock } from "./wall-clock.ts";
+import { stepBetween, WallClock } from "./wall-clock.ts";
 
 const T0 = 1_800_000_000_000;
 
