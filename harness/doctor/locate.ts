@@ -245,10 +245,7 @@ function nginxSetting(ctx: RunContext, field: string, value: string | number | b
 function execFormCmd(ctx: RunContext): Located {
   const sys = systemOf(ctx);
   if (!sys?.app.build) throw new CannotLocate("the app is an image, not a Dockerfile drainlab builds: its CMD is not in a file here");
-  const file = join(fromScenario(ctx, sys.app.build.context), sys.app.build.dockerfile);
-  const before = read(ctx, file);
-  const cmds = [...before.matchAll(/^CMD[ \t]+(.+)$/gm)];
-  const last = cmds[cmds.length - 1];
+  const { file, before, last } = lastCmd(ctx, sys.app.build);
   if (!last) throw new CannotLocate(`${file}: no CMD line`);
   const shell = last[1]!.trim();
   if (shell.startsWith("[")) throw new CannotLocate(`${file}: its CMD is already in exec form`);
@@ -259,10 +256,26 @@ function execFormCmd(ctx: RunContext): Located {
     .split(/\s+/)
     .map((w) => JSON.stringify(w))
     .join(", ")}]`;
-  const after = before.slice(0, last.index!) + now + before.slice(last.index! + last[0].length);
+  return cmdReplaced(file, before, last, now);
+}
+
+/** The Dockerfile drainlab builds for the app, and its last CMD line (undefined when it has none). */
+function lastCmd(
+  ctx: RunContext,
+  build: { context: string; dockerfile: string },
+): { file: string; before: string; last: RegExpExecArray | undefined } {
+  const file = join(fromScenario(ctx, build.context), build.dockerfile);
+  const before = read(ctx, file);
+  const cmds = [...before.matchAll(/^CMD[ \t]+(.+)$/gm)];
+  return { file, before, last: cmds[cmds.length - 1] };
+}
+
+/** That CMD line replaced by `now`. */
+function cmdReplaced(file: string, before: string, last: RegExpExecArray, now: string): Located {
+  const after = before.slice(0, last.index) + now + before.slice(last.index + last[0].length);
   return {
     file,
-    line: lineOf(before, last.index!),
+    line: lineOf(before, last.index),
     was: last[0],
     now,
     before,
@@ -297,22 +310,14 @@ function uvicornGraceful(ctx: RunContext, value: number): Located {
       "system.app.command does not set --timeout-graceful-shutdown (an UVICORN_* variable?): doctor does not guess where it is set",
     );
   if (!sys.app.build) throw new CannotLocate("the app is an image: its command is not in a file here");
-  const file = join(fromScenario(ctx, sys.app.build.context), sys.app.build.dockerfile);
-  const before = read(ctx, file);
-  const cmds = [...before.matchAll(/^CMD[ \t]+(.+)$/gm)];
-  const last = cmds[cmds.length - 1];
+  const { file, before, last } = lastCmd(ctx, sys.app.build);
   if (!last || !UV_FLAG.test(last[0])) throw new CannotLocate(`${file}: its CMD does not set --timeout-graceful-shutdown`);
-  const now = last[0].replace(UV_FLAG, (_, head: string) => `${head}${value}`);
-  const after = before.slice(0, last.index!) + now + before.slice(last.index! + last[0].length);
-  return {
+  return cmdReplaced(
     file,
-    line: lineOf(before, last.index!),
-    was: last[0],
-    now,
     before,
-    after,
-    verify: { copy: { field: "system.app.build.dockerfile", file: basename(file), text: after } },
-  };
+    last,
+    last[0].replace(UV_FLAG, (_, head: string) => `${head}${value}`),
+  );
 }
 
 /** A setting of the drained pod's workload in the user's Kubernetes manifest (attach.manifests). */
