@@ -208,10 +208,7 @@ export class Sessions {
     const tracker = new FeedTracker(p.idOrder, p.endEvent, p.firstAfter);
     record.gaps = tracker.gaps;
     record.duplicate_units = 0;
-    const deadline = new AbortController();
-    const timer =
-      p.durationMs === null ? undefined : setTimeout(() => deadline.abort(), Math.max(0, record.start_ms + p.durationMs - this.now()));
-    const signal = p.durationMs === null ? this.options.signal : AbortSignal.any([this.options.signal, deadline.signal]);
+    const { deadline, timer, signal } = this.feedDeadline(record, p.durationMs);
     try {
       for (;;) {
         let closed = false;
@@ -338,6 +335,17 @@ export class Sessions {
   }
 
   /** The feed's clock for the fixture: event n is due at start + n * interval on every node, so any node can resume it. */
+  /** A feed read for `durationMs` from its start (null: until it ends): `deadline` aborts then, `signal` also on the run's abort; clear `timer` when done. */
+  private feedDeadline(
+    record: SessionRecord,
+    durationMs: number | null,
+  ): { deadline: AbortController; timer: NodeJS.Timeout | undefined; signal: AbortSignal } {
+    const deadline = new AbortController();
+    if (durationMs === null) return { deadline, timer: undefined, signal: this.options.signal };
+    const timer = setTimeout(() => deadline.abort(), Math.max(0, record.start_ms + durationMs - this.now()));
+    return { deadline, timer, signal: AbortSignal.any([this.options.signal, deadline.signal]) };
+  }
+
   private feedPath(record: SessionRecord, path: string): string {
     const sep = path.includes("?") ? "&" : "?";
     if (!this.options.fixture) return path;
@@ -363,10 +371,7 @@ export class Sessions {
     const tracker = new FeedTracker(p.idOrder, null, p.firstAfter);
     record.gaps = tracker.gaps;
     record.duplicate_units = 0;
-    const deadline = new AbortController();
-    const timer =
-      p.durationMs === null ? undefined : setTimeout(() => deadline.abort(), Math.max(0, record.start_ms + p.durationMs - this.now()));
-    const signal = p.durationMs === null ? this.options.signal : AbortSignal.any([this.options.signal, deadline.signal]);
+    const { deadline, timer, signal } = this.feedDeadline(record, p.durationMs);
     let cursor = p.firstCursor;
     let failures = 0;
     try {
