@@ -139,7 +139,7 @@ export class Ledger implements ClientLedger {
   }
 
   idOf(seq: number): string {
-    return `${this.idPrefix}-${seq * this.idStride + this.idOffset}`;
+    return `${this.idPrefix}-${this.globalSeq(seq)}`;
   }
 
   seqOf(id: string): number | undefined {
