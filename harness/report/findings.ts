@@ -92,6 +92,10 @@ export function generatorFigures(g: Partial<GeneratorStats>): Array<[string, str
     ],
     ["client retries", g.clientRetries === undefined ? null : String(g.clientRetries)],
     ["scheduling priority (nice)", g.nice === undefined ? null : `${g.nice}${g.niceNote ? ` (${g.niceNote})` : ""}`],
+    [
+      "session autogroup (nice)",
+      g.sessionNice === undefined ? null : `${g.sessionNice}${g.sessionNiceNote ? ` (${g.sessionNiceNote})` : ""}`,
+    ],
   ];
   return rows.filter((r): r is [string, string] => r[1] !== null);
 }

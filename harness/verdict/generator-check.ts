@@ -61,7 +61,11 @@ function judgeGenerator(stats: GeneratorStats, scenario: Scenario): CheckOutcome
 
 function niceOf(stats: GeneratorStats): string {
   if (stats.nice === undefined) return "";
-  return ` while it ran at nice ${stats.nice}${stats.niceNote ? ` (${stats.niceNote})` : ""}`;
+  const session =
+    stats.sessionNice === undefined
+      ? ""
+      : `, its session's autogroup at ${stats.sessionNice}${stats.sessionNiceNote ? ` (${stats.sessionNiceNote})` : ""}`;
+  return ` while it ran at nice ${stats.nice}${stats.niceNote ? ` (${stats.niceNote})` : ""}${session}`;
 }
 
 function ms(x: number): string {
