@@ -59,9 +59,16 @@ export function renderSoak(outcomes: SoakOutcome[], rounds: number, hog: boolean
   return `${lines.join("\n")}\n`;
 }
 
-/** A busy loop in its own process: holds one core for as long as it lives. */
-function cpuHog(): ChildProcess {
-  return spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
+/**
+ * A busy loop in its own process and its own session: holds one core for as long as it lives, as another
+ * job on a busy CI machine would. Its own session, because with autogroups on a loop in drainlab's session
+ * would share that session's raised weight (raiseSessionPriority) and take the stack's core instead of
+ * another job's share.
+ */
+export function cpuHog(): ChildProcess {
+  const hog = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore", detached: true });
+  hog.unref();
+  return hog;
 }
 
 export function register(program: Command, state: CommandState): void {
