@@ -22,7 +22,7 @@ describe("faults in the scenario format", () => {
       ],
     });
     expect(s.faults).toEqual([
-      { kind: "kill-worker", at_s: 2, target: 1, worker: 1, signal: "SIGKILL", respawn_within_s: 5 },
+      { kind: "kill-worker", at_s: 2, target: 1, worker: 1, signal: "SIGKILL", respawn_within_s: 8 },
       {
         kind: "netem",
         at_s: 1,
