@@ -72,7 +72,7 @@ const reach: Task<AttachRun> = {
 const clockWatch: Task<AttachRun> = {
   title: "clock",
   async run(ctx) {
-    await prepareLoad(ctx.scenario.load);
+    await prepareLoad(ctx.scenario.load, join(ctx.o.runDir, "raw"));
     const timeline = new Timeline(performance.now());
     ctx.clock = { timeline, stopClockWatch: timeline.watchClock() };
   },

@@ -89,7 +89,7 @@ export function parseAttachUrl(text: string): { origin: string; host: string } |
 }
 
 /** attach.url: any string in the file, the origin (no trailing slash) once parsed; each malformed form says why. */
-const AttachUrl = z.string().transform((text, ctx) => {
+export const AttachUrl = z.string().transform((text, ctx) => {
   const parsed = parseAttachUrl(text);
   if ("error" in parsed) {
     ctx.issues.push({ code: "custom", message: parsed.error, input: text });

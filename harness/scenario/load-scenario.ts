@@ -79,21 +79,24 @@ export function validateScenario(raw: unknown, file = "<scenario>"): Scenario {
 }
 
 function formatIssues(file: string, raw: unknown, issues: z.core.$ZodIssue[]): string {
-  const lines = issues.slice(0, 10).map((issue) => {
-    const field = shown(issue.path.map(String).join("."), 120) || "(top level)";
-    const value = valueAt(raw, issue.path);
-    const seen = value === undefined ? "missing" : showValue(value);
-    const removed =
-      issue.code === "unrecognized_keys" ? issue.keys.map((k) => REMOVED_FIELDS[`${issue.path.join(".")}.${k}`]).find(Boolean) : undefined;
-    const hint = removed
-      ? removed
-      : issue.code === "unrecognized_keys"
-        ? `unknown field(s) ${shown(issue.keys.join(", "), 200)}`
-        : printable(issue.message).replace(/received NaN|received Infinity/, (m) => `${m} (not a finite number)`);
-    return `  ${field}: ${hint} (value: ${seen})`;
-  });
+  const lines = issues.slice(0, 10).map((issue) => `  ${issueLine(raw, issue)}`);
   const more = issues.length > 10 ? [`  ... and ${issues.length - 10} more`] : [];
   return `${file}: invalid scenario\n${[...lines, ...more].join("\n")}`;
+}
+
+/** One zod issue on one line: the field, what is wrong, and the value found there (`missing` when absent). */
+export function issueLine(raw: unknown, issue: z.core.$ZodIssue): string {
+  const field = shown(issue.path.map(String).join("."), 120) || "(top level)";
+  const value = valueAt(raw, issue.path);
+  const seen = value === undefined ? "missing" : showValue(value);
+  const removed =
+    issue.code === "unrecognized_keys" ? issue.keys.map((k) => REMOVED_FIELDS[`${issue.path.join(".")}.${k}`]).find(Boolean) : undefined;
+  const hint = removed
+    ? removed
+    : issue.code === "unrecognized_keys"
+      ? `unknown field(s) ${shown(issue.keys.join(", "), 200)}`
+      : printable(issue.message).replace(/received NaN|received Infinity/, (m) => `${m} (not a finite number)`);
+  return `${field}: ${hint} (value: ${seen})`;
 }
 
 /** Fields an earlier drainlab took, with what replaces them. */

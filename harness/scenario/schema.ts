@@ -367,6 +367,12 @@ const ScenarioFields = z.strictObject({
        * per core but one (left to the stack), at least 1. Default 1: the load in the main thread.
        */
       shards: z.union([z.literal("auto"), z.number().int().positive().max(64)]).default(1),
+      /**
+       * Where the shards run. threads: worker threads of this process. processes: one `drainlab load-shard`
+       * process each on this machine, started from a shard spec (raw/shards/spec-<i>.json) and merged from
+       * the ledger folder it writes (raw/shards/shard-<i>/), as shards run on other hosts would be.
+       */
+      shards_in: z.enum(["threads", "processes"]).default("threads"),
       seed: z.number().int().default(1),
       /**
        * What the client does when a connection to nginx is closed before any
@@ -666,6 +672,8 @@ function attachIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refinemen
 }
 
 export const Scenario = ScenarioFields.superRefine(crossFieldIssues);
+/** The scenario's `load` on its own: what a shard spec (load/shard-spec.ts) carries, validated as a scenario's is. */
+export const LoadSettings = ScenarioFields.shape.load;
 
 export type Scenario = z.output<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;
