@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { LoadProgress } from "../records/generator-stats.ts";
 import type { LoadOptions, LoadResult } from "./load-options.ts";
 import { pacerFor } from "./pacer.ts";
+import { GENERATOR_NICE, raisePriority } from "./priority.ts";
 import { mergeShardFolders } from "./shard-output.ts";
 import { shardSpecOf } from "./shard-spec.ts";
 import { sumProgress } from "./shards.ts";
@@ -154,6 +155,8 @@ export async function runShardProcesses(options: LoadOptions, count: number): Pr
     const t0EpochMs = Date.now() - (performance.now() - options.t0);
     const startMs = performance.now() - options.t0 + START_MARGIN_MS;
     for (const p of procs) {
+      // raised before it reads its spec: at the nice of a busy test runner, parsing it alone took ~0.4 s with the stack busy
+      if (options.raisePriority && p.child.pid) raisePriority(GENERATOR_NICE, p.child.pid);
       const spec = shardSpecOf({
         runId: options.idPrefix,
         url: options.url,
