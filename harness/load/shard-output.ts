@@ -1,11 +1,12 @@
-import { renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as hdr from "hdr-histogram-js";
 import { z } from "zod";
 import type { GeneratorStats, ShardClock } from "../records/generator-stats.ts";
 import type { SessionRecord } from "../records/session-record.ts";
-import { UsageError } from "../util/errors.ts";
+import { EnvironmentError, UsageError } from "../util/errors.ts";
 import { readRegular } from "../util/safe-file.ts";
+import { sleep } from "../util/sleep.ts";
 import { shown } from "../util/text.ts";
 import { CHUNK_ROWS, Ledger, MergedLedger, ROW_BYTES } from "./ledger.ts";
 import type { LoadResult } from "./load-options.ts";
@@ -197,4 +198,24 @@ function mergeFolders(folders: ShardFolder[], runId: string | undefined): LoadRe
   });
   const sessions = byIndex.flatMap((f) => f.file.sessions as unknown as SessionRecord[]).sort((a, b) => a.intended_ms - b.intended_ms);
   return { ledger: new MergedLedger(byIndex.map((f) => f.ledger)), stats, sessions };
+}
+
+const POLL_MS = 500;
+
+/**
+ * Waits until every shard-<i>/ of `dir` (0..count-1) holds its shard.json (written last: the folder is
+ * complete), at most waitMs; returns their paths. Folders that never came are named in the error.
+ */
+export async function waitForShardFolders(dir: string, count: number, waitMs: number, signal?: AbortSignal): Promise<string[]> {
+  const dirs = Array.from({ length: count }, (_, i) => join(dir, `shard-${i}`));
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const missing = dirs.filter((d) => !existsSync(join(d, SHARD_FILE)));
+    if (missing.length === 0) return dirs;
+    if (Date.now() >= until)
+      throw new EnvironmentError(
+        `${missing.length} of ${count} shard folder(s) did not come back within ${Math.round(waitMs / 1000)} s: ${missing.map((d) => shown(d, 300)).join(", ")} (no ${SHARD_FILE})`,
+      );
+    await sleep(Math.min(POLL_MS, until - Date.now()), signal);
+  }
 }

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import type { LoadProgress } from "../records/generator-stats.ts";
 import type { LoadOptions, LoadResult } from "./load-options.ts";
-import { pacerFor } from "./pacer.ts";
+import { scheduleSpanMs } from "./pacer.ts";
 import { GENERATOR_NICE, raisePriority } from "./priority.ts";
 import { mergeShardFolders } from "./shard-output.ts";
 import { shardSpecOf } from "./shard-spec.ts";
@@ -175,9 +175,8 @@ export async function runShardProcesses(options: LoadOptions, count: number): Pr
       writeFileSync(join(dir, `spec-${p.index}.json`), text);
       p.child.stdin!.end(text);
     }
-    const pacer = pacerFor(options.load);
-    const scheduleMs = pacer.intendedMs(Math.max(0, pacer.total - 1));
-    const limitMs = START_MARGIN_MS + scheduleMs + (options.load.grace_s + options.load.timeout_s) * 1000 + WRITE_MARGIN_MS;
+    const limitMs =
+      START_MARGIN_MS + scheduleSpanMs(options.load) + (options.load.grace_s + options.load.timeout_s) * 1000 + WRITE_MARGIN_MS;
     let late = false;
     deadline = setTimeout(() => {
       late = true;

@@ -665,6 +665,13 @@ function attachIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refinemen
   const node = a.drain.node;
   if (node !== undefined && a.nodes && !a.nodes.includes(node))
     issue(["attach", "drain", "node"], `${node} is not in attach.nodes (${a.nodes.join(", ")})`);
+  if (a.shards && typeof s.load.shards !== "number")
+    issue(
+      ["load", "shards"],
+      "with attach.shards, load.shards is how many shards run elsewhere: a number, not auto (this machine's cores)",
+    );
+  if (a.shards && s.load.shards_in === "processes")
+    issue(["load", "shards_in"], "attach.shards runs the shards elsewhere: leave load.shards_in at threads (it is not read)");
   s.load.mix.forEach((k, i) => {
     if (k.path === undefined) issue(["load", "mix", i, "path"], "required with attach: the path (and query) your app serves");
     if (k.ms !== 0 && k.ms !== k.expected_ms) issue(["load", "mix", i, "ms"], "ms is the fixture's sleep; with attach: give expected_ms");
