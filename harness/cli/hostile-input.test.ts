@@ -361,7 +361,7 @@ describe("drainlab on hostile input: exit 2 naming file, field or flag, and the 
     usage(rs[4]!, /^drainlab: --index -1: expected a whole number/);
     usage(rs[5]!, /^drainlab: --spec: .*spec\.fifo is a FIFO/);
     // stdin closed at once (no spec given): refused, never waited on
-    usage(rs[6]!, /^drainlab: --spec - \(stdin\): a shard spec must be a mapping \(JSON object\), got nothing$/);
+    usage(rs[6]!, /^drainlab: --spec - \(stdin\): a shard spec must be a YAML mapping \(got an empty file\)$/);
     usage(rs[7]!, /^drainlab: --out \/proc\/drainlab-nope: cannot create the shard folder/);
     for (const r of rs) expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
   });

@@ -67,10 +67,8 @@ describe("shard spec", () => {
     expect(refusal(() => parseShardSpec(text({ extra: 1 }), "spec.json", 0))).toMatch(/\(top level\): unknown field\(s\) extra/);
     expect(refusal(() => parseShardSpec(text({}), "spec.json"))).toMatch(/shard\.index is missing and no --index was given/);
     expect(refusal(() => parseShardSpec(text({}), "spec.json", 2))).toMatch(/^--index 2: spec\.json has shard\.count 2/);
-    expect(refusal(() => parseShardSpec("[1, 2]", "spec.json", 0))).toBe(
-      "spec.json: a shard spec must be a mapping (JSON object), got a list",
-    );
-    expect(refusal(() => parseShardSpec("", "spec.json", 0))).toBe("spec.json: a shard spec must be a mapping (JSON object), got nothing");
+    expect(refusal(() => parseShardSpec("[1, 2]", "spec.json", 0))).toBe("spec.json: a shard spec must be a YAML mapping (got a list)");
+    expect(refusal(() => parseShardSpec("", "spec.json", 0))).toBe("spec.json: a shard spec must be a YAML mapping (got an empty file)");
     expect(refusal(() => parseShardSpec("{ a: *x }", "spec.json", 0))).toMatch(/^spec\.json: not valid YAML/);
   });
 

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { AttachUrl, unnamedHost } from "../scenario/attach-schema.ts";
-import { issueLine } from "../scenario/load-scenario.ts";
+import { issueLine, parseMapping } from "../scenario/load-scenario.ts";
 import { LoadSettings, type Scenario } from "../scenario/schema.ts";
 import { UsageError } from "../util/errors.ts";
 import { shown } from "../util/text.ts";
-import { parseYaml, YamlTextError } from "../util/yaml.ts";
 
 /**
  * A shard spec: one shard of a load as a file, for `drainlab load-shard` to
@@ -81,17 +80,7 @@ export type ResolvedShardSpec = ShardSpec & { shard: { index: number; count: num
  */
 export function parseShardSpec(text: string, source: string, index?: number): ResolvedShardSpec {
   const name = shown(source, 500);
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    if (e instanceof YamlTextError) throw new UsageError(`${name}: ${e.message}`);
-    throw e;
-  }
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    throw new UsageError(
-      `${name}: a shard spec must be a mapping (JSON object), got ${raw === null ? "nothing" : Array.isArray(raw) ? "a list" : typeof raw}`,
-    );
+  const raw = parseMapping(text, name, "a shard spec");
   const parsed = ShardSpec.safeParse(raw);
   if (!parsed.success) throw new UsageError(`${name}: invalid shard spec: ${issueLine(raw, parsed.error.issues[0]!)}`);
   const spec = parsed.data;

@@ -1,14 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type AttachContext, hookEnv } from "../attach/drain.ts";
-import { runHook } from "../attach/hooks.ts";
+import { type AttachContext, hookEnv, runTimedHook } from "../attach/drain.ts";
 import type { Timeline } from "../clock/timeline.ts";
 import type { LoadResult } from "../load/load-options.ts";
 import { scheduleSpanMs } from "../load/pacer.ts";
 import { mergeShardFolders, waitForShardFolders } from "../load/shard-output.ts";
 import { shardSpecOf } from "../load/shard-spec.ts";
 import { describeHook, type HookRecord, hookOk } from "../records/drain-record.ts";
-import { hookOf } from "../scenario/attach-schema.ts";
+import type { Hook } from "../scenario/attach-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { EnvironmentError } from "../util/errors.ts";
 import { sleep } from "../util/sleep.ts";
@@ -62,23 +61,10 @@ export async function loadFromElsewhere(o: {
   o.log(`shards: ${specPath}: ${count} shard(s) of the load start at ${t0Iso} (in ${(-timeline.now() / 1000).toFixed(0)} s) elsewhere`);
   timeline.add("shards-spec", { dir, count, t0: t0Iso });
   const env = { ...hookEnv(scenario, ctx), DRAINLAB_SHARDS_DIR: dir, DRAINLAB_SHARDS: String(count) };
-  const hook = async (step: string, h: NonNullable<typeof sh.start>) => {
-    const { run, timeout_s } = hookOf(h, HOOK_TIMEOUT_S);
+  const hook = async (step: string, h: Hook) => {
     const logName = `raw/hooks/${step}.log`;
-    timeline.add("hook-start", { step, command: run });
-    const r = await runHook({
-      step,
-      run,
-      timeout_s,
-      cwd: ctx.cwd,
-      env,
-      logPath: join(ctx.runDir, logName),
-      logName,
-      t0: timeline.t0,
-      signal,
-    });
+    const r = await runTimedHook({ step, hook: h, defaultTimeoutS: HOOK_TIMEOUT_S, logName, ctx, env, timeline, signal });
     o.hooks.push(r);
-    timeline.addAt(r.end_ms, "hook-end", { step, exit_code: r.exit_code, timed_out: r.timed_out, said: describeHook(r) });
     signal?.throwIfAborted();
     if (!hookOk(r)) throw new EnvironmentError(`attach.shards: ${describeHook(r)}; see ${join(ctx.runDir, logName)}`);
     return r;
