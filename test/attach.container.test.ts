@@ -190,8 +190,9 @@ describe("attach: examples/attach-docker", () => {
         `2 processes elsewhere: sent ${two.report.requests.sent} ok ${two.report.requests.ok} ${two.wallS.toFixed(1)} s; ` +
         `ready vs start ${two.report.generator.shards?.map((s) => s.clock?.ready_vs_start_ms).join(", ")} ms`,
     );
-    expect(one.report.expectation.met, `${one.report.expectation.detail}\n${one.out}`).toBe(true);
-    expect(two.report.expectation.met, `${two.report.expectation.detail}\n${two.out}`).toBe(true);
+    const said = (r: Report) => r.checks.map((c) => `${c.status} ${c.name}: ${c.observed} ${c.detail}`).join("\n");
+    expect(one.report.expectation.met, `1 thread: ${one.report.expectation.detail}\n${said(one.report)}`).toBe(true);
+    expect(two.report.expectation.met, `2 processes: ${two.report.expectation.detail}\n${said(two.report)}`).toBe(true);
     expect(counts(two.report)).toEqual(counts(one.report));
     // one ledger from both processes, every id once, in order
     const rows = readClientLedger(join(two.runDir, RAW_FILES.clientLedger)).rows;

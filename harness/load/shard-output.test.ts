@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../util/errors.ts";
 import { LEDGER_FILE, mergeShardFolders, SHARD_FILE } from "./shard-output.ts";
-import { runShardSpec } from "./shard-process.ts";
+import { monotonicAt, runShardSpec } from "./shard-process.ts";
 import { parseShardSpec } from "./shard-spec.ts";
 
 let server: Server;
@@ -97,5 +97,14 @@ describe("shard process ledgers merged", () => {
     writeFileSync(join(forged, SHARD_FILE), JSON.stringify({ ...file, ledger: { ...file.ledger, length: "many" } }));
     expect(refused([two[0]!, forged])).toMatch(/forged-1\/shard\.json: not a drainlab shard output: field ledger\.length: /);
     expect(refused([join(dir, "nowhere")])).toMatch(/nowhere\/shard\.json/);
+  });
+});
+
+describe("a wall-clock instant on this process's monotonic clock", () => {
+  it("is read at Date.now()'s tick: two readings agree to well under a ms (one Date.now() is only good to a whole ms)", () => {
+    const at = Date.now() + 5000;
+    const spread = Array.from({ length: 5 }, () => monotonicAt(at));
+    expect(Math.max(...spread) - Math.min(...spread)).toBeLessThan(0.2);
+    expect(spread[0]! - performance.now()).toBeGreaterThan(4900);
   });
 });

@@ -23,8 +23,8 @@ export async function runShardSpec(
   o: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void } = {},
 ): Promise<{ sent: number; readyVsStartMs: number }> {
   mkdirSync(outDir, { recursive: true });
-  // the spec's t0 on this process's monotonic clock, through this host's wall clock (read once, together)
-  const t0 = performance.now() - (Date.now() - spec.t0);
+  // the spec's t0 on this process's monotonic clock, through this host's wall clock
+  const t0 = monotonicAt(spec.t0);
   let readyVsStartMs = 0;
   const startAt = async () => {
     const wait = t0 + spec.start_ms - performance.now();
@@ -55,4 +55,21 @@ export async function runShardSpec(
     clock: { host: hostname(), start_epoch_ms: spec.t0 + spec.start_ms, ready_vs_start_ms: readyVsStartMs },
   });
   return { sent, readyVsStartMs };
+}
+
+/**
+ * performance.now() at a wall-clock instant, to a few µs. Date.now() counts whole ms, so one reading places
+ * "now" anywhere in its ms: shards converting that way would sit up to a ms apart on the run's timeline,
+ * enough to make the servers' clock offset (estimated from all rows together) look inconsistent. The
+ * moment Date.now() ticks over is exact: wait for it (at most 1 ms) and read the monotonic clock there.
+ */
+export function monotonicAt(epochMs: number): number {
+  const first = Date.now();
+  let before = performance.now();
+  for (;;) {
+    const wall = Date.now();
+    const after = performance.now();
+    if (wall !== first) return (before + after) / 2 - (wall - epochMs);
+    before = after;
+  }
 }

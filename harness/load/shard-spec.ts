@@ -134,7 +134,8 @@ export function shardSpecOf(o: {
     run_id: o.runId,
     url: o.url,
     ...(o.hosts?.length ? { hosts: o.hosts } : {}),
-    t0: new Date(o.t0EpochMs).toISOString(),
+    // epoch ms to the µs, not ISO 8601 (whole ms): every shard on one t0 to the fraction the run has
+    t0: Math.round(o.t0EpochMs * 1000) / 1000,
     start_ms: Math.round((o.startMs ?? 0) * 1000) / 1000,
     shard: { ...(o.index === undefined ? {} : { index: o.index }), count: o.count },
     load: o.load,
