@@ -10,7 +10,7 @@ import { readClientLedger } from "../harness/records/ledger-row.ts";
 import type { Report } from "../harness/records/report.ts";
 import { RAW_FILES } from "../harness/records/server-logs.ts";
 import { SERVER_SIDE_CHECKS } from "../harness/verdict/verdict.ts";
-import { labelled } from "./support.ts";
+import { labelled, losses } from "./support.ts";
 
 // Attach mode on a stack drainlab did not start: examples/attach-docker's
 // up.sh starts nginx and two app nodes with plain docker commands, and the
@@ -183,7 +183,7 @@ describe("attach: examples/attach-docker", () => {
       verdict: r.verdict,
       checks: r.checks.map((c) => [c.name, c.status]),
       requests: r.requests,
-      loss: r.reconciliation.counts,
+      loss: losses(r),
     });
     console.log(
       `attach, 1 thread: sent ${one.report.requests.sent} ok ${one.report.requests.ok} ${one.wallS.toFixed(1)} s; ` +

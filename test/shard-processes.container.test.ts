@@ -8,7 +8,7 @@ import type { Report } from "../harness/records/report.ts";
 import { RAW_FILES } from "../harness/records/server-logs.ts";
 import { runScenario } from "../harness/run/run.ts";
 import { loadScenario } from "../harness/scenario/load-scenario.ts";
-import { cli, labelled, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
+import { cli, labelled, losses, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
 
 /** `drainlab load-shard` processes still running (read only: never used to end anything). */
 function shardProcesses(): string[] {
@@ -26,7 +26,7 @@ function counts(r: Report) {
     checks: r.checks.map((c) => [c.name, c.status]),
     requests: r.requests,
     primary: r.reconciliation.primary,
-    loss: r.reconciliation.counts,
+    loss: losses(r),
     failed_by_error: r.reconciliation.failed_by_error,
   };
 }
