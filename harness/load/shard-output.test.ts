@@ -104,7 +104,7 @@ describe("a wall-clock instant on this process's monotonic clock", () => {
   it("is read at Date.now()'s tick: two readings agree to well under a ms (one Date.now() is only good to a whole ms)", () => {
     const at = Date.now() + 5000;
     const spread = Array.from({ length: 5 }, () => monotonicAt(at));
-    expect(Math.max(...spread) - Math.min(...spread)).toBeLessThan(0.2);
+    expect(Math.max(...spread) - Math.min(...spread)).toBeLessThan(0.5);
     expect(spread[0]! - performance.now()).toBeGreaterThan(4900);
   });
 });
