@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // Two projects: `unit` (plain data, fast, no Docker) and `container` (the real
-// stack). `npm test` runs both after `drainlab setup` has an engine and images.
+// stack). `npm test` runs both; the container project's global set-up starts
+// `drainlab setup` (engine, images) in the background while the unit tests run.
 export default defineConfig({
   test: {
     projects: [
@@ -26,7 +27,9 @@ export default defineConfig({
           hookTimeout: 180_000,
           // one stack at a time: runs share two cores and their timing is what is measured
           fileParallelism: false,
+          // drainlab setup in the background while the unit tests run; each file waits for it to end
           globalSetup: ["test/global-setup.ts"],
+          setupFiles: ["test/await-setup.ts"],
         },
       },
     ],

@@ -1,8 +1,37 @@
-import { ensureEngine } from "../harness/env/engine.ts";
-import { ensureImages } from "../harness/env/images.ts";
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { PROJECT_ROOT } from "../harness/env/images.ts";
+import { TEST_REPORTS_DIR } from "./support.ts";
 
-/** Container tests never skip quietly: no engine and no way to start one is a failure. */
-export default async function setup(): Promise<void> {
-  const docker = await ensureEngine((line) => process.stderr.write(`${line}\n`));
-  await ensureImages(docker, (line) => process.stderr.write(`${line}\n`));
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Where the background `drainlab setup` writes its output, and its exit status once it has ended. */
+    drainlabSetup: { log: string; status: string };
+  }
+}
+
+/**
+ * The container project's set-up: `drainlab setup` (a Docker engine, the base
+ * image, the stack's images) started in the background, so the unit tests,
+ * which run first, run while a clean machine installs the engine and builds
+ * the images (about 95 s of unit tests beside 2-3 minutes of set-up).
+ * test/await-setup.ts holds every container test file until it has ended,
+ * and fails the file with the set-up's log when it failed: container tests
+ * never skip quietly.
+ */
+export default function setup(project: TestProject): () => void {
+  mkdirSync(TEST_REPORTS_DIR, { recursive: true });
+  const log = join(TEST_REPORTS_DIR, `setup-${process.pid}.log`);
+  const status = join(TEST_REPORTS_DIR, `setup-${process.pid}.status`);
+  const out = openSync(log, "w");
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), "setup"], { stdio: ["ignore", out, out] });
+  closeSync(out);
+  child.on("exit", (code, signal) => writeFileSync(status, code === null ? `signal ${signal}` : String(code)));
+  child.on("error", (e) => writeFileSync(status, `not started: ${e.message}`));
+  project.provide("drainlabSetup", { log, status });
+  return () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  };
 }

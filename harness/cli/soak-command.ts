@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
@@ -10,6 +10,7 @@ import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
 import { withInterrupt } from "./interrupt.ts";
 import type { CommandState } from "./options.ts";
 import { err } from "./options.ts";
+import { readSoakFiles, renderSoakTable } from "./soak-table.ts";
 
 /** One scenario run of a soak, as the table counts it. */
 export interface SoakOutcome {
@@ -59,12 +60,30 @@ export function renderSoak(outcomes: SoakOutcome[], rounds: number, hog: boolean
   return `${lines.join("\n")}\n`;
 }
 
-/** A busy loop in its own process: holds one core for as long as it lives. */
-function cpuHog(): ChildProcess {
-  return spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
+/**
+ * A busy loop in its own process and its own session: holds one core for as long as it lives, as another
+ * job on a busy CI machine would. Its own session, because with autogroups on a loop in drainlab's session
+ * would share that session's raised weight (raiseSessionPriority) and take the stack's core instead of
+ * another job's share.
+ */
+export function cpuHog(): ChildProcess {
+  const hog = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore", detached: true });
+  hog.unref();
+  return hog;
 }
 
 export function register(program: Command, state: CommandState): void {
+  program
+    .command("soak-table")
+    .description(
+      "one table of several soaks' results (soak-*.json files, or folders holding them): mismatches per scenario, idle and with one core held",
+    )
+    .argument("<paths...>", "soak-*.json files or the --out folders of `drainlab soak`")
+    .action((paths: string[]) => {
+      const soaks = readSoakFiles(paths);
+      process.stdout.write(renderSoakTable(soaks));
+      state.setExitCode(soaks.every((s) => s.soak.outcomes.every((o) => o.met)) ? ExitCode.pass : ExitCode.checkFailed);
+    });
   program
     .command("soak")
     .description("run the catalog (or the given scenarios) several times and list every outcome that did not match its expectation")
@@ -82,6 +101,7 @@ export function register(program: Command, state: CommandState): void {
         file,
         scenario: loadScenario(file),
       }));
+      const startedAt = new Date().toISOString();
       const hog = opts.cpuHog ? cpuHog() : null;
       const outcomes: SoakOutcome[] = [];
       try {
@@ -116,9 +136,21 @@ export function register(program: Command, state: CommandState): void {
         mkdirSync(opts.out, { recursive: true });
         writeFileSync(
           join(opts.out, `soak-${Date.now()}.json`),
-          `${JSON.stringify({ rounds, cpu_hog: Boolean(opts.cpuHog), outcomes }, null, 2)}\n`,
+          `${JSON.stringify({ rounds, cpu_hog: Boolean(opts.cpuHog), commit: gitCommit(), started_at: startedAt, outcomes }, null, 2)}\n`,
         );
       }
       state.setExitCode(outcomes.every((o) => o.met) ? ExitCode.pass : ExitCode.checkFailed);
     });
+}
+
+/** The commit drainlab runs from, so soaks of different code are told apart (null outside a git checkout). */
+function gitCommit(): string | null {
+  try {
+    return (
+      execFileSync("git", ["rev-parse", "HEAD"], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() ||
+      null
+    );
+  } catch {
+    return null;
+  }
 }

@@ -12,7 +12,7 @@ import { Ledger } from "./ledger.ts";
 import { type LoadOptions, type LoadResult, sentRate } from "./load-options.ts";
 import { RequestMix, ShardMix, seededRandom } from "./mix.ts";
 import { pacerFor, ShardPacer } from "./pacer.ts";
-import { raisePriority } from "./priority.ts";
+import { raisePriority, raiseSessionPriority } from "./priority.ts";
 import { retryPool, Sender } from "./sender.ts";
 import { prepareShardProcesses, runShardProcesses } from "./shard-processes.ts";
 import { prepareShards, runShards, shardCount } from "./shards.ts";
@@ -67,6 +67,18 @@ export async function prepareLoad(load?: Pick<Scenario["load"], "shards" | "shar
  * A precise ticker (not setTimeout) wakes the sender when the next request is due.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  // the session's autogroup once per process, by the thread that runs the whole load (a shard's thread is part of it)
+  const session = options.raisePriority && !options.shard ? raiseSessionPriority() : undefined;
+  try {
+    const result = await runLoadHere(options);
+    if (!session) return result;
+    return { ...result, stats: { ...result.stats, sessionNice: session.nice, ...(session.note ? { sessionNiceNote: session.note } : {}) } };
+  } finally {
+    session?.restore();
+  }
+}
+
+async function runLoadHere(options: LoadOptions): Promise<LoadResult> {
   // load.shards > 1: each shard in a worker thread of its own, which comes back here with options.shard set
   const shards = options.shard ? 1 : shardCount(options.load.shards);
   // load.shards_in: processes: each shard a `drainlab load-shard` process (one too: the spec path end to end)

@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { getuid } from "node:process";
 import { describe, expect, it } from "vitest";
+import { autogroupNice } from "./priority.ts";
 
 // In a child process: raising the priority of the test worker itself would outlive the test.
 function inChild(code: string): { nice: number; note?: string; threads: number[] } {
@@ -30,5 +32,45 @@ describe("raisePriority", () => {
     );
     expect(r.nice).toBe((r as unknown as { before: number }).before);
     expect(r.note).toMatch(/^raising it to -7 was refused \(E[A-Z]+\): run as root or with CAP_SYS_NICE$/);
+  });
+});
+
+const autogroups = existsSync("/proc/self/autogroup") && readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() === "1";
+const sessionNice = () => autogroupNice(readFileSync("/proc/self/autogroup", "utf8"));
+
+describe("raiseSessionPriority", () => {
+  it("reads the autogroup's nice", () => {
+    expect(autogroupNice("/autogroup-14166 nice 0\n")).toBe(0);
+    expect(autogroupNice("/autogroup-7 nice -10")).toBe(-10);
+    expect(() => autogroupNice("garbage")).toThrow(/unreadable/);
+  });
+
+  // the child shares this test's session, so its autogroup is this one's: it must be put back
+  it.runIf(autogroups && getuid?.() === 0)(
+    "raises the session's autogroup for the load and puts it back, also when the process just exits",
+    () => {
+      const before = sessionNice();
+      const raised = inChild(
+        "const { raiseSessionPriority } = await import('./harness/load/priority.ts'); const s = raiseSessionPriority(-7); const p = { nice: s.nice, was: s.was }; s.restore();",
+      );
+      expect(raised.nice).toBe(Math.min(before, -7));
+      expect(sessionNice()).toBe(before);
+      // never restored by the caller: the exit handler does it
+      const exited = inChild(
+        "const { raiseSessionPriority } = await import('./harness/load/priority.ts'); const s = raiseSessionPriority(-7); const p = { nice: s.nice };",
+      );
+      expect(exited.nice).toBe(Math.min(before, -7));
+      expect(sessionNice()).toBe(before);
+    },
+  );
+
+  it.runIf(autogroups)("keeps the autogroup and says why when it may not raise it", () => {
+    const before = sessionNice();
+    const r = inChild(
+      "const { raiseSessionPriority } = await import('./harness/load/priority.ts'); if (process.getuid?.() === 0) process.setuid(65534); const s = raiseSessionPriority(-7); const p = { nice: s.nice, note: s.note };",
+    );
+    if (before <= -7) expect(r.note).toBeUndefined();
+    else expect(r.note).toMatch(/^raising its session's autogroup to -7 was refused \(E[A-Z]+\): run as root or with CAP_SYS_NICE$/);
+    expect(sessionNice()).toBe(before);
   });
 });

@@ -30,6 +30,10 @@ export interface GeneratorStats {
   nice?: number;
   /** Why the nice value is not the one asked for. */
   niceNote?: string;
+  /** With autogroups on: the nice of the generator's session autogroup during the load (nice orders threads only within a session). */
+  sessionNice?: number;
+  /** Why the session's nice is not the one asked for. */
+  sessionNiceNote?: string;
   /** A shard run as its own process (`drainlab load-shard`): its host and its start read on that host's clock. */
   clock?: ShardClock;
   /** A shard's figures: its index (load.shards; request i went to shard i mod N). Its CPU is the whole process's (Node has no per-thread figure before 23.9). */

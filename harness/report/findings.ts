@@ -72,9 +72,11 @@ export function faultSpan(f: FaultRecord): string {
   return `${seconds(f.start_ms)} to ${f.end_ms === null ? "end of run (never ended)" : `${seconds(f.end_ms)} (${seconds(f.end_ms - f.start_ms)})`}`;
 }
 
+/** A share (0..1) as a whole percentage, as the generator's figures show it. */
+export const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
+
 /** The generator's figures newer reports add, as [measure, value]; those a report lacks are left out. */
 export function generatorFigures(g: Partial<GeneratorStats>): Array<[string, string]> {
-  const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
   const rows: Array<[string, string | null]> = [
     ["mode", g.mode ? `${g.mode} model` : null],
     ["generator CPU, busiest 1 s", g.cpuPeakShareOfOneCore === undefined ? null : `${pct(g.cpuPeakShareOfOneCore)} of one core`],
@@ -92,6 +94,10 @@ export function generatorFigures(g: Partial<GeneratorStats>): Array<[string, str
     ],
     ["client retries", g.clientRetries === undefined ? null : String(g.clientRetries)],
     ["scheduling priority (nice)", g.nice === undefined ? null : `${g.nice}${g.niceNote ? ` (${g.niceNote})` : ""}`],
+    [
+      "session autogroup (nice)",
+      g.sessionNice === undefined ? null : `${g.sessionNice}${g.sessionNiceNote ? ` (${g.sessionNiceNote})` : ""}`,
+    ],
   ];
   return rows.filter((r): r is [string, string] => r[1] !== null);
 }

@@ -5,6 +5,7 @@ import { describeDetail, drainsOf, flatten, seconds } from "./describe.ts";
 import { drainLatencyOf, generatorFigures } from "./findings.ts";
 import { escapeHtml as e } from "./html-escape.ts";
 import { SESSION_COLUMNS, sessionCells, sessionSummaries } from "./sessions-view.ts";
+import { SHARD_COLUMNS, shardRows } from "./shards-view.ts";
 
 /** Cells are plain text, escaped here; rowAttrs returns ready-escaped attributes. */
 export function table(id: string, head: string[], rows: string[][], rowAttrs: (i: number) => string = () => ""): string {
@@ -99,8 +100,28 @@ export function latencySection(report: Report): string {
   return (
     `<section><h2>Latency (HDR histogram)</h2><p class="note">From the intended send time, after warm-up: a stalled node shows up here, not as fewer requests. ` +
     `During drain: the requests due between a drain's start and its node's exit.${e(note)}</p>\n` +
-    `${table("latency", ["percentile", "whole run", ...(d ? ["during drain"] : [])], rows)}\n<h3>Load generator</h3>\n${table("generator", ["measure", "value"], gen)}</section>`
+    `${table("latency", ["percentile", "whole run", ...(d ? ["during drain"] : [])], rows)}\n<h3>Load generator</h3>\n${table("generator", ["measure", "value"], gen)}${shardsTable(report)}</section>`
   );
+}
+
+/**
+ * A shard that fell behind is shown like a failed check; the rule comes with the table, not in the page's
+ * stylesheet, so the page of a load that ran in one thread stays as it was.
+ */
+const SHARDS_STYLE =
+  "<style>#generator-shards tr.fail { background: #fdf0ee; } #generator-shards tr.fail td:last-child { color: var(--fail); font-weight: 600; }</style>";
+
+/** A sharded load: each shard's row under the whole generator's, a shard that fell behind marked "fail"; "" for one thread. */
+function shardsTable(report: Report): string {
+  const rows = shardRows(report);
+  if (rows.length === 0) return "";
+  const attrs = (i: number) => ` data-shard="${rows[i]!.shard}"${rows[i]!.keptUp ? "" : ' class="fail"'}`;
+  return `\n<h3>Load generator shards</h3>\n${SHARDS_STYLE}\n${table(
+    "generator-shards",
+    SHARD_COLUMNS,
+    rows.map((r) => r.cells),
+    attrs,
+  )}`;
 }
 
 export function timelineSection(report: Report): string {

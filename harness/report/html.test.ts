@@ -13,6 +13,7 @@ import {
   legacyReport,
   lossReport,
   rollingReport,
+  shardedReport,
   storedReport,
 } from "./testdata/stored-report.ts";
 
@@ -483,5 +484,20 @@ describe("renderHtml: faults, facts, lint (kill-worker-uvicorn)", () => {
       "scheduled",
       "client retries",
     ]);
+  });
+
+  it("tables a sharded load's shards under the generator, the shard that fell behind marked fail", () => {
+    const out = renderHtml(shardedReport());
+    expect(rowsOf(out, "generator-shards")).toEqual([
+      ["0", "50 / 50 per s", "0.31 / 2.1 / 9.8 ms", "5%", "12", "yes"],
+      ["1", "50 / 49.8 per s", "0.9 / 35.2 / 61.4 ms", "7%", "14", "no: send lag p99 over 20 ms"],
+    ]);
+    expect(out).toContain('<tr data-shard="0"><td>0</td>');
+    expect(out).toContain('<tr data-shard="1" class="fail"><td>1</td>');
+    expect(out).not.toMatch(/data-shard="0" class="fail"/);
+  });
+
+  it("has no shards table for a load that ran in one thread", () => {
+    expect(renderHtml(faultReport())).not.toContain("generator-shards");
   });
 });

@@ -10,6 +10,7 @@ import {
   legacyReport,
   lossReport,
   rollingReport,
+  shardedReport,
   storedReport,
 } from "./testdata/stored-report.ts";
 
@@ -149,6 +150,28 @@ describe("renderMarkdown: faults, facts, lint", () => {
   it("leaves them out of a report from before they existed", () => {
     const md = renderMarkdown(storedReport());
     expect(md).not.toMatch(/### (Facts checked|Faults|Lint)|Latency during drain|Baseline/);
+  });
+});
+
+describe("renderMarkdown: a sharded load", () => {
+  it("tables each shard after the generator's line, the shard that fell behind marked", () => {
+    const md = renderMarkdown(shardedReport());
+    expect(md).toContain(
+      [
+        "### Load generator shards",
+        "",
+        "| shard | rate intended / sent | send lag p50 / p99 / max | event loop busy | max in flight | kept up |",
+        "| --- | --- | --- | --- | --- | --- |",
+        "| 0 | 50 / 50 per s | 0\\.31 / 2.1 / 9.8 ms | 5% | 12 | ✅ yes |",
+        "| 1 | 50 / 49.8 per s | 0\\.9 / 35.2 / 61.4 ms | 7% | 14 | ❌ **no: send lag p99 over 20 ms** |",
+        "",
+        "### Checks",
+      ].join("\n"),
+    );
+  });
+
+  it("has no shards section for a load that ran in one thread", () => {
+    expect(renderMarkdown(faultReport())).not.toContain("shards");
   });
 });
 

@@ -19,6 +19,7 @@ import {
 import { allowedText, describeRecords, lossRows, reconciliationOf } from "./loss-classes.ts";
 import { drainPhases, runEndMs } from "./phases.ts";
 import { SESSION_COLUMNS, sessionCells, sessionSummaries } from "./sessions-view.ts";
+import { SHARD_COLUMNS, type ShardRow, shardRows } from "./shards-view.ts";
 
 const MD_STATUS: Record<CheckStatus, string> = {
   pass: "✅ pass",
@@ -77,6 +78,7 @@ export function renderMarkdown(report: Report): string {
     `- **Timeout chain:** effective graceful limit ${m(t.effective_graceful_s)} s (${m(t.limited_by)}), stop wait ${m(t.stop_wait_s)} s`,
     `- **Generator:** ${m((g.cpuShareOfOneCore * 100).toFixed(0))}% of a core, send lag p99 ${m(g.sendLagMs.p99)} ms${g.intendedRatePerS === undefined ? "" : `, sent ${m(g.sentRatePerS)}/s of ${m(g.intendedRatePerS)}/s intended`}`,
     ...(baseline ? [`- **Baseline:** ${m(describeBaseline(baseline))}`] : []),
+    ...shardLines(report),
     "",
     "### Checks",
     "",
@@ -90,6 +92,22 @@ export function renderMarkdown(report: Report): string {
     `run ${m(report.run_id)}, started ${m(report.started_at)}, ${m(report.wall_time_s)} s, drainlab ${m(report.drainlab_version)}; full report in report.html and report.json next to this file.`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** A sharded load: each shard's row, a shard that fell behind marked; nothing for a load that ran in one thread. */
+function shardLines(report: Report): string[] {
+  const rows = shardRows(report);
+  if (rows.length === 0) return [];
+  const last = SHARD_COLUMNS.length - 1;
+  const cell = (r: ShardRow, c: string, i: number) => (i < last ? escapeMarkdown(c) : r.keptUp ? `✅ ${c}` : `❌ **${escapeMarkdown(c)}**`);
+  return [
+    "",
+    "### Load generator shards",
+    "",
+    row(SHARD_COLUMNS),
+    row(SHARD_COLUMNS.map(() => "---")),
+    ...rows.map((r) => row(r.cells.map((c, i) => cell(r, c, i)))),
+  ];
 }
 
 /** Facts checked, faults and lint findings, each a section only when the report has any. */

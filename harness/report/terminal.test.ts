@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { generatorCheck } from "../verdict/generator-check.ts";
 import { renderTerminal } from "./terminal.ts";
-import { faultReport, legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
+import { faultReport, legacyReport, lossReport, rollingReport, shardedReport, storedReport } from "./testdata/stored-report.ts";
 
 const lines = (text: string) => text.split("\n");
 
@@ -138,5 +139,25 @@ describe("renderTerminal", () => {
     const out = renderTerminal(storedReport());
     expect(out).not.toMatch(/^(fault|fact|lint|baseline) |^latency during/m);
     expect(out).not.toContain("/s of ");
+  });
+
+  it("tables a sharded load's shards under the generator's line, the shard that fell behind marked as generator-kept-up judged it", () => {
+    const r = shardedReport();
+    const out = lines(renderTerminal(r));
+    const at = out.findIndex((l) => l.startsWith("generator "));
+    expect(out.slice(at + 1, at + 5)).toEqual([
+      "          shard  rate intended / sent  send lag p50 / p99 / max  event loop busy  max in flight  kept up",
+      "          -----  --------------------  ------------------------  ---------------  -------------  ---------------------------",
+      "          0      50 / 50 per s         0.31 / 2.1 / 9.8 ms       5%               12             yes",
+      "          1      50 / 49.8 per s       0.9 / 35.2 / 61.4 ms      7%               14             no: send lag p99 over 20 ms",
+    ]);
+    expect(out[at + 5]).toMatch(/^drain /);
+    expect(renderTerminal(r, true)).toContain("14             \x1b[31mno: send lag p99 over 20 ms\x1b[0m");
+    // the view and the verdict agree on which shard fell behind
+    expect(generatorCheck(r.generator, r.parameters).observed).toMatch(/; shard 1 fell behind$/);
+  });
+
+  it("has no shard rows for a load that ran in one thread", () => {
+    expect(renderTerminal(faultReport())).not.toMatch(/^ +shard {2}/m);
   });
 });

@@ -5,6 +5,7 @@ import { describeDrain as describeAttachedDrain, drainsOf, evidenceLine, verdict
 import { baselineOf, drainLatencyOf, factsOf, faultsOf, holdsText, keyMeasurement, lintOf } from "./findings.ts";
 import { allowedText, lossRows, storyLines } from "./loss-classes.ts";
 import { closeCodesText, sessionSummaries } from "./sessions-view.ts";
+import { SHARD_COLUMNS, shardRows } from "./shards-view.ts";
 
 const STATUS_COLOR: Record<CheckStatus, number> = { pass: 32, fail: 31, "no-evidence": 31, skipped: 90 };
 
@@ -45,6 +46,7 @@ export function renderTerminal(untrusted: Report, color = false): string {
     ),
     ...(d ? [`latency during drain p99 ${d.p99} ms  p50 ${d.p50} ms  max ${d.max} ms  (${d.count} answers due in a drain window)`] : []),
     `generator cpu ${(g.cpuShareOfOneCore * 100).toFixed(0)}% of a core  send lag p99 ${g.sendLagMs.p99} ms  max in flight ${g.maxInFlight}${rate}`,
+    ...shardLines(report, paint),
     ...(baseline ? [`baseline  run ${baseline.run_id} (${baseline.file})`] : []),
     ...(drains.length === 0
       ? ["drain     none"]
@@ -76,6 +78,13 @@ function describeDrain(d: DrainRecord, held: HeldAt | null | undefined): string 
     `${d.target}: ${d.removed ? `removed at gen ${d.removal_generation}, ` : "not removed, "}${d.signal} at ${(d.signal_ms / 1000).toFixed(2)} s${inFlight}, ` +
     `exit ${d.exit_code} after ${exit} s${d.killed_after_wait ? " (SIGKILLed after the stop wait)" : ""}${readded}`
   );
+}
+
+/** A sharded load's shards under the generator's line, one row each; a shard that fell behind is marked in red. */
+function shardLines(report: Report, paint: (code: number, s: string) => string): string[] {
+  const rows = shardRows(report).map((r) => r.cells.map((c, i) => (i === r.cells.length - 1 && !r.keptUp ? paint(31, c) : c)));
+  if (rows.length === 0) return [];
+  return table(SHARD_COLUMNS, rows).map((l) => " ".repeat(10) + l);
 }
 
 /** One line of counts per loss class, then each failing class's first example request, a story told once. */

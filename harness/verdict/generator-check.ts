@@ -1,3 +1,4 @@
+import { generatorShortfall } from "../figures/generator-limits.ts";
 import type { GeneratorStats } from "../records/generator-stats.ts";
 import type { CheckOutcome } from "../records/records.ts";
 import type { Scenario } from "../scenario/schema.ts";
@@ -32,19 +33,18 @@ function judgeGenerator(stats: GeneratorStats, scenario: Scenario): CheckOutcome
   const lag = stats.sendLagMs.p99;
   const busy = stats.eventLoopBusyShare;
   const open = stats.mode !== "closed";
-  const rateShare = open && stats.intendedRatePerS > 0 ? stats.sentRatePerS / stats.intendedRatePerS : 1;
+  const short = generatorShortfall(stats, limits);
   const problems: string[] = [];
-  if (lag > limits.max_send_lag_p99_ms) problems.push(`requests were written up to ${ms(lag)} late (p99; max ${ms(stats.sendLagMs.max)})`);
-  if (busy > limits.max_event_loop_busy)
-    problems.push(`its event loop was busy ${pct(busy)} of the time (CPU ${pct(stats.cpuShareOfOneCore)} of a core)`);
-  if (rateShare < limits.min_rate_share)
-    problems.push(`it sent ${rate(stats.sentRatePerS)} of the ${rate(stats.intendedRatePerS)} scheduled (${pct(rateShare)})`);
+  if (short.late) problems.push(`requests were written up to ${ms(lag)} late (p99; max ${ms(stats.sendLagMs.max)})`);
+  if (short.busy) problems.push(`its event loop was busy ${pct(busy)} of the time (CPU ${pct(stats.cpuShareOfOneCore)} of a core)`);
+  if (short.short)
+    problems.push(`it sent ${rate(stats.sentRatePerS)} of the ${rate(stats.intendedRatePerS)} scheduled (${pct(short.rateShare)})`);
   const capped = stats.maxWaitingForConnection > 0 && stats.maxInFlight >= stats.maxConnections;
   const why = capped
     ? `; all ${stats.maxConnections} connections were in use and up to ${stats.maxWaitingForConnection} requests waited for one (raise load.max_connections, or the server is too slow for this rate)`
-    : busy > limits.max_event_loop_busy
+    : short.busy
       ? "; the client had no time left: lower load.rate_per_s or give the generator a core of its own"
-      : lag > limits.max_send_lag_p99_ms
+      : short.late
         ? `; its own event loop was busy only ${pct(busy)} of the time, so it waited for a CPU that something else held (the stack under test or another process on the machine)${niceOf(stats)}: run it on a quieter machine or give the generator a core of its own`
         : "";
   return {
@@ -61,7 +61,11 @@ function judgeGenerator(stats: GeneratorStats, scenario: Scenario): CheckOutcome
 
 function niceOf(stats: GeneratorStats): string {
   if (stats.nice === undefined) return "";
-  return ` while it ran at nice ${stats.nice}${stats.niceNote ? ` (${stats.niceNote})` : ""}`;
+  const session =
+    stats.sessionNice === undefined
+      ? ""
+      : `, its session's autogroup at ${stats.sessionNice}${stats.sessionNiceNote ? ` (${stats.sessionNiceNote})` : ""}`;
+  return ` while it ran at nice ${stats.nice}${stats.niceNote ? ` (${stats.niceNote})` : ""}${session}`;
 }
 
 function ms(x: number): string {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { GeneratorStats } from "../../records/generator-stats.ts";
 import type { Report } from "../../records/report.ts";
 
 /** report.json files of real runs (reports/try/<run-id>/report.json, copied unchanged), stored for the views' tests. */
@@ -61,5 +62,26 @@ export function failingReport(): Report {
     b.failed = 3;
     for (const dt of [10, 40, 70]) r.reconciliation.marks.push({ t_ms: b.t_ms + dt, class: "failed" });
   }
+  return r;
+}
+
+/**
+ * kill-worker-uvicorn as if its load had run in two shards (load.shards: 2; checks.generator allows a send lag
+ * p99 of 20 ms): shard 0 kept up, shard 1 wrote its requests up to 35.2 ms late (p99).
+ */
+export function shardedReport(): Report {
+  const r = faultReport();
+  const g = r.generator;
+  const shard = (n: number, over: Partial<GeneratorStats>): GeneratorStats => ({
+    ...g,
+    intendedRatePerS: 50,
+    scheduled: 300,
+    shard: n,
+    ...over,
+  });
+  g.shards = [
+    shard(0, { sendLagMs: { p50: 0.31, p99: 2.1, max: 9.8 }, sentRatePerS: 50, eventLoopBusyShare: 0.05, maxInFlight: 12 }),
+    shard(1, { sendLagMs: { p50: 0.9, p99: 35.2, max: 61.4 }, sentRatePerS: 49.8, eventLoopBusyShare: 0.07, maxInFlight: 14 }),
+  ];
   return r;
 }
