@@ -6,9 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { ensureEngine } from "../harness/env/engine.ts";
 import { ensureImages, PROJECT_ROOT } from "../harness/env/images.ts";
+import { readClientLedger } from "../harness/records/ledger-row.ts";
 import type { Report } from "../harness/records/report.ts";
+import { RAW_FILES } from "../harness/records/server-logs.ts";
 import { SERVER_SIDE_CHECKS } from "../harness/verdict/verdict.ts";
-import { labelled } from "./support.ts";
+import { labelled, losses } from "./support.ts";
 
 // Attach mode on a stack drainlab did not start: examples/attach-docker's
 // up.sh starts nginx and two app nodes with plain docker commands, and the
@@ -40,9 +42,10 @@ function up(): void {
 }
 
 /** `drainlab run` on a scenario of the example's folder; its report and what the terminal showed. */
-async function run(file: string): Promise<{ code: number; report: Report; out: string; runDir: string }> {
+async function run(file: string): Promise<{ code: number; report: Report; out: string; runDir: string; wallS: number }> {
   const reports = join(dir, "reports");
   const before = existsSync(reports) ? readdirSync(reports) : [];
+  const started = performance.now();
   const r = spawnSync("node", [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(dir, file), "--out", reports], {
     env: { ...env, CI: "true" },
     encoding: "utf8",
@@ -54,7 +57,7 @@ async function run(file: string): Promise<{ code: number; report: Report; out: s
   const runDir = join(reports, runs[0]!);
   const report = JSON.parse(readFileSync(join(runDir, "report.json"), "utf8")) as Report;
   expect(await labelled(report.run_id), "drainlab started nothing of its own").toEqual({ containers: 0, networks: 0 });
-  return { code: r.status ?? -1, report, out, runDir };
+  return { code: r.status ?? -1, report, out, runDir, wallS: (performance.now() - started) / 1000 };
 }
 
 /** The pass scenario as another file in the same folder, changed by `edit`. */
@@ -149,5 +152,56 @@ describe("attach: examples/attach-docker", () => {
     expect(summaryFirstLine(out)).toMatch(first);
     expect(readFileSync(join(runDir, "summary.md"), "utf8").split("\n")[0]).toMatch(/client-only run/);
     expect(readFileSync(join(runDir, "report.html"), "utf8")).toMatch(/<main>\s*<p class="note fail" id="evidence">client-only run/);
+  });
+
+  // attach.shards: the load from `drainlab load-shard` processes the run did not start. The start command launches
+  // two here, in the background, from the spec the run wrote (as a Kubernetes Indexed Job would elsewhere); they
+  // write their folders where the run reads them back. Short: 5 s of load, each way.
+  it("attach.shards: 2 load-shard processes started by its start command judge as the run's own thread does, in one client ledger", async () => {
+    const short = (s: Raw) => {
+      s.load.duration_s = 5;
+      s.load.grace_s = 5;
+      s.drain.at_s = 1;
+    };
+    up();
+    const one = await run(variant("drainlab-short.yaml", short));
+    const bin = JSON.stringify(join(PROJECT_ROOT, "bin/drainlab.mjs"));
+    const start = [
+      "for i in 0 1; do",
+      `  node ${bin} load-shard --spec "$DRAINLAB_SHARDS_DIR/spec.json" --index $i --out "$DRAINLAB_SHARDS_DIR/shard-$i" > "$DRAINLAB_SHARDS_DIR/shard-$i.log" 2>&1 &`,
+      "done",
+    ].join("\n");
+    up();
+    const two = await run(
+      variant("drainlab-shards.yaml", (s) => {
+        short(s);
+        s.load.shards = 2;
+        s.attach.shards = { dir: "shards", lead_s: 8, start, wait_s: 30 };
+      }),
+    );
+    const counts = (r: Report) => ({
+      verdict: r.verdict,
+      checks: r.checks.map((c) => [c.name, c.status]),
+      requests: r.requests,
+      loss: losses(r),
+    });
+    console.log(
+      `attach, 1 thread: sent ${one.report.requests.sent} ok ${one.report.requests.ok} ${one.wallS.toFixed(1)} s; ` +
+        `2 processes elsewhere: sent ${two.report.requests.sent} ok ${two.report.requests.ok} ${two.wallS.toFixed(1)} s; ` +
+        `ready vs start ${two.report.generator.shards?.map((s) => s.clock?.ready_vs_start_ms).join(", ")} ms`,
+    );
+    const said = (r: Report) => r.checks.map((c) => `${c.status} ${c.name}: ${c.observed} ${c.detail}`).join("\n");
+    expect(one.report.expectation.met, `1 thread: ${one.report.expectation.detail}\n${said(one.report)}`).toBe(true);
+    expect(two.report.expectation.met, `2 processes: ${two.report.expectation.detail}\n${said(two.report)}`).toBe(true);
+    expect(counts(two.report)).toEqual(counts(one.report));
+    // one ledger from both processes, every id once, in order
+    const rows = readClientLedger(join(two.runDir, RAW_FILES.clientLedger)).rows;
+    expect(rows.map((r) => r.id)).toEqual(rows.map((_, i) => `${two.report.run_id}-${i}`));
+    expect(rows.every((r) => r.shard === r.seq % 2)).toBe(true);
+    // the spec and the folders are under attach.shards.dir, by run id; the start command is on record
+    expect(JSON.parse(readFileSync(join(dir, "shards", two.report.run_id, "spec.json"), "utf8")).shard).toEqual({ count: 2 });
+    expect(two.report.attach!.record_hooks.map((h) => [h.step, h.exit_code])[0]).toEqual(["shards-start", 0]);
+    expect(two.report.timeline.map((e) => e.event)).toEqual(expect.arrayContaining(["shards-spec", "shards-merged"]));
+    expect(two.report.generator.shards?.every((s) => s.clock!.ready_vs_start_ms < 0)).toBe(true);
   });
 });

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
 import { LABEL_MANAGED, LABEL_RUN_ID } from "../harness/env/labels.ts";
+import type { Report } from "../harness/records/report.ts";
+import { DEFAULT_ALLOWED, type LossClass } from "../harness/scenario/loss-classes.ts";
 
 export const SCENARIOS_DIR = join(PROJECT_ROOT, "scenarios");
 export const TEST_REPORTS_DIR = join(PROJECT_ROOT, "reports", "tests");
@@ -70,4 +72,13 @@ export function copyExample(example: string): string {
 
 export function removeExampleCopies(): void {
   for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A run's counts of each loss class the scenario limits. A class with no limit (rerouted-before-app: nginx
+ * re-sent a request that never reached an app, e.g. at a refused connection during a reload) is harmless and
+ * comes by chance, so two runs of one scenario may differ there and nowhere else.
+ */
+export function losses(r: Report): Partial<Record<LossClass, number>> {
+  return Object.fromEntries(Object.entries(r.reconciliation.counts).filter(([c]) => DEFAULT_ALLOWED[c as LossClass] !== null));
 }

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Deployment, type IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import { type IStatefulSet, StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import { type IJob, Job } from "kubernetes-models/batch/v1/Job";
 import { ConfigMap, type IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import { type IService, Service } from "kubernetes-models/v1/Service";
@@ -33,6 +34,7 @@ const MODELS: Record<string, (o: Doc) => void> = {
   "apps/v1 StatefulSet": (o) => new StatefulSet(o as IStatefulSet).validate(),
   "v1 Service": (o) => new Service(o as IService).validate(),
   "v1 ConfigMap": (o) => new ConfigMap(o as IConfigMap).validate(),
+  "batch/v1 Job": (o) => new Job(o as IJob).validate(),
 };
 
 /** Throws when the object is not valid by its kind's OpenAPI schema (or is of a kind with no model here). */
@@ -273,11 +275,12 @@ describe("nginx", () => {
   });
 });
 
+const readme = read("README.md");
+
 describe("drainlab.yaml and README.md", () => {
   const scenario = loadScenario(join(DIR, "drainlab.yaml"));
   const a = scenario.attach!;
   const drain = a.drain as Extract<typeof a.drain, { steps: unknown }>;
-  const readme = read("README.md");
   const step = (name: AttachStep) => {
     const s = drain.steps.find((x) => x.step === name);
     if (!s) throw new Error(`no ${name} step`);
@@ -381,5 +384,79 @@ describe("drainlab.yaml and README.md", () => {
     }
     expect(readme).toContain("kubectl apply -f manifests/");
     expect(readme).toContain("npx drainlab run drainlab.yaml");
+  });
+});
+
+describe("shards/load-job.yaml and drainlab-shards.yaml: the load from an Indexed Job", () => {
+  const jobDocs = parseAllDocuments(read("shards/load-job.yaml")).map((d) => {
+    if (d.errors.length > 0 || d.warnings.length > 0) throw new Error(`load-job.yaml: ${[...d.errors, ...d.warnings].join("; ")}`);
+    return d.toJS() as Doc;
+  });
+  const job = jobDocs[0] as IJob;
+  const load = job.spec?.template.spec?.containers.find((c) => c.name === "load");
+  const script = load?.args?.[0] ?? "";
+  const sharded = loadScenario(join(DIR, "drainlab-shards.yaml"));
+  const plain = loadScenario(join(DIR, "drainlab.yaml"));
+  const sh = sharded.attach!.shards!;
+  const start = typeof sh.start === "string" ? sh.start : (sh.start?.run ?? "");
+  const collect = typeof sh.collect === "string" ? sh.collect : (sh.collect?.run ?? "");
+
+  it("is one Job, valid by the Kubernetes OpenAPI schema; must-fail control: a broken copy is not", () => {
+    expect(jobDocs.map((d) => `${d.kind}/${d.metadata?.name}`)).toEqual(["Job/drainlab-load"]);
+    expect(() => validate(job)).not.toThrow();
+    const bad = copy(job) as unknown as { spec: { completions: unknown } };
+    bad.spec.completions = "two";
+    expect(() => validate(bad as Doc)).toThrow(/completions must be integer/);
+  });
+
+  it("runs load.shards pods at once, pod i as shard i (JOB_COMPLETION_INDEX), never again after a failure", () => {
+    expect(job.spec?.completionMode).toBe("Indexed");
+    expect(job.spec?.completions).toBe(sharded.load.shards);
+    expect(job.spec?.parallelism).toBe(sharded.load.shards);
+    expect(job.spec?.backoffLimit).toBe(0);
+    expect(job.spec?.template.spec?.restartPolicy).toBe("Never");
+    expect(load?.command).toEqual(["sh", "-c"]);
+    expect(script).toContain(
+      'drainlab load-shard --spec /spec/spec.json --index "$JOB_COMPLETION_INDEX" --out "/ledgers/shard-$JOB_COMPLETION_INDEX"',
+    );
+    // the pod outlives its shard long enough to be copied from, and exits with the shard's code
+    expect(script).toMatch(/rc=\$\?; sleep "\$KEEP_S"; exit "\$rc"$/);
+    expect(Number(load?.env?.find((e) => e.name === "KEEP_S")?.value)).toBeGreaterThan(sh.wait_s);
+    for (const cmd of [script, start, collect]) expect(() => execFileSync("sh", ["-n", "-c", cmd], { stdio: "pipe" })).not.toThrow();
+    // must-fail control: a cut script is not valid sh
+    expect(() => execFileSync("sh", ["-n", "-c", collect.slice(0, collect.lastIndexOf("done"))], { stdio: "pipe" })).toThrow();
+  });
+
+  it("mounts the spec from the ConfigMap the start command makes of spec.json, and the folder collect copies from", () => {
+    const volumes = job.spec?.template.spec?.volumes ?? [];
+    const specVolume = volumes.find((v) => v.configMap);
+    expect(load?.volumeMounts?.find((m) => m.name === specVolume?.name)?.mountPath).toBe("/spec");
+    expect(start).toContain(
+      `kubectl create configmap ${specVolume?.configMap?.name} --from-file=spec.json="$DRAINLAB_SHARDS_DIR/spec.json"`,
+    );
+    expect(start).toContain("kubectl apply -f shards/load-job.yaml");
+    expect(start).toContain(`kubectl delete job ${job.metadata?.name} --ignore-not-found`);
+    const ledgers = volumes.find((v) => v.emptyDir);
+    expect(load?.volumeMounts?.find((m) => m.name === ledgers?.name)?.mountPath).toBe("/ledgers");
+    expect(collect).toContain(`-l job-name=${job.metadata?.name},batch.kubernetes.io/job-completion-index=$i`);
+    expect(collect).toContain('test -f "/ledgers/shard-$i/shard.json"');
+    expect(collect).toContain('kubectl cp "$pod:/ledgers/shard-$i" "$DRAINLAB_SHARDS_DIR/shard-$i"');
+  });
+
+  it("is drainlab.yaml but for where the load comes from and goes to", () => {
+    // port 80, Service nginx's: the origin drops it
+    expect(nginxService.spec?.ports?.[0]?.port).toBe(80);
+    expect(sharded.attach!.url).toBe(`http://${nginxService.metadata?.name}.default.svc.cluster.local`);
+    expect(sharded.attach!.hosts).toEqual([new URL(sharded.attach!.url).hostname]);
+    const rest = (s: typeof plain) => ({
+      ...s,
+      name: "",
+      description: "",
+      attach: { ...s.attach!, url: "", hosts: [], shards: undefined },
+      load: { ...s.load, shards: 1 },
+    });
+    expect(rest(sharded)).toEqual(rest(plain));
+    expect(readme).toContain("npx drainlab run drainlab-shards.yaml");
+    expect(readme).toContain("`shards/load-job.yaml` is an Indexed Job");
   });
 });

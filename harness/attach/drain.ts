@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Timeline } from "../clock/timeline.ts";
 import { type DrainRecord, describeHook, type HookRecord, hookOk } from "../records/drain-record.ts";
-import { type AttachStep, hookOf, removingStep } from "../scenario/attach-schema.ts";
+import { type AttachStep, type Hook, hookOf, removingStep } from "../scenario/attach-schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { sleep } from "../util/sleep.ts";
 import { runHook } from "./hooks.ts";
@@ -24,6 +24,36 @@ export function hookEnv(scenario: Scenario, ctx: AttachContext): Record<string, 
     DRAINLAB_URL: scenario.attach!.url,
     DRAINLAB_NODE: scenario.attach!.drain.node ?? "",
   };
+}
+
+/** One of the user's commands run as a step of the run, its start and end on the timeline, its output in `logName` (relative to the run folder). */
+export async function runTimedHook(o: {
+  step: string;
+  hook: Hook;
+  defaultTimeoutS: number;
+  logName: string;
+  ctx: AttachContext;
+  env: Record<string, string>;
+  timeline: Timeline;
+  signal?: AbortSignal;
+}): Promise<HookRecord> {
+  const { step, timeline } = o;
+  const { run, timeout_s } = hookOf(o.hook, o.defaultTimeoutS);
+  timeline.add("hook-start", { step, command: run });
+  const logPath = join(o.ctx.runDir, o.logName);
+  const r = await runHook({
+    step,
+    run,
+    timeout_s,
+    cwd: o.ctx.cwd,
+    env: o.env,
+    logPath,
+    logName: o.logName,
+    t0: timeline.t0,
+    signal: o.signal,
+  });
+  timeline.addAt(r.end_ms, "hook-end", { step, exit_code: r.exit_code, timed_out: r.timed_out, said: describeHook(r) });
+  return r;
 }
 
 /** wait_exit's output: its last line, when an integer, is the node's exit code (`docker wait` prints it). */
@@ -50,23 +80,18 @@ export async function runAttachedDrain(
   const env = hookEnv(scenario, ctx);
   const start = timeline.add("drain-start", { target, via: "attach", ...("command" in a.drain ? { command: true } : { steps: true }) });
   const hooks: HookRecord[] = [];
-  const run = async (step: string, hook: Parameters<typeof hookOf>[0]) => {
-    const { run: command, timeout_s } = hookOf(hook, a.drain.timeout_s);
-    const logName = `raw/hooks/${hooks.length + 1}-${step}.log`;
-    timeline.add("hook-start", { step, command });
-    const r = await runHook({
+  const run = async (step: string, hook: Hook) => {
+    const r = await runTimedHook({
       step,
-      run: command,
-      timeout_s,
-      cwd: ctx.cwd,
+      hook,
+      defaultTimeoutS: a.drain.timeout_s,
+      logName: `raw/hooks/${hooks.length + 1}-${step}.log`,
+      ctx,
       env,
-      logPath: join(ctx.runDir, logName),
-      logName,
-      t0: timeline.t0,
+      timeline,
       signal,
     });
     hooks.push(r);
-    timeline.addAt(r.end_ms, "hook-end", { step, exit_code: r.exit_code, timed_out: r.timed_out, said: describeHook(r) });
     return r;
   };
 

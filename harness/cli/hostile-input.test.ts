@@ -323,4 +323,46 @@ describe("drainlab on hostile input: exit 2 naming file, field or flag, and the 
     expect(rs[5]!.stderr).toContain("drain.at_s: at most 86400 s (a day)");
     expect(rs[6]!.stderr).toContain("drain.at_s: the drain would start at 30 s, at or after the load ends (load.duration_s: 12 s)");
   });
+
+  it("load-shard: a bad spec (field, t0 passed or too far ahead, --index, a FIFO, stdin that is no spec) exits 2 on one line, fast", async () => {
+    const spec = (over: Record<string, unknown>) =>
+      scenarioFile(
+        JSON.stringify({
+          drainlab_shard_spec: 1,
+          run_id: "r",
+          url: "http://127.0.0.1:9",
+          t0: Date.now() + 60_000,
+          shard: { count: 2 },
+          load: { mix: [{ path: "/x" }] },
+          ...over,
+        }),
+        `spec-${Math.random().toString(16).slice(2, 8)}.json`,
+      );
+    const fifo = join(dir, "spec.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const good = spec({});
+    const rs = await Promise.all([
+      drainlab("load-shard", "--spec", spec({ load: { rate_per_s: "fast" } }), "--index", "0"),
+      drainlab("load-shard", "--spec", spec({ t0: Date.now() - 60_000 }), "--index", "0"),
+      drainlab("load-shard", "--spec", spec({ t0: new Date(Date.now() + 3_600_000).toISOString() }), "--index", "0"),
+      drainlab("load-shard", "--spec", good, "--index", "2"),
+      drainlab("load-shard", "--spec", good, "--index", "-1"),
+      drainlab("load-shard", "--spec", fifo, "--index", "0"),
+      drainlab("load-shard", "--spec", "-", "--index", "0"),
+      drainlab("load-shard", "--spec", good, "--index", "0", "--out", "/proc/drainlab-nope"),
+    ]);
+    usage(rs[0]!, /^drainlab: .*\.json: invalid shard spec: load\.rate_per_s: .* \(value: "fast"\)$/);
+    usage(
+      rs[1]!,
+      /^drainlab: .*\.json: t0 .*Z: the schedule's start is [\d.]+ s in the past \(this host's clock reads .*\); write a spec whose t0 is ahead/,
+    );
+    usage(rs[2]!, /^drainlab: .*\.json: t0 .*: the schedule's start is [\d.]+ min ahead .*, more than the 10 min a shard waits$/);
+    usage(rs[3]!, /^drainlab: --index 2: .*\.json has shard\.count 2, so the index is a whole number from 0 to 1$/);
+    usage(rs[4]!, /^drainlab: --index -1: expected a whole number/);
+    usage(rs[5]!, /^drainlab: --spec: .*spec\.fifo is a FIFO/);
+    // stdin closed at once (no spec given): refused, never waited on
+    usage(rs[6]!, /^drainlab: --spec - \(stdin\): a shard spec must be a YAML mapping \(got an empty file\)$/);
+    usage(rs[7]!, /^drainlab: --out \/proc\/drainlab-nope: cannot create the shard folder/);
+    for (const r of rs) expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+  });
 });

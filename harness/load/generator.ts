@@ -14,6 +14,7 @@ import { RequestMix, ShardMix, seededRandom } from "./mix.ts";
 import { pacerFor, ShardPacer } from "./pacer.ts";
 import { raisePriority, raiseSessionPriority } from "./priority.ts";
 import { retryPool, Sender } from "./sender.ts";
+import { prepareShardProcesses, runShardProcesses } from "./shard-processes.ts";
 import { prepareShards, runShards, shardCount } from "./shards.ts";
 import { SpareConnections } from "./spare-connections.ts";
 import { Ticker } from "./ticker.ts";
@@ -49,10 +50,13 @@ export function spareConnectionCount(load: Pick<Scenario["load"], "max_connectio
  * against a local throwaway server); about 0.15 s, once per process. runLoad
  * does it itself, but a caller that times its schedule from a t0 should await
  * this before taking t0, so the schedule starts right at runLoad. Given the
- * load, it also starts its shards' threads (load.shards > 1), which takes longer.
+ * load, it also starts its shards' threads (load.shards > 1), which takes longer,
+ * or its shard processes (load.shards_in: processes; they write in <spillDir>/shards).
  */
-export async function prepareLoad(load?: Pick<Scenario["load"], "shards">): Promise<void> {
-  await Promise.all([warmUp(), prepareShards(load ? shardCount(load.shards) : 1)]);
+export async function prepareLoad(load?: Pick<Scenario["load"], "shards" | "shards_in">, spillDir?: string | false): Promise<void> {
+  const count = load ? shardCount(load.shards) : 1;
+  if (load?.shards_in === "processes") await Promise.all([warmUp(), prepareShardProcesses(count, spillDir)]);
+  else await Promise.all([warmUp(), prepareShards(count)]);
 }
 
 /**
@@ -77,6 +81,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 async function runLoadHere(options: LoadOptions): Promise<LoadResult> {
   // load.shards > 1: each shard in a worker thread of its own, which comes back here with options.shard set
   const shards = options.shard ? 1 : shardCount(options.load.shards);
+  // load.shards_in: processes: each shard a `drainlab load-shard` process (one too: the spec path end to end)
+  if (!options.shard && options.load.shards_in === "processes") return runShardProcesses(options, shards);
   if (shards > 1) return runShards({ model: "open", options, count: shards });
   const { load, t0 } = options;
   const shard = options.shard ?? { index: 0, count: 1 };

@@ -176,23 +176,32 @@ export class Ledger implements ClientLedger {
     return handed;
   }
 
-  /** A ledger handed off by another thread (handOff): read-only, its rows read back from the file, which it now owns. */
-  static adopt(h: SpilledLedger): Ledger {
+  /**
+   * A ledger handed off by another thread (handOff): read-only, its rows read back from the file, which it
+   * now owns. keep: the file is a shard process's record (load/shard-output.ts), read and never removed.
+   */
+  static adopt(h: SpilledLedger, options: { keep?: boolean } = {}): Ledger {
     const ledger = new Ledger(h.idPrefix, h.methods, { idStride: h.idStride, idOffset: h.idOffset });
     ledger.length = h.length;
     ledger.nodes.push(...h.nodes);
     ledger.spilledChunks = h.spilledChunks;
     if (h.path) {
-      ledger.spillPath = h.path;
       ledger.fd = openSync(h.path, "r");
+      if (options.keep) return ledger.withChunks();
+      ledger.spillPath = h.path;
       openSpills.add(h.path);
       if (!exitHook) {
         exitHook = true;
         process.on("exit", removeSpillsAtExit);
       }
     }
-    for (let i = 0; i * CHUNK_ROWS < h.length; i++) ledger.chunks.push(null);
-    return ledger;
+    return ledger.withChunks();
+  }
+
+  /** An adopted ledger's chunks, every one on disk. */
+  private withChunks(): this {
+    for (let i = 0; i * CHUNK_ROWS < this.length; i++) this.chunks.push(null);
+    return this;
   }
 
   /** Adds a request when it leaves; returns its sequence number. */

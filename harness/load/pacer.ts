@@ -94,6 +94,12 @@ export function pacerFor(load: { rate_per_s: number; duration_s: number; on_off?
     : new ConstantRatePacer(load.rate_per_s, load.duration_s);
 }
 
+/** When the schedule's last request is due, ms after its start. */
+export function scheduleSpanMs(load: Parameters<typeof pacerFor>[0]): number {
+  const pacer = pacerFor(load);
+  return pacer.intendedMs(Math.max(0, pacer.total - 1));
+}
+
 /**
  * One shard of a schedule split N ways: request i of the whole goes to shard
  * i mod N, so the shard's request j is the whole's request j*N + shard, at the

@@ -12,7 +12,8 @@ export interface Priority {
 }
 
 /**
- * Raises this process's scheduling priority, every thread of it, to `nice`.
+ * Raises this process's scheduling priority (or process `pid`'s: a load shard's, load/shard-processes.ts),
+ * every thread of it, to `nice`.
  *
  * The generator shares the machine's cores with the stack it loads. At nice 0
  * a busy nginx or gunicorn delays its wake-ups, and requests leave late
@@ -25,11 +26,11 @@ export interface Priority {
  * is set; threads started later inherit it. Needs root or CAP_SYS_NICE;
  * without, the process keeps its priority and the note says why.
  */
-export function raisePriority(nice = GENERATOR_NICE): Priority {
-  const current = getPriority(0);
+export function raisePriority(nice = GENERATOR_NICE, pid?: number): Priority {
+  const current = getPriority(pid ?? 0);
   if (current <= nice) return { nice: current };
   try {
-    for (const tid of threads()) {
+    for (const tid of threads(pid)) {
       try {
         setPriority(tid, nice);
       } catch (err) {
@@ -37,10 +38,10 @@ export function raisePriority(nice = GENERATOR_NICE): Priority {
         if (errorCode(err) !== "ESRCH") throw err;
       }
     }
-    return { nice: getPriority(0) };
+    return { nice: getPriority(pid ?? 0) };
   } catch (err) {
     const code = errorCode(err);
-    return { nice: getPriority(0), note: `raising it to ${nice} was refused (${code}): run as root or with CAP_SYS_NICE` };
+    return { nice: getPriority(pid ?? 0), note: `raising it to ${nice} was refused (${code}): run as root or with CAP_SYS_NICE` };
   }
 }
 
@@ -49,12 +50,12 @@ function errorCode(err: unknown): string {
   return (err as { info?: { code?: string } }).info?.code ?? String(err);
 }
 
-function threads(): number[] {
+function threads(pid?: number): number[] {
   try {
-    return readdirSync("/proc/self/task").map(Number);
+    return readdirSync(`/proc/${pid ?? "self"}/task`).map(Number);
   } catch {
-    // no /proc (not Linux): setpriority(0) there sets the whole process
-    return [0];
+    // no /proc (not Linux): setpriority(pid) there sets the whole process
+    return [pid ?? 0];
   }
 }
 

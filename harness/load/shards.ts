@@ -7,7 +7,7 @@ import type { GeneratorStats, LoadProgress } from "../records/generator-stats.ts
 import type { SessionRecord } from "../records/session-record.ts";
 import { lagHistogram, lagMs } from "./lag.ts";
 import { Ledger, MergedLedger, type SpilledLedger } from "./ledger.ts";
-import { type ClosedLoadOptions, type LoadOptions, type LoadResult, sentRate } from "./load-options.ts";
+import { type ClosedLoadOptions, type LoadOptions, type LoadResult, type ShardOf, sentRate } from "./load-options.ts";
 import { type Usage, UsageMeter } from "./usage.ts";
 
 /**
@@ -31,6 +31,14 @@ export function splitEvenly(total: number, count: number, index: number): number
   return Math.floor(total / count) + (index < total % count ? 1 : 0);
 }
 
+/** One shard's options of an open-model load: its share of the connections (and of the spare ones), and which shard it is. */
+export function shardOf<T extends Pick<LoadOptions, "load" | "spareConnections">>(options: T, shard: ShardOf): T & { shard: ShardOf } {
+  const { index, count } = shard;
+  const load = { ...options.load, max_connections: splitEvenly(options.load.max_connections, count, index) };
+  const spare = options.spareConnections === undefined ? {} : { spareConnections: splitEvenly(options.spareConnections, count, index) };
+  return { ...options, ...spare, load, shard };
+}
+
 /** What a shard's thread hands back (shard-worker.ts). */
 export interface ShardOutcome {
   stats: GeneratorStats;
@@ -52,7 +60,10 @@ export function mergeLag(parts: hdr.Histogram[]): hdr.Histogram {
  * busiest shard, the CPU of the whole process (`usage`: every thread). Each
  * shard's own figures are kept in `shards`.
  */
-export function mergeStats(parts: ShardOutcome[], usage: Usage): GeneratorStats {
+export function mergeStats(
+  parts: ShardOutcome[],
+  usage: Pick<Usage, "cpuShareOfOneCore" | "cpuPeakShareOfOneCore"> & Partial<Usage>,
+): GeneratorStats {
   const stats = parts.map((p) => p.stats);
   const first = stats[0]!;
   const sum = (f: (s: GeneratorStats) => number) => stats.reduce((n, s) => n + f(s), 0);
@@ -181,9 +192,7 @@ export async function runShards(req: ShardsRequest): Promise<LoadResult> {
     let options: ShardData["options"];
     if (req.model === "open") {
       const { onProgress: _p, signal: _s, startAt: _a, ...rest } = req.options;
-      const load = { ...rest.load, max_connections: splitEvenly(rest.load.max_connections, count, index) };
-      const spare = rest.spareConnections === undefined ? {} : { spareConnections: splitEvenly(rest.spareConnections, count, index) };
-      options = { ...rest, ...spare, load, spillDir, shard };
+      options = { ...shardOf(rest, shard), spillDir };
     } else {
       const { startAt: _a, ...rest } = req.options;
       options = { ...rest, connections: splitEvenly(rest.connections, count, index), spillDir, shard };
@@ -251,7 +260,8 @@ export async function runShards(req: ShardsRequest): Promise<LoadResult> {
   }
 }
 
-function sumProgress(parts: LoadProgress[]): LoadProgress {
+/** The whole load's progress from its shards' latest. */
+export function sumProgress(parts: LoadProgress[]): LoadProgress {
   const out: LoadProgress = { elapsedMs: 0, sent: 0, ok: 0, failed: 0, inFlight: 0 };
   for (const p of parts) {
     if (!p) continue;

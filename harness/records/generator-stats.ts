@@ -34,6 +34,8 @@ export interface GeneratorStats {
   sessionNice?: number;
   /** Why the session's nice is not the one asked for. */
   sessionNiceNote?: string;
+  /** A shard run as its own process (`drainlab load-shard`): its host and its start read on that host's clock. */
+  clock?: ShardClock;
   /** A shard's figures: its index (load.shards; request i went to shard i mod N). Its CPU is the whole process's (Node has no per-thread figure before 23.9). */
   shard?: number;
   /**
@@ -51,4 +53,18 @@ export interface LoadProgress {
   ok: number;
   failed: number;
   inFlight: number;
+}
+
+/**
+ * A shard process's start, read on its own host's wall clock against the spec's schedule start (t0 +
+ * start_ms). That is all a shard can know of time: its clock's offset from the clocks of other hosts (the
+ * run's, the other shards', the servers') is invisible to it. Shards on one host share one clock; across
+ * hosts each one's rows sit on the run's timeline off by that host's clock error (NTP: typically a few ms).
+ */
+export interface ShardClock {
+  host: string;
+  /** The schedule's start (t0 + start_ms), epoch ms. */
+  start_epoch_ms: number;
+  /** The host's clock when the shard was ready to send, minus the start: negative = ready that long ahead; positive = it was late, and its first requests' send lag shows it. */
+  ready_vs_start_ms: number;
 }

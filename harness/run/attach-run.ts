@@ -7,7 +7,7 @@ import { applyClockOffsets, describeOffset, estimateClockOffsets } from "../cloc
 import { Timeline } from "../clock/timeline.ts";
 import { type LoadProgress, type LoadResult, prepareLoad, runLoad } from "../load/generator.ts";
 import type { Baseline } from "../records/baseline.ts";
-import type { DrainRecord } from "../records/drain-record.ts";
+import type { DrainRecord, HookRecord } from "../records/drain-record.ts";
 import { writeClientLedger } from "../records/ledger-row.ts";
 import type { Report } from "../records/report.ts";
 import { RAW_FILES, readServerRecords } from "../records/server-logs.ts";
@@ -15,6 +15,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { EnvironmentError } from "../util/errors.ts";
 import { sleep } from "../util/sleep.ts";
 import { printable } from "../util/text.ts";
+import { loadFromElsewhere } from "./attach-shards.ts";
 import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
 import { need, runTasks, type Task } from "./tasks.ts";
 
@@ -56,6 +57,8 @@ interface AttachRun {
   clock?: { timeline: Timeline; stopClockWatch: () => void };
   load?: LoadResult;
   drains: DrainRecord[];
+  /** attach.shards' start and collect commands. */
+  shardHooks: HookRecord[];
 }
 
 /** What the user's commands are run with: their folder, the run's, and the time their records start from. */
@@ -66,14 +69,17 @@ function hookContext({ cwd, o, clock }: AttachRun): AttachContext {
 
 const reach: Task<AttachRun> = {
   title: "reach",
-  run: ({ scenario }, signal) => reachable(scenario.attach!.url, signal),
+  // shards elsewhere send to the url from their hosts, which may be the only ones it answers
+  run: ({ scenario }, signal) => (scenario.attach!.shards ? Promise.resolve() : reachable(scenario.attach!.url, signal)),
 };
 
 const clockWatch: Task<AttachRun> = {
   title: "clock",
   async run(ctx) {
-    await prepareLoad(ctx.scenario.load);
-    const timeline = new Timeline(performance.now());
+    const elsewhere = ctx.scenario.attach!.shards;
+    await prepareLoad(elsewhere ? undefined : ctx.scenario.load, join(ctx.o.runDir, "raw"));
+    // shards elsewhere start at t0, lead_s from now (their spec must reach them first): the drain's at_s counts from it too
+    const timeline = new Timeline(performance.now() + (elsewhere ? elsewhere.lead_s * 1000 : 0));
     ctx.clock = { timeline, stopClockWatch: timeline.watchClock() };
   },
   teardown(ctx) {
@@ -94,19 +100,23 @@ const loadAndDrain: Task<AttachRun> = {
     let phase = "load";
     try {
       timeline.add("load-start", { rate_per_s: scenario.load.rate_per_s, duration_s: scenario.load.duration_s, url: a.url });
-      const loadDone = runLoad({
-        url: a.url,
-        load: scenario.load,
-        idPrefix: o.runId,
-        t0: timeline.t0,
-        spillDir: join(o.runDir, "raw"),
-        spareConnections: 0,
-        raisePriority: true,
-        fixtureMix: false,
-        signal: abort.signal,
-        onProgress: (p) => o.onProgress?.({ ...p, phase }),
-      });
+      const loadDone = a.shards
+        ? loadFromElsewhere({ scenario, timeline, ctx: hookContext(ctx), hooks: ctx.shardHooks, log: o.log, signal: abort.signal })
+        : runLoad({
+            url: a.url,
+            load: scenario.load,
+            idPrefix: o.runId,
+            t0: timeline.t0,
+            spillDir: join(o.runDir, "raw"),
+            spareConnections: 0,
+            raisePriority: true,
+            fixtureMix: false,
+            signal: abort.signal,
+            onProgress: (p) => o.onProgress?.({ ...p, phase }),
+          });
       const drainDone = runAttachedDrain(scenario, timeline, hookContext(ctx), abort.signal).then((d) => ((phase = "load, drained"), d));
+      // shards elsewhere that failed to start or come back: the drain's commands are ended, not left running
+      loadDone.catch(() => abort.abort(new Error("load failed")));
       const [l, d] = await Promise.allSettled([loadDone, drainDone]);
       if (l.status === "rejected") throw l.reason;
       ctx.load = l.value;
@@ -140,7 +150,7 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
   const wallStart = performance.now();
   const cwd = o.scenarioFile ? dirname(resolve(o.scenarioFile)) : process.cwd();
   o.log(`attach: load to ${printable(a.url)}; the drain is your commands (${"command" in a.drain ? "one command" : "steps"})`);
-  const ctx: AttachRun = { scenario, o, cwd, drains: [] };
+  const ctx: AttachRun = { scenario, o, cwd, drains: [], shardHooks: [] };
   try {
     await runTasks([reach, clockWatch, loadAndDrain, appsIdle], ctx, { signal: o.signal });
   } catch (e) {
@@ -202,7 +212,7 @@ export async function runAttached(input: Scenario, o: AttachRunOptions): Promise
         app_ledger: a.records.app_ledger.map(sourceText),
         app_events: server.app.length,
       },
-      record_hooks: collected.hooks,
+      record_hooks: [...ctx.shardHooks, ...collected.hooks],
       notes: collected.notes,
       clock_offsets: offsets,
     },

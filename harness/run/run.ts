@@ -164,7 +164,7 @@ const monitor: Task<RunContext> = {
   title: "monitor",
   async run(ctx) {
     const { stack, resolved } = need(ctx.up, "the stack");
-    await prepareLoad(resolved.scenario.load);
+    await prepareLoad(resolved.scenario.load, ctx.rawDir);
     const timeline = new Timeline(performance.now());
     const stopClockWatch = timeline.watchClock();
     ctx.live = { timeline, stopClockWatch, monitor: new HealthMonitor(stack.nodes, timeline, resolved.scenario.drain.monitor_interval_ms) };

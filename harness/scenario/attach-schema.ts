@@ -89,7 +89,7 @@ export function parseAttachUrl(text: string): { origin: string; host: string } |
 }
 
 /** attach.url: any string in the file, the origin (no trailing slash) once parsed; each malformed form says why. */
-const AttachUrl = z.string().transform((text, ctx) => {
+export const AttachUrl = z.string().transform((text, ctx) => {
   const parsed = parseAttachUrl(text);
   if ("error" in parsed) {
     ctx.issues.push({ code: "custom", message: parsed.error, input: text });
@@ -177,6 +177,25 @@ export const Attach = z.strictObject({
     .prefault({}),
   /** The run is judged on the client's side only: the server-side checks are skipped, and the report says so first. */
   client_only: z.boolean().default(false),
+  /**
+   * The load from `drainlab load-shard` processes elsewhere (other hosts, a Kubernetes Indexed Job), load.shards
+   * of them, instead of from this process. The run writes the shard spec to <dir>/<run id>/spec.json with its t0
+   * lead_s ahead (the drain's at_s counts from it), runs `start`, and after the schedule and its grace runs
+   * `collect`, then waits up to wait_s for every <dir>/<run id>/shard-<i>/ and merges them into the one client
+   * ledger. Hooks see DRAINLAB_SHARDS_DIR (that folder) and DRAINLAB_SHARDS (the count).
+   */
+  shards: z
+    .strictObject({
+      /** Relative to the scenario file. */
+      dir: z.string().min(1),
+      lead_s: z.number().positive().max(600).default(30),
+      /** Starts the shards once spec.json is written (e.g. kubectl create configmap + kubectl apply); it must end before t0. */
+      start: Hook.optional(),
+      /** Brings each shard-<i>/ back into the folder (e.g. kubectl cp); absent: they arrive by themselves (a shared volume). */
+      collect: Hook.optional(),
+      wait_s: z.number().positive().max(3600).default(120),
+    })
+    .optional(),
 });
 export type Attach = z.output<typeof Attach>;
 

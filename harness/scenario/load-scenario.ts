@@ -18,6 +18,13 @@ export function loadScenario(file: string, sets: string[] = []): Scenario {
   if (file === "") throw new UsageError("no scenario file given (an empty file name)");
   const name = shown(file, 500);
   const text = readScenarioText(file, name);
+  const raw = parseMapping(text, name, "a scenario");
+  for (const assignment of sets) applySet(raw, assignment);
+  return resolveScenarioPaths(validateScenario(raw, file), file);
+}
+
+/** YAML (or JSON) text that must hold a mapping; anything else is a UsageError naming `name` and what it is (`what`: "a scenario"). */
+export function parseMapping(text: string, name: string, what: string): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -25,11 +32,9 @@ export function loadScenario(file: string, sets: string[] = []): Scenario {
     if (e instanceof YamlTextError) throw new UsageError(`${name}: ${e.message}`);
     throw e;
   }
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new UsageError(`${name}: a scenario must be a YAML mapping (got ${kindOf(raw)})`);
-  }
-  for (const assignment of sets) applySet(raw as Record<string, unknown>, assignment);
-  return resolveScenarioPaths(validateScenario(raw, file), file);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new UsageError(`${name}: ${what} must be a YAML mapping (got ${kindOf(raw)})`);
+  return raw as Record<string, unknown>;
 }
 
 /** The file's text, at most MAX_SCENARIO_BYTES read (a device or a huge file is refused, not slurped). */
@@ -79,21 +84,24 @@ export function validateScenario(raw: unknown, file = "<scenario>"): Scenario {
 }
 
 function formatIssues(file: string, raw: unknown, issues: z.core.$ZodIssue[]): string {
-  const lines = issues.slice(0, 10).map((issue) => {
-    const field = shown(issue.path.map(String).join("."), 120) || "(top level)";
-    const value = valueAt(raw, issue.path);
-    const seen = value === undefined ? "missing" : showValue(value);
-    const removed =
-      issue.code === "unrecognized_keys" ? issue.keys.map((k) => REMOVED_FIELDS[`${issue.path.join(".")}.${k}`]).find(Boolean) : undefined;
-    const hint = removed
-      ? removed
-      : issue.code === "unrecognized_keys"
-        ? `unknown field(s) ${shown(issue.keys.join(", "), 200)}`
-        : printable(issue.message).replace(/received NaN|received Infinity/, (m) => `${m} (not a finite number)`);
-    return `  ${field}: ${hint} (value: ${seen})`;
-  });
+  const lines = issues.slice(0, 10).map((issue) => `  ${issueLine(raw, issue)}`);
   const more = issues.length > 10 ? [`  ... and ${issues.length - 10} more`] : [];
   return `${file}: invalid scenario\n${[...lines, ...more].join("\n")}`;
+}
+
+/** One zod issue on one line: the field, what is wrong, and the value found there (`missing` when absent). */
+export function issueLine(raw: unknown, issue: z.core.$ZodIssue): string {
+  const field = shown(issue.path.map(String).join("."), 120) || "(top level)";
+  const value = valueAt(raw, issue.path);
+  const seen = value === undefined ? "missing" : showValue(value);
+  const removed =
+    issue.code === "unrecognized_keys" ? issue.keys.map((k) => REMOVED_FIELDS[`${issue.path.join(".")}.${k}`]).find(Boolean) : undefined;
+  const hint = removed
+    ? removed
+    : issue.code === "unrecognized_keys"
+      ? `unknown field(s) ${shown(issue.keys.join(", "), 200)}`
+      : printable(issue.message).replace(/received NaN|received Infinity/, (m) => `${m} (not a finite number)`);
+  return `${field}: ${hint} (value: ${seen})`;
 }
 
 /** Fields an earlier drainlab took, with what replaces them. */

@@ -367,6 +367,12 @@ const ScenarioFields = z.strictObject({
        * per core but one (left to the stack), at least 1. Default 1: the load in the main thread.
        */
       shards: z.union([z.literal("auto"), z.number().int().positive().max(64)]).default(1),
+      /**
+       * Where the shards run. threads: worker threads of this process. processes: one `drainlab load-shard`
+       * process each on this machine, started from a shard spec (raw/shards/spec-<i>.json) and merged from
+       * the ledger folder it writes (raw/shards/shard-<i>/), as shards run on other hosts would be.
+       */
+      shards_in: z.enum(["threads", "processes"]).default("threads"),
       seed: z.number().int().default(1),
       /**
        * What the client does when a connection to nginx is closed before any
@@ -659,6 +665,13 @@ function attachIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refinemen
   const node = a.drain.node;
   if (node !== undefined && a.nodes && !a.nodes.includes(node))
     issue(["attach", "drain", "node"], `${node} is not in attach.nodes (${a.nodes.join(", ")})`);
+  if (a.shards && typeof s.load.shards !== "number")
+    issue(
+      ["load", "shards"],
+      "with attach.shards, load.shards is how many shards run elsewhere: a number, not auto (this machine's cores)",
+    );
+  if (a.shards && s.load.shards_in === "processes")
+    issue(["load", "shards_in"], "attach.shards runs the shards elsewhere: leave load.shards_in at threads (it is not read)");
   s.load.mix.forEach((k, i) => {
     if (k.path === undefined) issue(["load", "mix", i, "path"], "required with attach: the path (and query) your app serves");
     if (k.ms !== 0 && k.ms !== k.expected_ms) issue(["load", "mix", i, "ms"], "ms is the fixture's sleep; with attach: give expected_ms");
@@ -666,6 +679,8 @@ function attachIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refinemen
 }
 
 export const Scenario = ScenarioFields.superRefine(crossFieldIssues);
+/** The scenario's `load` on its own: what a shard spec (load/shard-spec.ts) carries, validated as a scenario's is. */
+export const LoadSettings = ScenarioFields.shape.load;
 
 export type Scenario = z.output<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;
