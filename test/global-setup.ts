@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
-import { TEST_REPORTS_DIR } from "./support.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -22,14 +22,20 @@ declare module "vitest" {
  * never skip quietly.
  */
 export default function setup(project: TestProject): () => void {
-  mkdirSync(TEST_REPORTS_DIR, { recursive: true });
-  const log = join(TEST_REPORTS_DIR, `setup-${process.pid}.log`);
-  const status = join(TEST_REPORTS_DIR, `setup-${process.pid}.status`);
+  // a folder of this run's own: no status file of an earlier run (a reused pid) can be read as this one's
+  const dir = mkdtempSync(join(tmpdir(), "drainlab-setup-"));
+  const log = join(dir, "setup.log");
+  const status = join(dir, "status");
+  // written whole, then renamed: a poll never reads half of it
+  const settle = (text: string) => {
+    writeFileSync(`${status}.part`, text);
+    renameSync(`${status}.part`, status);
+  };
   const out = openSync(log, "w");
   const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin/drainlab.mjs"), "setup"], { stdio: ["ignore", out, out] });
   closeSync(out);
-  child.on("exit", (code, signal) => writeFileSync(status, code === null ? `signal ${signal}` : String(code)));
-  child.on("error", (e) => writeFileSync(status, `not started: ${e.message}`));
+  child.on("exit", (code, signal) => settle(code === null ? `signal ${signal}` : String(code)));
+  child.on("error", (e) => settle(`not started: ${e.message}`));
   project.provide("drainlabSetup", { log, status });
   return () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

@@ -57,6 +57,14 @@ export function register(program: Command, state: CommandState): void {
     .option("--out <dir>", "where its ledger.bin and shard.json go (default: shard-<index>)")
     .action(async (opts: { spec: string; index?: string; out?: string }) => {
       const index = parseIndex(opts.index);
+      // a signal before the schedule is known (while loading, or waiting for the spec): nothing was sent, so
+      // nothing is written; the process says so and ends (exit 130) instead of dying on the default action
+      const early = (sig: string) => {
+        err(`\n${sig}: ended before its schedule began; nothing was sent`);
+        process.exit(ExitCode.interrupted);
+      };
+      const earlyDisconnect = () => early("run gone");
+      process.once("SIGINT", early).once("SIGTERM", early).once("disconnect", earlyDisconnect);
       const fromStdin = opts.spec === "-";
       let text: string;
       if (fromStdin) {
@@ -69,6 +77,7 @@ export function register(program: Command, state: CommandState): void {
       const spec = parseShardSpec(text, source, index);
       checkStart(spec, source);
       const out = ensureWritableDir("--out", opts.out ?? `shard-${spec.shard.index}`, "the shard folder");
+      process.off("SIGINT", early).off("SIGTERM", early).off("disconnect", earlyDisconnect);
       const abort = new AbortController();
       const onSignal = (sig: string) => {
         if (abort.signal.aborted) return;
@@ -112,8 +121,9 @@ export function register(program: Command, state: CommandState): void {
       if (!Number.isInteger(count) || count < 1 || count > 1024)
         throw new UsageError(`--shards ${shown(opts.shards)}: a whole number from 1 to 1024`);
       const startIn = Number(opts.startIn);
-      if (!Number.isFinite(startIn) || startIn < 0 || startIn * 1000 > MAX_START_AHEAD_MS)
-        throw new UsageError(`--start-in ${shown(opts.startIn)}: seconds from 0 to ${MAX_START_AHEAD_MS / 1000}`);
+      // t0 is rounded up to a whole second: a second under the limit keeps the spec one load-shard runs
+      if (!Number.isFinite(startIn) || startIn < 0 || startIn * 1000 > MAX_START_AHEAD_MS - 1000)
+        throw new UsageError(`--start-in ${shown(opts.startIn)}: seconds from 0 to ${MAX_START_AHEAD_MS / 1000 - 1}`);
       const loaded = loadScenario(file, opts.set);
       const scenario = loaded.attach ? attachedScenario(loaded) : loaded;
       const url = opts.url ?? scenario.attach?.url;
@@ -127,6 +137,8 @@ export function register(program: Command, state: CommandState): void {
         count,
         load: scenario.load,
         fixtureMix: !scenario.attach,
+        // as a run's own load: a connection opened ahead is served by nginx's old workers after a reload (misrouted)
+        spareConnections: 0,
       });
       const text = `${JSON.stringify(raw, null, 2)}\n`;
       // validated as load-shard will read it: a spec this writes is one it runs

@@ -67,8 +67,13 @@ export function renderSoak(outcomes: SoakOutcome[], rounds: number, hog: boolean
  * another job's share.
  */
 export function cpuHog(): ChildProcess {
-  const hog = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore", detached: true });
+  // out of drainlab's process group, no signal to the group reaches it: it ends itself once its parent is gone
+  const loop = `const p = process.ppid; for (let i = 0; ; i++) if (i % 1e8 === 0 && process.ppid !== p) process.exit();`;
+  const hog = spawn(process.execPath, ["-e", loop], { stdio: "ignore", detached: true });
   hog.unref();
+  const end = () => hog.kill("SIGKILL");
+  process.once("exit", end);
+  hog.once("exit", () => process.removeListener("exit", end));
   return hog;
 }
 

@@ -40,6 +40,13 @@ describe("soak-table", () => {
     expect(text).toContain("1 mismatch(es):\n  a (soak-2.json round 1, hog, run-a-1): expected pass, got fail (failed: generator-kept-up)");
   });
 
+  it("a table of idle soaks alone (no run with one core held), and a file named twice counted once", () => {
+    const dir = folder({ "soak-1.json": { rounds: 1, cpu_hog: false, outcomes: [outcome("a", true)] } });
+    const text = renderSoakTable(readSoakFiles([dir, join(dir, "soak-1.json")]));
+    expect(text).toMatch(/^a\s+0\/1 \(< 95%\)\s+-$/m);
+    expect(text).toMatch(/^all\s+0\/1 \(< 95%\)\s+-$/m);
+  });
+
   it("names the path and what is wrong with it", () => {
     expect(() => readSoakFiles(["/no/such/soak"])).toThrow("/no/such/soak: no such file or folder");
     const empty = folder({});
@@ -47,5 +54,6 @@ describe("soak-table", () => {
     const broken = folder({ "soak-1.json": "{", "soak-2.json": { rounds: 1, cpu_hog: "yes", outcomes: [] } });
     expect(() => readSoakFiles([join(broken, "soak-1.json")])).toThrow(/soak-1\.json: not a soak result \(not JSON\)/);
     expect(() => readSoakFiles([join(broken, "soak-2.json")])).toThrow(/soak-2\.json: not a soak result \(cpu_hog: /);
+    expect(() => readSoakFiles(["/dev/zero"])).toThrow(/\/dev\/zero is a device/);
   });
 });

@@ -1,8 +1,12 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { percent, rateUpperBound } from "../records/rate-bound.ts";
 import { UsageError } from "../util/errors.ts";
+import { readRegular } from "../util/safe-file.ts";
+
+/** A soak of the whole catalog for 20 rounds is about 1 MB; past this it is not one. */
+const MAX_SOAK_FILE_BYTES = 64 * 1024 * 1024;
 
 /** One soak-<ms>.json as `drainlab soak` writes it (the fields the table reads). */
 const SoakFile = z.object({
@@ -39,10 +43,19 @@ export function readSoakFiles(paths: string[]): Array<{ file: string; soak: Soak
     if (found.length === 0) throw new UsageError(`${p}: holds no soak-*.json file (drainlab soak --out writes them)`);
     return found;
   });
-  return files.map((file) => {
+  // a file named twice (itself and through its folder) counts once
+  const seen = new Set<string>();
+  const unique = files.filter((f) => {
+    const real = realpathSync(f);
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
+  return unique.map((file) => {
+    const text = readRegular(file, "soak file", MAX_SOAK_FILE_BYTES).toString("utf8");
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(file, "utf8"));
+      json = JSON.parse(text);
     } catch (e) {
       throw new UsageError(`${file}: not a soak result (${e instanceof SyntaxError ? "not JSON" : String(e)})`);
     }
@@ -61,7 +74,7 @@ interface Tally {
 }
 
 function cell(t: Tally | undefined): string {
-  if (!t) return "-";
+  if (!t || t.runs === 0) return "-";
   const bound = percent(rateUpperBound(t.mismatches, t.runs));
   return `${t.mismatches}/${t.runs} (< ${bound})`;
 }

@@ -64,6 +64,16 @@ describe("raiseSessionPriority", () => {
     },
   );
 
+  it.runIf(autogroups && getuid?.() === 0)("two loads of one process share the raise: the last one done puts it back", () => {
+    const before = sessionNice();
+    const r = inChild(
+      "const { raiseSessionPriority } = await import('./harness/load/priority.ts'); const fs = await import('node:fs'); const read = () => Number(/nice (-?\\d+)/.exec(fs.readFileSync('/proc/self/autogroup', 'utf8'))[1]); const a = raiseSessionPriority(-7); const b = raiseSessionPriority(-7); a.restore(); a.restore(); const afterA = read(); b.restore(); const p = { nice: afterA, afterB: read() };",
+    ) as unknown as { nice: number; afterB: number };
+    expect(r.nice).toBe(Math.min(before, -7));
+    expect(r.afterB).toBe(before);
+    expect(sessionNice()).toBe(before);
+  });
+
   it.runIf(autogroups)("keeps the autogroup and says why when it may not raise it", () => {
     const before = sessionNice();
     const r = inChild(

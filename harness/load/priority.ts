@@ -90,6 +90,11 @@ const AUTOGROUP = "/proc/self/autogroup";
  * Without autogroups (or without /proc) there is nothing to raise: undefined.
  */
 export function raiseSessionPriority(nice = GENERATOR_NICE): SessionPriority | undefined {
+  // a second load of this process while one holds the raise (a test runner, a library user): it shares it
+  if (held) {
+    held.holders++;
+    return { nice: held.nice, was: held.was, restore: once(release) };
+  }
   let was: number;
   try {
     if (readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() !== "1") return undefined;
@@ -106,19 +111,46 @@ export function raiseSessionPriority(nice = GENERATOR_NICE): SessionPriority | u
       `raising its session's autogroup to ${nice} was refused (${(err as NodeJS.ErrnoException).code ?? String(err)}): run as root or with CAP_SYS_NICE`,
     );
   }
-  let restored = false;
-  const restore = () => {
-    if (restored) return;
-    restored = true;
-    process.removeListener("exit", restore);
-    try {
-      writeFileSync(AUTOGROUP, String(was));
-    } catch {
-      // the session's autogroup is gone (its last process ended): nothing to put back
-    }
+  const now = autogroupNice(readFileSync(AUTOGROUP, "utf8"));
+  held = { nice: now, was, holders: 1 };
+  process.on("exit", putBack);
+  return { nice: now, was, restore: once(release) };
+}
+
+/** This process's raise of its session's autogroup, while any load holds it. */
+let held: { nice: number; was: number; holders: number } | undefined;
+
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    f();
   };
-  process.on("exit", restore);
-  return { nice: autogroupNice(readFileSync(AUTOGROUP, "utf8")), was, restore };
+}
+
+/** One holder done; the last one puts the autogroup back. */
+function release(): void {
+  if (!held) return;
+  held.holders--;
+  if (held.holders === 0) putBack();
+}
+
+/**
+ * The autogroup's nice back to what it was, unless something else has changed it since (then that is left
+ * alone). Another drainlab in the same session that found it raised by this one did not raise it itself and
+ * runs unraised from here: the autogroup is the session's, not a process's.
+ */
+function putBack(): void {
+  if (!held) return;
+  const { nice, was } = held;
+  held = undefined;
+  process.removeListener("exit", putBack);
+  try {
+    if (autogroupNice(readFileSync(AUTOGROUP, "utf8")) === nice) writeFileSync(AUTOGROUP, String(was));
+  } catch {
+    // the session's autogroup is gone (its last process ended): nothing to put back
+  }
 }
 
 /** "/autogroup-14166 nice 0" -> 0 */

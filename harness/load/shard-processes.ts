@@ -107,11 +107,16 @@ export async function prepareShardProcesses(count: number, spillDir: string | fa
     mkdirSync(dir, { recursive: true });
     warm = Array.from({ length: count }, (_, i) => startShardProcess(i, dir));
   }
-  await withTimeout(
-    Promise.all(warm.map((p) => p.loaded)),
-    LOAD_TIMEOUT_MS,
-    `load shard processes not ready within ${LOAD_TIMEOUT_MS / 1000} s`,
-  );
+  try {
+    await withTimeout(
+      Promise.all(warm.map((p) => p.loaded)),
+      LOAD_TIMEOUT_MS,
+      `load shard processes not ready within ${LOAD_TIMEOUT_MS / 1000} s`,
+    );
+  } catch (e) {
+    stopShardProcesses();
+    throw e;
+  }
 }
 
 /** Ends shard processes started ahead and never used. */
@@ -156,7 +161,8 @@ export async function runShardProcesses(options: LoadOptions, count: number): Pr
     const startMs = performance.now() - options.t0 + START_MARGIN_MS;
     for (const p of procs) {
       // raised before it reads its spec: at the nice of a busy test runner, parsing it alone took ~0.4 s with the stack busy
-      if (options.raisePriority && p.child.pid) raisePriority(GENERATOR_NICE, p.child.pid);
+      if (options.raisePriority && p.child.pid && p.child.exitCode === null && p.child.signalCode === null)
+        raisePriority(GENERATOR_NICE, p.child.pid);
       const spec = shardSpecOf({
         runId: options.idPrefix,
         url: options.url,

@@ -6,6 +6,7 @@ import { type AttachContext, runAttachedDrain } from "../attach/drain.ts";
 import { applyClockOffsets, describeOffset, estimateClockOffsets } from "../clock/clock-offset.ts";
 import { Timeline } from "../clock/timeline.ts";
 import { type LoadProgress, type LoadResult, prepareLoad, runLoad } from "../load/generator.ts";
+import { stopShardProcesses } from "../load/shard-processes.ts";
 import type { Baseline } from "../records/baseline.ts";
 import type { DrainRecord, HookRecord } from "../records/drain-record.ts";
 import { writeClientLedger } from "../records/ledger-row.ts";
@@ -84,6 +85,8 @@ const clockWatch: Task<AttachRun> = {
   },
   teardown(ctx) {
     ctx.clock?.stopClockWatch();
+    // shard processes prepareLoad started ahead and the load never took (a run that failed or was stopped before it)
+    stopShardProcesses();
   },
 };
 

@@ -54,6 +54,8 @@ export async function loadFromElsewhere(o: {
     load: scenario.load,
     fixtureMix: false,
     raisePriority: true,
+    // as the run's own load: a connection opened ahead is served by nginx's old workers after a reload (misrouted)
+    spareConnections: 0,
   });
   const specPath = join(dir, "spec.json");
   writeFileSync(specPath, `${JSON.stringify(spec, null, 2)}\n`);

@@ -9,6 +9,7 @@ import { engineLost, ensureEngine } from "../env/engine.ts";
 import { ensureImages, type Images } from "../env/images.ts";
 import { measureFaults, runFaults } from "../faults/runner.ts";
 import { type LoadProgress, type LoadResult, prepareLoad, runLoad } from "../load/generator.ts";
+import { stopShardProcesses } from "../load/shard-processes.ts";
 import { HealthMonitor } from "../nodes/health-monitor.ts";
 import { type Baseline, readBaseline } from "../records/baseline.ts";
 import type { DrainRecord } from "../records/drain-record.ts";
@@ -173,6 +174,8 @@ const monitor: Task<RunContext> = {
   teardown(ctx) {
     ctx.live?.monitor.stop();
     ctx.live?.stopClockWatch();
+    // shard processes prepareLoad started ahead and the load never took (a run that failed or was stopped before it)
+    stopShardProcesses();
   },
 };
 
