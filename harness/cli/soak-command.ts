@@ -3,7 +3,6 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { PROJECT_ROOT } from "../env/images.ts";
-import { percent, rateUpperBound } from "../records/rate-bound.ts";
 import { runScenario } from "../run/run.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
@@ -35,29 +34,6 @@ export function catalogFiles(lane: "ci" | "soak" | "all" = "ci", root = join(PRO
       .sort()
       .map((f) => join(dir, f));
   return [...(lane === "soak" ? [] : yamls(root)), ...(lane === "ci" ? [] : yamls(join(root, "soak")))];
-}
-
-/** Per scenario: runs, mismatches, and each mismatch with its failing checks, one line each. */
-export function renderSoak(outcomes: SoakOutcome[], rounds: number, hog: boolean): string {
-  const byScenario = new Map<string, SoakOutcome[]>();
-  for (const o of outcomes) byScenario.set(o.scenario, [...(byScenario.get(o.scenario) ?? []), o]);
-  const width = Math.max(8, ...[...byScenario.keys()].map((s) => s.length));
-  const lines = [
-    `soak      ${rounds} round(s) of ${byScenario.size} scenario(s)${hog ? ", one core held by a busy loop" : ""}`,
-    "",
-    `${"scenario".padEnd(width)}  runs  mismatches`,
-  ];
-  for (const [name, list] of byScenario) {
-    const bad = list.filter((o) => !o.met).length;
-    const bound = percent(rateUpperBound(bad, list.length));
-    lines.push(
-      `${name.padEnd(width)}  ${String(list.length).padStart(4)}  ${String(bad).padStart(10)}  mismatch rate ${bad === 0 ? `< ${bound}` : `${percent(bad / list.length)}, < ${bound}`} (95% upper bound)`,
-    );
-  }
-  const bad = outcomes.filter((o) => !o.met);
-  lines.push("", bad.length === 0 ? "every outcome matched its scenario's expectation" : `${bad.length} mismatch(es):`);
-  for (const o of bad) lines.push(`  ${o.scenario} round ${o.round} (${o.run_id}): ${o.detail}`);
-  return `${lines.join("\n")}\n`;
 }
 
 /**
@@ -136,14 +112,15 @@ export function register(program: Command, state: CommandState): void {
       } finally {
         hog?.kill("SIGKILL");
       }
-      process.stdout.write(renderSoak(outcomes, rounds, Boolean(opts.cpuHog)));
+      const soak = { rounds, cpu_hog: Boolean(opts.cpuHog), commit: gitCommit(), started_at: startedAt, outcomes };
+      let file = "this soak";
       if (outcomes.length > 0) {
         mkdirSync(opts.out, { recursive: true });
-        writeFileSync(
-          join(opts.out, `soak-${Date.now()}.json`),
-          `${JSON.stringify({ rounds, cpu_hog: Boolean(opts.cpuHog), commit: gitCommit(), started_at: startedAt, outcomes }, null, 2)}\n`,
-        );
+        file = join(opts.out, `soak-${Date.now()}.json`);
+        writeFileSync(file, `${JSON.stringify(soak, null, 2)}\n`);
       }
+      // the table soak-table prints, of this one soak
+      process.stdout.write(renderSoakTable([{ file, soak }]));
       state.setExitCode(outcomes.every((o) => o.met) ? ExitCode.pass : ExitCode.checkFailed);
     });
 }
