@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { getuid } from "node:process";
 import { describe, expect, it } from "vitest";
-import { autogroupNice } from "./priority.ts";
+import { autogroupNice, raiseSessionPriority } from "./priority.ts";
 
 // In a child process: raising the priority of the test worker itself would outlive the test.
 function inChild(code: string): { nice: number; note?: string; threads: number[] } {
@@ -35,14 +35,25 @@ describe("raisePriority", () => {
   });
 });
 
-const autogroups = existsSync("/proc/self/autogroup") && readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() === "1";
-const sessionNice = () => autogroupNice(readFileSync("/proc/self/autogroup", "utf8"));
+// On by the kernel, and this process in an autogroup of its own: a job the machine's init starts without a
+// session of its own (the landing CI's) is in the kernel's default one, and /proc/self/autogroup reads empty.
+const autogroups =
+  existsSync("/proc/self/autogroup") &&
+  readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() === "1" &&
+  autogroupNice(readFileSync("/proc/self/autogroup", "utf8")) !== undefined;
+const sessionNice = (): number => autogroupNice(readFileSync("/proc/self/autogroup", "utf8")) ?? Number.NaN;
 
 describe("raiseSessionPriority", () => {
   it("reads the autogroup's nice", () => {
     expect(autogroupNice("/autogroup-14166 nice 0\n")).toBe(0);
     expect(autogroupNice("/autogroup-7 nice -10")).toBe(-10);
+    expect(autogroupNice("")).toBeUndefined();
     expect(() => autogroupNice("garbage")).toThrow(/unreadable/);
+  });
+
+  // one of this test and the next three runs on any Linux machine: which depends on where this process is
+  it.runIf(!autogroups)("raises nothing, and changes nothing, for a process in no autogroup", () => {
+    expect(raiseSessionPriority(-7)).toBeUndefined();
   });
 
   // the child shares this test's session, so its autogroup is this one's: it must be put back

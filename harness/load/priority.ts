@@ -87,7 +87,10 @@ const AUTOGROUP = "/proc/self/autogroup";
  * The autogroup belongs to the session (the shell drainlab runs in), so its
  * nice is put back when the load ends, and at exit if the process ends
  * before that; only a SIGKILL leaves it raised, until the session ends.
- * Without autogroups (or without /proc) there is nothing to raise: undefined.
+ * Without autogroups (or without /proc), or in the kernel's default one (a
+ * process in init's session, as a job a CI machine's init starts without a
+ * session of its own: that group has no nice to set), there is nothing to
+ * raise: undefined.
  */
 export function raiseSessionPriority(nice = GENERATOR_NICE): SessionPriority | undefined {
   // a second load of this process while one holds the raise (a test runner, a library user): it shares it
@@ -95,13 +98,14 @@ export function raiseSessionPriority(nice = GENERATOR_NICE): SessionPriority | u
     held.holders++;
     return { nice: held.nice, was: held.was, restore: once(release) };
   }
-  let was: number;
+  let was: number | undefined;
   try {
     if (readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() !== "1") return undefined;
     was = autogroupNice(readFileSync(AUTOGROUP, "utf8"));
   } catch {
     return undefined;
   }
+  if (was === undefined) return undefined;
   const unchanged = (note?: string): SessionPriority => ({ nice: was, was, ...(note ? { note } : {}), restore: () => {} });
   if (was <= nice) return unchanged();
   try {
@@ -111,7 +115,7 @@ export function raiseSessionPriority(nice = GENERATOR_NICE): SessionPriority | u
       `raising its session's autogroup to ${nice} was refused (${(err as NodeJS.ErrnoException).code ?? String(err)}): run as root or with CAP_SYS_NICE`,
     );
   }
-  const now = autogroupNice(readFileSync(AUTOGROUP, "utf8"));
+  const now = autogroupNice(readFileSync(AUTOGROUP, "utf8")) ?? nice;
   held = { nice: now, was, holders: 1 };
   process.on("exit", putBack);
   return { nice: now, was, restore: once(release) };
@@ -153,8 +157,12 @@ function putBack(): void {
   }
 }
 
-/** "/autogroup-14166 nice 0" -> 0 */
-export function autogroupNice(line: string): number {
+/**
+ * "/autogroup-14166 nice 0" -> 0. The kernel prints nothing for a process in its default autogroup, init's
+ * session's, which has no nice (the landing CI runs there): undefined.
+ */
+export function autogroupNice(line: string): number | undefined {
+  if (line.trim() === "") return undefined;
   const m = /\bnice (-?\d+)/.exec(line);
   if (!m) throw new Error(`${AUTOGROUP}: unreadable (${JSON.stringify(line.trim())})`);
   return Number(m[1]);
