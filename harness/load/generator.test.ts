@@ -1,6 +1,9 @@
 import { once } from "node:events";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario } from "../scenario/schema.ts";
@@ -220,4 +223,36 @@ describe("load in shards, aborted", () => {
     expect(ledger.length).toBe(0);
     ledger.dispose();
   });
+});
+
+describe("load in shards (processes)", () => {
+  it("without a spill folder, each load's shard processes write in a temporary folder of their own, removed once merged", async () => {
+    const url = await serve();
+    const tmp = mkdtempSync(join(tmpdir(), "drainlab-gen-test-"));
+    const was = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const sharded = load({ shards: 2, shards_in: "processes", rate_per_s: 100, duration_s: 0.3 });
+      // two loads at once: a fixed folder would be shared (one's spec and ledger over the other's)
+      const [a, b] = await Promise.all(
+        ["p", "q"].map((idPrefix) => runLoad({ url, load: sharded, idPrefix, t0: performance.now() + 1500, spillDir: false })),
+      );
+      for (const [r, prefix] of [
+        [a!, "p"],
+        [b!, "q"],
+      ] as const) {
+        const rows = [...r.ledger.rows()];
+        expect(rows).toHaveLength(30);
+        expect(rows.every((row) => row.id.startsWith(`${prefix}-`) && row.status === 200)).toBe(true);
+        // read after the folder went: the merged ledger holds its shards' files open
+        r.ledger.dispose();
+      }
+      // (the shard processes' tsx leaves its cache there: not drainlab's)
+      expect(readdirSync(tmp).filter((f) => f.startsWith("drainlab-"))).toEqual([]);
+    } finally {
+      if (was === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = was;
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

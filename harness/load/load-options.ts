@@ -11,6 +11,11 @@ export interface LoadOptions {
   idPrefix: string;
   /** performance.now() of the run's t0; ledger times are relative to it. */
   t0: number;
+  /**
+   * t0 as a wall-clock instant, the one the run converts server timestamps with (its timeline's): shard
+   * processes get it in their spec. Default: read here, to a few µs (clock/monotonic.ts).
+   */
+  t0EpochMs?: number;
   onProgress?: (p: LoadProgress) => void;
   /** Aborts the schedule early (Ctrl-C); in-flight requests are then recorded as unanswered. */
   signal?: AbortSignal;

@@ -484,7 +484,9 @@ describe("the mix's paths for the fixture's long-lived kinds", () => {
 
 describe("sessions: WebSockets", () => {
   // an echo server on its own port: `?close=1012` closes the first connection cleanly right after
-  // message 3 arrives, unechoed; `?close=drop` ends it with no close frame (the client sees 1006)
+  // message 5 arrives, unechoed; `?close=drop` ends it with no close frame (the client sees 1006). The
+  // last message: an earlier one would race the client's next send (sent before the close arrives, it is
+  // resent as well), and this test's timers fire late when the machine is busy
   let wsUrl = "";
   let connections = 0;
   let wss: WebSocketServer;
@@ -507,29 +509,40 @@ describe("sessions: WebSockets", () => {
           id: String(req.headers["x-request-id"]),
         });
         // a subscription: "sub <room>" is answered with 3 updates, each sent as two WebSocket frames (a text
-        // frame without FIN, then its continuation), then {"done":true}; close=1012 ends the first socket
-        // after update 1, close=drop cuts it with no close frame
+        // frame without FIN, then its continuation), then {"done":true}; one subscription after another.
+        // close=1012 ends the first socket after update 1 of its second subscription, close=drop cuts it there
+        // with no close frame: the first is complete then, however late this busy test's timers fire
+        let subscriptions = 0;
+        let previous = Promise.resolve();
         socket.on("message", (data) => {
           const room = String(data).split(" ")[1];
-          let n = 0;
-          const timer = setInterval(() => {
-            if (first && how && n === 1) {
-              clearInterval(timer);
-              return how === "drop" ? socket.terminate() : socket.close(1012);
-            }
-            if (n === 3) {
-              clearInterval(timer);
-              return socket.send(JSON.stringify({ room, done: true }));
-            }
-            n++;
-            socket.send(`{"room":"${room}",`, { fin: false });
-            socket.send(`"update":${n}}`, { fin: true });
-          }, 5);
+          const cut = first && how && ++subscriptions === 2;
+          previous = previous.then(
+            () =>
+              new Promise<void>((done) => {
+                let n = 0;
+                const timer = setInterval(() => {
+                  if (cut && n === 1) {
+                    clearInterval(timer);
+                    done();
+                    return how === "drop" ? socket.terminate() : socket.close(1012);
+                  }
+                  if (n === 3) {
+                    clearInterval(timer);
+                    done();
+                    return socket.send(JSON.stringify({ room, done: true }));
+                  }
+                  n++;
+                  socket.send(`{"room":"${room}",`, { fin: false });
+                  socket.send(`"update":${n}}`, { fin: true });
+                }, 5);
+              }),
+          );
         });
         return;
       }
       socket.on("message", (data) => {
-        if (first && how && String(data) === "3") return how === "drop" ? socket.terminate() : socket.close(1012);
+        if (first && how && String(data) === "5") return how === "drop" ? socket.terminate() : socket.close(1012);
         socket.send(data);
       });
     });

@@ -155,7 +155,14 @@ export function readShardFolder(dir: string): ShardFolder {
  */
 export function mergeShardFolders(dirs: string[], runId?: string): LoadResult {
   if (dirs.length === 0) throw new UsageError("no shard folders to merge");
-  const folders = dirs.map(readShardFolder);
+  const folders: ShardFolder[] = [];
+  try {
+    // one that fails to read closes the ledgers of those read before it
+    for (const dir of dirs) folders.push(readShardFolder(dir));
+  } catch (e) {
+    for (const f of folders) f.ledger.dispose();
+    throw e;
+  }
   try {
     return mergeFolders(folders, runId);
   } catch (e) {

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
+import { monotonicAt } from "../clock/monotonic.ts";
 import type { LoadProgress } from "../records/generator-stats.ts";
 import { runLoad } from "./generator.ts";
 import { writeShardOutput } from "./shard-output.ts";
@@ -9,9 +10,6 @@ import { shardOf } from "./shards.ts";
 
 /** Ready this long before the start, the shard sleeps until then and lets the ticker take the last stretch (its sends on time). */
 const WAKE_BEFORE_START_MS = 20;
-/** monotonicAt reads up to this many ticks of Date.now() (a ms each), stopping at one read within GOOD_SPREAD_MS. */
-const TICKS_READ = 5;
-const GOOD_SPREAD_MS = 0.02;
 
 /**
  * One shard of a load in this process, from its spec (`drainlab load-shard`):
@@ -58,29 +56,4 @@ export async function runShardSpec(
     clock: { host: hostname(), start_epoch_ms: spec.t0 + spec.start_ms, ready_vs_start_ms: readyVsStartMs },
   });
   return { sent, readyVsStartMs };
-}
-
-/**
- * performance.now() at a wall-clock instant, to a few µs. Date.now() counts whole ms, so one reading places
- * "now" anywhere in its ms: shards converting that way would sit up to a ms apart on the run's timeline,
- * enough to make the servers' clock offset (estimated from all rows together) look inconsistent. The
- * moment Date.now() ticks over is exact: wait for it (at most 1 ms) and read the monotonic clock there.
- */
-export function monotonicAt(epochMs: number): number {
-  // of a few ticks, the one read with the least time between its two monotonic readings (a busy machine may preempt one)
-  let best = { spread: Number.POSITIVE_INFINITY, at: 0 };
-  for (let tick = 0; tick < TICKS_READ && best.spread > GOOD_SPREAD_MS; tick++) {
-    const first = Date.now();
-    let before = performance.now();
-    for (;;) {
-      const wall = Date.now();
-      const after = performance.now();
-      if (wall !== first) {
-        if (after - before < best.spread) best = { spread: after - before, at: (before + after) / 2 - (wall - epochMs) };
-        break;
-      }
-      before = after;
-    }
-  }
-  return best.at;
 }

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { epochAt } from "../clock/monotonic.ts";
 import type { LoadProgress } from "../records/generator-stats.ts";
 import type { LoadOptions, LoadResult } from "./load-options.ts";
 import { scheduleSpanMs } from "./pacer.ts";
@@ -17,8 +18,9 @@ import { sumProgress } from "./shards.ts";
  * on this machine, run exactly as one on another host would be: from a
  * shard spec (written to <spillDir>/shards/spec-<i>.json and given on its
  * stdin), writing its ledger folder (<spillDir>/shards/shard-<i>/), which
- * is merged as folders from elsewhere are (shard-output.ts). The processes
- * are started ahead (prepareShardProcesses: about a second of tsx start-up
+ * is merged as folders from elsewhere are (shard-output.ts); a load without
+ * a spill folder gets a temporary folder of its own, removed once merged.
+ * The processes are started ahead (prepareShardProcesses: about a second of tsx start-up
  * each) and get their spec, with a start a moment ahead, when the load
  * begins. Nothing is left running: an abort sends each SIGTERM (it ends
  * its schedule and writes what it sent), a failure or a missed deadline
@@ -49,9 +51,13 @@ interface ShardProcess {
   stderr: () => string;
 }
 
-/** The folder a load's shard processes write in: its specs and their ledger folders. */
-export function shardsDir(spillDir: string | false | undefined): string {
-  return join(spillDir || tmpdir(), "shards");
+/**
+ * The folder a load's shard processes write in: its specs and their ledger folders. Without a spill folder,
+ * a new temporary one (two runs at once must not share one): `temporary`, removed once the load is merged.
+ */
+function shardsDir(spillDir: string | false | undefined): { dir: string; temporary: boolean } {
+  if (spillDir) return { dir: join(spillDir, "shards"), temporary: false };
+  return { dir: mkdtempSync(join(tmpdir(), "drainlab-shards-")), temporary: true };
 }
 
 function startShardProcess(index: number, dir: string): ShardProcess {
@@ -97,19 +103,21 @@ function lastLine(text: string): string {
   );
 }
 
-let warm: ShardProcess[] = [];
+/** Shard processes started ahead (prepareShardProcesses), for the spill folder they were started for. */
+let warm: { spillDir: string | false | undefined; temporary: boolean; procs: ShardProcess[] } | undefined;
 
 /** Starts a load's shard processes ahead of its t0 and waits until each has loaded (so the schedule can start right at the load). */
 export async function prepareShardProcesses(count: number, spillDir: string | false | undefined): Promise<void> {
-  const dir = shardsDir(spillDir);
-  if (warm.length !== count || warm[0]?.dir !== dir) {
+  if (warm?.procs.length !== count || warm.spillDir !== spillDir) {
     stopShardProcesses();
+    const { dir, temporary } = shardsDir(spillDir);
     mkdirSync(dir, { recursive: true });
-    warm = Array.from({ length: count }, (_, i) => startShardProcess(i, dir));
+    warm = { spillDir, temporary, procs: Array.from({ length: count }, (_, i) => startShardProcess(i, dir)) };
   }
+  const procs = warm.procs;
   try {
     await withTimeout(
-      Promise.all(warm.map((p) => p.loaded)),
+      Promise.all(procs.map((p) => p.loaded)),
       LOAD_TIMEOUT_MS,
       `load shard processes not ready within ${LOAD_TIMEOUT_MS / 1000} s`,
     );
@@ -121,16 +129,24 @@ export async function prepareShardProcesses(count: number, spillDir: string | fa
 
 /** Ends shard processes started ahead and never used. */
 export function stopShardProcesses(): void {
-  for (const p of warm) p.child.kill("SIGKILL");
-  warm = [];
+  if (!warm) return;
+  for (const p of warm.procs) p.child.kill("SIGKILL");
+  // a killed process writes nothing more: its temporary folder goes with it
+  if (warm.temporary) rmSync(warm.procs[0]!.dir, { recursive: true, force: true });
+  warm = undefined;
 }
 
 /** Runs a load's `count` shards as processes, each from its spec, and merges their ledger folders into one result. */
 export async function runShardProcesses(options: LoadOptions, count: number): Promise<LoadResult> {
-  const dir = shardsDir(options.spillDir);
-  mkdirSync(dir, { recursive: true });
-  const procs = warm.length === count && warm[0]?.dir === dir ? warm : Array.from({ length: count }, (_, i) => startShardProcess(i, dir));
-  warm = [];
+  let started = warm?.procs.length === count && warm.spillDir === options.spillDir ? warm : undefined;
+  warm = undefined;
+  if (!started) {
+    const { dir, temporary } = shardsDir(options.spillDir);
+    mkdirSync(dir, { recursive: true });
+    started = { spillDir: options.spillDir, temporary, procs: Array.from({ length: count }, (_, i) => startShardProcess(i, dir)) };
+  }
+  const { procs, temporary } = started;
+  const dir = procs[0]!.dir;
   for (const p of procs) setRef(p.child, true);
   const progress: LoadProgress[] = [];
   for (const p of procs)
@@ -157,7 +173,7 @@ export async function runShardProcesses(options: LoadOptions, count: number): Pr
     );
     signal?.throwIfAborted();
     // the run's t0 as a wall-clock instant, and the schedule's start a moment ahead of now, on its clock
-    const t0EpochMs = Date.now() - (performance.now() - options.t0);
+    const t0EpochMs = options.t0EpochMs ?? epochAt(options.t0);
     const startMs = performance.now() - options.t0 + START_MARGIN_MS;
     for (const p of procs) {
       // raised before it reads its spec: at the nice of a busy test runner, parsing it alone took ~0.4 s with the stack busy
@@ -205,6 +221,8 @@ export async function runShardProcesses(options: LoadOptions, count: number): Pr
     signal?.removeEventListener("abort", onAbort);
     // on any failure, nothing is left running
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+    // the merged ledger reads the shards' ledgers through descriptors it opened: their files may go
+    if (temporary) await removeWhenExited(procs, dir);
   }
 }
 
@@ -215,4 +233,10 @@ async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Removes a load's temporary shard folder once none of its processes can write in it any more. */
+async function removeWhenExited(procs: ShardProcess[], dir: string): Promise<void> {
+  await Promise.all(procs.map((p) => p.exited));
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -199,6 +199,8 @@ const loadDrainFaults: Task<RunContext> = {
         load: scenario.load,
         idPrefix: ctx.runId,
         t0: timeline.t0,
+        // shard processes place their rows by it, as the run places the servers' timestamps
+        t0EpochMs: timeline.t0EpochMs,
         spillDir: ctx.rawDir,
         // no connections opened ahead: nginx's old workers keep a connection that never carried a
         // request through a reload and serve its first request with the old upstream (misrouted)
