@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { cpSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -98,6 +98,14 @@ describe("shard process ledgers merged", () => {
     writeFileSync(join(forged, SHARD_FILE), JSON.stringify({ ...file, ledger: { ...file.ledger, length: "many" } }));
     expect(refused([two[0]!, forged])).toMatch(/forged-1\/shard\.json: not a drainlab shard output: field ledger\.length: /);
     expect(refused([join(dir, "nowhere")])).toMatch(/nowhere\/shard\.json/);
+    // a refused merge leaves no file open: neither the ledgers read before the bad folder nor after
+    const open = () => readdirSync("/proc/self/fd").length;
+    const before = open();
+    for (let i = 0; i < 20; i++) {
+      refused([two[0]!, join(dir, "nowhere")]);
+      refused([two[0]!, two[0]!]);
+    }
+    expect(open()).toBe(before);
   });
 });
 
