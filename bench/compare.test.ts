@@ -37,6 +37,22 @@ describe("bench comparison", () => {
     expect(rows.find((r) => r.id === "2-5k")!.worse).toBe(false);
   });
 
+  it("does not flag a lag within the spread of the earlier run's own rounds, and flags one past it", () => {
+    const open = (best: number, rounds: number[] | undefined, ok = true): BenchResult => ({
+      open: { "1000": { stats: { sendLagMs: { p99: best }, sentRatePerS: 1000 }, check: { ok }, rounds_p99_ms: rounds } },
+    });
+    // same code, two runs (f302934 vs a18d224): 1.47 now against 1.03 best / 1.4 worst before
+    expect(compare(open(1.47, [1.47, 1.86]), open(1.03, [1.03, 1.4]))[0]!.worse).toBe(false);
+    // best now past the worst before by more than 15%: a change, not noise
+    expect(compare(open(2.5, [2.5, 2.7]), open(1.03, [1.03, 1.4]))[0]!.worse).toBe(true);
+    // an earlier result without rounds: the plain 15% rule
+    expect(compare(open(1.47, [1.47]), open(1.03, undefined))[0]!.worse).toBe(true);
+    // a rate held in neither run: an overloaded queue, reported not flagged
+    expect(compare(open(80.6, [80.6, 90], false), open(38.5, [38.5], false))[0]!.worse).toBe(false);
+    // held before, not now: flagged whatever the lag
+    expect(compare(open(1.1, [1.1, 1.2], false), open(1.03, [1.03, 1.4]))[0]!.worse).toBe(true);
+  });
+
   it("a figure the earlier result lacks is shown without a change", () => {
     const rows = compare(result(1, 1, 1, 1000, 1), { peak: {} });
     expect(rows.every((r) => r.before === null && r.gain === null && !r.worse)).toBe(true);

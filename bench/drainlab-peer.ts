@@ -5,11 +5,13 @@
  *   open <url> <rate> <seconds> [shards]            open-model fidelity, the scenario defaults otherwise, at a drain run's priority
  *   ledger <rows> <spill|memory>           ledger memory (run with --expose-gc)
  *   ticker <rate> <seconds>                the wake-up floor: the pacer's ticker alone, no network
+ *   undici <url> <connections> <seconds>   the floor under the closed-model peak: undici's pool as drainlab
+ *                                          configures it, one shared no-op handler, no ledger, no clock read
  */
 import { tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
 import { runClosedLoad } from "../harness/load/closed.ts";
-import { runLoad } from "../harness/load/generator.ts";
+import { loadPool, runLoad } from "../harness/load/generator.ts";
 import { lagHistogram, lagMs } from "../harness/load/lag.ts";
 import { Ledger } from "../harness/load/ledger.ts";
 import { Ticker } from "../harness/load/ticker.ts";
@@ -42,6 +44,47 @@ if (mode === "closed") {
   for (const r of ledger.rows()) if (r.error === "none") answered++;
   ledger.dispose();
   out({ requests: ledger.length, answered, stats, cpuUsPerRequest: cpuUsPerRequest(stats, ledger.length) });
+} else if (mode === "undici") {
+  const [url, connections, seconds] = args;
+  const pool = loadPool(url!, { max_connections: Number(connections), timeout_s: 30 });
+  let answered = 0;
+  let failed = 0;
+  let running = true;
+  let open = 0;
+  let idle: () => void = () => {};
+  const next = () => {
+    open++;
+    pool.dispatch({ path: "/", method: "GET" }, handler);
+  };
+  const finished = () => {
+    open--;
+    if (running) next();
+    else if (open === 0) idle();
+  };
+  const handler = {
+    onConnect() {},
+    onHeaders: () => true,
+    onData: () => true,
+    onComplete() {
+      answered++;
+      finished();
+    },
+    onError() {
+      failed++;
+      finished();
+    },
+  };
+  const start = performance.now();
+  for (let i = 0; i < Number(connections); i++) next();
+  await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
+  running = false;
+  const elapsedMs = performance.now() - start;
+  await new Promise<void>((resolve) => {
+    idle = resolve;
+    if (open === 0) resolve();
+  });
+  await pool.close();
+  out({ requests: answered + failed, answered, reqPerS: ((answered + failed) / elapsedMs) * 1000 });
 } else if (mode === "open") {
   const [url, rate, seconds, shards] = args;
   const scenario = Scenario.parse({

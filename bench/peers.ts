@@ -95,3 +95,16 @@ function check(r: ChildRun, what: string, ok: boolean): void {
   if (r.code !== 0 || !ok)
     throw new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
 }
+
+/** undici alone (bench/drainlab-peer.ts undici): the HTTP library under drainlab's generator, so its own cost shows apart from undici's. */
+export async function undiciPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
+  const r = await drainlabPeer(["undici", url, String(connections), String(seconds)], seconds);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { requests: number; reqPerS: number };
+  return {
+    peer: "undici",
+    reqPerS: out.reqPerS,
+    requests: out.requests,
+    cpuUsPerRequest: (r.cpuMs * 1000) / out.requests,
+    machineBusyCores: r.machineBusyCores,
+  };
+}

@@ -14,7 +14,7 @@ import { newRunId } from "../harness/run/run.ts";
 import { sweep } from "../harness/stack/sweep.ts";
 import { compare, readResult, renderComparison } from "./compare.ts";
 import { backgroundCores } from "./measure.ts";
-import { autocannonPeak, drainlabPeak, drainlabPeer, ensureWrk, type PeakResult, wrkPeak } from "./peers.ts";
+import { autocannonPeak, drainlabPeak, drainlabPeer, ensureWrk, type PeakResult, undiciPeak, wrkPeak } from "./peers.ts";
 import { markdownTable, printTable, type Row, replaceBenchTable } from "./table.ts";
 import { startTarget } from "./target.ts";
 import { generatorCannotKeepUp, timeDrainRun, timeStackStart } from "./verdict-time.ts";
@@ -91,6 +91,7 @@ async function main(): Promise<number> {
     const peers: Array<[string, () => Promise<PeakResult>]> = [
       ...(wrk.ok ? [["wrk", () => wrkPeak(target.url, CONNECTIONS, PEAK_SECONDS)] as [string, () => Promise<PeakResult>]] : []),
       ["autocannon", () => autocannonPeak(target.url, CONNECTIONS, PEAK_SECONDS)],
+      ["undici", () => undiciPeak(target.url, CONNECTIONS, PEAK_SECONDS)],
       ["drainlab", () => drainlabPeak(target.url, CONNECTIONS, PEAK_SECONDS)],
       [`drainlab, ${SHARDS} shards`, () => drainlabPeak(target.url, CONNECTIONS, PEAK_SECONDS, SHARDS)],
     ];
@@ -149,6 +150,16 @@ async function main(): Promise<number> {
         note: wrk.ok ? "" : wrk.why,
       });
     }
+    const un = best.get("undici")!;
+    rows.push({
+      id: "1e",
+      target: "closed-model peak vs undici alone",
+      measured: `${fmt(dl.reqPerS)} vs ${fmt(un.reqPerS)} req/s; CPU ${fmt(dl.cpuUsPerRequest, 1)} vs ${fmt(un.cpuUsPerRequest, 1)} µs`,
+      goal: "reported",
+      ratio: `${fmt(dl.reqPerS / un.reqPerS, 2)}x undici, CPU ${fmt(dl.cpuUsPerRequest / un.cpuUsPerRequest, 2)}x`,
+      met: null,
+      note: `the HTTP library under the generator, as drainlab configures it, with no ledger: ${wr ? `${fmt(un.reqPerS / wr.reqPerS, 2)}x wrk's peak, ${fmt(un.cpuUsPerRequest / wr.cpuUsPerRequest, 2)}x its CPU` : "no wrk to compare"}`,
+    });
     const sharded = best.get(`drainlab, ${SHARDS} shards`)!;
     rows.push({
       id: "1d",
@@ -173,15 +184,18 @@ async function main(): Promise<number> {
     for (const rate of OPEN_RATES) {
       let chosen: OpenResult | undefined;
       let held = 0;
+      const roundsP99: number[] = [];
       for (let round = 1; round <= OPEN_ROUNDS; round++) {
         const r = await openRun(target.url, rate);
         if (r.check.ok) held++;
+        roundsP99.push(r.stats.sendLagMs.p99);
         log(
           `   ${fmt(rate).padStart(6)}/s  sent ${fmt(r.stats.sentRatePerS).padStart(6)}/s  lag p50 ${fmt(r.stats.sendLagMs.p50, 3)}  p99 ${fmt(r.stats.sendLagMs.p99, 3)}  max ${fmt(r.stats.sendLagMs.max, 3)} ms  loop ${fmt(r.stats.eventLoopBusyShare * 100)}% busy  CPU ${fmt(r.stats.cpuShareOfOneCore * 100)}%  nice ${r.stats.nice ?? "-"}  ${r.check.ok ? "kept up" : "SATURATED"}`,
         );
         if (!chosen || r.stats.sendLagMs.p99 < chosen.stats.sendLagMs.p99) chosen = r;
       }
-      open[rate] = chosen;
+      // every round's p99 beside the best: a later comparison tells a change from this run's own spread
+      open[rate] = { ...chosen, rounds_p99_ms: roundsP99 };
       const s = chosen!.stats;
       const plain = chosen!.check.ok
         ? `the rate held: ${fmt(s.sentRatePerS)} of ${fmt(rate)} req/s sent${held < OPEN_ROUNDS ? ` (but the generator was saturated in ${OPEN_ROUNDS - held} of ${OPEN_ROUNDS} rounds: this machine holds ${fmt(rate)} req/s only some of the time)` : ""}`
