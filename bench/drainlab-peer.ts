@@ -7,7 +7,11 @@
  *   ticker <rate> <seconds>                the wake-up floor: the pacer's ticker alone, no network
  *   undici <url> <connections> <seconds>   the floor under the closed-model peak: undici's pool as drainlab
  *                                          configures it, one shared no-op handler, no ledger, no clock read
+ *   net <url> <connections> <seconds>      the floor under any Node client: node:net sockets writing one fixed GET
+ *                                          and counting answers by their blank line (only for the bench target,
+ *                                          whose answers have no body), no HTTP library
  */
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
 import { runClosedLoad } from "../harness/load/closed.ts";
@@ -85,6 +89,31 @@ if (mode === "closed") {
   });
   await pool.close();
   out({ requests: answered + failed, answered, reqPerS: ((answered + failed) / elapsedMs) * 1000 });
+} else if (mode === "net") {
+  const [url, connections, seconds] = args;
+  const { hostname, port } = new URL(url!);
+  const request = Buffer.from(`GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`, "latin1");
+  const END = Buffer.from("\r\n\r\n");
+  let answered = 0;
+  let running = true;
+  const sockets = Array.from({ length: Number(connections) }, () => {
+    const socket = connect({ host: hostname, port: Number(port), noDelay: true });
+    socket.on("connect", () => socket.write(request));
+    socket.on("data", (chunk: Buffer) => {
+      for (let at = chunk.indexOf(END); at !== -1; at = chunk.indexOf(END, at + END.length)) {
+        answered++;
+        if (running) socket.write(request);
+      }
+    });
+    socket.on("error", () => {});
+    return socket;
+  });
+  const start = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
+  running = false;
+  const elapsedMs = performance.now() - start;
+  for (const s of sockets) s.destroy();
+  out({ requests: answered, answered, reqPerS: (answered / elapsedMs) * 1000 });
 } else if (mode === "open") {
   const [url, rate, seconds, shards] = args;
   const scenario = Scenario.parse({

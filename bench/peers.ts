@@ -98,10 +98,19 @@ function check(r: ChildRun, what: string, ok: boolean): void {
 
 /** undici alone (bench/drainlab-peer.ts undici): the HTTP library under drainlab's generator, so its own cost shows apart from undici's. */
 export async function undiciPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
-  const r = await drainlabPeer(["undici", url, String(connections), String(seconds)], seconds);
+  return floorPeak("undici", url, connections, seconds);
+}
+
+/** node:net alone (bench/drainlab-peer.ts net): the runtime's own floor, one fixed request per answer and no HTTP parser. */
+export async function netPeak(url: string, connections: number, seconds: number): Promise<PeakResult> {
+  return floorPeak("net", url, connections, seconds);
+}
+
+async function floorPeak(peer: "undici" | "net", url: string, connections: number, seconds: number): Promise<PeakResult> {
+  const r = await drainlabPeer([peer, url, String(connections), String(seconds)], seconds);
   const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { requests: number; reqPerS: number };
   return {
-    peer: "undici",
+    peer,
     reqPerS: out.reqPerS,
     requests: out.requests,
     cpuUsPerRequest: (r.cpuMs * 1000) / out.requests,

@@ -14,7 +14,7 @@ import { newRunId } from "../harness/run/run.ts";
 import { sweep } from "../harness/stack/sweep.ts";
 import { compare, readResult, renderComparison } from "./compare.ts";
 import { backgroundCores } from "./measure.ts";
-import { autocannonPeak, drainlabPeak, drainlabPeer, ensureWrk, type PeakResult, undiciPeak, wrkPeak } from "./peers.ts";
+import { autocannonPeak, drainlabPeak, drainlabPeer, ensureWrk, netPeak, type PeakResult, undiciPeak, wrkPeak } from "./peers.ts";
 import { markdownTable, printTable, type Row, replaceBenchTable } from "./table.ts";
 import { startTarget } from "./target.ts";
 import { generatorCannotKeepUp, timeDrainRun, timeStackStart } from "./verdict-time.ts";
@@ -91,6 +91,7 @@ async function main(): Promise<number> {
     const peers: Array<[string, () => Promise<PeakResult>]> = [
       ...(wrk.ok ? [["wrk", () => wrkPeak(target.url, CONNECTIONS, PEAK_SECONDS)] as [string, () => Promise<PeakResult>]] : []),
       ["autocannon", () => autocannonPeak(target.url, CONNECTIONS, PEAK_SECONDS)],
+      ["net", () => netPeak(target.url, CONNECTIONS, PEAK_SECONDS)],
       ["undici", () => undiciPeak(target.url, CONNECTIONS, PEAK_SECONDS)],
       ["drainlab", () => drainlabPeak(target.url, CONNECTIONS, PEAK_SECONDS)],
       [`drainlab, ${SHARDS} shards`, () => drainlabPeak(target.url, CONNECTIONS, PEAK_SECONDS, SHARDS)],
@@ -159,6 +160,16 @@ async function main(): Promise<number> {
       ratio: `${fmt(dl.reqPerS / un.reqPerS, 2)}x undici, CPU ${fmt(dl.cpuUsPerRequest / un.cpuUsPerRequest, 2)}x`,
       met: null,
       note: `the HTTP library under the generator, as drainlab configures it, with no ledger: ${wr ? `${fmt(un.reqPerS / wr.reqPerS, 2)}x wrk's peak, ${fmt(un.cpuUsPerRequest / wr.cpuUsPerRequest, 2)}x its CPU` : "no wrk to compare"}`,
+    });
+    const net = best.get("net")!;
+    rows.push({
+      id: "1g",
+      target: "node:net alone (no HTTP library) vs wrk",
+      measured: `${fmt(net.reqPerS)} req/s; CPU ${fmt(net.cpuUsPerRequest, 1)} µs`,
+      goal: "reported",
+      ratio: wr ? `${fmt(net.reqPerS / wr.reqPerS, 2)}x wrk, CPU ${fmt(net.cpuUsPerRequest / wr.cpuUsPerRequest, 2)}x` : "-",
+      met: null,
+      note: "one Node thread writing a fixed GET per answer: the runtime's floor under any Node generator",
     });
     const sharded = best.get(`drainlab, ${SHARDS} shards`)!;
     rows.push({
