@@ -53,6 +53,21 @@ describe("bench comparison", () => {
     expect(compare(open(1.1, [1.1, 1.2], false), open(1.03, [1.03, 1.4]))[0]!.worse).toBe(true);
   });
 
+  it("judges the stack start by its same-run peer when both runs measured one", () => {
+    const withPeer = (startMs: number, importMs?: number): BenchResult => ({
+      verdict_time: { start: { firstAnswerMs: startMs, appImportMs: importMs } },
+    });
+    // a slower machine: 1.24 s -> 3.33 s, its peer 0.5 s -> 1.4 s: the ratio got better, nothing flagged
+    const slower = compare(withPeer(3330, 1400), withPeer(1240, 500));
+    expect(slower.find((r) => r.id === "4a")!.worse).toBe(false);
+    expect(slower.find((r) => r.id === "4c")!.worse).toBe(false);
+    // the same machine, the start 3x slower: the ratio flags it
+    const regressed = compare(withPeer(3330, 500), withPeer(1240, 500));
+    expect(regressed.find((r) => r.id === "4c")!.worse).toBe(true);
+    // an earlier result without the peer: the seconds are compared
+    expect(compare(withPeer(3330, 1400), withPeer(1240)).find((r) => r.id === "4a")!.worse).toBe(true);
+  });
+
   it("a figure the earlier result lacks is shown without a change", () => {
     const rows = compare(result(1, 1, 1, 1000, 1), { peak: {} });
     expect(rows.every((r) => r.before === null && r.gain === null && !r.worse)).toBe(true);

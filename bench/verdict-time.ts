@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import type { Images } from "../harness/env/images.ts";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
+import { LABEL_OWNER_PID, runLabels } from "../harness/env/labels.ts";
 import type { GeneratorStats } from "../harness/records/generator-stats.ts";
 import type { CheckResult } from "../harness/records/records.ts";
 import { settle } from "../harness/records/records.ts";
@@ -23,6 +24,36 @@ export interface StackStart {
   firstAnswerMs: number;
   /** When startStack had its network and began starting the containers (from its log line), ms from the start. */
   containersAtMs: number;
+}
+
+/**
+ * The peer of the stack start, in the same run: one container of the app
+ * image importing what a node imports (FastAPI, uvicorn, gunicorn), from
+ * create to exit; best of 2. It is what this machine and engine take before
+ * any node could answer, so the stack start divided by it compares across
+ * machines where the start alone does not (1.24 s and 3.33 s were the same
+ * code on two machines).
+ */
+export async function timeAppImport(docker: Docker, images: Images): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 2; round++) {
+    const t = performance.now();
+    const container = await docker.createContainer({
+      Image: images.app,
+      Cmd: ["python3", "-c", "import fastapi, uvicorn, gunicorn.app.base"],
+      Labels: { ...runLabels(`bench-${process.pid}-import`, "bench-import"), [LABEL_OWNER_PID]: String(process.pid) },
+      HostConfig: { NetworkMode: "none" },
+    });
+    try {
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      if (StatusCode !== 0) throw new Error(`the app image's import exited ${StatusCode}`);
+      best = Math.min(best, performance.now() - t);
+    } finally {
+      await container.remove({ force: true }).catch(() => {});
+    }
+  }
+  return best;
 }
 
 /** Warm stack start (images present): start the drain-one-node stack and time the first answered request. */
