@@ -59,28 +59,21 @@ export function figures(r: BenchResult): Figure[] {
   const wrk = r.peak?.wrk;
   const ac = r.peak?.autocannon;
   if (dl && ac) out.push({ id: "1a", name: "closed-model peak / autocannon", better: "higher", value: dl.reqPerS / ac.reqPerS, unit: "x" });
-  if (dl && wrk) {
-    out.push({ id: "1b", name: "closed-model peak / wrk", better: "higher", value: dl.reqPerS / wrk.reqPerS, unit: "x" });
+  // peak and CPU per request against a peer of the same run: wrk, and undici alone (drainlab's own cost over its
+  // HTTP library; results before 2026-12-07 lack that peer)
+  const against = (peer: PeakLike | undefined, ids: [string, string], peerName: string) => {
+    if (!dl || !peer) return;
+    out.push({ id: ids[0], name: `closed-model peak / ${peerName}`, better: "higher", value: dl.reqPerS / peer.reqPerS, unit: "x" });
     out.push({
-      id: "1c",
-      name: "CPU per request / wrk's",
+      id: ids[1],
+      name: `CPU per request / ${peerName}`,
       better: "lower",
-      value: dl.cpuUsPerRequest / wrk.cpuUsPerRequest,
+      value: dl.cpuUsPerRequest / peer.cpuUsPerRequest,
       unit: "x",
     });
-  }
-  const un = r.peak?.undici;
-  // drainlab's own cost over its HTTP library, in the same run (results before 2026-12-07 lack the undici peer)
-  if (dl && un) {
-    out.push({ id: "1e", name: "closed-model peak / undici alone", better: "higher", value: dl.reqPerS / un.reqPerS, unit: "x" });
-    out.push({
-      id: "1f",
-      name: "CPU per request / undici alone",
-      better: "lower",
-      value: dl.cpuUsPerRequest / un.cpuUsPerRequest,
-      unit: "x",
-    });
-  }
+  };
+  against(wrk, ["1b", "1c"], "wrk");
+  against(r.peak?.undici, ["1e", "1f"], "undici alone");
   for (const rate of ["1000", "5000", "10000", "20000"]) {
     const o = r.open?.[rate] as OpenLike | undefined;
     if (!o?.stats) continue;
