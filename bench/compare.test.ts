@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BenchResult, compare, figures, renderComparison } from "./compare.ts";
+import { type BenchResult, compare, figures, machineNote, renderComparison } from "./compare.ts";
 import { replaceBenchTable } from "./table.ts";
 
 const result = (dl: number, wrk: number, cpu: number, startMs: number, lag5k: number): BenchResult => ({
@@ -66,6 +66,13 @@ describe("bench comparison", () => {
     expect(regressed.find((r) => r.id === "4c")!.worse).toBe(true);
     // an earlier result without the peer: the seconds are compared
     expect(compare(withPeer(3330, 1400), withPeer(1240)).find((r) => r.id === "4a")!.worse).toBe(true);
+  });
+
+  it("says when the earlier result is from another processor, or does not name one", () => {
+    expect(machineNote({ cpu: "AMD EPYC, 2096 MHz" }, { cpu: "AMD EPYC, 2096 MHz" }, "b.json")).toBe("");
+    expect(machineNote({ cpu: "AMD EPYC, 2096 MHz" }, {}, "b.json")).toMatch(
+      /^note: b.json was measured on a processor it does not name, this run on AMD EPYC, 2096 MHz: figures in ms and s compare the machines/,
+    );
   });
 
   it("a figure the earlier result lacks is shown without a change", () => {

@@ -42,6 +42,8 @@ interface OpenLike {
 /** The shape `bench/run.ts` writes (only the parts compared). */
 export interface BenchResult {
   started_at?: string;
+  /** The processor (model, clock); results before 2026-12-07 lack it. */
+  cpu?: string;
   peak?: Record<string, PeakLike | undefined>;
   open?: Record<string, OpenLike | unknown>;
   ledger?: { memory?: { retainedBytes: number; rows: number }; spill?: { peakBytes: number } };
@@ -185,6 +187,16 @@ export function renderComparison(rows: Compared[], label: string): string {
   ].join("\n");
 }
 
+/**
+ * A line before the comparison when the two results may come from different machines: the ratios to a
+ * peer of the same run still compare; absolute figures (ms, s) then compare machines as much as code.
+ */
+export function machineNote(now: BenchResult, before: BenchResult, label: string): string {
+  if (now.cpu && before.cpu && now.cpu === before.cpu) return "";
+  const was = before.cpu ?? "a processor it does not name";
+  return `note: ${label} was measured on ${was}, this run on ${now.cpu ?? "a processor it does not name"}: figures in ms and s compare the machines as much as the code\n\n`;
+}
+
 /** A result file, or a clear error naming it. */
 export function readResult(file: string): BenchResult {
   let text: string;
@@ -209,8 +221,9 @@ if (process.argv[1]?.endsWith("compare.ts")) {
   const [now, before = "bench/baseline.json"] = process.argv.slice(2);
   try {
     if (!now) throw new Error("usage: tsx bench/compare.ts <new.json> [<old.json>, default bench/baseline.json]");
-    const rows = compare(readResult(now), readResult(before));
-    process.stdout.write(`${renderComparison(rows, before)}\n`);
+    const [a, b] = [readResult(now), readResult(before)];
+    const rows = compare(a, b);
+    process.stdout.write(`${machineNote(a, b, before)}${renderComparison(rows, before)}\n`);
     process.exit(rows.some((r) => r.worse) ? 1 : 0);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);

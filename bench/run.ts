@@ -12,7 +12,7 @@ import { ensureEngine } from "../harness/env/engine.ts";
 import { ensureImages, PROJECT_ROOT } from "../harness/env/images.ts";
 import { newRunId } from "../harness/run/run.ts";
 import { sweep } from "../harness/stack/sweep.ts";
-import { compare, readResult, renderComparison } from "./compare.ts";
+import { compare, machineNote, readResult, renderComparison } from "./compare.ts";
 import { backgroundCores } from "./measure.ts";
 import { autocannonPeak, drainlabPeak, drainlabPeer, ensureWrk, netPeak, type PeakResult, undiciPeak, wrkPeak } from "./peers.ts";
 import { markdownTable, printTable, type Row, replaceBenchTable } from "./table.ts";
@@ -69,11 +69,12 @@ async function main(): Promise<number> {
     started_at: started.toISOString(),
     node: process.version,
     cores: cpus().length,
+    cpu: machineCpu(),
     background_cores: background,
   };
   const rows: Row[] = [];
   log(
-    `drainlab bench  ${started.toISOString()}  node ${process.version}  ${cpus().length} cores  other load before start: ${fmt(background, 2)} cores busy`,
+    `drainlab bench  ${started.toISOString()}  node ${process.version}  ${cpus().length} cores (${machineCpu()})  other load before start: ${fmt(background, 2)} cores busy`,
   );
   if (!wrk.ok) log(`wrk: SKIPPED, ${wrk.why}`);
 
@@ -355,7 +356,8 @@ async function main(): Promise<number> {
   writeFileSync(file, `${JSON.stringify({ ...results, targets: rows }, null, 2)}\n`);
   log(`\nresults: ${file}`);
   if (args.compareTo) {
-    process.stdout.write(`\n${renderComparison(compare(readResult(file), readResult(args.compareTo)), args.compareTo)}\n`);
+    const [now, before] = [readResult(file), readResult(args.compareTo)];
+    process.stdout.write(`\n${machineNote(now, before, args.compareTo)}${renderComparison(compare(now, before), args.compareTo)}\n`);
   }
   if (args.accept) {
     copyFileSync(file, BASELINE);
@@ -371,6 +373,13 @@ interface OpenResult {
   answered: number;
   stats: import("../harness/records/generator-stats.ts").GeneratorStats;
   check: import("../harness/records/records.ts").CheckResult;
+}
+
+/** The processor, as the bench names the machine: its model and clock. */
+function machineCpu(): string {
+  const c = cpus()[0];
+  // a VM may report its clock as 0
+  return c ? `${c.model.trim()}${c.speed > 0 ? `, ${c.speed} MHz` : ""}` : "unknown";
 }
 
 async function openRun(url: string, rate: number, shards = 1): Promise<OpenResult> {

@@ -53,12 +53,12 @@ export function replaceBenchTable(readme: string, table: string): string {
 /** The targets as the README's markdown table, with the machine and the date it was measured on. */
 export function markdownTable(
   rows: Row[],
-  results: { started_at?: unknown; node?: unknown; cores?: unknown; background_cores?: unknown },
+  results: { started_at?: unknown; node?: unknown; cores?: unknown; cpu?: unknown; background_cores?: unknown },
 ): string {
   const cell = (s: string) => s.replaceAll("|", "\\|");
   const bg = typeof results.background_cores === "number" ? results.background_cores.toFixed(2) : "?";
   return [
-    `Measured ${String(results.started_at ?? "").slice(0, 10)} on ${String(results.cores)} cores, node ${String(results.node)}, ${bg} cores busy with other work at the start (\`bench/baseline.json\`, written by \`npm run bench -- --accept\`):`,
+    `Measured ${String(results.started_at ?? "").slice(0, 10)} on ${String(results.cores)} cores${typeof results.cpu === "string" ? ` (${results.cpu})` : ""}, node ${String(results.node)}, ${bg} cores busy with other work at the start (\`bench/baseline.json\`, written by \`npm run bench -- --accept\`):`,
     "",
     "| # | target | measured | goal | ratio | met | note |",
     "| --- | --- | --- | --- | --- | --- | --- |",
