@@ -22,6 +22,7 @@ import { Ticker } from "../harness/load/ticker.ts";
 import type { GeneratorStats } from "../harness/records/generator-stats.ts";
 import { Scenario } from "../harness/scenario/schema.ts";
 import { generatorCheck } from "../harness/verdict/generator-check.ts";
+import { BlankLines } from "./peers.ts";
 
 const [mode, ...args] = process.argv.slice(2);
 
@@ -88,24 +89,25 @@ if (mode === "closed") {
     if (open === 0) resolve();
   });
   await pool.close();
-  out({ requests: answered + failed, answered, reqPerS: ((answered + failed) / elapsedMs) * 1000 });
+  out({ requests: answered + failed, answered, failed, reqPerS: ((answered + failed) / elapsedMs) * 1000 });
 } else if (mode === "net") {
   const [url, connections, seconds] = args;
   const { hostname, port } = new URL(url!);
   const request = Buffer.from(`GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`, "latin1");
-  const END = Buffer.from("\r\n\r\n");
   let answered = 0;
+  let failed = 0;
   let running = true;
   const sockets = Array.from({ length: Number(connections) }, () => {
     const socket = connect({ host: hostname, port: Number(port), noDelay: true });
+    const answers = new BlankLines();
     socket.on("connect", () => socket.write(request));
     socket.on("data", (chunk: Buffer) => {
-      for (let at = chunk.indexOf(END); at !== -1; at = chunk.indexOf(END, at + END.length)) {
+      for (let n = answers.count(chunk); n > 0; n--) {
         answered++;
         if (running) socket.write(request);
       }
     });
-    socket.on("error", () => {});
+    socket.on("error", () => failed++);
     return socket;
   });
   const start = performance.now();
@@ -113,7 +115,7 @@ if (mode === "closed") {
   running = false;
   const elapsedMs = performance.now() - start;
   for (const s of sockets) s.destroy();
-  out({ requests: answered, answered, reqPerS: (answered / elapsedMs) * 1000 });
+  out({ requests: answered, answered, failed, reqPerS: (answered / elapsedMs) * 1000 });
 } else if (mode === "open") {
   const [url, rate, seconds, shards] = args;
   const scenario = Scenario.parse({

@@ -108,7 +108,9 @@ export async function netPeak(url: string, connections: number, seconds: number)
 
 async function floorPeak(peer: "undici" | "net", url: string, connections: number, seconds: number): Promise<PeakResult> {
   const r = await drainlabPeer([peer, url, String(connections), String(seconds)], seconds);
-  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { requests: number; reqPerS: number };
+  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { requests: number; failed: number; reqPerS: number };
+  // a floor that failed requests, or answered none, measured nothing
+  check(r, `${peer} alone (${out.requests} requests, ${out.failed} failed)`, out.requests > 0 && out.failed === 0);
   return {
     peer,
     reqPerS: out.reqPerS,
@@ -116,4 +118,31 @@ async function floorPeak(peer: "undici" | "net", url: string, connections: numbe
     cpuUsPerRequest: (r.cpuMs * 1000) / out.requests,
     machineBusyCores: r.machineBusyCores,
   };
+}
+
+const END = Buffer.from("\r\n\r\n");
+const NONE = Buffer.alloc(0);
+
+/** Counts header ends ("\r\n\r\n") in a byte stream, split across reads or not: the net peer's answers. */
+export class BlankLines {
+  /** The end of the last read that may begin END (at most 3 bytes). */
+  private tail = NONE;
+
+  count(chunk: Buffer): number {
+    const data = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
+    let n = 0;
+    let last = 0;
+    for (let at = data.indexOf(END); at !== -1; at = data.indexOf(END, at + END.length)) {
+      n++;
+      last = at + END.length;
+    }
+    this.tail = NONE;
+    for (let k = Math.min(END.length - 1, data.length - last); k > 0; k--) {
+      if (data.subarray(data.length - k).equals(END.subarray(0, k))) {
+        this.tail = Buffer.from(data.subarray(data.length - k));
+        break;
+      }
+    }
+    return n;
+  }
 }
