@@ -50,7 +50,9 @@ describe("bench comparison", () => {
     // a rate held in neither run: an overloaded queue, reported not flagged
     expect(compare(open(80.6, [80.6, 90], false), open(38.5, [38.5], false))[0]!.worse).toBe(false);
     // held before, not now: flagged whatever the lag
-    expect(compare(open(1.1, [1.1, 1.2], false), open(1.03, [1.03, 1.4]))[0]!.worse).toBe(true);
+    const lost = compare(open(1.1, [1.1, 1.2], false), open(1.03, [1.03, 1.4]));
+    expect(lost[0]!.worse).toBe(true);
+    expect(renderComparison(lost, "b")).toMatch(/NO LONGER HELD/);
   });
 
   it("judges the stack start by its same-run peer when both runs measured one", () => {

@@ -20,9 +20,13 @@ export interface Figure {
   /** Open-model lag: every round of the run (value is the best), and whether the rate was held. */
   rounds?: number[];
   held?: boolean;
+  /** A figure judged by another, its ratio to a peer of the same run, when both results have that one. */
+  judgedBy?: string;
 }
 
 export interface Compared extends Figure {
+  /** Why it is flagged: worse by more than WORSE_BY, or a rate held before and not now. */
+  flag?: "worse" | "no longer held";
   before: number | null;
   /** value / before - 1, signed so that a positive number is an improvement. */
   gain: number | null;
@@ -93,7 +97,8 @@ export function figures(r: BenchResult): Figure[] {
   if (mem?.rows) out.push({ id: "3a", name: "ledger bytes per request", better: "lower", value: mem.retainedBytes / mem.rows, unit: "B" });
   const start = r.verdict_time?.start?.firstAnswerMs;
   if (typeof start === "number")
-    out.push({ id: "4a", name: "warm stack start to first answer", better: "lower", value: start / 1000, unit: "s" });
+    // judged by 4c when both runs have it: the seconds alone differ by machine
+    out.push({ id: "4a", name: "warm stack start to first answer", better: "lower", value: start / 1000, unit: "s", judgedBy: "4c" });
   // the start over its peer of the same run (results before 2026-12-07 lack it)
   const importMs = r.verdict_time?.start?.appImportMs;
   if (typeof start === "number" && typeof importMs === "number" && importMs > 0)
@@ -126,16 +131,21 @@ export function figures(r: BenchResult): Figure[] {
 export function compare(now: BenchResult, before: BenchResult): Compared[] {
   const old = new Map(figures(before).map((f) => [f.id, f]));
   const nowFigures = figures(now);
-  // the start judged by its ratio to the same run's peer when both runs have one: the seconds alone differ by machine
-  const startByPeer = old.has("4c") && nowFigures.some((f) => f.id === "4c");
+  const ids = new Set(nowFigures.map((f) => f.id));
   return nowFigures.map((f) => {
     const b = old.get(f.id);
     if (!b || b.value === 0) return { ...f, before: b?.value ?? null, gain: null, worse: false };
     const change = f.value / b.value - 1;
     const gain = f.better === "higher" ? change : -change;
-    if (f.id === "4a" && startByPeer) return { ...f, before: b.value, gain, worse: false };
-    const lostHold = b.held === true && f.held === false;
-    return { ...f, before: b.value, gain, worse: lostHold || (gain < -WORSE_BY && !withinNoise(f, b)) };
+    const byPeer = f.judgedBy !== undefined && ids.has(f.judgedBy) && old.has(f.judgedBy);
+    const flag: Compared["flag"] = byPeer
+      ? undefined
+      : b.held === true && f.held === false
+        ? "no longer held"
+        : gain < -WORSE_BY && !withinNoise(f, b)
+          ? "worse"
+          : undefined;
+    return { ...f, before: b.value, gain, worse: flag !== undefined, ...(flag ? { flag } : {}) };
   });
 }
 
@@ -158,11 +168,7 @@ export function renderComparison(rows: Compared[], label: string): string {
     r.before === null ? "-" : num(r.before, r.unit),
     num(r.value, r.unit),
     r.gain === null ? "-" : `${r.gain >= 0 ? "+" : ""}${(r.gain * 100).toFixed(0)}%`,
-    !r.worse
-      ? ""
-      : r.held === false && (r.gain === null || r.gain >= -WORSE_BY)
-        ? "NO LONGER HELD"
-        : `WORSE by more than ${WORSE_BY * 100}%`,
+    r.flag === "no longer held" ? "NO LONGER HELD" : r.flag === "worse" ? `WORSE by more than ${WORSE_BY * 100}%` : "",
   ]);
   const head = ["#", "figure", label, "now", "better by", ""];
   const all = [head, ...cells];

@@ -65,17 +65,18 @@ async function main(): Promise<number> {
   const images = await ensureImages(docker, log);
   await sweep(docker, { onlyOrphans: true });
   const wrk = ensureWrk(log);
+  const cpu = machineCpu();
   const background = await backgroundCores();
   const results: Record<string, unknown> = {
     started_at: started.toISOString(),
     node: process.version,
     cores: cpus().length,
-    cpu: machineCpu(),
+    cpu,
     background_cores: background,
   };
   const rows: Row[] = [];
   log(
-    `drainlab bench  ${started.toISOString()}  node ${process.version}  ${cpus().length} cores (${machineCpu()})  other load before start: ${fmt(background, 2)} cores busy`,
+    `drainlab bench  ${started.toISOString()}  node ${process.version}  ${cpus().length} cores (${cpu})  other load before start: ${fmt(background, 2)} cores busy`,
   );
   if (!wrk.ok) log(`wrk: SKIPPED, ${wrk.why}`);
 

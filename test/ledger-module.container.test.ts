@@ -45,7 +45,6 @@ async function serveUserApp(runtime: keyof typeof COMMANDS, env: Record<string, 
     // both workers up, not only the first to answer: on a slow machine the second can still be loading the app
     // when the 20 requests are done (CI failed with 1 ledger-active line of 2)
     .withWaitStrategy(Wait.forAll([Wait.forHttp("/hello", 9000), Wait.forLogMessage(/Application startup complete/, 2)]))
-    .withStartupTimeout(60_000)
     .start();
   const base = `http://127.0.0.1:${container.getMappedPort(9000)}`;
   const answers = [];
