@@ -19,12 +19,18 @@ function shardProcesses(): string[] {
   }
 }
 
-/** What must not differ between one thread and two processes: the verdict, each check's status and every count. */
+/**
+ * What must not differ between one thread and two processes: the verdict, each check's status and every count
+ * but client_retried. That one is a race in any run, not a property of the generator: a request written to a
+ * keepalive connection just as nginx's reload closes it is retried, one run in a few (CI of stop 30: 0 with one
+ * thread, 1 with two processes, both runs passing). Whether a retry ran twice is a check (no-executed-twice), compared with the rest.
+ */
 function counts(r: Report) {
+  const { client_retried: _raced, ...requests } = r.requests;
   return {
     verdict: r.verdict,
     checks: r.checks.map((c) => [c.name, c.status]),
-    requests: r.requests,
+    requests,
     primary: r.reconciliation.primary,
     loss: losses(r),
     failed_by_error: r.reconciliation.failed_by_error,
