@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../harness/records/report.ts";
-import { cli, SCENARIOS_DIR, TEST_REPORTS_DIR } from "./support.ts";
+import { cli, SCENARIOS_DIR, SHORT_PASS_SETS, TEST_REPORTS_DIR } from "./support.ts";
 
 // drainlab judge re-runs the checks on a finished run's raw records. On a
 // fresh run's folder it must reproduce the verdict and every count exactly;
@@ -42,21 +42,21 @@ describe("drainlab judge on a fresh run", () => {
       "--out",
       join(runDir, "allowed"),
     ]);
-    expect(allowed.code, allowed.stdout).toBe(0);
-    expect(read(join(runDir, "allowed", "report.json")).verdict).toBe("pass");
+    // the two allowances turn those two checks into passes and touch no other check; the run's verdict follows
+    // the rest (a chance loss beside them, a request reset in the accept backlog, the scenario reports and does
+    // not assert: it keeps that check failing here too)
+    const rejudged = read(join(runDir, "allowed", "report.json"));
+    const allowedChecks = ["no-failed-requests", "no-cut-short-requests"];
+    const others = (r: Report) => r.checks.filter((c) => !allowedChecks.includes(c.name)).map((c) => [c.name, c.status]);
+    for (const name of allowedChecks) expect(rejudged.checks.find((c) => c.name === name)?.status, name).toBe("pass");
+    expect(others(rejudged)).toEqual(others(original));
+    const restPass = others(original).every(([, status]) => status === "pass" || status === "skipped");
+    expect(allowed.code, allowed.stdout).toBe(restPass ? 0 : 1);
+    expect(rejudged.verdict).toBe(restPass ? "pass" : "fail");
   });
 
   it("turns a passing run into a failure when a limit it breaks is set", () => {
-    const run = cli([
-      "run",
-      join(SCENARIOS_DIR, "drain-one-node.yaml"),
-      "--set",
-      "load.duration_s=7",
-      "--set",
-      "drain.at_s=2",
-      "--out",
-      TEST_REPORTS_DIR,
-    ]);
+    const run = cli(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), ...SHORT_PASS_SETS, "--out", TEST_REPORTS_DIR]);
     expect(run.code, run.stdout).toBe(0);
     const runDir = join(/report\s+(\S+report\.json)/.exec(run.stdout)![1]!, "..");
     const strict = cli(["judge", runDir, "--set", "checks.max_drain_s=0.1"]);
