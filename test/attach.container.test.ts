@@ -175,7 +175,9 @@ describe("attach: examples/attach-docker", () => {
         s.load.mix = s.load.mix.filter((k: { path?: string }) => k.path !== "/work?ms=3000");
         s.drain.at_s = 1;
         s.load.shards = 2;
-        s.attach.shards = { dir: "shards", lead_s: 8, start, wait_s: 30 };
+        // the two processes must be ready by t0: they booted in 3.3-3.5 s idle and 6-9.2 s with two busy loops
+        // (one was ready 1.2 s after t0 with lead_s 8, and generator-kept-up failed on its late sends)
+        s.attach.shards = { dir: "shards", lead_s: 20, start, wait_s: 30 };
       }),
     );
     const said = (r: Report) => r.checks.map((c) => `${c.status} ${c.name}: ${c.observed} ${c.detail}`).join("\n");
