@@ -5,11 +5,11 @@ import { describe, expect, it } from "vitest";
 import { ensureImages } from "../harness/env/images.ts";
 import { Scenario } from "../harness/scenario/schema.ts";
 import { startStack } from "../harness/stack/stack.ts";
-import { cli, labelled, SCENARIOS_DIR, SHORT_PASS_SETS, spawnDrainlab, TEST_REPORTS_DIR } from "./support.ts";
+import { cli, labelled, SCENARIOS_DIR, SHORT_PASS, setFlags, spawnDrainlab, TEST_REPORTS_DIR } from "./support.ts";
 
 describe("drainlab command on the real stack", () => {
   it("run exits 0 on a pass and prints the verdict table and report path", () => {
-    const r = cli(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR, ...SHORT_PASS_SETS]);
+    const r = cli(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR, ...setFlags(SHORT_PASS)]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/no-failed-requests\s+PASS/);
     expect(r.stdout).toMatch(/verdict\s+PASS/);
@@ -80,13 +80,7 @@ async function interruptRunWhen(
   signal: NodeJS.Signals = "SIGINT",
   sets: string[] = [],
 ): Promise<{ code: number | null; stderr: string; exitAfterMs: number; runId: string }> {
-  const run = spawnDrainlab([
-    "run",
-    join(SCENARIOS_DIR, "drain-one-node.yaml"),
-    "--out",
-    TEST_REPORTS_DIR,
-    ...sets.flatMap((s) => ["--set", s]),
-  ]);
+  const run = spawnDrainlab(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), "--out", TEST_REPORTS_DIR, ...setFlags(sets)]);
   await run.until(when);
   const interruptedAt = performance.now();
   run.child.kill(signal);

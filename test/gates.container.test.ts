@@ -1,11 +1,11 @@
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, SCENARIOS_DIR, SHORT_PASS_SETS, TEST_REPORTS_DIR } from "./support.ts";
+import { cli, SCENARIOS_DIR, SHORT_PASS, setFlags, TEST_REPORTS_DIR } from "./support.ts";
 
 describe("gate: --baseline", () => {
   it("exits 1 naming the breach when a run is worse than its baseline", () => {
     const scenario = join(SCENARIOS_DIR, "drain-one-node.yaml");
-    const short = [...SHORT_PASS_SETS, "--out", TEST_REPORTS_DIR];
+    const short = [...setFlags(SHORT_PASS), "--out", TEST_REPORTS_DIR];
     const base = cli(["run", scenario, ...short]);
     expect(base.code, base.stdout + base.stderr).toBe(0);
     const baseline = /report\s+(\S+report\.json)/.exec(base.stdout)![1]!;

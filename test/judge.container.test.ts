@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../harness/records/report.ts";
-import { cli, SCENARIOS_DIR, SHORT_PASS_SETS, TEST_REPORTS_DIR } from "./support.ts";
+import { cli, SCENARIOS_DIR, SHORT_PASS, setFlags, TEST_REPORTS_DIR } from "./support.ts";
 
 // drainlab judge re-runs the checks on a finished run's raw records. On a
 // fresh run's folder it must reproduce the verdict and every count exactly;
@@ -56,7 +56,7 @@ describe("drainlab judge on a fresh run", () => {
   });
 
   it("turns a passing run into a failure when a limit it breaks is set", () => {
-    const run = cli(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), ...SHORT_PASS_SETS, "--out", TEST_REPORTS_DIR]);
+    const run = cli(["run", join(SCENARIOS_DIR, "drain-one-node.yaml"), ...setFlags(SHORT_PASS), "--out", TEST_REPORTS_DIR]);
     expect(run.code, run.stdout).toBe(0);
     const runDir = join(/report\s+(\S+report\.json)/.exec(run.stdout)![1]!, "..");
     const strict = cli(["judge", runDir, "--set", "checks.max_drain_s=0.1"]);

@@ -2,12 +2,12 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RepeatReport } from "../harness/records/repeat-report.ts";
-import { cli, labelled, SCENARIOS_DIR, SHORT_PASS_SETS, TEST_REPORTS_DIR } from "./support.ts";
+import { cli, labelled, SCENARIOS_DIR, SHORT_PASS, setFlags, TEST_REPORTS_DIR } from "./support.ts";
 
 describe("drainlab run --repeat", () => {
   it("runs the flagship twice, states the rate with its bound, and keeps each run with its report", () => {
     const scenario = join(SCENARIOS_DIR, "drain-one-node.yaml");
-    const short = [...SHORT_PASS_SETS, "--out", TEST_REPORTS_DIR];
+    const short = [...setFlags(SHORT_PASS), "--out", TEST_REPORTS_DIR];
     mkdirSync(TEST_REPORTS_DIR, { recursive: true });
     const before = new Set(readdirSync(TEST_REPORTS_DIR, { withFileTypes: true }).map((d) => d.name));
     const r = cli(["run", scenario, ...short, "--repeat", "2"]);
