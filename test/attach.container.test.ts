@@ -4,13 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { describeOffset } from "../harness/clock/clock-offset.ts";
 import { ensureEngine } from "../harness/env/engine.ts";
 import { ensureImages, PROJECT_ROOT } from "../harness/env/images.ts";
 import { readClientLedger } from "../harness/records/ledger-row.ts";
 import type { Report } from "../harness/records/report.ts";
 import { RAW_FILES } from "../harness/records/server-logs.ts";
 import { SERVER_SIDE_CHECKS } from "../harness/verdict/verdict.ts";
-import { labelled, losses } from "./support.ts";
+import { labelled, losses, TEST_REPORTS_DIR } from "./support.ts";
 
 // Attach mode on a stack drainlab did not start: examples/attach-docker's
 // up.sh starts nginx and two app nodes with plain docker commands, and the
@@ -43,7 +44,8 @@ function up(): void {
 
 /** `drainlab run` on a scenario of the example's folder; its report and what the terminal showed. */
 async function run(file: string): Promise<{ code: number; report: Report; out: string; runDir: string; wallS: number }> {
-  const reports = join(dir, "reports");
+  // kept with the other tests' runs (not in the example's temporary copy), so a failure's folder outlives the test
+  const reports = join(TEST_REPORTS_DIR, "attach");
   const before = existsSync(reports) ? readdirSync(reports) : [];
   const started = performance.now();
   const r = spawnSync("node", [join(PROJECT_ROOT, "bin/drainlab.mjs"), "run", join(dir, file), "--out", reports], {
@@ -185,7 +187,13 @@ describe("attach: examples/attach-docker", () => {
       `attach, 2 processes elsewhere: sent ${two.report.requests.sent} ok ${two.report.requests.ok} ${two.wallS.toFixed(1)} s; ` +
         `ready vs start ${two.report.generator.shards?.map((s) => s.clock?.ready_vs_start_ms).join(", ")} ms`,
     );
-    expect(two.report.expectation.met, `2 processes: ${two.report.expectation.detail}\n${said(two.report)}`).toBe(true);
+    // on a miss: the run folder, and how each server's clock was placed against the shards' (wall-clock steps, offsets and the requests that set them)
+    const clock = [
+      `run folder: ${two.runDir}`,
+      `wall-clock steps: ${JSON.stringify(two.report.wall_clock_steps ?? [])}`,
+      ...(two.report.attach?.clock_offsets ?? []).map(describeOffset),
+    ].join("\n");
+    expect(two.report.expectation.met, `2 processes: ${two.report.expectation.detail}\n${said(two.report)}\n${clock}`).toBe(true);
     const scheduled = two.report.generator.scheduled;
     expect(scheduled).toBe(Math.round(two.report.parameters.load.rate_per_s * 6));
     expect(two.report.requests).toMatchObject({ sent: scheduled, ok: scheduled, failed: 0, unanswered: 0 });

@@ -103,8 +103,13 @@ describe("attach: each server's clock offset, bounded by the records", () => {
         for (const e of r.app) e.epochMs += 800;
       }
     });
-    expect(offsets.find((o) => o.source === "nginx")).toMatchObject({ inconsistent: true, shift_ms: 0 });
+    const nginx = offsets.find((o) => o.source === "nginx")!;
+    expect(nginx).toMatchObject({ inconsistent: true, shift_ms: 0 });
+    // the requests that set each bound are named: one from after the step, one from before it
+    const seq = (id?: string) => Number(id?.split("-").at(-1));
+    expect(seq(nginx.lower_by)).toBeGreaterThanOrEqual(20);
+    expect(seq(nginx.upper_by)).toBeLessThan(20);
     expect(misrouting(verdict).status).toBe("no-evidence");
-    expect(misrouting(verdict).detail).toMatch(/the bounds cross/);
+    expect(misrouting(verdict).detail).toMatch(/the bounds cross.*the lower bound is request \S+'s, the upper \S+'s/);
   });
 });

@@ -104,7 +104,7 @@ export function describeOffset(o: ClockOffset): string {
   const b = (v: number | null, inf: string) => (v === null ? inf : `${round(v)} ms`);
   const bounds = `${o.source}'s clock minus this machine's lies in [${b(o.lower_ms, "-inf")}, ${b(o.upper_ms, "+inf")}] (${o.requests} request(s))`;
   if (o.inconsistent)
-    return `${bounds}: the bounds cross, so no one offset fits its stamps (its clock drifted or stepped during the run); not shifted`;
+    return `${bounds}: the bounds cross, so no one offset fits its stamps (its clock drifted or stepped during the run); not shifted (the lower bound is request ${o.lower_by}'s, the upper ${o.upper_by}'s)`;
   if (o.shift_ms !== 0) return `${bounds}: its stamps were shifted by ${-o.shift_ms} ms (the midpoint)`;
   return `${bounds}: within ${SHIFT_BEYOND_MS} ms of zero, not shifted`;
 }
@@ -112,15 +112,17 @@ export function describeOffset(o: ClockOffset): string {
 class Bounds {
   lo = Number.NEGATIVE_INFINITY;
   hi = Number.POSITIVE_INFINITY;
+  loBy = "";
+  hiBy = "";
   readonly ids = new Set<string>();
 
   lower(v: number, id: string): void {
-    this.lo = Math.max(this.lo, v);
+    if (v > this.lo) [this.lo, this.loBy] = [v, id];
     this.ids.add(id);
   }
 
   upper(v: number, id: string): void {
-    this.hi = Math.min(this.hi, v);
+    if (v < this.hi) [this.hi, this.hiBy] = [v, id];
     this.ids.add(id);
   }
 
@@ -128,7 +130,16 @@ class Bounds {
     const lower = Number.isFinite(this.lo) ? round(this.lo) : null;
     const upper = Number.isFinite(this.hi) ? round(this.hi) : null;
     const inconsistent = lower !== null && upper !== null && lower > upper + STAMP_SLACK_MS;
-    return { source, requests: this.ids.size, lower_ms: lower, upper_ms: upper, inconsistent, shift_ms: 0 };
+    return {
+      source,
+      requests: this.ids.size,
+      lower_ms: lower,
+      upper_ms: upper,
+      inconsistent,
+      shift_ms: 0,
+      ...(lower === null ? {} : { lower_by: this.loBy }),
+      ...(upper === null ? {} : { upper_by: this.hiBy }),
+    };
   }
 }
 

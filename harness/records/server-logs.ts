@@ -18,6 +18,9 @@ export interface ClockOffset {
   inconsistent: boolean;
   /** How far this source's stamps were moved back (the bounds' midpoint), 0 when they were not. */
   shift_ms: number;
+  /** The request ids whose stamps set the lower and the upper bound: where to look when they cross. */
+  lower_by?: string;
+  upper_by?: string;
 }
 
 /** What the servers recorded: nginx's access log and every node's app ledger, the drained node's included. */
