@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 /** monotonicAt reads this many ticks of Date.now() (a ms each) read within GOOD_SPREAD_MS... */
@@ -47,4 +48,38 @@ export function readMonotonicAt(epochMs: number): { at: number; uncertaintyMs: n
 export function epochAt(monotonicMs: number): number {
   const epochMs = Date.now();
   return epochMs + (monotonicMs - monotonicAt(epochMs));
+}
+
+/**
+ * This kernel's boot id (/proc/sys/kernel/random/boot_id), or null where it cannot be read. Processes that read
+ * the same one share one CLOCK_MONOTONIC, which every process's performance.now() counts (from its own origin).
+ */
+export function bootId(): string | null {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** performance.now()'s origin on the kernel's monotonic clock (ms): process.hrtime() reads that clock itself. */
+function monotonicOrigin(): number {
+  let best = { origin: 0, spread: Number.POSITIVE_INFINITY };
+  for (let i = 0; i < 5; i++) {
+    const a = performance.now();
+    const host = Number(process.hrtime.bigint()) / 1e6;
+    const b = performance.now();
+    if (b - a < best.spread) best = { origin: host - (a + b) / 2, spread: b - a };
+  }
+  return best.origin;
+}
+
+/** A performance.now() reading on this host's monotonic clock: the same instant reads the same in every process of the host. */
+export function toHostMonotonic(perfMs: number): number {
+  return perfMs + monotonicOrigin();
+}
+
+/** toHostMonotonic's reverse, in this process. */
+export function fromHostMonotonic(hostMs: number): number {
+  return hostMs - monotonicOrigin();
 }

@@ -5,10 +5,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { epochAt, readMonotonicAt } from "../clock/monotonic.ts";
+import { bootId, epochAt, readMonotonicAt, toHostMonotonic } from "../clock/monotonic.ts";
 import { UsageError } from "../util/errors.ts";
 import { LEDGER_FILE, mergeShardFolders, SHARD_FILE } from "./shard-output.ts";
-import { runShardSpec } from "./shard-process.ts";
+import { anchorT0, runShardSpec } from "./shard-process.ts";
 import { parseShardSpec } from "./shard-spec.ts";
 
 let server: Server;
@@ -126,5 +126,31 @@ describe("a wall-clock instant on this process's monotonic clock", () => {
     expect(Math.abs(readMonotonicAt(epoch).at - t0)).toBeLessThan(0.25);
     // Date.now() is good to a whole ms, and this test may be preempted between its readings
     expect(Math.abs(epoch - rough)).toBeLessThan(50);
+  });
+});
+
+describe("a shard's t0 (anchorT0)", () => {
+  const t0 = performance.now() + 3000;
+  const wallT0 = epochAt(t0);
+
+  it("on the run's kernel (its boot id), from the shared monotonic clock, whatever the wall clock's instant says", () => {
+    const boot = bootId();
+    expect(boot, "this machine has a boot id").toBeTruthy();
+    // a wall-clock instant 10 ms off (the wall clock stepped between the run's reading and the shard's)
+    const a = anchorT0({ t0: wallT0 + 10, t0_host_monotonic: { boot_id: boot!, ms: toHostMonotonic(t0) } });
+    expect(a.by).toBe("host-monotonic");
+    expect(Math.abs(a.t0 - t0)).toBeLessThan(0.05);
+    expect(a.wallMinusMonotonicMs).toBeGreaterThan(9.5);
+    expect(a.wallMinusMonotonicMs).toBeLessThan(10.5);
+  });
+
+  it("elsewhere (another boot id, or none given), through the wall clock; and so where the two disagree past a second", () => {
+    const elsewhere = anchorT0({ t0: wallT0 + 10, t0_host_monotonic: { boot_id: "another-kernel", ms: toHostMonotonic(t0) } });
+    expect(elsewhere.by).toBe("wall-clock");
+    expect(Math.abs(elsewhere.t0 - (t0 + 10))).toBeLessThan(0.25);
+    expect(anchorT0({ t0: wallT0 }).by).toBe("wall-clock");
+    const namespaced = anchorT0({ t0: wallT0, t0_host_monotonic: { boot_id: bootId()!, ms: toHostMonotonic(t0) + 5000 } });
+    expect(namespaced).toMatchObject({ by: "wall-clock" });
+    expect(Math.abs(namespaced.t0 - t0)).toBeLessThan(0.25);
   });
 });

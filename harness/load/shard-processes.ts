@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { epochAt } from "../clock/monotonic.ts";
+import { bootId, epochAt, toHostMonotonic } from "../clock/monotonic.ts";
 import type { LoadProgress } from "../records/generator-stats.ts";
 import type { LoadOptions, LoadResult } from "./load-options.ts";
 import { scheduleSpanMs } from "./pacer.ts";
@@ -175,6 +175,9 @@ export async function runShardProcesses(options: LoadOptions, count: number): Pr
     // the run's t0 as a wall-clock instant, and the schedule's start a moment ahead of now, on its clock
     const t0EpochMs = options.t0EpochMs ?? epochAt(options.t0);
     const startMs = performance.now() - options.t0 + START_MARGIN_MS;
+    // and on this host's monotonic clock, which the shard processes here share (shardSpecOf's t0_host_monotonic)
+    const boot = bootId();
+    const host = boot ? { bootId: boot, ms: toHostMonotonic(options.t0) } : null;
     for (const p of procs) {
       // raised before it reads its spec: at the nice of a busy test runner, parsing it alone took ~0.4 s with the stack busy
       if (options.raisePriority && p.child.pid && p.child.exitCode === null && p.child.signalCode === null)
@@ -185,6 +188,7 @@ export async function runShardProcesses(options: LoadOptions, count: number): Pr
         // the scenario named this host (or it is loopback): the spec names it as well
         hosts: [new URL(options.url).hostname],
         t0EpochMs,
+        ...(host ? { t0HostMonotonic: host } : {}),
         startMs,
         count,
         index: p.index,

@@ -37,6 +37,12 @@ export const ShardSpec = z
     hosts: z.array(z.string().min(1)).default([]),
     /** The instant the ledger's times count from: epoch ms or ISO 8601 with offset. */
     t0: Instant,
+    /**
+     * The same t0 on the writing host's monotonic clock, with that host's boot id: a shard on the same kernel
+     * counts from it, so a step of the wall clock (or a late tick of it) between the run's reading and the
+     * shard's cannot set the shards' rows apart. Elsewhere (another boot id) the shard reads t0 on its wall clock.
+     */
+    t0_host_monotonic: z.strictObject({ boot_id: z.string().regex(/^[\w-]{1,64}$/), ms: z.number().nonnegative() }).optional(),
     /** The schedule starts this long after t0 (the same for every shard). */
     start_ms: z.number().nonnegative().max(MAX_START_AHEAD_MS).default(0),
     shard: z.strictObject({
@@ -121,6 +127,8 @@ export function shardSpecOf(o: {
   url: string;
   hosts?: string[];
   t0EpochMs: number;
+  /** The same t0 on this host's monotonic clock (toHostMonotonic), for shards on this host. */
+  t0HostMonotonic?: { bootId: string; ms: number };
   startMs?: number;
   count: number;
   index?: number;
@@ -136,6 +144,9 @@ export function shardSpecOf(o: {
     ...(o.hosts?.length ? { hosts: o.hosts } : {}),
     // epoch ms to the µs, not ISO 8601 (whole ms): every shard on one t0 to the fraction the run has
     t0: Math.round(o.t0EpochMs * 1000) / 1000,
+    ...(o.t0HostMonotonic
+      ? { t0_host_monotonic: { boot_id: o.t0HostMonotonic.bootId, ms: Math.round(o.t0HostMonotonic.ms * 1000) / 1000 } }
+      : {}),
     start_ms: Math.round((o.startMs ?? 0) * 1000) / 1000,
     shard: { ...(o.index === undefined ? {} : { index: o.index }), count: o.count },
     load: o.load,

@@ -67,4 +67,8 @@ export interface ShardClock {
   start_epoch_ms: number;
   /** The host's clock when the shard was ready to send, minus the start: negative = ready that long ahead; positive = it was late, and its first requests' send lag shows it. */
   ready_vs_start_ms: number;
+  /** How the shard placed t0: on the run's host's monotonic clock (the same kernel), or through its wall clock (absent before 0.5: the wall clock). */
+  anchor?: "host-monotonic" | "wall-clock";
+  /** On the run's host: the wall clock's reading of t0 minus the monotonic one, ms (the wall clock's error since the run read it). */
+  wall_minus_monotonic_ms?: number;
 }
