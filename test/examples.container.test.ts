@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
 import type { Report } from "../harness/records/report.ts";
-import { labelled } from "./support.ts";
+import { labelled, TEST_REPORTS_DIR } from "./support.ts";
 
 // The user's own stack (scenario `system:`), on the examples, run as a new
 // user runs them: drainlab is installed from its packed tarball into a fresh
@@ -55,13 +55,15 @@ async function runIn(dir: string, file: string, sets: string[] = []): Promise<{ 
   const runDir = join(dir, "reports", runs[0]!);
   for (const view of ["report.json", "report.html", "junit.xml", "summary.md"]) expect(existsSync(join(runDir, view)), view).toBe(true);
   const report = JSON.parse(readFileSync(join(runDir, "report.json"), "utf8")) as Report;
+  // kept beside the other tests' runs: the user's project is a temporary folder, and a failing run's folder must outlive it
+  cpSync(runDir, join(TEST_REPORTS_DIR, "examples", runs[0]!), { recursive: true });
   expect(await labelled(report.run_id), "nothing of the run is left").toEqual({ containers: 0, networks: 0 });
   return { code: r.code, report, out: r.out };
 }
 
 const check = (report: Report, name: string) => report.checks.find((c) => c.name === name)!;
 const summary = (report: Report) =>
-  `${report.expectation.detail}\n${report.checks.map((c) => `${c.status} ${c.name}: ${c.observed} (${c.detail})`).join("\n")}\nrun ${report.run_id}`;
+  `${report.expectation.detail}\n${report.checks.map((c) => `${c.status} ${c.name}: ${c.observed} (${c.detail})`).join("\n")}\nrun folder: ${join(TEST_REPORTS_DIR, "examples", report.run_id)}`;
 
 describe("bring your own stack: the examples, as a new user runs them", () => {
   it("uvicorn-workers: `drainlab init` writes a scenario that `drainlab run` drains and passes", async () => {
