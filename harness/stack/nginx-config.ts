@@ -13,13 +13,15 @@ export interface UpstreamServer {
 /**
  * drainlab's JSON access log (its fields are read by records/server-logs.ts), as log_format's
  * quoted strings; {{generation}} is the configuration generation, so each row says which one served it.
+ * The worker, the client connection and its request count are for whoever reads the log: an old worker
+ * serving a connection's first request after a reload (a connection opened before it) shows there.
  */
 export const ACCESS_LOG_FORMAT = [
   `'{"t":$msec,"id":"$http_x_request_id","method":"$request_method","uri":"$request_uri",'`,
   `'"status":$status,"upstream_addr":"$upstream_addr","upstream_status":"$upstream_status",'`,
   `'"request_time":$request_time,"upstream_response_time":"$upstream_response_time",'`,
   `'"upstream_connect_time":"$upstream_connect_time","upstream_header_time":"$upstream_header_time",'`,
-  `'"bytes":$body_bytes_sent,"generation":{{generation}},"worker_pid":$pid}'`,
+  `'"bytes":$body_bytes_sent,"generation":{{generation}},"worker_pid":$pid,"connection":$connection,"connection_requests":$connection_requests}'`,
 ].join("\n        ");
 
 const TEMPLATE_PATH = join(PROJECT_ROOT, "fixtures/nginx/nginx.conf.template");
