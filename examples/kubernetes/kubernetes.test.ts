@@ -129,6 +129,8 @@ const LOG_FIELDS = [
   "bytes",
   "generation",
   "worker_pid",
+  "connection",
+  "connection_requests",
 ];
 
 describe("manifests", () => {
