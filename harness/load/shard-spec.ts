@@ -10,7 +10,9 @@ import { shown } from "../util/text.ts";
  * run as its own process, here or on another host. The schedule is the whole
  * load's (`load`, its rate the whole rate); the shard sends requests i mod
  * count = index of it, at their intended times counted from `t0`, a
- * wall-clock instant every shard reads on its own host's clock.
+ * wall-clock instant every shard reads on its own host's clock (or, on the
+ * kernel that wrote the spec, `t0_host_monotonic`: the same instant on the
+ * monotonic clock that kernel's processes share).
  */
 
 /** Spec files are a few kB; this keeps a wrong file (a log, /dev/zero) out of memory. */

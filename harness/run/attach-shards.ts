@@ -28,9 +28,11 @@ export function elsewhereDir(scenario: Scenario, cwd: string, runId: string): st
  * timeline was made so); `start` runs, the run waits for the schedule and
  * its grace, `collect` runs, and the shards' folders (waited for up to
  * wait_s)
- * are merged into one client ledger as threads' and processes' are. Each
- * shard reads t0 on its own host's clock: the report's generator.shards[]
- * .clock says when each was ready by that clock, not how far it is off ours.
+ * are merged into one client ledger as threads' and processes' are. A shard
+ * on this kernel counts t0 from the monotonic clock it shares with the run;
+ * one on another host reads t0 on its own wall clock: the report's
+ * generator.shards[].clock says which, and when each was ready by it, not how
+ * far another host's clock is off ours.
  */
 export async function loadFromElsewhere(o: {
   scenario: Scenario;
