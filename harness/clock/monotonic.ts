@@ -83,3 +83,9 @@ export function toHostMonotonic(perfMs: number): number {
 export function fromHostMonotonic(hostMs: number): number {
   return hostMs - monotonicOrigin();
 }
+
+/** A run's t0 (performance.now()) as a shard spec's t0_host_monotonic: this kernel's boot id and t0 on its monotonic clock; undefined without a boot id. */
+export function hostMonotonicT0(perfMs: number): { bootId: string; ms: number } | undefined {
+  const boot = bootId();
+  return boot ? { bootId: boot, ms: toHostMonotonic(perfMs) } : undefined;
+}

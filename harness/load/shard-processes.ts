@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { bootId, epochAt, toHostMonotonic } from "../clock/monotonic.ts";
+import { epochAt, hostMonotonicT0 } from "../clock/monotonic.ts";
 import type { LoadProgress } from "../records/generator-stats.ts";
 import type { LoadOptions, LoadResult } from "./load-options.ts";
 import { scheduleSpanMs } from "./pacer.ts";
@@ -176,8 +176,7 @@ export async function runShardProcesses(options: LoadOptions, count: number): Pr
     const t0EpochMs = options.t0EpochMs ?? epochAt(options.t0);
     const startMs = performance.now() - options.t0 + START_MARGIN_MS;
     // and on this host's monotonic clock, which the shard processes here share (shardSpecOf's t0_host_monotonic)
-    const boot = bootId();
-    const host = boot ? { bootId: boot, ms: toHostMonotonic(options.t0) } : null;
+    const t0HostMonotonic = hostMonotonicT0(options.t0);
     for (const p of procs) {
       // raised before it reads its spec: at the nice of a busy test runner, parsing it alone took ~0.4 s with the stack busy
       if (options.raisePriority && p.child.pid && p.child.exitCode === null && p.child.signalCode === null)
@@ -188,7 +187,7 @@ export async function runShardProcesses(options: LoadOptions, count: number): Pr
         // the scenario named this host (or it is loopback): the spec names it as well
         hosts: [new URL(options.url).hostname],
         t0EpochMs,
-        ...(host ? { t0HostMonotonic: host } : {}),
+        t0HostMonotonic,
         startMs,
         count,
         index: p.index,

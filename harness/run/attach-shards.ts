@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type AttachContext, hookEnv, runTimedHook } from "../attach/drain.ts";
-import { bootId, toHostMonotonic } from "../clock/monotonic.ts";
+import { hostMonotonicT0 } from "../clock/monotonic.ts";
 import type { Timeline } from "../clock/timeline.ts";
 import type { LoadResult } from "../load/load-options.ts";
 import { scheduleSpanMs } from "../load/pacer.ts";
@@ -48,14 +48,13 @@ export async function loadFromElsewhere(o: {
   const count = scenario.load.shards as number;
   const dir = elsewhereDir(scenario, ctx.cwd, ctx.runId);
   mkdirSync(dir, { recursive: true });
-  const boot = bootId();
   const spec = shardSpecOf({
     runId: ctx.runId,
     url: a.url,
     hosts: a.hosts,
     t0EpochMs: timeline.t0EpochMs,
     // shards started on this host (the same kernel) count from its monotonic clock, not through the wall clock
-    ...(boot ? { t0HostMonotonic: { bootId: boot, ms: toHostMonotonic(timeline.t0) } } : {}),
+    t0HostMonotonic: hostMonotonicT0(timeline.t0),
     count,
     load: scenario.load,
     fixtureMix: false,
