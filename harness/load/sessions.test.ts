@@ -158,6 +158,45 @@ describe("sessions: streams and Server-Sent Events", () => {
   });
 });
 
+describe("sessions: connections", () => {
+  it("each connection is opened for its request and carries only it: none opened ahead, none idle, none reused", async () => {
+    // nginx serves a connection's first request with the configuration of the worker that accepted it:
+    // a connection opened before a reload and first used after it goes where the old configuration says
+    const requests = new Map<object, number>();
+    const slow = createServer((req, res) => {
+      requests.set(req.socket, (requests.get(req.socket) ?? 0) + 1);
+      res.write("chunk 0\n");
+      setTimeout(() => res.end("chunk 1\nEND\n"), 20 + (Number(req.headers["x-request-id"]!.slice(5)) % 5) * 30);
+    });
+    slow.on("connection", (socket) => requests.set(socket, 0));
+    slow.listen(0, "127.0.0.1");
+    await once(slow, "listening");
+    try {
+      const k = Scenario.parse({ name: "t", load: { mix: [{ kind: "stream", chunks: 2 }] } }).load.mix[0]!;
+      const done = new AbortController();
+      const base = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+      const sessions = new Sessions({
+        url: base,
+        t0: performance.now(),
+        timeoutMs: 5000,
+        fixture: true,
+        signal: done.signal,
+        onStarted: () => {},
+      });
+      for (let i = 0; i < 40; i++) {
+        sessions.start(`run-s${i}`, k, 0, 0, "/stream");
+        if (i % 4 === 3) await new Promise((r) => setTimeout(r, 15));
+      }
+      await sessions.settle(5000, () => done.abort());
+      expect(sessions.records.every((r) => r.complete)).toBe(true);
+      expect([...requests.values()]).toEqual(Array.from({ length: 40 }, () => 1));
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+});
+
 describe("sessions: a user's streams, by their framing", () => {
   it("an NDJSON export without an end marker is complete when its chunked body ended: today's false failure", async () => {
     const r = await one({ kind: "stream", unit: "ndjson" }, "/export", false);
