@@ -52,6 +52,13 @@ export function reconcile(r: Records): Reconciliation {
   let attemptsWithoutStart = 0;
   const indeterminateTime = { count: 0, examples: [] as string[] };
 
+  /** Whether a request (or a session's connection) reached a node out of service: by nginx's rows, else by when its app began it. */
+  const routingOf = (ng: NginxRow[], app: AppEvent[]): Routing => {
+    const byNginx = misroutedAttempt(ng, outOfService, nodeOfAddr, server.t0EpochMs);
+    if (byNginx && "misrouted" in byNginx) return byNginx;
+    return startedAfterRemoval(app, unaddressed, server.t0EpochMs, r.scenario.drain.settle_ms) ?? byNginx;
+  };
+
   for (const row of r.rows) {
     const ng = nginxById.get(row.id) ?? [];
     const app = appById.get(row.id) ?? [];
@@ -113,11 +120,7 @@ export function reconcile(r: Records): Reconciliation {
     // the work was done (a complete response on the app's side, or the order written) yet the client saw a failure
     if (p !== "ok" && app.some((e) => e.event === "order" || (e.event === "finish" && (e.status ?? 0) < 500)))
       classes.push("finished-but-failed");
-    const byNginx = misroutedAttempt(ng, outOfService, nodeOfAddr, server.t0EpochMs);
-    const routing =
-      byNginx && "misrouted" in byNginx
-        ? byNginx
-        : (startedAfterRemoval(app, unaddressed, server.t0EpochMs, r.scenario.drain.settle_ms) ?? byNginx);
+    const routing = routingOf(ng, app);
     if (routing && "misrouted" in routing) {
       classes.push("misrouted");
       node(routing.misrouted).misrouted++;
@@ -142,6 +145,28 @@ export function reconcile(r: Records): Reconciliation {
       if (marks.length < MAX_MARKS) marks.push({ t_ms: round(row.intendedMs), class: c });
     }
   }
+  // the sessions' connections (streams, SSE, WebSockets, long polls, each reconnect its own id) are routed
+  // like any request: one that reached a drained node after its removal took effect is misrouted too
+  const sessionNginx = groupBy(server.sessions?.nginx ?? [], (x) => x.id);
+  const sessionApp = groupBy(
+    (server.sessions?.app ?? []).filter((e) => e.event === "start" || e.event === "ws-open"),
+    (x) => x.id,
+  );
+  const sessionMisrouted = { count: 0, examples: [] as Story[] };
+  for (const id of new Set([...sessionNginx.keys(), ...sessionApp.keys()])) {
+    const ng = sessionNginx.get(id) ?? [];
+    const app = (sessionApp.get(id) ?? []).map((e) => (e.event === "ws-open" ? { ...e, event: "start" as const } : e));
+    const routing = routingOf(ng, app);
+    if (routing && "misrouted" in routing) {
+      sessionMisrouted.count++;
+      counts.misrouted++;
+      node(routing.misrouted).misrouted++;
+      if (sessionMisrouted.examples.length < MAX_STORIES) sessionMisrouted.examples.push(sessionStory(id, ng, app, toRel, nodeOfAddr));
+    } else if (routing) {
+      indeterminateTime.count++;
+      if (indeterminateTime.examples.length < MAX_STORIES) indeterminateTime.examples.push(id);
+    }
+  }
   return {
     primary,
     failed_by_error: failedByError,
@@ -152,6 +177,7 @@ export function reconcile(r: Records): Reconciliation {
     examples,
     marks,
     indeterminate_time: indeterminateTime,
+    ...(sessionMisrouted.count > 0 ? { session_misrouted: sessionMisrouted } : {}),
     records: {
       client_rows: r.rows.length,
       nginx_rows: server.nginx.length,
@@ -265,6 +291,14 @@ function story(
   } else {
     events.push({ t_ms: round(row.sentMs), source: "client", event: "never answered" });
   }
+  events.push(...serverEvents(ng, app, toRel, nodeOfAddr));
+  events.sort((a, b) => a.t_ms - b.t_ms);
+  return { id: row.id, classes, events };
+}
+
+/** What nginx and the apps recorded of one request id, as story events. */
+function serverEvents(ng: NginxRow[], app: AppEvent[], toRel: (epochMs: number) => number, nodeOfAddr: Map<string, string>): StoryEvent[] {
+  const events: StoryEvent[] = [];
   for (const x of ng) {
     const hops = x.upstreamAddrs.map((a, i) => `${nodeOfAddr.get(a) ?? a} ${x.upstreamStatuses[i] ?? "?"}`).join(" -> ");
     events.push({ t_ms: toRel(x.endEpochMs - x.requestTimeMs), source: "nginx", event: `received (config generation ${x.generation})` });
@@ -273,8 +307,19 @@ function story(
   for (const e of app) {
     events.push({ t_ms: toRel(e.epochMs), source: `app ${e.node} pid ${e.pid}`, event: e.event + (e.status ? ` ${e.status}` : "") });
   }
-  events.sort((a, b) => a.t_ms - b.t_ms);
-  return { id: row.id, classes, events };
+  return events;
+}
+
+/** A session connection's story: what nginx and the app recorded of it (its client side is the session record). */
+function sessionStory(
+  id: string,
+  ng: NginxRow[],
+  app: AppEvent[],
+  toRel: (epochMs: number) => number,
+  nodeOfAddr: Map<string, string>,
+): Story {
+  const events = serverEvents(ng, app, toRel, nodeOfAddr).sort((a, b) => a.t_ms - b.t_ms);
+  return { id, classes: ["misrouted"], events };
 }
 
 function emptyNode(): NodeCounts {

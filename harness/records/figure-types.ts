@@ -72,6 +72,11 @@ export interface Reconciliation {
    * misrouting check says no-evidence for them (absent before 0.4).
    */
   indeterminate_time?: { count: number; examples: string[] };
+  /**
+   * The sessions' connections (streams, SSE, WebSockets, long polls) that reached a drained node after its
+   * removal took effect, judged as requests are; counted in counts.misrouted and by_node (absent when none).
+   */
+  session_misrouted?: { count: number; examples: Story[] };
   records: {
     client_rows: number;
     nginx_rows: number;

@@ -192,6 +192,24 @@ describe("checks on hand-made records", () => {
     expect(failing(refused)).toEqual(["no-misrouted-requests"]);
   });
 
+  it("misrouted: a session's connection (stream, SSE, WebSocket) is judged like a request, by its own nginx row", () => {
+    const sessionRow = (seq: number) => {
+      const row = { ...request(seq).nginx[0]!, id: `t-s${seq}`, upstreamAddrs: ["10.0.0.1:8000", "10.0.0.2:8000"] };
+      return Object.assign(row, { upstreamStatuses: ["502", "200"], upstreamConnectMs: [null, 0.3], upstreamHeaderMs: [null, 12] });
+    };
+    const base = records(clean());
+    // an old worker served it after the reload took effect (a connection it had accepted before): still nginx's choice
+    const late = judge({ ...base, server: { ...base.server, sessions: { nginx: [sessionRow(17)], app: [] } } });
+    expect(failing(late)).toEqual(["no-misrouted-requests"]);
+    const check = late.checks.find((c) => c.name === "no-misrouted-requests")!;
+    expect(check.detail).toContain("(1 of them session connections, e.g. t-s17)");
+    expect(late.figures.reconciliation.by_node["node-1"]!.misrouted).toBe(1);
+    expect(late.figures.reconciliation.session_misrouted!.examples[0]!.events.map((e) => e.source)).toEqual(["nginx", "nginx"]);
+    // received before the removal took effect: not misrouted
+    const early = judge({ ...base, server: { ...base.server, sessions: { nginx: [sessionRow(13)], app: [] } } });
+    expect(failing(early)).toEqual([]);
+  });
+
   it("slow-during-drain: only inside the drain window, net of the request's own work", () => {
     const slow = judgeWith(20, (r) => (r.client.endMs = r.client.intendedMs + 1500));
     expect(failing(slow)).toEqual(["no-slow-during-drain"]);

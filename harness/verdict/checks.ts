@@ -36,7 +36,10 @@ export function classCheck(lossClass: LossClass): Check {
       (allowed === null ? "any (no limit)" : allowed === 0 ? "0" : `<= ${allowed}`) +
       (idemAllowed > 0 ? ` (+ ${idemAllowed} idempotent, checks.allowed_idempotent)` : "");
     const where = lossWhere(rec, lossClass).map((w) => `${w.where}: ${w.count}`);
-    const first = rec.examples[lossClass]?.[0]?.id;
+    // misrouted: the sessions' connections are counted with the requests, and named when they are among them
+    const sessions = lossClass === "misrouted" ? rec.session_misrouted : undefined;
+    const first = rec.examples[lossClass]?.[0]?.id ?? sessions?.examples[0]?.id;
+    const ofSessions = sessions ? ` (${sessions.count} of them session connections, e.g. ${sessions.examples[0]?.id})` : "";
     const needs = RECORD_OF_CLASS[lossClass];
     const x = rec.records;
     const unjudged =
@@ -86,7 +89,7 @@ export function classCheck(lossClass: LossClass): Check {
       detail:
         count === 0
           ? `none (${means})`
-          : `${count} ${means}${where.length ? ` [${where.join(", ")}]` : ""}${first ? `; e.g. ${first}` : ""}`,
+          : `${count} ${means}${where.length ? ` [${where.join(", ")}]` : ""}${ofSessions}${first ? `; e.g. ${first}` : ""}`,
     };
   };
 }
