@@ -142,8 +142,8 @@ export class Sessions {
    * connection of its own, opened when its request is sent and closed with its body: a shared pool
    * opens connections ahead of its requests (measured: 19 of 98 never used, 35 first used 25 ms to
    * 1.2 s after they opened), and nginx serves a connection's first request with the configuration
-   * of the worker that accepted it, so one opened before a reload and used after it was sent to the
-   * removed node by an old worker, which no operator's client would be blamed for.
+   * of the worker that accepted it: one opened before a reload and first used after it went to the
+   * removed node through an old worker, a misrouting of the load generator's making, not the system's.
    */
   private async connect(
     record: SessionRecord,
