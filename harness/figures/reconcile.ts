@@ -155,8 +155,12 @@ export function reconcile(r: Records): Reconciliation {
   const sessionMisrouted = { count: 0, examples: [] as Story[] };
   for (const id of new Set([...sessionNginx.keys(), ...sessionApp.keys()])) {
     const ng = sessionNginx.get(id) ?? [];
-    const app = (sessionApp.get(id) ?? []).map((e) => (e.event === "ws-open" ? { ...e, event: "start" as const } : e));
-    const routing = routingOf(ng, app);
+    const app = sessionApp.get(id) ?? [];
+    // a WebSocket's start is its ws-open
+    const routing = routingOf(
+      ng,
+      app.map((e) => (e.event === "ws-open" ? { ...e, event: "start" as const } : e)),
+    );
     if (routing && "misrouted" in routing) {
       sessionMisrouted.count++;
       counts.misrouted++;

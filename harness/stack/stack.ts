@@ -440,6 +440,8 @@ export async function startStack(options: StackOptions, planner: StackPlanner = 
   const reaperStart = startReaper(docker, runId, images.app, labels("reaper")).catch((err: Error) => {
     throw new EnvironmentError(`the run's reaper did not start: ${err.message}`);
   });
+  // handled from here on: a reaper that fails while the nodes start is reported where it is awaited
+  reaperStart.catch(() => {});
   const reaperStarted = () => reaperStart.catch(() => null);
   const networkName = `drainlab-${runId}`;
   const network = await docker

@@ -202,7 +202,7 @@ describe("checks on hand-made records", () => {
     const late = judge({ ...base, server: { ...base.server, sessions: { nginx: [sessionRow(17)], app: [] } } });
     expect(failing(late)).toEqual(["no-misrouted-requests"]);
     const check = late.checks.find((c) => c.name === "no-misrouted-requests")!;
-    expect(check.detail).toContain("(1 of them session connections, e.g. t-s17)");
+    expect(check.detail).toContain("(1 of them session connections); e.g. t-s17");
     expect(late.figures.reconciliation.by_node["node-1"]!.misrouted).toBe(1);
     expect(late.figures.reconciliation.session_misrouted!.examples[0]!.events.map((e) => e.source)).toEqual(["nginx", "nginx"]);
     // received before the removal took effect: not misrouted

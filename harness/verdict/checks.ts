@@ -39,7 +39,10 @@ export function classCheck(lossClass: LossClass): Check {
     // misrouted: the sessions' connections are counted with the requests, and named when they are among them
     const sessions = lossClass === "misrouted" ? rec.session_misrouted : undefined;
     const first = rec.examples[lossClass]?.[0]?.id ?? sessions?.examples[0]?.id;
-    const ofSessions = sessions ? ` (${sessions.count} of them session connections, e.g. ${sessions.examples[0]?.id})` : "";
+    const sessionExample = sessions?.examples[0]?.id;
+    const ofSessions = sessions
+      ? ` (${sessions.count} of them session connections${sessionExample && sessionExample !== first ? `, e.g. ${sessionExample}` : ""})`
+      : "";
     const needs = RECORD_OF_CLASS[lossClass];
     const x = rec.records;
     const unjudged =
