@@ -3,7 +3,7 @@ import { figuresOf } from "../figures/figures.ts";
 import type { Reconciliation } from "../records/figure-types.ts";
 import { type Records, settle } from "../records/records.ts";
 import { DEFAULT_ALLOWED, LOSS_CLASSES } from "../scenario/loss-classes.ts";
-import { drain } from "../verdict/testdata/records.ts";
+import { drain, request } from "../verdict/testdata/records.ts";
 import { CHECKS } from "../verdict/verdict.ts";
 import { CLASS_CHECK_NAMES, describeCounts, lossClassOfCheck, lossRows, storyLines, storyOutcome } from "./loss-classes.ts";
 import { legacyReport, lossReport, rollingReport, storedReport } from "./testdata/stored-report.ts";
@@ -62,7 +62,8 @@ describe("CLASS_CHECK_NAMES", () => {
     const base = report.reconciliation;
     const records: Records = {
       scenario: report.parameters,
-      rows: [],
+      // one request sent after the removal took effect, so a misrouting count of 0 is a pass, not "no evidence"
+      rows: [request(17).client],
       timeline: [],
       // a drain that removes its node, which nginx's log names: misrouting is in scope
       drains: [drain],

@@ -210,6 +210,18 @@ describe("checks on hand-made records", () => {
     expect(failing(early)).toEqual([]);
   });
 
+  it("misrouted: a removal that took effect after the last request was sent is no evidence, not a pass", () => {
+    // a busy machine (or a drain at the load's end) made the removal take effect at 9 s; the last request left at 3.9 s
+    const late = judge(records(clean(), { drains: [{ ...drain, reload_effective_ms: 9000 }] }));
+    const check = late.checks.find((c) => c.name === "no-misrouted-requests")!;
+    expect(check).toMatchObject({ status: "no-evidence", ok: false, observed: "no request after the removal" });
+    expect(check.detail).toMatch(
+      /^no request was sent after the removal took effect \(node-1's at 9\.000 s; the last request was sent at 3\.9\d\d s\)/,
+    );
+    // the same run, judged with the removal in time: a pass
+    expect(failing(judge(records(clean())))).toEqual([]);
+  });
+
   it("slow-during-drain: only inside the drain window, net of the request's own work", () => {
     const slow = judgeWith(20, (r) => (r.client.endMs = r.client.intendedMs + 1500));
     expect(failing(slow)).toEqual(["no-slow-during-drain"]);

@@ -24,7 +24,7 @@ export const RECORD_OF_CLASS: Partial<Record<LossClass, "app" | "nginx">> = {
 /** One check per loss class: at most the scenario's allowed count (default 0). */
 export function classCheck(lossClass: LossClass): Check {
   const { check: name, means } = LOSS_CLASS_TABLE[lossClass];
-  return ({ scenario, drains, server }, { reconciliation: rec }) => {
+  return ({ scenario, drains, server, rows, sessions }, { reconciliation: rec }) => {
     const count = rec.counts[lossClass];
     // parameters of a report older than the class have no key for it: the class's default
     const allowed = lossClass in scenario.checks.allowed ? scenario.checks.allowed[lossClass] : DEFAULT_ALLOWED[lossClass];
@@ -37,16 +37,21 @@ export function classCheck(lossClass: LossClass): Check {
       (idemAllowed > 0 ? ` (+ ${idemAllowed} idempotent, checks.allowed_idempotent)` : "");
     const where = lossWhere(rec, lossClass).map((w) => `${w.where}: ${w.count}`);
     // misrouted: the sessions' connections are counted with the requests, and named when they are among them
-    const sessions = lossClass === "misrouted" ? rec.session_misrouted : undefined;
-    const first = rec.examples[lossClass]?.[0]?.id ?? sessions?.examples[0]?.id;
-    const sessionExample = sessions?.examples[0]?.id;
-    const ofSessions = sessions
-      ? ` (${sessions.count} of them session connections${sessionExample && sessionExample !== first ? `, e.g. ${sessionExample}` : ""})`
+    const misroutedSessions = lossClass === "misrouted" ? rec.session_misrouted : undefined;
+    const first = rec.examples[lossClass]?.[0]?.id ?? misroutedSessions?.examples[0]?.id;
+    const sessionExample = misroutedSessions?.examples[0]?.id;
+    const ofSessions = misroutedSessions
+      ? ` (${misroutedSessions.count} of them session connections${sessionExample && sessionExample !== first ? `, e.g. ${sessionExample}` : ""})`
       : "";
     const needs = RECORD_OF_CLASS[lossClass];
     const x = rec.records;
     const unjudged =
-      lossClass === "misrouted" ? (misroutingUnjudged(drains, server) ?? clockUnjudged(scenario.drain.settle_ms, drains, server)) : null;
+      lossClass === "misrouted"
+        ? (misroutingUnjudged(drains, server) ??
+          clockUnjudged(scenario.drain.settle_ms, drains, server) ??
+          // only a pass needs requests after the removal: a misrouted one is its own evidence
+          (count === 0 ? nothingSentAfterRemoval(drains, rows, sessions ?? []) : null))
+        : null;
     const outOfScope = lossClass === "misrouted" ? noRemoval(drains) : null;
     if (outOfScope) return { name, status: "skipped", ok: true, observed: "no removal", expected, detail: outOfScope };
     if (unjudged)
@@ -150,6 +155,26 @@ function clockUnjudged(settleMs: number, drains: DrainRecord[], server: Records[
 }
 
 /** No drain of the scenario removes its node (drain.remove false, attach.drain.removal none, or no drain): nothing can be misrouted. */
+/**
+ * A removal after which the client sent nothing (the load's schedule was over before it took effect, or a busy
+ * machine made the drain's steps that late): no request could have been misrouted, so none proves it was not.
+ */
+function nothingSentAfterRemoval(
+  drains: DrainRecord[],
+  rows: Records["rows"],
+  sessions: NonNullable<Records["sessions"]>,
+): { observed: string; why: string } | null {
+  const sent = [...rows.map((x) => (Number.isFinite(x.sentMs) ? x.sentMs : x.intendedMs)), ...sessions.map((s) => s.start_ms)];
+  const last = sent.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+  const bare = drains.filter(
+    (d) => d.removed && d.reload_effective_ms !== null && !sent.some((t) => t > d.reload_effective_ms! && t < (d.readded_ms ?? Infinity)),
+  );
+  if (bare.length === 0) return null;
+  const at = bare.map((d) => `${d.target}'s at ${(d.reload_effective_ms! / 1000).toFixed(3)} s`).join(", ");
+  const lastText = Number.isFinite(last) ? `the last request was sent at ${(last / 1000).toFixed(3)} s` : "no request was sent";
+  return { observed: "no request after the removal", why: `no request was sent after the removal took effect (${at}; ${lastText})` };
+}
+
 function noRemoval(drains: DrainRecord[]): string | null {
   if (drains.length === 0) return "the scenario drains no node";
   if (drains.every((d) => !d.removed))
