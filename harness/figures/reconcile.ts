@@ -149,6 +149,7 @@ export function reconcile(r: Records): Reconciliation {
   // like any request: one that reached a drained node after its removal took effect is misrouted too
   const sessionNginx = groupBy(server.sessions?.nginx ?? [], (x) => x.id);
   const sessionApp = groupBy(
+    // their starts: what routing reads, and all a misrouted one's story needs of the app
     (server.sessions?.app ?? []).filter((e) => e.event === "start" || e.event === "ws-open"),
     (x) => x.id,
   );
@@ -156,11 +157,7 @@ export function reconcile(r: Records): Reconciliation {
   for (const id of new Set([...sessionNginx.keys(), ...sessionApp.keys()])) {
     const ng = sessionNginx.get(id) ?? [];
     const app = sessionApp.get(id) ?? [];
-    // a WebSocket's start is its ws-open
-    const routing = routingOf(
-      ng,
-      app.map((e) => (e.event === "ws-open" ? { ...e, event: "start" as const } : e)),
-    );
+    const routing = routingOf(ng, app);
     if (routing && "misrouted" in routing) {
       sessionMisrouted.count++;
       counts.misrouted++;
@@ -234,7 +231,7 @@ function misroutedAttempt(
   return indeterminate ? { indeterminate } : null;
 }
 
-/** A request the app began on a drained node nginx cannot name, later than its removal took effect plus `settleMs`. */
+/** A request (or a WebSocket: its ws-open) the app began on a drained node nginx cannot name, later than its removal took effect plus `settleMs`. */
 function startedAfterRemoval(
   app: AppEvent[],
   outOfService: Array<{ node: string; from: number; to: number }>,
@@ -243,7 +240,7 @@ function startedAfterRemoval(
 ): Routing {
   let indeterminate: string | null = null;
   for (const e of app) {
-    if (e.event !== "start") continue;
+    if (e.event !== "start" && e.event !== "ws-open") continue;
     const [earliest, latest] = spanOf(e.epochMs, e.epochSpan, t0EpochMs);
     for (const o of outOfService) {
       if (o.node !== e.node) continue;
