@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario } from "../scenario/schema.ts";
 import { runClosedLoad } from "./closed.ts";
-import { prepareLoad, runLoad, sentRate } from "./generator.ts";
+import { type LoadProgress, prepareLoad, runLoad, sentRate } from "./generator.ts";
 
 let server: Server | undefined;
 afterEach(() => {
@@ -114,6 +114,79 @@ describe("runLoad (open model)", () => {
     expect(rows).toHaveLength(100);
     expect(rows.every((r) => r.error === "unanswered" && r.status === 0)).toBe(true);
     expect(stats.endMs - stats.startMs).toBeLessThan(2000);
+  });
+});
+
+describe("runLoad with an earlier end (load.after_drain_s)", () => {
+  /** An end `afterMs` after the first request was sent (as run.ts's comes after the drain), however late the schedule started. */
+  function endAfterFirstSend(afterMs: number) {
+    let endOnce!: (ms: number) => void;
+    const endAt = new Promise<number>((resolve) => (endOnce = resolve));
+    return { endAt, onProgress: (p: LoadProgress) => p.sent > 0 && endOnce(p.elapsedMs + afterMs) };
+  }
+
+  it("sends nothing due at or after the end, and says where the schedule was cut", async () => {
+    const url = await serve();
+    const t0 = performance.now();
+    const { ledger, stats } = await runLoad({
+      url,
+      load: load({ duration_s: 5 }),
+      idPrefix: "t",
+      t0,
+      spillDir: false,
+      ...endAfterFirstSend(300),
+    });
+    const rows = [...ledger.rows()];
+    // 1,000 were due in 5 s; about 110 before the end (the first progress, 250 ms in, plus 300 ms)
+    expect(stats.scheduled).toBeLessThan(500);
+    expect(rows).toHaveLength(stats.scheduled);
+    expect(stats.scheduleEndMs).toBeGreaterThan(stats.startMs);
+    expect(rows.every((r) => r.intendedMs < stats.scheduleEndMs!)).toBe(true);
+    expect(rows.every((r) => r.error === "none")).toBe(true);
+  });
+
+  it("an end after the schedule's own end changes nothing", async () => {
+    const url = await serve();
+    const t0 = performance.now();
+    const { stats } = await runLoad({ url, load: load({}), idPrefix: "t", t0, spillDir: false, ...endAfterFirstSend(3000) });
+    expect(stats.scheduled).toBe(100);
+    expect(stats.scheduleEndMs).toBeUndefined();
+  });
+
+  it("an end in an on/off load's idle phase ends it then, not at the next burst", async () => {
+    const url = await serve();
+    const t0 = performance.now();
+    const { stats } = await runLoad({
+      url,
+      load: load({ duration_s: 30, on_off: { on_s: 0.2, off_s: 20 } }),
+      idPrefix: "t",
+      t0,
+      spillDir: false,
+      ...endAfterFirstSend(300),
+    });
+    expect(stats.scheduled).toBe(40);
+    // the next burst was due 20.2 s in
+    expect(stats.endMs).toBeLessThan(10_000);
+  });
+
+  it("in 2 shard threads: one end for both, one merged schedule cut there", async () => {
+    const url = await serve();
+    const t0 = performance.now();
+    const { ledger, stats } = await runLoad({
+      url,
+      load: load({ duration_s: 10, shards: 2 }),
+      idPrefix: "t",
+      t0,
+      spillDir: false,
+      ...endAfterFirstSend(300),
+    });
+    const rows = [...ledger.rows()];
+    // 2,000 were due in 10 s; a few hundred before the end
+    expect(stats.scheduled).toBeGreaterThan(0);
+    expect(stats.scheduled).toBeLessThan(1500);
+    expect(rows).toHaveLength(stats.scheduled);
+    expect(rows.filter((r) => r.intendedMs >= stats.scheduleEndMs!)).toEqual([]);
+    expect(stats.shards?.map((s) => s.scheduleEndMs)).toEqual([stats.scheduleEndMs, stats.scheduleEndMs]);
   });
 });
 

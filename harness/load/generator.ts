@@ -152,19 +152,36 @@ async function runLoadHere(options: LoadOptions): Promise<LoadResult> {
   let next = 0;
   let scheduleDone!: () => void;
   const scheduled = new Promise<void>((resolve) => (scheduleDone = resolve));
+  // load.after_drain_s: the drain's end plus its tail cuts the schedule short (never lengthens it)
+  let endAtMs = Number.POSITIVE_INFINITY;
+  let cut = false;
   const tick = () => {
     if (options.signal?.aborted) return scheduleDone();
     const now = performance.now() - t0;
     const due = pacer.dueBy(now - startMs);
     for (; next < due; next++) {
-      const req = mix.next();
       const intended = startMs + pacer.intendedMs(next);
+      if (intended >= endAtMs) {
+        cut = true;
+        return scheduleDone();
+      }
+      const req = mix.next();
       if (req.session) sessions.start(`${options.idPrefix}-s${ledger.globalSeq(next)}`, load.mix[req.kind]!, req.kind, intended, req.path);
       else sender.send(ledger.begin(req.kind, req.serviceMs, intended, now), req);
     }
-    if (next < pacer.total) ticker.at(t0 + startMs + pacer.intendedMs(next));
-    else scheduleDone();
+    if (next >= pacer.total) return scheduleDone();
+    const nextMs = startMs + pacer.intendedMs(next);
+    if (nextMs >= endAtMs) {
+      cut = true;
+      return scheduleDone();
+    }
+    ticker.at(t0 + nextMs);
   };
+  void options.endAt?.then((ms) => {
+    endAtMs = Math.max(ms, startMs);
+    // wake now: the next request may be due long after the end (an on/off load's idle phase)
+    ticker.at(Math.min(t0 + endAtMs, performance.now()));
+  });
   const onAbort = () => scheduleDone();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
@@ -182,6 +199,8 @@ async function runLoadHere(options: LoadOptions): Promise<LoadResult> {
     const endMs = performance.now() - t0;
     await ledger.flush();
     const lastIntendedMs = startMs + pacer.intendedMs(Math.max(0, next - 1));
+    // requests the schedule held: all of duration_s's, or those due before its cut
+    const total = cut ? next : pacer.total;
     return {
       ledger,
       sessions: sessions.records,
@@ -191,9 +210,9 @@ async function runLoadHere(options: LoadOptions): Promise<LoadResult> {
         ...used,
         // bursts (load.on_off): the schedule's own average over the same span sentRate measures
         intendedRatePerS: load.on_off
-          ? sentRate({ written: pacer.total, lastWrittenMs: startMs + pacer.intendedMs(pacer.total - 1) }, startMs, 1000 / ratePerS)
+          ? sentRate({ written: total, lastWrittenMs: startMs + pacer.intendedMs(total - 1) }, startMs, 1000 / ratePerS)
           : ratePerS,
-        sentRatePerS: sentRate(sender, startMs, pacer.total > 1 ? 1000 / ratePerS : 0),
+        sentRatePerS: sentRate(sender, startMs, total > 1 ? 1000 / ratePerS : 0),
         scheduleOverrunMs: round3(
           Math.max(0, (Number.isNaN(sender.lastWrittenMs) ? scheduleEndMs : sender.lastWrittenMs) - lastIntendedMs),
         ),
@@ -201,9 +220,10 @@ async function runLoadHere(options: LoadOptions): Promise<LoadResult> {
         maxWaitingForConnection: sender.maxWaiting,
         maxConnections: load.max_connections,
         clientRetries: sender.clientRetries,
-        scheduled: pacer.total,
+        scheduled: total,
         startMs,
         endMs,
+        ...(cut ? { scheduleEndMs: endAtMs } : {}),
         ...(priority ? { nice: priority.nice, ...(priority.note ? { niceNote: priority.note } : {}) } : {}),
       },
       sends: { lag, written: sender.written, lastWrittenMs: sender.lastWrittenMs },

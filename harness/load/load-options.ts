@@ -31,6 +31,11 @@ export interface LoadOptions {
   shard?: ShardOf;
   /** Called once the generator is ready; resolves to the schedule's start (ms since t0), the same for every shard. */
   startAt?: () => Promise<number>;
+  /**
+   * Resolves to an earlier end of the schedule, ms since t0 (load.after_drain_s: the drain's end plus its tail):
+   * nothing due at or after it is sent. The schedule never runs past load.duration_s.
+   */
+  endAt?: Promise<number>;
 }
 
 export interface ClosedLoadOptions {

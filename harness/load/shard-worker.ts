@@ -20,14 +20,21 @@ let go!: (startMs: number) => void;
 const started = new Promise<number>((resolve) => (go = resolve));
 let t0 = 0;
 
-port.on("message", (m: { type: "run"; data: ShardData } | { type: "go"; startMs: number } | { type: "abort" }) => {
-  if (m.type === "run") void run(m.data);
-  else if (m.type === "go") go(m.startMs);
-  else {
-    abort.abort();
-    go(performance.now() - t0);
-  }
-});
+let end!: (atMs: number) => void;
+const endAt = new Promise<number>((resolve) => (end = resolve));
+
+port.on(
+  "message",
+  (m: { type: "run"; data: ShardData } | { type: "go"; startMs: number } | { type: "end"; atMs: number } | { type: "abort" }) => {
+    if (m.type === "run") void run(m.data);
+    else if (m.type === "go") go(m.startMs);
+    else if (m.type === "end") end(m.atMs);
+    else {
+      abort.abort();
+      go(performance.now() - t0);
+    }
+  },
+);
 
 async function run(data: ShardData): Promise<void> {
   // the run's t0 in this thread's performance.now() terms
@@ -44,6 +51,7 @@ async function run(data: ShardData): Promise<void> {
         t0,
         signal: abort.signal,
         startAt,
+        endAt,
         onProgress: (progress) => post({ type: "progress", progress }),
       });
     } else {

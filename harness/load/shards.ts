@@ -93,6 +93,8 @@ export function mergeStats(
     scheduled,
     startMs: Math.min(...stats.map((s) => s.startMs)),
     endMs: max((s) => s.endMs),
+    // every shard is told the same end; one whose own schedule ran out first was not cut
+    ...(stats.some((s) => s.scheduleEndMs !== undefined) ? { scheduleEndMs: max((s) => s.scheduleEndMs ?? 0) } : {}),
     ...(first.nice !== undefined ? { nice: first.nice } : {}),
     ...(first.niceNote !== undefined ? { niceNote: first.niceNote } : {}),
     shards: stats.map((s, shard) => ({ ...s, shard })),
@@ -191,7 +193,7 @@ export async function runShards(req: ShardsRequest): Promise<LoadResult> {
     const shard = { index, count };
     let options: ShardData["options"];
     if (req.model === "open") {
-      const { onProgress: _p, signal: _s, startAt: _a, ...rest } = req.options;
+      const { onProgress: _p, signal: _s, startAt: _a, endAt: _e, ...rest } = req.options;
       options = { ...shardOf(rest, shard), spillDir };
     } else {
       const { startAt: _a, ...rest } = req.options;
@@ -230,6 +232,11 @@ export async function runShards(req: ShardsRequest): Promise<LoadResult> {
   };
   if (signal?.aborted) onAbort();
   else signal?.addEventListener("abort", onAbort, { once: true });
+  // load.after_drain_s: one end for every shard's schedule
+  if (req.model === "open")
+    void req.options.endAt?.then((atMs) => {
+      for (const s of shards) s.worker.postMessage({ type: "end", atMs });
+    });
   let sampler: NodeJS.Timeout | undefined;
   try {
     await Promise.all(shards.map((s) => s.ready));

@@ -26,6 +26,8 @@ export interface GeneratorStats {
   /** The schedule started at this ms (relative to t0) and ended at this ms. */
   startMs: number;
   endMs: number;
+  /** The schedule's end, ms since t0, when it was cut short of load.duration_s (load.after_drain_s); absent: duration_s. */
+  scheduleEndMs?: number;
   /** The generator's nice value, when LoadOptions.raisePriority asked to raise it (a drain run does). */
   nice?: number;
   /** Why the nice value is not the one asked for. */

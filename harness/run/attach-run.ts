@@ -16,6 +16,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { EnvironmentError } from "../util/errors.ts";
 import { sleep } from "../util/sleep.ts";
 import { printable } from "../util/text.ts";
+import { afterDrain, loadStartDetail } from "./after-drain.ts";
 import { loadFromElsewhere } from "./attach-shards.ts";
 import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
 import { need, runTasks, type Task } from "./tasks.ts";
@@ -102,7 +103,8 @@ const loadAndDrain: Task<AttachRun> = {
     outer?.addEventListener("abort", onOuter, { once: true });
     let phase = "load";
     try {
-      timeline.add("load-start", { rate_per_s: scenario.load.rate_per_s, duration_s: scenario.load.duration_s, url: a.url });
+      timeline.add("load-start", { ...loadStartDetail(scenario.load), url: a.url });
+      const end = afterDrain(scenario.load, timeline.t0);
       const loadDone = a.shards
         ? loadFromElsewhere({ scenario, timeline, ctx: hookContext(ctx), hooks: ctx.shardHooks, log: o.log, signal: abort.signal })
         : runLoad({
@@ -115,9 +117,14 @@ const loadAndDrain: Task<AttachRun> = {
             raisePriority: true,
             fixtureMix: false,
             signal: abort.signal,
+            ...(end.endAt ? { endAt: end.endAt } : {}),
             onProgress: (p) => o.onProgress?.({ ...p, phase }),
           });
-      const drainDone = runAttachedDrain(scenario, timeline, hookContext(ctx), abort.signal).then((d) => ((phase = "load, drained"), d));
+      const drainDone = runAttachedDrain(scenario, timeline, hookContext(ctx), abort.signal).then((d) => {
+        phase = "load, drained";
+        end.drained();
+        return d;
+      });
       // shards elsewhere that failed to start or come back: the drain's commands are ended, not left running
       loadDone.catch(() => abort.abort(new Error("load failed")));
       const [l, d] = await Promise.allSettled([loadDone, drainDone]);

@@ -29,6 +29,7 @@ import { sweep } from "../stack/sweep.ts";
 import { effectiveScenario, systemPlanner } from "../stack/system.ts";
 import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "../util/errors.ts";
 import { ensureWritableDir } from "../util/out-dir.ts";
+import { afterDrain, loadStartDetail } from "./after-drain.ts";
 import { waitForAppsIdle } from "./apps-idle.ts";
 import { runAttached } from "./attach-run.ts";
 import { collectAndJudge, type RunSources } from "./collect-and-judge.ts";
@@ -193,7 +194,8 @@ const loadDrainFaults: Task<RunContext> = {
     outer?.addEventListener("abort", onOuterAbort, { once: true });
     let phase = "load";
     try {
-      timeline.add("load-start", { rate_per_s: scenario.load.rate_per_s, duration_s: scenario.load.duration_s });
+      timeline.add("load-start", loadStartDetail(scenario.load));
+      const end = afterDrain(scenario.load, timeline.t0);
       const loadDone = runLoad({
         url: stack.url,
         load: scenario.load,
@@ -209,12 +211,17 @@ const loadDrainFaults: Task<RunContext> = {
         raisePriority: true,
         fixtureMix: scenario.system === undefined,
         signal: abort.signal,
+        ...(end.endAt ? { endAt: end.endAt } : {}),
         onProgress: (p) => ctx.options.onProgress?.({ ...p, phase }),
       });
       // a drain or fault step waiting on a dead engine may never return: the watchdog's abort ends the wait
       const drainDone = abortable(
         scenario.drain.enabled
-          ? runDrains({ stack, resolved, timeline, monitor: health, signal: abort.signal }).then((d) => ((phase = "load, drained"), d))
+          ? runDrains({ stack, resolved, timeline, monitor: health, signal: abort.signal }).then((d) => {
+              phase = "load, drained";
+              end.drained();
+              return d;
+            })
           : Promise.resolve([]),
         abort.signal,
       );

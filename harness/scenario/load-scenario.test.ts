@@ -67,6 +67,16 @@ describe("loadScenario", () => {
     expect(loadScenario(file("name: x\nstack: { nodes: 3 }\ndrain: { target: 3 }\n")).drain.target).toBe(3);
   });
 
+  it("ends the load after the drain only where it can: with a drain, and the load in this process", () => {
+    expect(loadScenario(file("name: x\nload: { after_drain_s: 2 }\n")).load.after_drain_s).toBe(2);
+    expect(() => loadScenario(file("name: x\nload: { after_drain_s: 2 }\ndrain: { enabled: false }\n"))).toThrow(
+      /load\.after_drain_s.*drains no node/s,
+    );
+    expect(() => loadScenario(file("name: x\nload: { after_drain_s: 2, shards: 2, shards_in: processes }\n"))).toThrow(
+      /load\.after_drain_s.*shard processes are not told/s,
+    );
+  });
+
   it("takes only nginx's own proxy_next_upstream tokens, since the value is written into nginx.conf", () => {
     expect(loadScenario(file("name: x\nstack: { nginx: { proxy_next_upstream: off } }\n")).stack.nginx.proxy_next_upstream).toBe("off");
     expect(

@@ -343,6 +343,12 @@ const ScenarioFields = z.strictObject({
     .strictObject({
       rate_per_s: z.number().positive().max(20000).default(100),
       duration_s: z.number().positive().max(3600).default(12),
+      /**
+       * End the load this many seconds after the drain is done (each drained node's exit, and its re-add
+       * in a rolling drain) instead of at duration_s, which then bounds it: the load always outlasts a
+       * drain that takes as long as the machine makes it, by a known tail. Absent: the load lasts duration_s.
+       */
+      after_drain_s: z.number().nonnegative().max(3600).nullable().default(null),
       /** Requests sent before this are not counted in latency figures. */
       warmup_s: seconds.default(1),
       /** Client-side limit per request; past it the request is a timeout. */
@@ -573,6 +579,13 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
       path: ["drain", "at_s"],
       message: `the drain would start at ${s.drain.at_s} s, at or after the load ends (load.duration_s: ${s.load.duration_s} s), and meet no traffic: give an at_s inside the load, or a longer load`,
     });
+  if (s.load.after_drain_s !== null) {
+    const issue = (message: string) => ctx.addIssue({ code: "custom", path: ["load", "after_drain_s"], message });
+    if (!s.drain.enabled) issue("ends the load after the drain, and this scenario drains no node: remove it, or give a drain");
+    if (s.load.shards_in === "processes")
+      issue("needs the load in this process (load.shards_in: threads): shard processes are not told when the drain ends");
+    if (s.attach?.shards) issue("needs the load in this process: shards elsewhere (attach.shards) are not told when the drain ends");
+  }
   s.load.mix.forEach((k, i) => {
     const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: ["load", "mix", i, field], message });
     if (k.body !== undefined && k.body_file !== undefined) issue("body", "give body or body_file, not both");

@@ -3,7 +3,7 @@ import type { Records } from "../records/records.ts";
 import { resolveScenario } from "../scenario/resolved.ts";
 import { CheckName, Scenario } from "../scenario/schema.ts";
 import { drainFactsOf } from "./facts.ts";
-import { clean, drain, failing, judgeWith, type Req, records, request, T0 } from "./testdata/records.ts";
+import { clean, drain, failing, generator, judgeWith, type Req, records, request, T0 } from "./testdata/records.ts";
 import { CHECKS, judge } from "./verdict.ts";
 
 /** The drain facts, with the chain of the records' own scenario as a run resolves it. */
@@ -382,6 +382,12 @@ describe("drain-exercised", () => {
       "the drain proved nothing: node-1 held 0 at 13.000 s and took in 0 more by 13.300 s: fewer than checks.min_in_flight_at_drain 1 request(s) or session(s) rode its drain",
     );
     expect(check.detail).toContain("not throughout node-1's drain");
+    // a schedule cut short (load.after_drain_s) is judged by where it was cut, not by load.duration_s
+    const cut = judge(records(clean(), { generator: { ...generator, scheduleEndMs: 1_800 } })).checks.find(
+      (c) => c.name === "drain-exercised",
+    )!;
+    expect(cut.status).toBe("fail");
+    expect(cut.detail).toContain("requests were due only from 0.000 s to 1.800 s, not throughout node-1's drain");
     // the clean run's drain holds r-9 at 1 s
     expect(judge(records(clean())).checks.find((c) => c.name === "drain-exercised")).toMatchObject({
       status: "pass",

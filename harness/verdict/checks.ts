@@ -295,7 +295,8 @@ export const healthReportedDraining: Check = ({ drains, scenario }) => {
  * finished) when its drain began, and the load's schedule covered the whole
  * drain window. A drain that meets no traffic proves nothing, however clean.
  */
-export const drainExercised: Check = ({ drains, scenario, server, loadStartMs, loadEndMs }, figures) => {
+export const drainExercised: Check = (r, figures) => {
+  const { drains, scenario, server, loadStartMs, loadEndMs } = r;
   const name = "drain-exercised";
   const min = scenario.checks.min_in_flight_at_drain;
   const expected = `>= ${min} request(s) on the drained node during its drain (in flight when it began, or taken in before its removal took effect), and requests due throughout its drain`;
@@ -322,7 +323,7 @@ export const drainExercised: Check = ({ drains, scenario, server, loadStartMs, l
       detail: "no app ledger event was recorded, so nothing shows what the drained node held",
     };
   }
-  const scheduleEnd = loadStartMs + scenario.load.duration_s * 1000;
+  const scheduleEnd = scheduleEndMs(r);
   const problems: string[] = [];
   const seen: string[] = [];
   // requests, and the streams, feeds, sockets and background tasks the node held: all traffic the drain must carry
@@ -363,6 +364,11 @@ export const drainExercised: Check = ({ drains, scenario, server, loadStartMs, l
   };
 };
 
+/** When requests stopped being due, ms since t0: load.duration_s, or the earlier end load.after_drain_s gave the schedule. */
+function scheduleEndMs(r: Pick<Records, "generator" | "loadStartMs" | "scenario">): number {
+  return r.generator?.scheduleEndMs ?? r.loadStartMs + r.scenario.load.duration_s * 1000;
+}
+
 /** Whether `node` was out of the drain's hands at `t` (not between its drain start and its re-add). */
 function inService(drains: DrainRecord[], node: string, t: number): boolean {
   // a drain of every node (attach: one rolling command): the service as a whole must keep answering
@@ -371,10 +377,11 @@ function inService(drains: DrainRecord[], node: string, t: number): boolean {
 }
 
 /** The nodes that stayed answered throughout: no gap longer than max_gap_ms without an ok answer from one of them. */
-export const trafficContinued: Check = ({ rows, drains, scenario, loadStartMs, loadEndMs }) => {
+export const trafficContinued: Check = (r) => {
+  const { rows, drains, scenario, loadStartMs, loadEndMs } = r;
   const from = loadStartMs + scenario.load.warmup_s * 1000;
   // gaps count while requests are still being scheduled, not while the last stragglers finish
-  const to = Math.min(loadEndMs, loadStartMs + scenario.load.duration_s * 1000);
+  const to = Math.min(loadEndMs, scheduleEndMs(r));
   const others = rows
     .filter((r) => r.error === "none" && r.node !== null && r.endMs >= from && inService(drains, r.node, r.endMs))
     .map((r) => Math.min(r.endMs, to))
