@@ -89,7 +89,12 @@ export function latencySection(report: Report): string {
     ["generator CPU", `${(g.cpuShareOfOneCore * 100).toFixed(0)}% of one core`],
     ["send lag p50 / p99 / max", `${g.sendLagMs.p50} / ${g.sendLagMs.p99} / ${g.sendLagMs.max} ms`],
     ["max in flight", String(g.maxInFlight)],
-    ["scheduled", String(g.scheduled)],
+    [
+      "scheduled",
+      g.scheduleEndMs === undefined
+        ? String(g.scheduled)
+        : `${g.scheduled}, due until ${(g.scheduleEndMs / 1000).toFixed(1)} s (load.after_drain_s: the drain's end plus its tail)`,
+    ],
     ...generatorFigures(g),
   ];
   const note = d
