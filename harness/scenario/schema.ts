@@ -346,7 +346,8 @@ const ScenarioFields = z.strictObject({
       /**
        * End the load this many seconds after the drain is done (each drained node's exit, and its re-add
        * in a rolling drain) instead of at duration_s, which then bounds it: the load always outlasts a
-       * drain that takes as long as the machine makes it, by a known tail. Absent: the load lasts duration_s.
+       * drain that takes as long as the machine makes it, by a known tail. Absent, or no drain
+       * (drain.enabled: false): the load lasts duration_s.
        */
       after_drain_s: z.number().nonnegative().max(3600).nullable().default(null),
       /** Requests sent before this are not counted in latency figures. */
@@ -581,7 +582,6 @@ function crossFieldIssues(s: z.output<typeof ScenarioFields>, ctx: z.core.$Refin
     });
   if (s.load.after_drain_s !== null) {
     const issue = (message: string) => ctx.addIssue({ code: "custom", path: ["load", "after_drain_s"], message });
-    if (!s.drain.enabled) issue("ends the load after the drain, and this scenario drains no node: remove it, or give a drain");
     if (s.load.shards_in === "processes")
       issue("needs the load in this process (load.shards_in: threads): shard processes are not told when the drain ends");
     if (s.attach?.shards) issue("needs the load in this process: shards elsewhere (attach.shards) are not told when the drain ends");
