@@ -217,17 +217,15 @@ const loadDrainFaults: Task<RunContext> = {
       // a drain or fault step waiting on a dead engine may never return: the watchdog's abort ends the wait
       const drainDone = abortable(
         scenario.drain.enabled
-          ? runDrains({ stack, resolved, timeline, monitor: health, signal: abort.signal }).then((d) => {
-              phase = "load, drained";
-              end.drained();
-              return d;
-            })
+          ? runDrains({ stack, resolved, timeline, monitor: health, signal: abort.signal }).then((d) => ((phase = "load, drained"), d))
           : Promise.resolve([]),
         abort.signal,
       );
       drainDone.catch(() => abort.abort(new Error("drain failed")));
       const faultsDone = abortable(runFaults({ stack, scenario, timeline, monitor: health, signal: abort.signal }), abort.signal);
       faultsDone.catch(() => abort.abort(new Error("faults failed")));
+      // load.after_drain_s: the tail counts from the end of the drain and of every fault on its timeline
+      if (scenario.drain.enabled) void Promise.all([drainDone, faultsDone]).then(end.drained, () => {});
       const watchdog = watchEngine(docker, abort);
       const [load, drained, faulted] = await Promise.allSettled([loadDone, drainDone, faultsDone]);
       watchdog.stop();

@@ -344,8 +344,8 @@ const ScenarioFields = z.strictObject({
       rate_per_s: z.number().positive().max(20000).default(100),
       duration_s: z.number().positive().max(3600).default(12),
       /**
-       * End the load this many seconds after the drain is done (each drained node's exit, and its re-add
-       * in a rolling drain) instead of at duration_s, which then bounds it: the load always outlasts a
+       * End the load this many seconds after the drain is done (each drained node's exit, its re-add in a
+       * rolling drain, and the end of every fault) instead of at duration_s, which then bounds it: the load always outlasts a
        * drain that takes as long as the machine makes it, by a known tail. Absent, or no drain
        * (drain.enabled: false): the load lasts duration_s.
        */
