@@ -10,11 +10,16 @@ import { toRunMs } from "../records/timeline.ts";
  * system's offset is estimated from the records themselves.
  *
  * A server stamp, put on the run's clock, reads `true time + offset`. Per
- * request id: nginx received the request after the client sent it, and
- * finished it before the client had the whole answer; so
- *   received - sent >= offset   and   finished - answered <= offset.
- * The same holds for an app's start and finish of a request whose answer came
- * from that app. Across requests the offset lies in the intersection: at least
+ * request id: nginx received the request after the client sent it, and it
+ * received the node's answer (one attempt: at least $upstream_header_time
+ * later) before the client had the whole answer; so
+ *   received - sent >= offset   and   received + header time - answered <= offset.
+ * The same holds for an app's start of a request whose answer came from that
+ * app. A finish is no bound: nginx writes its log line (and an app its finish)
+ * after the answer left, as late as the machine schedules it, so the client
+ * may have read the answer first (a 2-core machine under a full test suite put
+ * nginx's log line 5.2 ms after the client's end). Across requests the offset
+ * lies in the intersection: at least
  * the largest lower bound, at most the smallest upper bound. Bounds that cross
  * say the stamps cannot be one clock at one offset (it drifted or stepped
  * during the run, or a line belongs to another request): said, never shifted.
@@ -24,10 +29,7 @@ export type { ClockOffset };
 
 /** An offset whose bounds exclude zero by more than this is shifted out. */
 export const SHIFT_BEYOND_MS = 50;
-/**
- * nginx's $msec and $request_time count whole ms off a time it caches per event-loop turn, and it writes its log
- * line after the client may already have read the answer: bounds crossed by this little are not crossed.
- */
+/** nginx's $msec and $request_time count whole ms off a time it caches per event-loop turn: bounds crossed by this little are not crossed. */
 const STAMP_SLACK_MS = 5;
 
 /** The bounds of each server's clock offset, nginx's and each node's app ledger's, from the records (stamps as read, not yet shifted). */
@@ -41,8 +43,11 @@ export function estimateClockOffsets(rows: LedgerRow[], server: ServerRecords): 
   for (const x of server.nginx) {
     const r = byId.get(x.id);
     if (!r || !Number.isFinite(r.sentMs)) continue;
-    nginx.upper(run(x.endEpochMs - x.requestTimeMs) - r.sentMs, x.id);
-    if (answered(r)) nginx.lower(run(x.endEpochMs) - r.endMs, x.id);
+    const received = run(x.endEpochMs - x.requestTimeMs);
+    nginx.upper(received - r.sentMs, x.id);
+    // one attempt: its header reached nginx (at least $upstream_header_time after the request did) before the client's answer
+    const header = x.upstreamHeaderMs.length === 1 ? (x.upstreamHeaderMs[0] ?? 0) : 0;
+    if (answered(r)) nginx.lower(received + header - r.endMs, x.id);
   }
   if (nginx.ids.size > 0) out.push(nginx.offset("nginx"));
 
@@ -50,12 +55,12 @@ export function estimateClockOffsets(rows: LedgerRow[], server: ServerRecords): 
   for (const node of nodes) {
     const app = new Bounds();
     for (const e of server.app) {
-      if (e.node !== node || (e.event !== "start" && e.event !== "finish")) continue;
+      if (e.node !== node || e.event !== "start") continue;
       const r = byId.get(e.id);
       if (!r || !Number.isFinite(r.sentMs)) continue;
-      if (e.event === "start") app.upper(run(e.epochMs) - r.sentMs, e.id);
-      // a finish bounds the offset only when this node's finish was the answer the client read (not a request nginx gave up on)
-      else if (answered(r) && r.error === "none" && r.node === node) app.lower(run(e.epochMs) - r.endMs, e.id);
+      app.upper(run(e.epochMs) - r.sentMs, e.id);
+      // before the answer only when this node's answer was the one the client read (not a request nginx gave up on)
+      if (answered(r) && r.error === "none" && r.node === node) app.lower(run(e.epochMs) - r.endMs, e.id);
     }
     if (app.ids.size > 0) out.push(app.offset(`app ${node}`));
   }
