@@ -124,18 +124,12 @@ describe("runLoad with an earlier end (load.after_drain_s)", () => {
     const endAt = new Promise<number>((resolve) => (endOnce = resolve));
     return { endAt, onProgress: (p: LoadProgress) => p.sent > 0 && endOnce(p.elapsedMs + afterMs) };
   }
+  /** runLoad against a local server, told to end `afterMs` after its first send. */
+  const loadEndingAfter = async (over: Record<string, unknown>, afterMs: number) =>
+    runLoad({ url: await serve(), load: load(over), idPrefix: "t", t0: performance.now(), spillDir: false, ...endAfterFirstSend(afterMs) });
 
   it("sends nothing due at or after the end, and says where the schedule was cut", async () => {
-    const url = await serve();
-    const t0 = performance.now();
-    const { ledger, stats } = await runLoad({
-      url,
-      load: load({ duration_s: 5 }),
-      idPrefix: "t",
-      t0,
-      spillDir: false,
-      ...endAfterFirstSend(300),
-    });
+    const { ledger, stats } = await loadEndingAfter({ duration_s: 5 }, 300);
     const rows = [...ledger.rows()];
     // 1,000 were due in 5 s; about 110 before the end (the first progress, 250 ms in, plus 300 ms)
     expect(stats.scheduled).toBeLessThan(500);
@@ -146,40 +140,20 @@ describe("runLoad with an earlier end (load.after_drain_s)", () => {
   });
 
   it("an end after the schedule's own end changes nothing", async () => {
-    const url = await serve();
-    const t0 = performance.now();
-    const { stats } = await runLoad({ url, load: load({}), idPrefix: "t", t0, spillDir: false, ...endAfterFirstSend(3000) });
+    const { stats } = await loadEndingAfter({}, 3000);
     expect(stats.scheduled).toBe(100);
     expect(stats.scheduleEndMs).toBeUndefined();
   });
 
   it("an end in an on/off load's idle phase ends it then, not at the next burst", async () => {
-    const url = await serve();
-    const t0 = performance.now();
-    const { stats } = await runLoad({
-      url,
-      load: load({ duration_s: 30, on_off: { on_s: 0.2, off_s: 20 } }),
-      idPrefix: "t",
-      t0,
-      spillDir: false,
-      ...endAfterFirstSend(300),
-    });
+    const { stats } = await loadEndingAfter({ duration_s: 30, on_off: { on_s: 0.2, off_s: 20 } }, 300);
     expect(stats.scheduled).toBe(40);
     // the next burst was due 20.2 s in
     expect(stats.endMs).toBeLessThan(10_000);
   });
 
   it("in 2 shard threads: one end for both, one merged schedule cut there", async () => {
-    const url = await serve();
-    const t0 = performance.now();
-    const { ledger, stats } = await runLoad({
-      url,
-      load: load({ duration_s: 10, shards: 2 }),
-      idPrefix: "t",
-      t0,
-      spillDir: false,
-      ...endAfterFirstSend(300),
-    });
+    const { ledger, stats } = await loadEndingAfter({ duration_s: 10, shards: 2 }, 300);
     const rows = [...ledger.rows()];
     // 2,000 were due in 10 s; a few hundred before the end
     expect(stats.scheduled).toBeGreaterThan(0);

@@ -155,26 +155,24 @@ async function runLoadHere(options: LoadOptions): Promise<LoadResult> {
   // load.after_drain_s: the drain's end plus its tail cuts the schedule short (never lengthens it)
   let endAtMs = Number.POSITIVE_INFINITY;
   let cut = false;
+  const cutShort = () => {
+    cut = true;
+    scheduleDone();
+  };
   const tick = () => {
     if (options.signal?.aborted) return scheduleDone();
     const now = performance.now() - t0;
     const due = pacer.dueBy(now - startMs);
     for (; next < due; next++) {
       const intended = startMs + pacer.intendedMs(next);
-      if (intended >= endAtMs) {
-        cut = true;
-        return scheduleDone();
-      }
+      if (intended >= endAtMs) return cutShort();
       const req = mix.next();
       if (req.session) sessions.start(`${options.idPrefix}-s${ledger.globalSeq(next)}`, load.mix[req.kind]!, req.kind, intended, req.path);
       else sender.send(ledger.begin(req.kind, req.serviceMs, intended, now), req);
     }
     if (next >= pacer.total) return scheduleDone();
     const nextMs = startMs + pacer.intendedMs(next);
-    if (nextMs >= endAtMs) {
-      cut = true;
-      return scheduleDone();
-    }
+    if (nextMs >= endAtMs) return cutShort();
     ticker.at(t0 + nextMs);
   };
   void options.endAt?.then((ms) => {

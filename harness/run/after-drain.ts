@@ -3,11 +3,11 @@ import type { Scenario } from "../scenario/schema.ts";
 
 /**
  * load.after_drain_s: the load's schedule ends that long after the drain is done
- * (every node's exit, and its re-add when the scenario re-adds it), or at
- * load.duration_s if that comes first. A drain takes as long as the machine
+ * (every node's exit, its re-add in a rolling drain, and every fault's end), or
+ * at load.duration_s if that comes first. A drain takes as long as the machine
  * makes it (a restart on a busy machine, a slow exit); a fixed load can end
  * before it and prove nothing, while this one ends a known tail after it.
- * `endAt` goes to runLoad; `drained()` is called once the drain has returned.
+ * `endAt` goes to runLoad; `drained()` is called once the drain (and the faults) have returned.
  */
 export function afterDrain(load: Scenario["load"], t0: number): { endAt?: Promise<number>; drained: () => void } {
   const tailS = load.after_drain_s;
