@@ -320,11 +320,14 @@ export class Stack implements StackHandle, AsyncDisposable {
       docker,
       logged.map((c) => c.id),
     );
-    await docker
-      .getNetwork(this.networkId)
-      .remove()
-      .catch(() => {});
-    await this.reaper?.stop();
+    // the reaper is on the engine's default network, not this one: both go at once once the containers are gone
+    await Promise.all([
+      docker
+        .getNetwork(this.networkId)
+        .remove()
+        .catch(() => {}),
+      this.reaper?.stop(),
+    ]);
   }
 }
 
