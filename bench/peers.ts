@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { hasCommand, run } from "../harness/env/engine.ts";
-import { PROJECT_ROOT } from "../harness/env/images.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 import { type ChildRun, runMeasured } from "./measure.ts";
 
 export interface PeakResult {

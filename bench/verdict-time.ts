@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import type { Images } from "../harness/env/images.ts";
-import { PROJECT_ROOT } from "../harness/env/images.ts";
 import { LABEL_OWNER_PID, runLabels } from "../harness/env/labels.ts";
 import type { GeneratorStats } from "../harness/records/generator-stats.ts";
 import type { CheckResult } from "../harness/records/records.ts";
@@ -13,6 +12,7 @@ import { runScenario } from "../harness/run/run.ts";
 import { loadScenario, validateScenario } from "../harness/scenario/load-scenario.ts";
 import type { Scenario } from "../harness/scenario/schema.ts";
 import { startStack } from "../harness/stack/stack.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 import { generatorCheck } from "../harness/verdict/generator-check.ts";
 
 export const DRAIN_SCENARIO = join(PROJECT_ROOT, "scenarios", "drain-one-node.yaml");

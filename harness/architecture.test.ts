@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "./env/images.ts";
+import { PROJECT_ROOT } from "./util/project-root.ts";
 
 const DEPCRUISE = join(PROJECT_ROOT, "node_modules/.bin/depcruise");
 const CONFIG = join(PROJECT_ROOT, ".dependency-cruiser.cjs");

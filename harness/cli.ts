@@ -1,28 +1,14 @@
 import { dirname, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./cli/commands.ts";
-import { runDoctor } from "./cli/doctor-command.ts";
 import { withInterrupt } from "./cli/interrupt.ts";
-import { engineLost, ensureEngine } from "./env/engine.ts";
-import { ensureImages } from "./env/images.ts";
-import { readBaseline } from "./records/baseline.ts";
-import { readReport } from "./records/report-reader.ts";
-import { LiveProgress } from "./report/progress.ts";
-import { renderRepeatTerminal } from "./report/repeat-view.ts";
-import { renderTerminal } from "./report/terminal.ts";
-import { terminalReporter } from "./report/terminal-reporter.ts";
-import { fileReporters, writeViews } from "./report/write-views.ts";
-import { rejudge } from "./run/rejudge.ts";
-import { runRepeat } from "./run/repeat.ts";
-import { runScenario } from "./run/run.ts";
-import { loadScenario } from "./scenario/load-scenario.ts";
-import { scenarioJsonSchema } from "./scenario/schema.ts";
-import { sweep } from "./stack/sweep.ts";
 import { DrainlabError, EnvironmentError, ExitCode, UsageError } from "./util/errors.ts";
 import { ensureWritableDir } from "./util/out-dir.ts";
 import { logLine, printable } from "./util/text.ts";
 import { VERSION } from "./util/version.ts";
 
+// Each command imports what it runs when it runs: `drainlab lint`, `--help` or a shard process do not load the
+// Docker client, the load generator and the report views (about half of a start's second).
 const collect = (value: string, previous: string[]) => [...previous, value];
 const err = logLine;
 
@@ -52,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
         file: string,
         opts: { set: string[]; out: string; baseline?: string; repeat?: string; acceptClientOnly?: boolean; doctor?: boolean },
       ) => {
+        const [{ loadScenario }, { readBaseline }, { LiveProgress }] = await Promise.all([
+          import("./scenario/load-scenario.ts"),
+          import("./records/baseline.ts"),
+          import("./report/progress.ts"),
+        ]);
         const scenario = loadScenario(file, [...opts.set, ...(opts.acceptClientOnly ? ["checks.client_only_ok=true"] : [])]);
         const repeat = opts.repeat === undefined ? scenario.expect.repeat : Number(opts.repeat);
         if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000)
@@ -67,6 +58,10 @@ export async function main(argv: string[]): Promise<number> {
             throw new UsageError(
               "--doctor explains one run: run it without --repeat, or run drainlab doctor on a run folder of the repeat",
             );
+          const [{ runRepeat }, { renderRepeatTerminal }] = await Promise.all([
+            import("./run/repeat.ts"),
+            import("./report/repeat-view.ts"),
+          ]);
           try {
             const { repeat: result, dir } = await withInterrupt(
               (signal) =>
@@ -95,6 +90,10 @@ export async function main(argv: string[]): Promise<number> {
           }
           return;
         }
+        const [{ runScenario }, { terminalReporter }] = await Promise.all([
+          import("./run/run.ts"),
+          import("./report/terminal-reporter.ts"),
+        ]);
         const terminal = terminalReporter((text) => process.stdout.write(text), color);
         try {
           const { report, runDir } = await withInterrupt(
@@ -114,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
           // the run's verdict stays its exit code; doctor only explains it
           if (opts.doctor && report.verdict === "fail") {
             try {
+              const { runDoctor } = await import("./cli/doctor-command.ts");
               await runDoctor(runDir, false);
             } catch (e) {
               // a manifest named in attach.manifests that is gone or broken: said, and the run's exit code kept
@@ -132,6 +132,11 @@ export async function main(argv: string[]): Promise<number> {
     .description("redraw the views of a run from its report.json")
     .argument("<report.json>")
     .action(async (file: string) => {
+      const [{ readReport }, { renderTerminal }, { fileReporters, writeViews }] = await Promise.all([
+        import("./records/report-reader.ts"),
+        import("./report/terminal.ts"),
+        import("./report/write-views.ts"),
+      ]);
       const report = readReport(file);
       let summary: string;
       try {
@@ -159,6 +164,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--accept-client-only", "attach.client_only: let a run judged on the client's ledger alone pass (checks.client_only_ok)")
     .action(async (dir: string, opts: { set: string[]; baseline?: string; out?: string; acceptClientOnly?: boolean }) => {
       const sets = [...opts.set, ...(opts.acceptClientOnly ? ["checks.client_only_ok=true"] : [])];
+      const [{ rejudge }, { renderTerminal }] = await Promise.all([import("./run/rejudge.ts"), import("./report/terminal.ts")]);
       const { report, dir: out } = await rejudge(dir, { sets, baselineFile: opts.baseline, outDir: opts.out, log: err });
       process.stdout.write(renderTerminal(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
       process.stdout.write(`report    ${out}/report.json\n`);
@@ -169,6 +175,7 @@ export async function main(argv: string[]): Promise<number> {
     .command("clean")
     .description("remove every container and network drainlab created (by label)")
     .action(async () => {
+      const [{ ensureEngine }, { sweep }] = await Promise.all([import("./env/engine.ts"), import("./stack/sweep.ts")]);
       const docker = await ensureEngine(err);
       const removed = await sweep(docker);
       process.stdout.write(`removed ${removed.containers} container(s) and ${removed.networks} network(s)\n`);
@@ -178,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
     .command("setup")
     .description("start a Docker engine if none answers and build the images (what run does first)")
     .action(async () => {
+      const [{ ensureEngine }, { ensureImages }] = await Promise.all([import("./env/engine.ts"), import("./env/images.ts")]);
       const docker = await ensureEngine(err);
       const images = await ensureImages(docker, err);
       process.stdout.write(`engine ok; images ${images.app}, ${images.nginx} (base ${images.base})\n`);
@@ -186,7 +194,8 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command("schema")
     .description("print the scenario JSON Schema (for editors)")
-    .action(() => {
+    .action(async () => {
+      const { scenarioJsonSchema } = await import("./scenario/schema.ts");
       process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
     });
 
@@ -204,6 +213,8 @@ export async function main(argv: string[]): Promise<number> {
       err(`drainlab: ${printable(e.message, { keepNewlines: true })}`);
       return e.exitCode;
     }
+    // an engine that went away mid-command: only a command that reached it has its client loaded
+    const { engineLost } = await import("./env/engine.ts");
     if (await engineLost()) {
       err(
         `drainlab: the Docker engine stopped answering (${(e as Error).message}); nothing was judged. Start it again and re-run; \`drainlab clean\` removes what is left.`,

@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { describeOffset } from "../harness/clock/clock-offset.ts";
 import { ensureEngine } from "../harness/env/engine.ts";
-import { ensureImages, PROJECT_ROOT } from "../harness/env/images.ts";
+import { ensureImages } from "../harness/env/images.ts";
 import { readClientLedger } from "../harness/records/ledger-row.ts";
 import type { Report } from "../harness/records/report.ts";
 import { RAW_FILES } from "../harness/records/server-logs.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 import { SERVER_SIDE_CHECKS } from "../harness/verdict/verdict.ts";
 import { labelled, losses, TEST_REPORTS_DIR } from "./support.ts";
 

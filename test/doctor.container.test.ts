@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DoctorResult } from "../harness/doctor/types.ts";
-import { PROJECT_ROOT } from "../harness/env/images.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 
 // `drainlab run --doctor` on the forgot-reload control, as the catalog runs it (8 s of load; cut to 5 s, node-1's
 // drain from 3.0 s outlasted the load on a slow machine, 5.3 s against 5.1 s, and drain-exercised failed beside it):

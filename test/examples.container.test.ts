@@ -3,8 +3,8 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../harness/env/images.ts";
 import type { Report } from "../harness/records/report.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 import { labelled, TEST_REPORTS_DIR } from "./support.ts";
 
 // The user's own stack (scenario `system:`), on the examples, run as a new

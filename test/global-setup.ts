@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, renameSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { PROJECT_ROOT } from "../harness/env/images.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

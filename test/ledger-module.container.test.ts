@@ -4,10 +4,11 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { Wait } from "testcontainers";
 import { describe, expect, it } from "vitest";
-import { ensureImages, PROJECT_ROOT } from "../harness/env/images.ts";
+import { ensureImages } from "../harness/env/images.ts";
 import { runLabels } from "../harness/env/labels.ts";
 import { readAppLedger } from "../harness/records/server-logs.ts";
 import { LoopbackContainer } from "../harness/stack/loopback-container.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 
 // The app ledger for a user's own app: fixtures/ledger/ on PYTHONPATH, and
 // nothing else changed. The app below has no middleware and knows nothing of

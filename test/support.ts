@@ -4,10 +4,10 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { PROJECT_ROOT } from "../harness/env/images.ts";
 import { LABEL_MANAGED, LABEL_RUN_ID } from "../harness/env/labels.ts";
 import type { Report } from "../harness/records/report.ts";
 import { DEFAULT_ALLOWED, type LossClass } from "../harness/scenario/loss-classes.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 
 export const SCENARIOS_DIR = join(PROJECT_ROOT, "scenarios");
 

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../harness/env/images.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 import { cli, copyExample, labelled, removeExampleCopies, TEST_REPORTS_DIR } from "./support.ts";
 
 const EXAMPLE = join(PROJECT_ROOT, "examples", "uvicorn-workers");

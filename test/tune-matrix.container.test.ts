@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../harness/env/images.ts";
 import type { MatrixReport } from "../harness/matrix/matrix-report.ts";
 import type { TuneReport } from "../harness/tune/tune-report.ts";
+import { PROJECT_ROOT } from "../harness/util/project-root.ts";
 import { labelled, TEST_REPORTS_DIR } from "./support.ts";
 
 const MATRIX_FILE = join(PROJECT_ROOT, "scenarios/matrix/graceful-vs-request.yaml");

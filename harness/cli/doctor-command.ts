@@ -1,12 +1,7 @@
 import type { Command } from "commander";
-import { diagnose, intermittentRepeat, loadRun, renderText, writeDoctor } from "../doctor/doctor.ts";
 import { ATTACH_VERIFY } from "../doctor/locate.ts";
 import type { DoctorResult } from "../doctor/types.ts";
-import { verifyFixes } from "../doctor/verify.ts";
 import type { Report } from "../records/report.ts";
-import { runRepeat } from "../run/repeat.ts";
-import { runScenario } from "../run/run.ts";
-import { loadScenario } from "../scenario/load-scenario.ts";
 import { ExitCode, UsageError } from "../util/errors.ts";
 import { printable } from "../util/text.ts";
 import { withInterrupt } from "./interrupt.ts";
@@ -36,6 +31,19 @@ export function parseRepeat(text: string | undefined): number | undefined {
  * failure came from).
  */
 export async function runDoctor(runDir: string, verify: boolean, repeat?: number): Promise<DoctorResult> {
+  const [
+    { diagnose, intermittentRepeat, loadRun, renderText, writeDoctor },
+    { verifyFixes },
+    { runRepeat },
+    { runScenario },
+    { loadScenario },
+  ] = await Promise.all([
+    import("../doctor/doctor.ts"),
+    import("../doctor/verify.ts"),
+    import("../run/repeat.ts"),
+    import("../run/run.ts"),
+    import("../scenario/load-scenario.ts"),
+  ]);
   const run = loadRun(runDir);
   const result = diagnose(run);
   if (verify && result.diagnoses.some((d) => d.fix)) {

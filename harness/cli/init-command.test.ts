@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PROJECT_ROOT } from "../env/images.ts";
 import { loadScenario, validateScenario } from "../scenario/load-scenario.ts";
 import { UsageError } from "../util/errors.ts";
+import { PROJECT_ROOT } from "../util/project-root.ts";
 import { parseYaml } from "../util/yaml.ts";
 import { initScenario, registerInit, renderInit, upstreamNames } from "./init-command.ts";
 

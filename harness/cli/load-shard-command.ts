@@ -1,11 +1,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { prepareLoad } from "../load/generator.ts";
-import { runShardSpec } from "../load/shard-process.ts";
 import type { ShardProcessMessage } from "../load/shard-processes.ts";
 import { checkStart, MAX_SPEC_BYTES, MAX_START_AHEAD_MS, parseShardSpec, shardSpecOf } from "../load/shard-spec.ts";
-import { attachedScenario } from "../run/attach-run.ts";
-import { loadScenario } from "../scenario/load-scenario.ts";
 import { ExitCode, UsageError } from "../util/errors.ts";
 import { ensureWritableDir } from "../util/out-dir.ts";
 import { readRegular } from "../util/safe-file.ts";
@@ -69,6 +65,7 @@ export function register(program: Command, state: CommandState): void {
       let text: string;
       if (fromStdin) {
         // started by a run (load/shard-processes.ts): ready first, then the spec, whose start is then near
+        const { prepareLoad } = await import("../load/generator.ts");
         await prepareLoad();
         process.send?.({ type: "loaded" } satisfies ShardProcessMessage);
         text = await readStdin();
@@ -77,6 +74,7 @@ export function register(program: Command, state: CommandState): void {
       const spec = parseShardSpec(text, source, index);
       checkStart(spec, source);
       const out = ensureWritableDir("--out", opts.out ?? `shard-${spec.shard.index}`, "the shard folder");
+      const { runShardSpec } = await import("../load/shard-process.ts");
       process.off("SIGINT", early).off("SIGTERM", early).off("disconnect", earlyDisconnect);
       const abort = new AbortController();
       const onSignal = (sig: string) => {
@@ -116,7 +114,7 @@ export function register(program: Command, state: CommandState): void {
     .option("--run-id <id>", "the run id in every request id (default: shards-<t0>)")
     .option("--set <key=value>", "override a scenario field by dotted path (repeatable)", collect, [])
     .option("--out <file>", "write the spec here instead of stdout")
-    .action((file: string, opts: { shards: string; startIn: string; url?: string; runId?: string; set: string[]; out?: string }) => {
+    .action(async (file: string, opts: { shards: string; startIn: string; url?: string; runId?: string; set: string[]; out?: string }) => {
       const count = Number(opts.shards);
       if (!Number.isInteger(count) || count < 1 || count > 1024)
         throw new UsageError(`--shards ${shown(opts.shards)}: a whole number from 1 to 1024`);
@@ -124,6 +122,10 @@ export function register(program: Command, state: CommandState): void {
       // t0 is rounded up to a whole second: a second under the limit keeps the spec one load-shard runs
       if (!Number.isFinite(startIn) || startIn < 0 || startIn * 1000 > MAX_START_AHEAD_MS - 1000)
         throw new UsageError(`--start-in ${shown(opts.startIn)}: seconds from 0 to ${MAX_START_AHEAD_MS / 1000 - 1}`);
+      const [{ loadScenario }, { attachedScenario }] = await Promise.all([
+        import("../scenario/load-scenario.ts"),
+        import("../run/attach-run.ts"),
+      ]);
       const loaded = loadScenario(file, opts.set);
       const scenario = loaded.attach ? attachedScenario(loaded) : loaded;
       const url = opts.url ?? scenario.attach?.url;

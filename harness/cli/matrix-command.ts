@@ -1,8 +1,6 @@
 import type { Command } from "commander";
 import { DEFAULT_MAX_CELLS } from "../matrix/grid.ts";
-import { matrixExitCode, planMatrix, runMatrix } from "../matrix/matrix.ts";
 import { MATRIX_EXIT_RULE } from "../matrix/matrix-report.ts";
-import { renderMatrixText } from "../matrix/matrix-text.ts";
 import { UsageError } from "../util/errors.ts";
 import { ensureWritableDir } from "../util/out-dir.ts";
 import { printable, shown } from "../util/text.ts";
@@ -50,6 +48,10 @@ Example:
         throw new UsageError(`--max-cells ${shown(opts.maxCells)}: expected a whole number from 1 to ${MAX_MAX_CELLS}`);
       // before planning, so the first line says what is wrong (runMatrix checks again, for other callers)
       ensureWritableDir("--out", opts.out, "the matrix folder");
+      const [{ matrixExitCode, planMatrix, runMatrix }, { renderMatrixText }] = await Promise.all([
+        import("../matrix/matrix.ts"),
+        import("../matrix/matrix-text.ts"),
+      ]);
       const plan = planMatrix(file, opts.grid, opts.set, { maxCells });
       const errors = plan.cells.filter((c) => c.lint.some((f) => f.severity === "error")).length;
       err(

@@ -2,10 +2,9 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { PROJECT_ROOT } from "../env/images.ts";
-import { runScenario } from "../run/run.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import { DrainlabError, ExitCode, UsageError } from "../util/errors.ts";
+import { PROJECT_ROOT } from "../util/project-root.ts";
 import { withInterrupt } from "./interrupt.ts";
 import type { CommandState } from "./options.ts";
 import { err } from "./options.ts";
@@ -82,6 +81,7 @@ export function register(program: Command, state: CommandState): void {
         file,
         scenario: loadScenario(file),
       }));
+      const { runScenario } = await import("../run/run.ts");
       const startedAt = new Date().toISOString();
       const hog = opts.cpuHog ? cpuHog() : null;
       const outcomes: SoakOutcome[] = [];

@@ -1,8 +1,6 @@
 import type { Command } from "commander";
 import { parseRange } from "../tune/range.ts";
 import { SAFETY_SHARE, STOP_WAIT_MARGIN_S } from "../tune/recommend.ts";
-import { planTune, runTune } from "../tune/tune.ts";
-import { renderTuneText } from "../tune/tune-report.ts";
 import { ExitCode, UsageError } from "../util/errors.ts";
 import { ensureWritableDir } from "../util/out-dir.ts";
 import { printable, shown } from "../util/text.ts";
@@ -47,6 +45,7 @@ Example:
       if (!Number.isInteger(repeats)) throw new UsageError(`--repeats ${shown(opts.repeats)}: expected a whole number from 1 to 10`);
       // before planning, so the first line says what is wrong (runTune checks again, for other callers)
       ensureWritableDir("--out", opts.out, "the tune folder");
+      const [{ planTune, runTune }, { renderTuneText }] = await Promise.all([import("../tune/tune.ts"), import("../tune/tune-report.ts")]);
       const plan = planTune(file, opts.param, parseRange(opts.range, opts.step), repeats, opts.set);
       err(`tune      ${plan.param} over ${plan.values.join(", ")}; ${plan.repeats} repeat(s) per passing value`);
       for (const [end, findings] of [

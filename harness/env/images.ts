@@ -5,11 +5,9 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type Docker from "dockerode";
 import { EnvironmentError } from "../util/errors.ts";
+import { PROJECT_ROOT } from "../util/project-root.ts";
 import { hasCommand, run } from "./engine.ts";
 import { LABEL_MANAGED } from "./labels.ts";
-
-/** Where the repository's fixtures and Dockerfiles live (this file is harness/env/images.ts). */
-export const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The registry base image the Dockerfiles name; where no registry answers, one is built offline. */
 export const DEFAULT_BASE_IMAGE = "debian:trixie-slim";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../env/images.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { PROJECT_ROOT } from "../util/project-root.ts";
 
 export interface UpstreamServer {
   /** An IP, not a name: a stopped node's name no longer resolves, and nginx refuses to reload on it. */

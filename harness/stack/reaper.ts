@@ -3,8 +3,8 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { type StartedTestContainer, Wait } from "testcontainers";
-import { PROJECT_ROOT } from "../env/images.ts";
 import { LABEL_ROLE, LABEL_RUN_ID } from "../env/labels.ts";
+import { PROJECT_ROOT } from "../util/project-root.ts";
 import { LoopbackContainer } from "./loopback-container.ts";
 
 const REAPER_PORT = 8080;
